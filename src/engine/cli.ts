@@ -1,0 +1,69 @@
+// `lakesync` command line: parses arguments and hands them to one module per command.
+// Each command returns its exit code; errors meant for people are printed without a stack.
+import { parseArgs } from 'node:util';
+import { UserError } from './errors';
+
+export interface CliArgs {
+  file: string;
+  flags: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+type Command = (args: CliArgs) => Promise<number>;
+
+const commands: Record<string, { load: () => Promise<Command>; usage: string }> = {
+  check: { load: async () => (await import('./commands/check')).checkCommand, usage: 'check FILE' },
+  preview: { load: async () => (await import('./commands/preview')).previewCommand, usage: 'preview FILE [--json]' },
+  run: { load: async () => (await import('./commands/run')).runCommand,
+    usage: 'run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up] [--json] [--supervise]' },
+  status: { load: async () => (await import('./commands/status')).statusCommand, usage: 'status FILE [--json]' },
+  reset: { load: async () => (await import('./commands/reset')).resetCommand, usage: 'reset FILE [--drop-slot]' },
+};
+for (const op of ['resync', 'backfill', 'prioritize', 'cancel', 'force-stop', 'details', 'exceptions']) {
+  commands[op] = {
+    load: async () => (await import('./commands/table-op')).tableOpCommand(op),
+    usage: `${op} FILE --table DB.TABLE${op === 'backfill' ? ' --where SQL' : ''}`,
+  };
+}
+
+const options = {
+  json: { type: 'boolean' }, stateless: { type: 'boolean' }, resume: { type: 'boolean' },
+  position: { type: 'string' }, 'no-snapshot': { type: 'boolean' }, 'until-caught-up': { type: 'boolean' },
+  supervise: { type: 'boolean' }, table: { type: 'string' }, where: { type: 'string' },
+  'drop-slot': { type: 'boolean' }, ipc: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' }, sql: { type: 'string' },
+} as const;
+
+function usage(): string {
+  return ['usage: lakesync <command> FILE [options]', '', 'commands:',
+    ...Object.values(commands).map((c) => `  lakesync ${c.usage}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(usage()); return name ? 0 : 2; }
+  if (name === '--version') { console.log('0.1.0'); return 0; }
+  const command = commands[name];
+  if (!command) { console.error(`lakesync: unknown command "${name}"\n\n${usage()}`); return 2; }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    console.error(`lakesync ${name}: ${(err as Error).message}\nusage: lakesync ${command.usage}`);
+    return 2;
+  }
+  const [file, ...positionals] = parsed.positionals;
+  if (!file) { console.error(`lakesync ${name}: the task file is missing\nusage: lakesync ${command.usage}`); return 2; }
+  try {
+    const run = await command.load();
+    return await run({ file, flags: parsed.values as CliArgs['flags'], positionals });
+  } catch (err) {
+    if (err instanceof UserError) { console.error(err.message); return err.exitCode; }
+    console.error(`lakesync ${name}: unexpected error: ${(err as Error).stack ?? err}`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.env.LAKESYNC_CLI === '1' || /lakesync$/.test(process.argv[1] ?? '')) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,77 @@
+// The typed task, as the config loader hands it to everything else (after YAML parse, schema
+// validation, defaults and ${env:}/${secret:} resolution). Field names follow the task file.
+
+export type SourceType = 'mysql' | 'postgres';
+export type SyncMode = 'database-mirror' | 'multi-table-mirror' | 'multi-table-merge';
+export type EventType = 'insert' | 'update' | 'delete' | 'truncate';
+
+export interface SourceConfig {
+  type: SourceType;
+  host: string;
+  port: number;
+  user: string;
+  /** Resolved secret. Never log it, never write it to state or status. */
+  password: string;
+  /** PostgreSQL: the database of the task. MySQL: optional default database. */
+  database?: string;
+  /** MySQL: replica server id. */
+  serverId: number;
+  /** PostgreSQL replication slot and publication names. */
+  slot: string;
+  publication: string;
+  /** Connect timeout in ms. */
+  connectTimeoutMs: number;
+}
+
+export interface TargetConfig {
+  type: 'duckdb';
+  /** Absolute path of the DuckDB file. */
+  path: string;
+  /** Target schema. */
+  namespace: string;
+}
+
+export interface Rules {
+  newTables: 'sync' | 'ignore';
+  addColumn: 'apply' | 'ignore' | 'fail';
+  dropColumn: 'drop' | 'keep' | 'fail';
+  renameColumn: 'apply' | 'ignore' | 'fail';
+  changeType: 'apply' | 'ignore' | 'fail';
+  dropTable: 'drop' | 'keep' | 'fail';
+  events: EventType[];
+}
+
+export interface SnapshotConfig {
+  enabled: boolean;
+  concurrency: number;
+  chunkSize: number;
+}
+
+export interface EngineParameters {
+  /** Node heap limit for the engine process, MiB. */
+  memoryMb: number;
+  /** Longest time a change waits before its batch is applied, ms. */
+  flushIntervalMs: number;
+  /** Most changes in one applied batch (all tables). */
+  batchSize: number;
+  /** Largest buffered source transaction, in changes, before it is applied in parts. */
+  maxTransactionChanges: number;
+}
+
+export interface TaskPlan {
+  /** Task name (file name without .sync.yaml unless set). */
+  name: string;
+  /** Absolute path of the task file. */
+  file: string;
+  source: SourceConfig;
+  mode: SyncMode;
+  databases: string[];
+  tables: string[];
+  exclude: string[];
+  /** multi-table-merge: target table name -> regexes on `db.table`. */
+  virtualTables: Record<string, string[]>;
+  target: TargetConfig;
+  rules: Rules;
+  snapshot: SnapshotConfig;
+  parameters: EngineParameters;
+}

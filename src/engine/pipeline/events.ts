@@ -1,0 +1,40 @@
+// The change events every layer understands: readers produce them, the router and batcher
+// group them, the target applies them.
+import type { Position } from '../positions';
+import type { TableId } from '../source/types';
+
+/**
+ * One row as canonical text values, in the order of the source table's columns (SourceTable.columns).
+ * Each value is the text the column's mapping reads (ColumnMapping.fromText), or null for SQL NULL.
+ * `undefined` means "not sent by the source, keep the target's value" (PostgreSQL unchanged TOAST).
+ */
+export type Row = (string | null | undefined)[];
+
+export interface RowChange {
+  kind: 'insert' | 'update' | 'delete';
+  table: TableId;
+  /** update: the old image or at least the old key (needed when the key changes); delete: the old key or full row. */
+  before?: Row;
+  /** insert / update: the new image. */
+  after?: Row;
+}
+
+export interface TruncateChange { kind: 'truncate'; table: TableId }
+
+/** A DDL statement seen in the stream (MySQL query events); the reader has already refreshed its schema. */
+export interface SchemaChange { kind: 'schema'; table: TableId; ddl: string }
+
+export type Change = RowChange | TruncateChange | SchemaChange;
+
+/**
+ * One committed source transaction (or one part of a very large one: `partial` true for all
+ * parts but the last). `position` is where to resume after it: a checkpoint is only ever taken
+ * at the position of a non-partial transaction.
+ */
+export interface Transaction {
+  changes: Change[];
+  position: Position;
+  /** Source commit time, ms since epoch. */
+  commitTime: number;
+  partial?: boolean;
+}

@@ -1,0 +1,79 @@
+// Source positions are small immutable values with parse / format / compare.
+// They are never passed around as loose strings: a checkpoint stores format(position).
+
+/** A PostgreSQL WAL location (LSN), as a 64-bit unsigned integer. */
+export interface LsnPosition { readonly kind: 'lsn'; readonly lsn: bigint }
+/** A MySQL/MariaDB binlog coordinate; `gtid` is the executed GTID set at that point when known. */
+export interface BinlogPosition { readonly kind: 'binlog'; readonly file: string; readonly pos: number; readonly gtid?: string }
+/** A GTID set: MySQL `uuid:1-5[,uuid:...]` or MariaDB `domain-server-seq[,...]`. */
+export interface GtidPosition { readonly kind: 'gtid'; readonly set: string }
+/** A point in time: only a start request ("changes committed at or after"), never a checkpoint. */
+export interface TimePosition { readonly kind: 'time'; readonly at: Date }
+
+export type Position = LsnPosition | BinlogPosition | GtidPosition | TimePosition;
+
+export class PositionError extends Error {}
+
+export function lsn(value: bigint): LsnPosition { return { kind: 'lsn', lsn: value }; }
+
+/** `0/16B3748` -> 0x16B3748n (high 32 bits / low 32 bits, hex). */
+export function parseLsn(text: string): bigint {
+  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text.trim());
+  if (!m) throw new PositionError(`"${text}" is not a PostgreSQL LSN; write it as X/Y in hex, e.g. 0/16B3748`);
+  return (BigInt('0x' + m[1]) << 32n) | BigInt('0x' + m[2]);
+}
+
+export function formatLsn(value: bigint): string {
+  return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
+/**
+ * Parses a position as the CLI and checkpoints write it:
+ * `lsn:X/Y`, `FILE:POS` (binlog), `gtid:SET`, or an ISO-8601 timestamp.
+ * A checkpoint of a binlog position with a GTID set is `FILE:POS#gtid:SET`.
+ */
+export function parsePosition(text: string): Position {
+  const t = text.trim();
+  if (t.startsWith('lsn:')) return lsn(parseLsn(t.slice(4)));
+  if (t.startsWith('gtid:')) {
+    const set = t.slice(5).trim();
+    if (!set) throw new PositionError('gtid: needs a GTID set, e.g. gtid:0-1-253 (MariaDB) or gtid:3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5 (MySQL)');
+    return { kind: 'gtid', set };
+  }
+  const binlog = /^([^:#\s]+):(\d+)(?:#gtid:(.+))?$/.exec(t);
+  if (binlog && !/^\d{4}-\d{2}-\d{2}/.test(t)) {
+    return { kind: 'binlog', file: binlog[1], pos: Number(binlog[2]), ...(binlog[3] ? { gtid: binlog[3] } : {}) };
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(t)) {
+    const at = new Date(t);
+    if (!Number.isNaN(at.getTime())) return { kind: 'time', at };
+  }
+  throw new PositionError(
+    `"${text}" is not a position; use lsn:X/Y (PostgreSQL), FILE:POS or gtid:SET (MySQL/MariaDB), or an ISO timestamp such as 2026-11-24T10:00:00Z`);
+}
+
+export function formatPosition(p: Position): string {
+  switch (p.kind) {
+    case 'lsn': return `lsn:${formatLsn(p.lsn)}`;
+    case 'binlog': return `${p.file}:${p.pos}${p.gtid ? `#gtid:${p.gtid}` : ''}`;
+    case 'gtid': return `gtid:${p.set}`;
+    case 'time': return p.at.toISOString();
+  }
+}
+
+/** Orders two positions of the same kind; binlog files compare by their numeric suffix. */
+export function comparePositions(a: Position, b: Position): number {
+  if (a.kind === 'lsn' && b.kind === 'lsn') return a.lsn < b.lsn ? -1 : a.lsn > b.lsn ? 1 : 0;
+  if (a.kind === 'binlog' && b.kind === 'binlog') {
+    const fa = binlogFileNumber(a.file), fb = binlogFileNumber(b.file);
+    if (fa !== fb) return fa < fb ? -1 : 1;
+    return a.pos - b.pos;
+  }
+  if (a.kind === 'time' && b.kind === 'time') return a.at.getTime() - b.at.getTime();
+  throw new PositionError(`cannot compare a ${a.kind} position with a ${b.kind} position`);
+}
+
+function binlogFileNumber(file: string): number {
+  const m = /\.(\d+)$/.exec(file);
+  return m ? Number(m[1]) : 0;
+}

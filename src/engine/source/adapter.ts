@@ -1,0 +1,67 @@
+// The contract between the task runner and a source (PostgreSQL or MySQL/MariaDB).
+// The runner owns ordering, batching, checkpoints and the target; a source only reads.
+import type { TaskPlan } from '../config/plan';
+import type { Position } from '../positions';
+import type { Row, Transaction } from '../pipeline/events';
+import type { SourceTable, TableId } from './types';
+
+/** A key range of one table for the snapshot; bounds are canonical text key tuples, null = open. */
+export interface Chunk {
+  table: TableId;
+  /** 0-based chunk number within the table, stable across restarts (stored as chunk progress). */
+  index: number;
+  /** Inclusive lower bound of the primary key (null: from the start). */
+  from: string[] | null;
+  /** Exclusive upper bound of the primary key (null: to the end). */
+  to: string[] | null;
+  /** Optional extra filter (backfill --where), SQL in the source dialect. */
+  where?: string;
+}
+
+export interface SnapshotSession {
+  /**
+   * Where the change stream must start so that, applied after the snapshot's rows, the target
+   * converges to the source: the slot's consistent point (PostgreSQL) or the binlog position
+   * read before the first chunk (MySQL).
+   */
+  readonly streamStart: Position;
+  /** Splits a table into key-range chunks of about `chunkSize` rows. */
+  planChunks(table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[]>;
+  /** Reads one chunk; `onRows` receives batches of rows (canonical text, column order of `table`). */
+  readChunk(table: SourceTable, chunk: Chunk, onRows: (rows: Row[]) => Promise<void> | void): Promise<number>;
+  /** Releases the snapshot's connections (and the exported snapshot). */
+  close(): Promise<void>;
+}
+
+export interface StreamHandle {
+  /** Stops reading; resolves once the connection is closed. */
+  stop(): Promise<void>;
+  /** Resolves when the stream ends by stop(), rejects when it fails (connection lost...). */
+  readonly done: Promise<void>;
+}
+
+export interface SourceAdapter {
+  readonly plan: TaskPlan;
+  /** The task's concrete source tables with columns and keys (mode, tables, globs, excludes expanded). */
+  discover(): Promise<SourceTable[]>;
+  /** Current metadata of one table (after a DDL, or for a new table). */
+  describe(table: TableId): Promise<SourceTable | undefined>;
+  /**
+   * Prepares a fresh full sync: PostgreSQL creates the slot (exporting its snapshot) and the
+   * publication when missing; MySQL records the binlog position. `resume` is set when chunks
+   * are left from an earlier, interrupted snapshot whose stream start is already stored.
+   */
+  openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession>;
+  /** The position where the source is now (for --no-snapshot without a checkpoint, and catch-up). */
+  currentPosition(): Promise<Position>;
+  /** Translates a start request (time, gtid) into a concrete position to stream from. */
+  resolveStart(requested: Position): Promise<Position>;
+  /**
+   * Streams committed transactions from `from` (exclusive of what it already contains).
+   * `onTransaction` may return a promise to apply backpressure.
+   */
+  stream(from: Position, tables: SourceTable[], onTransaction: (tx: Transaction) => Promise<void> | void): Promise<StreamHandle>;
+  /** The target committed everything up to `position`: PostgreSQL confirms the slot's flush LSN. */
+  confirm(position: Position): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,39 @@
+// What the source readers know about a table. Produced by metadata discovery, consumed by
+// the type map, the preview, the snapshot and stream readers and the target.
+
+/** `db` is the MySQL database or the PostgreSQL schema. */
+export interface TableId { readonly db: string; readonly table: string }
+
+export function tableKey(t: TableId): string { return `${t.db}.${t.table}`; }
+
+export interface SourceColumn {
+  name: string;
+  /** Position in the source table, 1-based (ordinal_position / attnum). */
+  ordinal: number;
+  /** The base type name as the server spells it, lower case: `int`, `varchar`, `numeric`, `_int4` is spelled `int4[]`... */
+  dataType: string;
+  /** The full declared type, e.g. `decimal(12,2) unsigned`, `character varying(64)`, `integer[]`. */
+  fullType: string;
+  nullable: boolean;
+  length?: number;        // character or binary length, bit(n) width
+  precision?: number;     // numeric precision, time/timestamp fractional digits (fsp)
+  scale?: number;
+  unsigned?: boolean;     // MySQL
+  charset?: string;       // MySQL
+  enumValues?: string[];  // MySQL enum/set labels, PostgreSQL enum labels
+  isArray?: boolean;      // PostgreSQL
+  elementType?: string;   // PostgreSQL array element type / domain base type
+  /** PostgreSQL type OID (for pgoutput decoding). */
+  typeOid?: number;
+}
+
+export interface SourceTable {
+  id: TableId;
+  columns: SourceColumn[];
+  /** Primary key column names in key order; empty when the table has none. */
+  primaryKey: string[];
+  /** PostgreSQL: REPLICA IDENTITY (d default, f full, i index, n nothing). */
+  replicaIdentity?: 'd' | 'f' | 'i' | 'n';
+  /** Estimated row count, for progress and chunk planning. */
+  estimatedRows?: number;
+}

@@ -1,0 +1,55 @@
+// Task and table status: written by the engine (status stream, status file, `lakesync status`),
+// read by the CLI, the extension's tree and the dashboard.
+
+export type TaskPhase = 'stopped' | 'initializing' | 'full-sync' | 'incremental' | 'failed';
+export type TablePhase = 'pending' | 'full-sync' | 'incremental' | 'cancelled' | 'stopped' | 'failed';
+
+export interface FailoverEvent { time: string; cause: string; action: string }
+export interface TableError { time: string; position?: string; message: string }
+
+export interface TableStatus {
+  /** Source `db.table`. */
+  source: string;
+  /** Target `namespace.table`. */
+  target: string;
+  phase: TablePhase;
+  chunksDone: number;
+  chunksTotal: number;
+  /** Rows copied by the snapshot. */
+  snapshotRows: number;
+  rowsRead: number;
+  rowsWritten: number;
+  /** Formatted source position of the newest applied change. */
+  position?: string;
+  /** Source commit time of the newest applied change (ISO). */
+  lastSourceTime?: string;
+  /** Last write to the target (ISO). */
+  lastUpdate?: string;
+  /** Source commit -> visible in target, ms, for the newest batch. */
+  latencyMs?: number;
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  snapshotStartedAt?: string;
+  snapshotEndedAt?: string;
+  errors: TableError[];
+}
+
+export interface TaskStatus {
+  name: string;
+  file: string;
+  phase: TaskPhase;
+  /** Process id of the engine running the task, when running. */
+  pid?: number;
+  startedAt?: string;
+  updatedAt: string;
+  position?: string;
+  rowsRead: number;
+  rowsWritten: number;
+  readRate: number;
+  writeRate: number;
+  failovers: number;
+  failoverEvents: FailoverEvent[];
+  phases: { phase: TaskPhase; at: string }[];
+  tables: TableStatus[];
+  error?: string;
+}
