@@ -1,0 +1,29 @@
+// Messages between the extension and an engine child process (Node IPC channel), and between
+// the CLI and a running engine (control socket, JSON lines). Requests carry an id and get
+// exactly one reply.
+import type { TaskStatus } from './status';
+
+export type TableOp = 'resync' | 'backfill' | 'prioritize' | 'cancel' | 'force-stop' | 'details' | 'exceptions';
+
+export type EngineRequest =
+  | { type: 'stop'; id: number }
+  | { type: 'status'; id: number }
+  | { type: 'table-op'; id: number; op: TableOp; table: string; where?: string }
+  | { type: 'query'; id: number; sql: string; limit?: number };
+
+/** Sent once by the extension right after spawning, before the task starts: secrets never go through argv or files. */
+export interface EngineInit { type: 'init'; secrets: Record<string, string> }
+
+export type ExtensionToEngine = EngineRequest | EngineInit;
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export type EngineToExtension =
+  | { type: 'ready'; pid: number }
+  | { type: 'status'; status: TaskStatus }
+  | { type: 'log'; level: LogLevel; message: string; time: string }
+  | { type: 'reply'; id: number; ok: true; result?: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string }
+  | { type: 'exit'; code: number; error?: string };
+
+export interface QueryResult { columns: string[]; rows: unknown[][]; truncated: boolean }
