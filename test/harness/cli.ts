@@ -1,0 +1,140 @@
+// Runs the built CLI (`node bin/lakesync ...`, bundle dist/engine.js) as a child process, the way a
+// user does. The bundle is rebuilt once per test process when a source file is newer than it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { killQuietly, onExit, serverEnv } from './servers/process';
+
+export const repoRoot = resolve(__dirname, '..', '..');
+const bundle = join(repoRoot, 'dist', 'engine.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+let built = false;
+/** Builds dist/engine.js with `node esbuild.mjs` when missing or older than src/ (skip: LAKESYNC_TEST_NO_BUILD=1). */
+export function ensureBuilt(): void {
+  if (built || process.env.LAKESYNC_TEST_NO_BUILD === '1') return;
+  const srcTime = Math.max(newestMtime(join(repoRoot, 'src', 'engine')), newestMtime(join(repoRoot, 'src', 'protocol')),
+    newestMtime(join(repoRoot, 'schemas')));
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < srcTime) {
+    const res = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`building the CLI (node esbuild.mjs) failed:\n${res.stderr}${res.stdout}`);
+  }
+  built = true;
+}
+
+export interface CliOptions {
+  /** Extra environment (the password variables of every started server are always added). */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** runCli: kill the CLI with SIGKILL after this long (default 60 s) and reject. */
+  timeoutMs?: number;
+  /** Text written to the CLI's stdin. */
+  input?: string;
+}
+
+export interface CliResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+const running = new Set<ChildProcess>();
+let exitHooked = false;
+
+function startCli(args: string[], opts: CliOptions): ChildProcess {
+  ensureBuilt();
+  if (!exitHooked) { exitHooked = true; onExit(killAllCli); }
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'lakesync'), ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, ...serverEnv, ...opts.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (opts.input !== undefined) child.stdin?.end(opts.input); else child.stdin?.end();
+  return child;
+}
+
+/** SIGKILLs every CLI process a test started and left running. */
+export function killAllCli(): void {
+  for (const c of running) killQuietly(c.pid);
+  running.clear();
+}
+
+/** Runs `lakesync ...args` to completion. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const child = startCli(args, opts);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      killQuietly(child.pid);
+      reject(new Error(`lakesync ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('close', (code, signal) => { clearTimeout(timer); resolvePromise({ code, signal, stdout, stderr }); });
+  });
+}
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout/stderr line matching `pattern`; rejects on timeout or exit. */
+  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** Sends a signal (default SIGKILL: a crash, for fault tests). */
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<CliResult>;
+}
+
+/** Starts `lakesync ...args` in the background (long runs, kill -9 tests). */
+export function spawnCli(args: string[], opts: CliOptions = {}): CliProcess {
+  const child = startCli(args, opts);
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  const notify = () => { for (const w of [...waiters]) w(); };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; notify(); });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; notify(); });
+  const exited = new Promise<CliResult>((resolvePromise) => {
+    child.on('close', (code, signal) => { resolvePromise({ code, signal, stdout, stderr }); notify(); });
+  });
+  let done = false;
+  exited.then(() => { done = true; notify(); });
+
+  return {
+    child,
+    pid: child.pid ?? 0,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    kill: (signal = 'SIGKILL') => { killQuietly(child.pid, signal); },
+    waitFor(pattern, timeoutMs = 60_000) {
+      const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          const line = `${stdout}\n${stderr}`.split('\n').find((l) => re.test(l));
+          if (line !== undefined) { cleanup(); resolvePromise(line); return; }
+          if (done) { cleanup(); reject(new Error(`lakesync exited before printing ${re}\nstdout:\n${stdout}\nstderr:\n${stderr}`)); }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`lakesync did not print ${re} within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        }, timeoutMs);
+        const cleanup = () => { clearTimeout(timer); waiters.delete(check); };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// The harness itself: private servers start with the settings LakeSync needs, survive restarts and
+// crashes with their data, and never touch the system's services.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { sharedMariadb, sharedPostgres, startMariadb, startPostgres, writeTask, uniqueName, type ServerHandle } from '../../harness';
+import { readFileSync } from 'node:fs';
+
+describe('test harness', () => {
+  describe('shared PostgreSQL', () => {
+    let pg: ServerHandle;
+    before(async () => { pg = await sharedPostgres(); });
+
+    it('runs with wal_level=logical on a private port with a password-authenticated superuser', async () => {
+      assert.notEqual(pg.port, 5432);
+      const [row] = await pg.sql<{ wal_level: string }>('SHOW wal_level');
+      assert.equal(row.wal_level, 'logical');
+      const [role] = await pg.sql<{ rolsuper: boolean; rolreplication: boolean }>(
+        'SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user');
+      assert.deepEqual(role, { rolsuper: true, rolreplication: true });
+      const [slots] = await pg.sql<{ max_replication_slots: string }>('SHOW max_replication_slots');
+      assert.equal(slots.max_replication_slots, '20');
+    });
+
+    it('is the same server for every caller, and databases are per test', async () => {
+      assert.equal(await sharedPostgres(), pg);
+      const db = await pg.createDatabase();
+      await pg.sql('CREATE TABLE t (id int primary key, v text)', [], { database: db });
+      await pg.sql('INSERT INTO t VALUES ($1, $2)', [1, 'a'], { database: db });
+      assert.deepEqual(await pg.sql('SELECT * FROM t', [], { database: db }), [{ id: 1, v: 'a' }]);
+      await pg.dropDatabase(db);
+    });
+
+    it('rejects a wrong password over TCP', async () => {
+      const { default: pgLib } = await import('pg');
+      const c = new pgLib.Client({ host: pg.host, port: pg.port, user: pg.user, password: 'wrong', database: 'postgres' });
+      await assert.rejects(c.connect(), /password authentication failed/);
+    });
+  });
+
+  describe('shared MariaDB', () => {
+    let my: ServerHandle;
+    before(async () => { my = await sharedMariadb(); });
+
+    it('runs with a ROW/FULL binlog on a private port', async () => {
+      assert.notEqual(my.port, 3306);
+      const [v] = await my.sql('SELECT @@log_bin AS log_bin, @@binlog_format AS f, @@binlog_row_image AS i, @@binlog_row_metadata AS m, @@server_id AS s');
+      assert.deepEqual({ ...v, log_bin: Number(v.log_bin), s: Number(v.s) }, { log_bin: 1, f: 'ROW', i: 'FULL', m: 'FULL', s: 1 });
+    });
+
+    it('creates databases and users for tests', async () => {
+      const db = await my.createDatabase();
+      await my.sql('CREATE TABLE t (id int primary key, d decimal(30,2), ts datetime(6))', [], { database: db });
+      await my.sql("INSERT INTO t VALUES (1, 123456789012345678901234.50, '2024-01-02 03:04:05.123456')", [], { database: db });
+      assert.deepEqual(await my.sql('SELECT * FROM t', [], { database: db }),
+        [{ id: 1, d: '123456789012345678901234.50', ts: '2024-01-02 03:04:05.123456' }]);
+      const u = await my.createUser({ grants: [`GRANT SELECT ON \`${db}\`.* TO {user}`] });
+      const grants = await my.sql(`SHOW GRANTS FOR '${u.user}'@'%'`);
+      assert.match(JSON.stringify(grants), new RegExp(`GRANT SELECT ON \`${db}\``));
+      await my.dropDatabase(db);
+    });
+  });
+
+  describe('private servers', () => {
+    it('PostgreSQL with wal_level=replica keeps its data across restart and kill -9', async () => {
+      const pg = await startPostgres({ walLevel: 'replica' });
+      try {
+        assert.equal((await pg.sql('SHOW wal_level'))[0].wal_level, 'replica');
+        await pg.sql('CREATE TABLE t (id int)');
+        await pg.sql('INSERT INTO t VALUES (1)');
+        const port = pg.port;
+        await pg.restart();
+        assert.equal(pg.port, port);
+        await pg.sql('INSERT INTO t VALUES (2)');
+        await pg.kill9();
+        assert.equal(pg.isRunning(), false);
+        await pg.start();
+        assert.deepEqual(await pg.sql('SELECT id FROM t ORDER BY id'), [{ id: 1 }, { id: 2 }]);
+      } finally {
+        await pg.stop();
+      }
+      assert.equal(existsSync(pg.baseDir), false);
+    });
+
+    it('MariaDB without binlog keeps its data across restart and kill -9', async () => {
+      const my = await startMariadb({ binlog: false });
+      try {
+        assert.equal(Number((await my.sql('SELECT @@log_bin AS b'))[0].b), 0);
+        const db = await my.createDatabase(uniqueName('h'));
+        await my.sql('CREATE TABLE t (id int primary key) ENGINE=InnoDB; INSERT INTO t VALUES (1)', [], { database: db });
+        await my.restart();
+        await my.sql('INSERT INTO t VALUES (2)', [], { database: db });
+        await my.kill9();
+        await my.start();
+        assert.deepEqual(await my.sql('SELECT id FROM t ORDER BY id', [], { database: db }), [{ id: 1 }, { id: 2 }]);
+      } finally {
+        await my.stop();
+      }
+      assert.equal(existsSync(my.baseDir), false);
+    });
+  });
+
+  it('writeTask writes YAML whose password is an ${env:} reference', async () => {
+    const pg = await sharedPostgres();
+    const file = writeTask({ name: 'h', source: pg.source('postgres'), mode: 'database-mirror', databases: ['public'] });
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /password: \$\{env:LAKESYNC_TEST_PG\d+_\d+_PASSWORD\}/);
+    assert.ok(!text.includes(pg.password));
+    assert.match(file, /h\.sync\.yaml$/);
+  });
+});
