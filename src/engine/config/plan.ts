@@ -74,4 +74,6 @@ export interface TaskPlan {
   rules: Rules;
   snapshot: SnapshotConfig;
   parameters: EngineParameters;
+  /** Task-file warnings (e.g. a plain-text password), each `file:line:column warning: ...`. */
+  warnings?: string[];
 }

@@ -1,0 +1,90 @@
+// Validated, resolved task data -> TaskPlan: defaults from the schema, derived names and ids,
+// and the target path made absolute relative to the task file.
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { EngineParameters, Rules, SnapshotConfig, SourceType, SyncMode, TaskPlan } from './plan';
+import { schemaDefault } from './schema';
+
+type Data = Record<string, any>;
+
+/** `shop.sync.yaml` -> `shop` (also .sync.yml, .yaml, .yml). */
+export function taskNameFromFile(file: string): string {
+  return basename(file).replace(/(\.sync)?\.ya?ml$/i, '');
+}
+
+/** FNV-1a: a stable 32-bit hash, the same on every machine and Node version. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+export const MIN_DERIVED_SERVER_ID = 5400;
+const MAX_SERVER_ID = 4294967295;
+
+/** MySQL replica server id derived from the task name: stable, in 5400..4294967295 (clear of the small ids people hand out). */
+export function deriveServerId(name: string): number {
+  return MIN_DERIVED_SERVER_ID + (fnv1a(name) % (MAX_SERVER_ID - MIN_DERIVED_SERVER_ID + 1));
+}
+
+/** `lakesync_<name>` as a valid PostgreSQL slot name: lower case, [a-z0-9_], at most 63 characters. */
+export function defaultSlotName(name: string): string {
+  const slot = 'lakesync_' + name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  if (slot.length <= 63) return slot;
+  // Truncated names of different tasks must not collide: keep a hash of the full name.
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${slot.slice(0, 54)}_${hash}`;
+}
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
+export function buildPlan(data: Data, file: string): TaskPlan {
+  const abs = resolve(file);
+  const name: string = data.name ?? taskNameFromFile(abs);
+  const src = data.source as Data;
+  const type = src.type as SourceType;
+  const t = (data.target ?? {}) as Data;
+  const rules = (data.rules ?? {}) as Data;
+  const snap = (data.snapshot ?? {}) as Data;
+  const params = (data.parameters ?? {}) as Data;
+  const pick = <T>(obj: Data, section: string, key: string): T => (obj[key] ?? schemaDefault<T>(`${section}.${key}`)) as T;
+  const targetPath = expandHome(t.path ?? `.lakehouse/${name}.duckdb`);
+
+  return {
+    name,
+    file: abs,
+    source: {
+      type,
+      host: src.host,
+      port: src.port ?? (type === 'postgres' ? 5432 : 3306),
+      user: src.user,
+      password: src.password ?? schemaDefault<string>('source.password'),
+      ...(src.database !== undefined ? { database: src.database } : {}),
+      serverId: src.serverId ?? deriveServerId(name),
+      slot: src.slot ?? defaultSlotName(name),
+      publication: src.publication ?? defaultSlotName(name),
+      connectTimeoutMs: pick<number>(src, 'source', 'connectTimeoutMs'),
+    },
+    mode: data.mode as SyncMode,
+    databases: [...(data.databases ?? [])],
+    tables: [...(data.tables ?? [])],
+    exclude: [...(data.exclude ?? [])],
+    virtualTables: Object.fromEntries(Object.entries((data.virtualTables ?? {}) as Record<string, string[]>).map(([k, v]) => [k, [...v]])),
+    target: {
+      type: 'duckdb',
+      path: isAbsolute(targetPath) ? targetPath : resolve(dirname(abs), targetPath),
+      namespace: pick<string>(t, 'target', 'namespace'),
+    },
+    rules: Object.fromEntries(['newTables', 'addColumn', 'dropColumn', 'renameColumn', 'changeType', 'dropTable', 'events']
+      .map((k) => [k, pick(rules, 'rules', k)])) as unknown as Rules,
+    snapshot: Object.fromEntries(['enabled', 'concurrency', 'chunkSize'].map((k) => [k, pick(snap, 'snapshot', k)])) as unknown as SnapshotConfig,
+    parameters: Object.fromEntries(['memoryMb', 'flushIntervalMs', 'batchSize', 'maxTransactionChanges']
+      .map((k) => [k, pick(params, 'parameters', k)])) as unknown as EngineParameters,
+  };
+}

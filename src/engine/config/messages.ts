@@ -1,0 +1,201 @@
+// ajv errors -> one sentence each, positioned on the node a person has to change, with the fix.
+// ajv reports conditionals and alternatives as cascades (if/then, anyOf branches); those are
+// folded here into the single message that matters.
+import type { ErrorObject } from 'ajv';
+import type { TaskDiagnostic } from './diagnostics';
+import { schemaAt, schemaByPointer, schemaObjects, regexError, type SchemaNode } from './schema';
+import { closest } from './suggest';
+import { displayPath, pointerSegment, pointerToSegments, type ParsedTask } from './yaml-tree';
+
+/** How a value reads in a message; secrets are never echoed. */
+export function describeValue(value: unknown, secret = false): string {
+  if (value === null || value === undefined) return 'nothing (an empty value)';
+  if (value instanceof Uint8Array) return 'binary data';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (secret) return typeof value === 'string' ? 'text' : `a ${typeof value}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  return String(value);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text', integer: 'a number', number: 'a number', boolean: 'true or false',
+  array: 'a list', object: 'a mapping (keys indented below it)', null: 'empty',
+};
+
+/** A value as it would be written in YAML flow style, for "e.g." hints. */
+export function inlineYaml(v: unknown): string {
+  if (typeof v === 'string') return /^[A-Za-z0-9_./${}:-]+$/.test(v) && !/^(true|false|null|~|\d.*)$/.test(v) ? v : `'${v.replace(/'/g, "''")}'`;
+  if (Array.isArray(v)) return `[${v.map(inlineYaml).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${inlineYaml(x)}`).join(', ')} }`;
+  return String(v);
+}
+
+function example(segments: (string | number)[], key?: string): string | undefined {
+  const node = schemaAt(key === undefined ? segments : [...segments, key]);
+  const ex = node?.examples?.[0] ?? node?.default;
+  if (ex === undefined) return undefined;
+  const name = key ?? [...segments].reverse().find((s) => typeof s === 'string');
+  return name === undefined ? inlineYaml(ex) : `${name}: ${inlineYaml(ex)}`;
+}
+
+const isSecretPath = (segments: (string | number)[]) => segments[segments.length - 1] === 'password';
+
+export function schemaDiagnostics(errors: ErrorObject[], parsed: ParsedTask): TaskDiagnostic[] {
+  const out: TaskDiagnostic[] = [];
+  const seen = new Set<string>();
+  const push = (d: TaskDiagnostic) => {
+    const k = `${d.line}:${d.column}:${d.message}`;
+    if (!seen.has(k)) { seen.add(k); out.push(d); }
+  };
+  for (const e of collapse(errors)) {
+    const d = toDiagnostic(e, parsed);
+    if (d) push(d);
+  }
+  return out;
+}
+
+// Drop the "must match then schema" echoes, fold anyOf/oneOf branches into their parent, and
+// keep only the type error where a value also failed keywords of another type.
+function collapse(errors: ErrorObject[]): ErrorObject[] {
+  let list = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
+  const alternatives = list.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  for (const alt of alternatives) {
+    const inside = list.filter((e) => e !== alt && e.schemaPath.startsWith(alt.schemaPath + '/'));
+    const deeper = inside.filter((e) => e.instancePath.length > alt.instancePath.length);
+    // A branch that got further into the value explains the problem better than "matches none".
+    const keep = deeper.length > 0 ? deeper : [];
+    list = list.filter((e) => !inside.includes(e) || keep.includes(e));
+    if (keep.length > 0) list = list.filter((e) => e !== alt);
+  }
+  return list;
+}
+
+function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | undefined {
+  const segments = pointerToSegments(e.instancePath);
+  const numeric = typedSegments(parsed.value, segments);
+  const path = displayPath(numeric);
+  const where = path || 'the task file';
+  const ref = parsed.nodes.get(e.instancePath);
+  const valueNode = ref?.value && ref.value.range && ref.value.range[1] > ref.value.range[0] ? ref.value : undefined;
+  const anchor = valueNode ?? ref?.key ?? undefined;
+  const atNode = (message: string, node = anchor, p = path) => {
+    const [s, end] = node?.range ?? [0, 1];
+    return parsed.at(s, end, message, p);
+  };
+  const data = e.data;
+  const got = describeValue(data, isSecretPath(segments));
+  const p = e.params as Record<string, any>;
+
+  switch (e.keyword) {
+    case 'type': {
+      const expected = String(p.type).split(',');
+      if (expected.includes('object') && (data === null || data === undefined)) {
+        const keys = Object.keys(schemaAt(segments)?.properties ?? {}).slice(0, 4).join(', ');
+        return atNode(`${where} is empty; give it keys indented below it (${keys}, ...)`);
+      }
+      if (expected[0] === 'integer' && typeof data === 'number') {
+        return atNode(`${where} must be a whole number, got ${got}`);
+      }
+      const hint = expected[0] === 'string' && (typeof data === 'number' || typeof data === 'boolean')
+        ? `; put it in quotes: '${isSecretPath(segments) ? '...' : String(data)}'`
+        : (example(segments) ? ` (e.g. ${example(segments)})` : '');
+      return atNode(`${where} must be ${expected.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}, got ${got}${hint}`);
+    }
+    case 'required': {
+      const missing = String(p.missingProperty);
+      const reason = schemaByPointer(e.schemaPath.replace(/\/required$/, ''))?.description;
+      const parentNode = ref?.key ?? undefined;
+      const full = displayPath([...numeric, missing]);
+      const ex = example(segments, missing);
+      const add = ex ? `add \`${ex}\`${path ? ` under ${path}` : ''}` : `add ${missing}${path ? ` under ${path}` : ''}`;
+      const choices = schemaAt([...segments, missing])?.enum;
+      const options = choices ? ` (one of ${choices.join(', ')})` : '';
+      const [s, end] = parentNode?.range ?? firstLine(parsed);
+      return parsed.at(s, end, `${full} is missing${reason ? `: ${reason}` : ''}; ${add}${options}`, full);
+    }
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const keyRef = parsed.nodes.get(e.instancePath + pointerSegment(key));
+      const node = keyRef?.key ?? anchor;
+      const fullPath = displayPath([...numeric, key]);
+      const valid = Object.keys(schemaAt(segments)?.properties ?? {});
+      const inside = path ? ` in ${path}` : '';
+      const near = closest(key, valid);
+      let fix: string;
+      if (near) fix = `did you mean '${near}'?`;
+      else {
+        const home = schemaObjects().find((o) => o.segments.join('.') !== segments.join('.') && o.keys.includes(key));
+        fix = home && home.segments.length > 0
+          ? `it belongs under ${home.segments.join('.')}; move it there`
+          : `remove it; the keys here are ${valid.join(', ')}`;
+      }
+      return atNode(`unknown key '${key}'${inside}: ${fix}`, node, fullPath);
+    }
+    case 'enum':
+    case 'const': {
+      const allowed = (e.keyword === 'enum' ? p.allowedValues : [p.allowedValue]) as unknown[];
+      const near = typeof data === 'string' ? closest(data, allowed.map(String)) : undefined;
+      return atNode(`${where} must be one of ${allowed.join(', ')}, got ${got}${near ? `; did you mean '${near}'?` : ''}`);
+    }
+    case 'minimum': case 'exclusiveMinimum':
+      return atNode(`${where} must be at least ${p.limit + (e.keyword === 'exclusiveMinimum' ? 1 : 0)}, got ${got}`);
+    case 'maximum': case 'exclusiveMaximum':
+      return atNode(`${where} must be at most ${p.limit}, got ${got}`);
+    case 'minLength':
+      if (p.propertyName !== undefined) return keyProblem(e, parsed, numeric, `the name ${JSON.stringify(p.propertyName)} in ${where} must not be empty`);
+      return atNode(p.limit <= 1 ? `${where} must not be empty${example(segments) ? ` (e.g. ${example(segments)})` : ''}` : `${where} must be at least ${p.limit} characters`);
+    case 'maxLength':
+      if (p.propertyName !== undefined) return keyProblem(e, parsed, numeric, `the name ${JSON.stringify(String(p.propertyName).slice(0, 40))} in ${where} is longer than ${p.limit} characters; shorten it`);
+      return atNode(`${where} must be at most ${p.limit} characters, got ${typeof data === 'string' ? data.length : '?'}`);
+    case 'pattern': {
+      const hint = (e.parentSchema as SchemaNode | undefined)?.patternErrorMessage ?? `it must match ${p.pattern}`;
+      return atNode(`${where} ${got} is not valid: ${hint}`);
+    }
+    case 'format':
+      if (p.format === 'regex' && typeof data === 'string') {
+        return atNode(`${where} is not a valid regular expression: ${regexError(data)}; escape special characters with \\ (e.g. \\. for a dot)`);
+      }
+      return atNode(`${where} must be a valid ${p.format}, got ${got}`);
+    case 'minItems':
+      return atNode(p.limit <= 1
+        ? `${where} is empty; list at least one entry${example(segments) ? ` (e.g. ${example(segments)})` : ''}`
+        : `${where} must list at least ${p.limit} entries`);
+    case 'maxItems':
+      return atNode(`${where} may list at most ${p.limit} entries`);
+    case 'uniqueItems': {
+      const dupPointer = e.instancePath + pointerSegment(p.i);
+      const dupRef = parsed.nodes.get(dupPointer);
+      const item = Array.isArray(data) ? describeValue(data[p.i]) : 'an entry';
+      return atNode(`${where} lists ${item} twice (entries ${p.j + 1} and ${p.i + 1}); remove one`,
+        dupRef?.value ?? anchor, displayPath([...numeric, Number(p.i)]));
+    }
+    case 'minProperties':
+      return atNode(`${where} is empty; define at least one entry${example(segments) ? ` (e.g. ${inlineYaml(schemaAt(segments)?.examples?.[0])})` : ''}`);
+    default:
+      return atNode(`${where} ${e.message ?? 'is not valid'}`);
+  }
+}
+
+function keyProblem(e: ErrorObject, parsed: ParsedTask, numeric: (string | number)[], message: string): TaskDiagnostic {
+  const name = String((e.params as Record<string, unknown>).propertyName);
+  const keyNode = parsed.nodes.get(e.instancePath + pointerSegment(name))?.key;
+  const [s, end] = keyNode?.range ?? parsed.nodes.get(e.instancePath)?.key?.range ?? [0, 1];
+  return parsed.at(s, end, message, displayPath([...numeric, name]));
+}
+
+function firstLine(parsed: ParsedTask): [number, number] {
+  const root = parsed.nodes.get('')?.value;
+  const start = root?.range?.[0] ?? 0;
+  return [start, start + 1];
+}
+
+// ajv pointers do not say whether "0" is a key or an index: walk the data to find out.
+export function typedSegments(root: unknown, segments: string[]): (string | number)[] {
+  let v: unknown = root;
+  return segments.map((s) => {
+    const isIndex = Array.isArray(v) && /^\d+$/.test(s);
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[s] : undefined;
+    return isIndex ? Number(s) : s;
+  });
+}

@@ -1,0 +1,187 @@
+// YAML text -> plain JS value plus, for every value, the YAML nodes it came from (so any
+// error found later can point at line:column). Hostile input is stopped here: oversized
+// files, binary data, syntax errors, deep nesting and alias bombs each become one positioned
+// problem instead of a crash or a hang.
+import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { TaskDiagnostic } from './diagnostics';
+
+/** Task files are a few hundred bytes; anything this big is the wrong file. */
+export const MAX_TASK_BYTES = 1024 * 1024;
+/** The schema is 4 levels deep; 32 leaves room for mistakes without risking the stack. */
+export const MAX_DEPTH = 32;
+/** Values after alias expansion: stops "billion laughs" documents. */
+export const MAX_VALUES = 100_000;
+
+export interface NodeRef {
+  /** The key node of the pair holding this value (absent for the root and list items). */
+  key?: Node;
+  /** The value node (absent when the pair has no value at all). */
+  value?: Node | null;
+}
+
+export interface ParsedTask {
+  text: string;
+  /** The document as plain data, or undefined when the text is not usable YAML. */
+  value: unknown;
+  /** JSON pointer (as in ajv's instancePath) -> nodes. */
+  nodes: Map<string, NodeRef>;
+  diagnostics: TaskDiagnostic[];
+  /** Turns source offsets into a diagnostic. */
+  at: (start: number, end: number, message: string, path: string, severity?: 'error' | 'warning') => TaskDiagnostic;
+}
+
+export function pointerSegment(key: string | number): string {
+  return '/' + String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** "source.port", "tables[2]", 'virtualTables["a.b"]': how a person names a place in the file. */
+export function displayPath(segments: (string | number)[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(s)) out += (out ? '.' : '') + s;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}
+
+export function pointerToSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function makeLocator(text: string, file: string): ParsedTask['at'] {
+  const lc = new LineCounter();
+  for (const s of lineStarts(text)) lc.addNewLine(s);
+  const clamp = (n: number) => Math.max(0, Math.min(n, text.length));
+  return (start, end, message, path, severity = 'error') => {
+    const s = lc.linePos(clamp(start));
+    const e = lc.linePos(clamp(Math.max(end, start)));
+    return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col, message, severity, path };
+  };
+}
+
+// Characters YAML forbids (C0 controls other than tab/LF/CR, DEL, noncharacters): their presence
+// means binary data, which the YAML parser would otherwise read as one long plain string.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/;
+
+function yamlMessage(code: string, message: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY': return 'duplicate key: each key may appear only once in a mapping; remove or rename one of them';
+    case 'TAB_AS_INDENT': return 'tabs are not allowed as indentation in YAML; indent with spaces';
+    case 'MULTIPLE_DOCS': return 'a task file holds one YAML document; remove the second "---" document or move it to its own file';
+    case 'RESOURCE_EXHAUSTION': return `the YAML is nested too deeply to read (${message}); a task file is only a few levels deep`;
+    case 'BAD_INDENT': return `bad indentation: ${message}; align keys of the same mapping with spaces`;
+    default: return `YAML syntax error: ${message.replace(/\s+at line \d+, column \d+.*$/s, '')}`;
+  }
+}
+
+export function parseTaskText(text: string, file: string): ParsedTask {
+  const at = makeLocator(text, file);
+  const nodes = new Map<string, NodeRef>();
+  const result: ParsedTask = { text, value: undefined, nodes, diagnostics: [], at };
+  const fail = (start: number, end: number, message: string, path = '') => {
+    result.diagnostics.push(at(start, end, message, path));
+    return result;
+  };
+
+  if (text.length > MAX_TASK_BYTES) {
+    const mb = (text.length / (1024 * 1024)).toFixed(1);
+    return fail(0, 1, `the task file is ${mb} MB, more than the 1 MB a task file may have; is this the right file?`);
+  }
+  const bad = FORBIDDEN.exec(text);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).padStart(4, '0');
+    return fail(bad.index, bad.index + 1, `the file contains binary data (character U+${code}); a task file is UTF-8 YAML text`);
+  }
+
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false });
+  for (const e of doc.errors) result.diagnostics.push(at(e.pos[0], e.pos[1], yamlMessage(e.code, e.message), ''));
+  for (const w of doc.warnings) {
+    result.diagnostics.push(at(w.pos[0], w.pos[1], `YAML: ${w.message}; it is ignored`, '', 'warning'));
+  }
+  if (doc.errors.length > 0) return result;
+  if (doc.contents === null) return fail(0, 1, 'the task file is empty; it needs at least `source:` and `mode:`');
+
+  const converted = toPlain(doc, result);
+  if (converted.ok) result.value = converted.value;
+  return result;
+}
+
+interface Frame { node: Node | null | undefined; pointer: string; segments: (string | number)[]; depth: number }
+
+// Recursive on purpose (the depth is capped at MAX_DEPTH, so the stack is safe).
+function toPlain(doc: Document, result: ParsedTask): { ok: boolean; value?: unknown } {
+  let count = 0;
+  let ok = true;
+  const problem = (node: Node | null | undefined, message: string, segments: (string | number)[]) => {
+    const [s, e] = node?.range ?? [0, 1];
+    result.diagnostics.push(result.at(s, e, message, displayPath(segments)));
+    ok = false;
+  };
+
+  const convert = (f: Frame, via?: Node): unknown => {
+    if (!ok) return undefined;
+    if (++count > MAX_VALUES) {
+      problem(via ?? f.node, `too many values (over ${MAX_VALUES}, counting what YAML aliases expand to); a task file is small, remove the aliases`, f.segments);
+      return undefined;
+    }
+    if (f.depth > MAX_DEPTH) {
+      problem(via ?? f.node, `nested more than ${MAX_DEPTH} levels deep; a task file is only a few levels deep`, f.segments);
+      return undefined;
+    }
+    let node = f.node;
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (!target) {
+        problem(node, `the alias *${node.source} has no anchor &${node.source} before it; define the anchor first or write the value out`, f.segments);
+        return undefined;
+      }
+      via = via ?? node;
+      node = target as Node;
+    }
+    if (node === null || node === undefined) return null;
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      node.items.forEach((item, i) => {
+        const pointer = f.pointer + pointerSegment(i);
+        if (!result.nodes.has(pointer)) result.nodes.set(pointer, { value: item as Node });
+        out.push(convert({ node: item as Node, pointer, segments: [...f.segments, i], depth: f.depth + 1 }, via));
+      });
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        if (keyNode !== null && !isScalar(keyNode)) {
+          problem(keyNode, 'a key must be a plain name, not a list or mapping', f.segments);
+          return undefined;
+        }
+        const key = String(keyNode?.value ?? '');
+        const pointer = f.pointer + pointerSegment(key);
+        if (!result.nodes.has(pointer)) result.nodes.set(pointer, { key: keyNode ?? undefined, value: pair.value as Node | null });
+        // defineProperty: a key named __proto__ stays a plain key instead of changing the prototype.
+        Object.defineProperty(out, key, {
+          value: convert({ node: pair.value as Node | null, pointer, segments: [...f.segments, key], depth: f.depth + 1 }, via),
+          enumerable: true, writable: true, configurable: true,
+        });
+      }
+      return out;
+    }
+    problem(node, 'this YAML node is not supported in a task file', f.segments);
+    return undefined;
+  };
+
+  result.nodes.set('', { value: doc.contents as Node | null });
+  const value = convert({ node: doc.contents as Node | null, pointer: '', segments: [], depth: 0 });
+  return { ok, value };
+}
