@@ -1,0 +1,118 @@
+// Reduces a batch of row changes to the last change per key, per source table, in order.
+// DuckDB's MERGE and ON CONFLICT both go silently wrong on duplicate keys in one batch
+// (research/library-eval.md 3.3), so the target only ever sees one entry per key.
+import type { Row, RowChange, Transaction } from './events';
+import type { Route } from './route';
+
+export interface Upsert {
+  op: 'insert' | 'update';
+  /** Full new image in source column order; undefined = keep the target's value (see fillKey). */
+  row: Row;
+  /**
+   * Key (canonical text) of the target row, as it was before this batch, whose values fill the
+   * `undefined` entries of `row` (PostgreSQL unchanged TOAST). Set only when something is undefined.
+   */
+  fillKey?: (string | null)[];
+  commitTime: number;
+}
+export interface Delete { op: 'delete'; key: (string | null)[]; commitTime: number }
+export type Entry = Upsert | Delete;
+
+export interface TableBatch {
+  route: Route;
+  /** A truncate came in this batch: delete the source's rows first, then apply `entries`. */
+  truncate: boolean;
+  /** Last change per key, in the order each key was last touched. */
+  entries: Map<string, Entry>;
+  /** Row changes read for this table in the batch (before reduction). */
+  changes: number;
+  lastCommitTime: number;
+}
+
+export function keyOf(route: Route, row: Row): (string | null)[] {
+  return route.keyIndex.map((i) => row[i] ?? null);
+}
+
+function keyString(key: (string | null)[]): string {
+  return JSON.stringify(key);
+}
+
+export class BatchReducer {
+  readonly tables = new Map<string, TableBatch>();
+  size = 0;
+
+  constructor(private readonly routeFor: (tableKey: string) => Route | undefined) {}
+
+  /** Adds one change; ignores tables without a route (not part of the task). */
+  add(change: RowChange | { kind: 'truncate'; table: RowChange['table'] }, commitTime: number): void {
+    const key = `${change.table.db}.${change.table.table}`;
+    const route = this.routeFor(key);
+    if (!route) return;
+    let batch = this.tables.get(key);
+    if (!batch) {
+      batch = { route, truncate: false, entries: new Map(), changes: 0, lastCommitTime: commitTime };
+      this.tables.set(key, batch);
+    }
+    batch.changes++;
+    batch.lastCommitTime = commitTime;
+    this.size++;
+    if (change.kind === 'truncate') {
+      batch.truncate = true;
+      batch.entries.clear();
+      return;
+    }
+    applyChange(batch, change, commitTime);
+  }
+
+  addTransaction(tx: Transaction, accept: (kind: RowChange['kind'] | 'truncate') => boolean = () => true): void {
+    for (const c of tx.changes) {
+      if (c.kind === 'schema') continue;
+      if (!accept(c.kind)) continue;
+      this.add(c, tx.commitTime);
+    }
+  }
+
+  clear(): void { this.tables.clear(); this.size = 0; }
+}
+
+function setEntry(batch: TableBatch, k: string, e: Entry): void {
+  // delete + set moves the key to the end: entries stay ordered by last touch
+  batch.entries.delete(k);
+  batch.entries.set(k, e);
+}
+
+function applyChange(batch: TableBatch, change: RowChange, commitTime: number): void {
+  const route = batch.route;
+  if (change.kind === 'delete') {
+    const image = change.before ?? change.after;
+    if (!image) throw new Error(`delete on ${route.key} without a key`);
+    const key = keyOf(route, image);
+    setEntry(batch, keyString(key), { op: 'delete', key, commitTime });
+    return;
+  }
+  const after = change.after;
+  if (!after) throw new Error(`${change.kind} on ${route.key} without a row`);
+  const newKey = keyOf(route, after);
+  const newK = keyString(newKey);
+  // The row this change starts from: the old key when the update carries one, else the new key.
+  const oldKey = change.kind === 'update' && change.before ? keyOf(route, change.before) : newKey;
+  const oldK = keyString(oldKey);
+  const row = after.slice();
+  let fillKey: (string | null)[] | undefined;
+  if (row.some((v) => v === undefined)) {
+    const prev = batch.entries.get(oldK);
+    if (prev && prev.op !== 'delete') {
+      // earlier in this batch: take its values, and its fill source for what it did not know
+      for (let i = 0; i < row.length; i++) if (row[i] === undefined) row[i] = prev.row[i];
+      fillKey = row.some((v) => v === undefined) ? prev.fillKey : undefined;
+    } else if (!prev) {
+      fillKey = oldKey; // the target row as it was before this batch
+    }
+    // prev is a delete: the values are gone; undefined stays and becomes NULL
+  }
+  if (oldK !== newK) setEntry(batch, oldK, { op: 'delete', key: oldKey, commitTime });
+  const prevNew = batch.entries.get(newK);
+  // insert after delete in the same batch is still an insert; an update of a row inserted in this batch stays an insert
+  const op = change.kind === 'insert' || (prevNew && prevNew.op === 'insert') ? 'insert' : 'update';
+  setEntry(batch, newK, { op, row, fillKey, commitTime });
+}

@@ -1,0 +1,163 @@
+// Writes one reduced table batch (or one snapshot chunk) into its target table:
+// text rows -> TEMP all-VARCHAR stage (Appender) -> typed TEMP table (fromText) ->
+// DELETE ... USING by key + INSERT of the non-deletes. Delete+insert measured about twice as
+// cheap as MERGE here, and is correct because the batch holds at most one entry per key.
+import type { Entry, TableBatch } from '../../pipeline/batch';
+import type { Route } from '../../pipeline/route';
+import type { Row } from '../../pipeline/events';
+import type { Conn } from './db';
+import { stagingDdl } from './db';
+import { OP_COLUMN, SOURCE_DB_COLUMN, SOURCE_TABLE_COLUMN, SOURCE_TS_COLUMN, SYNCED_AT_COLUMN } from './ddl';
+import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
+
+const STAGE = 'lakesync_stage';
+const TYPED = 'lakesync_typed';
+
+/** Stage layout: c0..c(n-1) data, then op, commit ms, keep list, fill key columns. */
+function layout(route: Route) {
+  const n = route.mapping.columns.length;
+  return { n, op: n, ts: n + 1, keep: n + 2, fill: n + 3, width: n + 3 + route.keyIndex.length };
+}
+
+function stageRow(route: Route, op: string, commitTime: number, source: Row, fillKey?: (string | null)[], keyOnly?: (string | null)[]): (string | null)[] {
+  const L = layout(route);
+  const out: (string | null)[] = new Array(L.width).fill(null);
+  let keep = '';
+  if (keyOnly) {
+    route.keyColumns.forEach((j, i) => { out[j] = keyOnly[i]; });
+  } else {
+    for (let j = 0; j < L.n; j++) {
+      const si = route.columnIndex[j];
+      if (si < 0) continue;
+      const v = source[si];
+      if (v === undefined) keep += `${j},`;
+      else out[j] = v;
+    }
+  }
+  out[L.op] = op;
+  out[L.ts] = String(commitTime);
+  if (keep) {
+    out[L.keep] = `,${keep}`;
+    if (fillKey) fillKey.forEach((v, i) => { out[L.fill + i] = v; });
+  }
+  return out;
+}
+
+function entryRow(route: Route, e: Entry): (string | null)[] {
+  if (e.op === 'delete') return stageRow(route, 'delete', e.commitTime, [], undefined, e.key);
+  return stageRow(route, e.op, e.commitTime, e.row, e.fillKey);
+}
+
+function sourceFilter(route: Route, alias: string): string {
+  if (!route.merged) return '';
+  return ` AND ${alias}.${quoteIdent(SOURCE_DB_COLUMN)} = ${quoteLiteral(route.source.id.db)}`
+    + ` AND ${alias}.${quoteIdent(SOURCE_TABLE_COLUMN)} = ${quoteLiteral(route.source.id.table)}`;
+}
+
+function target(route: Route): string {
+  return qualified(route.mapping.namespace, route.mapping.table);
+}
+
+/** Column list of the target in the order the INSERT writes it. */
+function insertColumns(route: Route): string {
+  const cols = route.mapping.columns.map((c) => quoteIdent(c.name));
+  if (route.merged) cols.push(quoteIdent(SOURCE_DB_COLUMN), quoteIdent(SOURCE_TABLE_COLUMN));
+  cols.push(quoteIdent(OP_COLUMN), quoteIdent(SOURCE_TS_COLUMN), quoteIdent(SYNCED_AT_COLUMN));
+  return cols.join(', ');
+}
+
+function metaValues(route: Route, op: string, ts: string): string {
+  const vals: string[] = [];
+  if (route.merged) vals.push(quoteLiteral(route.source.id.db), quoteLiteral(route.source.id.table));
+  vals.push(op, `to_timestamp(CAST(${ts} AS BIGINT) / 1000.0)`, 'now()');
+  return vals.join(', ');
+}
+
+function keyMatch(route: Route, left: string, leftCol: (j: number) => string, right: (j: number, i: number) => string): string {
+  const eq = route.fullRowKey ? 'IS NOT DISTINCT FROM' : '=';
+  return route.keyColumns.map((j, i) => `${left}.${leftCol(j)} ${eq} ${right(j, i)}`).join(' AND ');
+}
+
+/** Deletes every row of the route's source (the whole table when it is not merged). */
+export async function truncateSource(conn: Conn, route: Route): Promise<number> {
+  if (!route.merged) return conn.exec(`DELETE FROM ${target(route)}`);
+  return conn.exec(`DELETE FROM ${target(route)} t WHERE true${sourceFilter(route, 't')}`);
+}
+
+async function stage(conn: Conn, route: Route, rows: (string | null)[][]): Promise<void> {
+  await conn.exec(stagingDdl(STAGE, layout(route).width));
+  await conn.appendTemp(STAGE, layout(route).width, rows);
+}
+
+/**
+ * Upserts and deletes the staged rows by key. Values marked "keep" come from the target row
+ * named by the fill key, read before anything is deleted.
+ */
+async function mergeStaged(conn: Conn, route: Route, anyKeep: boolean): Promise<{ deleted: number; inserted: number }> {
+  const L = layout(route);
+  const cols = route.mapping.columns;
+  const tgt = target(route);
+  const typed = cols.map((c, j) => {
+    const conv = fromTextExpr(c.fromText, `s.${quoteIdent(`c${j}`)}`);
+    const name = quoteIdent(`t${j}`);
+    if (!anyKeep) return `${conv} AS ${name}`;
+    return `CASE WHEN s.${quoteIdent(`c${L.keep}`)} LIKE ${quoteLiteral(`%,${j},%`)} THEN f.${quoteIdent(c.name)} ELSE ${conv} END AS ${name}`;
+  });
+  let from = `temp.main.${quoteIdent(STAGE)} s`;
+  if (anyKeep) {
+    const on = keyMatch(route, 'f', (j) => quoteIdent(cols[j].name),
+      (j, i) => fromTextExpr(cols[j].fromText, `s.${quoteIdent(`c${L.fill + i}`)}`));
+    from += ` LEFT JOIN ${tgt} f ON ${on}${sourceFilter(route, 'f')}`;
+  }
+  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(TYPED)} AS SELECT ${typed.join(', ')}, `
+    + `s.${quoteIdent(`c${L.op}`)} AS op, s.${quoteIdent(`c${L.ts}`)} AS ts FROM ${from}`);
+  const typedRef = `temp.main.${quoteIdent(TYPED)}`;
+  const on = keyMatch(route, 't', (j) => quoteIdent(cols[j].name), (j) => `s.${quoteIdent(`t${j}`)}`);
+  const deleted = await conn.exec(`DELETE FROM ${tgt} t USING ${typedRef} s WHERE ${on}${sourceFilter(route, 't')}`);
+  const inserted = await conn.exec(`INSERT INTO ${tgt} (${insertColumns(route)}) SELECT `
+    + `${cols.map((_, j) => `s.${quoteIdent(`t${j}`)}`).join(', ')}, ${metaValues(route, 's.op', 's.ts')} `
+    + `FROM ${typedRef} s WHERE s.op <> 'delete'`);
+  return { deleted, inserted };
+}
+
+/** Applies one reduced table batch. Must run inside the caller's transaction. */
+export async function applyTableBatch(conn: Conn, batch: TableBatch): Promise<{ deleted: number; inserted: number }> {
+  const route = batch.route;
+  if (batch.truncate) await truncateSource(conn, route);
+  if (batch.entries.size === 0) return { deleted: 0, inserted: 0 };
+  const rows: (string | null)[][] = [];
+  let anyKeep = false;
+  const keepAt = layout(route).keep;
+  for (const e of batch.entries.values()) {
+    const r = entryRow(route, e);
+    if (r[keepAt] !== null) anyKeep = true;
+    rows.push(r);
+  }
+  await stage(conn, route, rows);
+  return mergeStaged(conn, route, anyKeep);
+}
+
+/** Stages snapshot rows (outside any transaction; the stage is private to this connection). */
+export async function stageSnapshotRows(conn: Conn, route: Route, rows: Row[], first: boolean, snapshotMs: number): Promise<void> {
+  const L = layout(route);
+  if (first) await conn.exec(stagingDdl(STAGE, L.width));
+  await conn.appendTemp(STAGE, L.width, rows.map((r) => stageRow(route, 'snapshot', snapshotMs, r)));
+}
+
+/**
+ * Moves the staged snapshot rows into the target. `append` when the table had no rows before its
+ * snapshot (plain INSERT), else by key (resync, backfill, a full sync over existing data).
+ * Must run inside the caller's transaction.
+ */
+export async function commitStagedSnapshot(conn: Conn, route: Route, append: boolean): Promise<number> {
+  if (!append) return (await mergeStaged(conn, route, false)).inserted;
+  const cols = route.mapping.columns;
+  const L = layout(route);
+  const values = cols.map((c, j) => fromTextExpr(c.fromText, `s.${quoteIdent(`c${j}`)}`));
+  return conn.exec(`INSERT INTO ${target(route)} (${insertColumns(route)}) SELECT ${values.join(', ')}, `
+    + `${metaValues(route, `s.${quoteIdent(`c${L.op}`)}`, `s.${quoteIdent(`c${L.ts}`)}`)} FROM temp.main.${quoteIdent(STAGE)} s`);
+}
+
+export async function dropStage(conn: Conn): Promise<void> {
+  await conn.exec(`DROP TABLE IF EXISTS temp.main.${quoteIdent(STAGE)}`);
+}

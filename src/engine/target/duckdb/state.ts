@@ -1,0 +1,191 @@
+// LakeSync's own state, kept in schema `_lakesync` of the target file so that it commits in the
+// same transactions as the data it describes.
+import type { SourceTable, TableId } from '../../source/types';
+import type { Chunk } from '../../source/adapter';
+import type { TableOp } from '../../../protocol/ipc';
+import type { Conn } from './db';
+
+const S = '"_lakesync"';
+
+export interface Checkpoint { position: string; streamStart?: string; updatedAt: string }
+
+export interface TableState {
+  source: string;
+  target: string;
+  phase: string;
+  chunksDone: number;
+  chunksTotal: number;
+  snapshotRows: number;
+  rowsWritten: number;
+  position?: string;
+  lastSourceTime?: string;
+  lastUpdate?: string;
+  /** 'append' when the table was empty at the start of its snapshot, else 'upsert'. */
+  loadMode?: string;
+  snapshotStartedAt?: string;
+  snapshotEndedAt?: string;
+  /** backfill filter of the snapshot in progress. */
+  whereClause?: string;
+}
+
+export interface StoredChunk extends Chunk { done: boolean; rows: number }
+export interface StoredError { time: string; source?: string; position?: string; message: string }
+export interface QueuedOp { id: number; op: TableOp; source: string; where?: string; queuedAt: string }
+
+const DDL = [
+  `CREATE SCHEMA IF NOT EXISTS ${S}`,
+  `CREATE TABLE IF NOT EXISTS ${S}.checkpoint (id INTEGER PRIMARY KEY, position VARCHAR NOT NULL, stream_start VARCHAR, updated_at TIMESTAMPTZ NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${S}.tables (source VARCHAR PRIMARY KEY, target VARCHAR, phase VARCHAR, chunks_done INTEGER DEFAULT 0,
+     chunks_total INTEGER DEFAULT 0, snapshot_rows BIGINT DEFAULT 0, rows_written BIGINT DEFAULT 0, position VARCHAR,
+     last_source_ts TIMESTAMPTZ, last_update TIMESTAMPTZ, load_mode VARCHAR, snapshot_started_at TIMESTAMPTZ,
+     snapshot_ended_at TIMESTAMPTZ, where_clause VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS ${S}.chunks (source VARCHAR, idx INTEGER, from_key VARCHAR, to_key VARCHAR, where_clause VARCHAR,
+     done BOOLEAN DEFAULT false, rows BIGINT DEFAULT 0, PRIMARY KEY (source, idx))`,
+  `CREATE SEQUENCE IF NOT EXISTS ${S}.seq`,
+  `CREATE TABLE IF NOT EXISTS ${S}.errors (id BIGINT DEFAULT nextval('_lakesync.seq'), time TIMESTAMPTZ, source VARCHAR, position VARCHAR, message VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS ${S}.operations (id BIGINT DEFAULT nextval('_lakesync.seq'), op VARCHAR, source VARCHAR, where_clause VARCHAR, queued_at TIMESTAMPTZ)`,
+  `CREATE TABLE IF NOT EXISTS ${S}.schema_history (id BIGINT DEFAULT nextval('_lakesync.seq'), source VARCHAR, position VARCHAR, saved_at TIMESTAMPTZ, definition VARCHAR)`,
+];
+
+const iso = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString() : v == null ? undefined : String(v));
+const num = (v: unknown): number => (v == null ? 0 : Number(v));
+
+/** Store of checkpoint, table states, chunk plans, errors, queued operations and schema history. */
+export class StateStore {
+  constructor(private readonly conn: Conn) {}
+
+  static async init(conn: Conn): Promise<StateStore> {
+    for (const sql of DDL) await conn.exec(sql);
+    return new StateStore(conn);
+  }
+
+  // ---- checkpoint ----
+  async checkpoint(): Promise<Checkpoint | undefined> {
+    const [r] = await this.conn.rows<{ position: string; stream_start: string | null; updated_at: Date }>(
+      `SELECT position, stream_start, updated_at FROM ${S}.checkpoint WHERE id = 1`);
+    return r ? { position: r.position, streamStart: r.stream_start ?? undefined, updatedAt: iso(r.updated_at)! } : undefined;
+  }
+
+  /** Stores the resume position; part of the caller's transaction when one is open. */
+  async saveCheckpoint(position: string, streamStart?: string): Promise<void> {
+    await this.conn.rows(`INSERT OR REPLACE INTO ${S}.checkpoint VALUES (1, ?, COALESCE(?, (SELECT stream_start FROM ${S}.checkpoint WHERE id = 1)), now())`,
+      [position, streamStart ?? null]);
+  }
+
+  /** Forgets the checkpoint, table states, chunk plans and queued work; errors and schema history too. Target data stays. */
+  async reset(): Promise<void> {
+    for (const t of ['checkpoint', 'tables', 'chunks', 'errors', 'operations', 'schema_history']) await this.conn.exec(`DELETE FROM ${S}.${t}`);
+  }
+
+  // ---- tables ----
+  async tables(): Promise<TableState[]> {
+    const rows = await this.conn.rows(`SELECT * FROM ${S}.tables ORDER BY source`);
+    return rows.map((r) => ({
+      source: String(r.source), target: String(r.target ?? ''), phase: String(r.phase ?? 'pending'),
+      chunksDone: num(r.chunks_done), chunksTotal: num(r.chunks_total), snapshotRows: num(r.snapshot_rows),
+      rowsWritten: num(r.rows_written), position: (r.position as string | null) ?? undefined,
+      lastSourceTime: iso(r.last_source_ts), lastUpdate: iso(r.last_update), loadMode: (r.load_mode as string | null) ?? undefined,
+      snapshotStartedAt: iso(r.snapshot_started_at), snapshotEndedAt: iso(r.snapshot_ended_at),
+      whereClause: (r.where_clause as string | null) ?? undefined,
+    }));
+  }
+
+  async table(source: string): Promise<TableState | undefined> {
+    return (await this.tables()).find((t) => t.source === source);
+  }
+
+  async upsertTable(source: string, target: string, phase: string): Promise<void> {
+    await this.conn.rows(`INSERT INTO ${S}.tables (source, target, phase) VALUES (?, ?, ?)
+      ON CONFLICT (source) DO UPDATE SET target = excluded.target, phase = excluded.phase`, [source, target, phase]);
+  }
+
+  async setPhase(source: string, phase: string): Promise<void> {
+    await this.conn.rows(`UPDATE ${S}.tables SET phase = ? WHERE source = ?`, [phase, source]);
+  }
+
+  /** A fresh snapshot plan for a table: chunks replace any earlier plan; counters restart. */
+  async saveChunkPlan(source: string, chunks: Chunk[], loadMode: 'append' | 'upsert', where?: string): Promise<void> {
+    await this.conn.rows(`DELETE FROM ${S}.chunks WHERE source = ?`, [source]);
+    for (const c of chunks) {
+      await this.conn.rows(`INSERT INTO ${S}.chunks (source, idx, from_key, to_key, where_clause) VALUES (?, ?, ?, ?, ?)`,
+        [source, c.index, c.from ? JSON.stringify(c.from) : null, c.to ? JSON.stringify(c.to) : null, c.where ?? null]);
+    }
+    await this.conn.rows(`UPDATE ${S}.tables SET phase = 'full-sync', chunks_done = 0, chunks_total = ?, snapshot_rows = 0,
+      load_mode = ?, snapshot_started_at = now(), snapshot_ended_at = NULL, where_clause = ? WHERE source = ?`,
+    [chunks.length, loadMode, where ?? null, source]);
+  }
+
+  async chunkPlan(source: string, id: TableId): Promise<StoredChunk[]> {
+    const rows = await this.conn.rows(`SELECT * FROM ${S}.chunks WHERE source = ? ORDER BY idx`, [source]);
+    return rows.map((r) => ({
+      table: id, index: num(r.idx), from: r.from_key ? JSON.parse(String(r.from_key)) : null,
+      to: r.to_key ? JSON.parse(String(r.to_key)) : null, ...(r.where_clause ? { where: String(r.where_clause) } : {}),
+      done: Boolean(r.done), rows: num(r.rows),
+    }));
+  }
+
+  /** Marks a chunk done; call in the same transaction as the chunk's rows. */
+  async chunkDone(source: string, index: number, rows: number): Promise<void> {
+    await this.conn.rows(`UPDATE ${S}.chunks SET done = true, rows = ? WHERE source = ? AND idx = ?`, [rows, source, index]);
+    await this.conn.rows(`UPDATE ${S}.tables SET chunks_done = chunks_done + 1, snapshot_rows = snapshot_rows + ?,
+      rows_written = rows_written + ?, last_update = now() WHERE source = ?`, [rows, rows, source]);
+  }
+
+  async snapshotFinished(source: string): Promise<void> {
+    await this.conn.rows(`UPDATE ${S}.tables SET phase = 'incremental', snapshot_ended_at = now(), where_clause = NULL WHERE source = ?`, [source]);
+    await this.conn.rows(`DELETE FROM ${S}.chunks WHERE source = ?`, [source]);
+  }
+
+  /** Per-table progress of an applied batch; part of the batch's transaction. */
+  async tableApplied(source: string, rows: number, position: string | undefined, sourceTimeMs: number): Promise<void> {
+    await this.conn.rows(`UPDATE ${S}.tables SET rows_written = rows_written + ?, position = COALESCE(?, position),
+      last_source_ts = to_timestamp(? / 1000.0), last_update = now() WHERE source = ?`, [rows, position ?? null, sourceTimeMs, source]);
+  }
+
+  // ---- errors ----
+  async addError(message: string, source?: string, position?: string): Promise<void> {
+    await this.conn.rows(`INSERT INTO ${S}.errors (time, source, position, message) VALUES (now(), ?, ?, ?)`,
+      [source ?? null, position ?? null, message]);
+    // keep the most recent 200
+    await this.conn.exec(`DELETE FROM ${S}.errors WHERE id NOT IN (SELECT id FROM ${S}.errors ORDER BY id DESC LIMIT 200)`);
+  }
+
+  async errors(source?: string, limit = 50): Promise<StoredError[]> {
+    const rows = source
+      ? await this.conn.rows(`SELECT * FROM ${S}.errors WHERE source = ? ORDER BY id DESC LIMIT ${limit | 0}`, [source])
+      : await this.conn.rows(`SELECT * FROM ${S}.errors ORDER BY id DESC LIMIT ${limit | 0}`);
+    return rows.map((r) => ({ time: iso(r.time)!, source: (r.source as string | null) ?? undefined,
+      position: (r.position as string | null) ?? undefined, message: String(r.message) }));
+  }
+
+  // ---- queued operations (for the next start) ----
+  async queueOp(op: TableOp, source: string, where?: string): Promise<void> {
+    await this.conn.rows(`INSERT INTO ${S}.operations (op, source, where_clause, queued_at) VALUES (?, ?, ?, now())`, [op, source, where ?? null]);
+  }
+
+  async takeOps(): Promise<QueuedOp[]> {
+    const rows = await this.conn.rows(`SELECT * FROM ${S}.operations ORDER BY id`);
+    await this.conn.exec(`DELETE FROM ${S}.operations`);
+    return rows.map((r) => ({ id: num(r.id), op: String(r.op) as TableOp, source: String(r.source),
+      ...(r.where_clause ? { where: String(r.where_clause) } : {}), queuedAt: iso(r.queued_at)! }));
+  }
+
+  async queuedOps(): Promise<QueuedOp[]> {
+    const rows = await this.conn.rows(`SELECT * FROM ${S}.operations ORDER BY id`);
+    return rows.map((r) => ({ id: num(r.id), op: String(r.op) as TableOp, source: String(r.source),
+      ...(r.where_clause ? { where: String(r.where_clause) } : {}), queuedAt: iso(r.queued_at)! }));
+  }
+
+  // ---- schema history (MySQL: the table shape valid from a binlog position on) ----
+  async saveSchema(table: TableId, position: string, definition: SourceTable): Promise<void> {
+    await this.conn.rows(`INSERT INTO ${S}.schema_history (source, position, saved_at, definition) VALUES (?, ?, now(), ?)`,
+      [`${table.db}.${table.table}`, position, JSON.stringify(definition)]);
+  }
+
+  /** Every saved shape of a table, oldest first. */
+  async schemaHistory(table: TableId): Promise<{ position: string; savedAt: string; table: SourceTable }[]> {
+    const rows = await this.conn.rows(`SELECT position, saved_at, definition FROM ${S}.schema_history WHERE source = ? ORDER BY id`,
+      [`${table.db}.${table.table}`]);
+    return rows.map((r) => ({ position: String(r.position), savedAt: iso(r.saved_at)!, table: JSON.parse(String(r.definition)) as SourceTable }));
+  }
+}

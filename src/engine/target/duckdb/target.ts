@@ -1,0 +1,152 @@
+// The embedded lakehouse: one DuckDB file holding the target namespace and `_lakesync` state.
+// Change batches and their checkpoint commit in one transaction; snapshot chunks and their
+// "done" mark commit in one transaction.
+import type { TableBatch } from '../../pipeline/batch';
+import type { Row } from '../../pipeline/events';
+import type { Route } from '../../pipeline/route';
+import type { TableMapping } from '../../typemap/types';
+import type { QueryResult } from '../../../protocol/ipc';
+import { applyTableBatch, commitStagedSnapshot, dropStage, stageSnapshotRows } from './apply';
+import { Conn, Db } from './db';
+import { createTableSql } from './ddl';
+import { qualified, quoteIdent, quoteLiteral } from './sql';
+import { StateStore } from './state';
+
+export interface AppliedBatch { rows: number; deleted: number; inserted: number }
+
+/** Serializes writers: DuckDB transactions on different connections must not overlap on the same rows. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((r) => { release = r; });
+    await prev;
+    try { return await fn(); } finally { release(); }
+  }
+}
+
+export class DuckDbTarget {
+  private readonly writeLock = new Mutex();
+
+  private constructor(readonly db: Db, readonly conn: Conn, readonly state: StateStore, private readonly sideConn: Conn,
+    readonly sideState: StateStore) {}
+
+  static async open(path: string): Promise<DuckDbTarget> {
+    const db = await Db.open(path);
+    const conn = await db.connect();
+    const state = await StateStore.init(conn);
+    // A second connection for state written from outside the data path (schema history from
+    // a reader, errors) so it never joins a data transaction by accident.
+    const side = await db.connect();
+    return new DuckDbTarget(db, conn, state, side, new StateStore(side));
+  }
+
+  /** Creates the namespace and the table when missing (an existing table is kept as it is). */
+  async ensureTable(m: TableMapping, createSql: (m: TableMapping) => string = createTableSql): Promise<void> {
+    await this.writeLock.run(async () => {
+      await this.conn.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(m.namespace)}`);
+      await this.conn.exec(createSql(m));
+    });
+  }
+
+  async tableRowCount(route: Route): Promise<number> {
+    const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${qualified(route.mapping.namespace, route.mapping.table)} t`
+      + (route.merged ? ` WHERE t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}` : ''));
+    return Number(r.n);
+  }
+
+  /**
+   * Applies the batch's tables and stores `position` as the checkpoint, all in ONE transaction:
+   * after a crash the target holds exactly the changes up to the stored position, or the batch
+   * and the position are both absent. `position` undefined keeps the checkpoint (a batch that
+   * ends inside a large source transaction; replaying it later converges, see runtime/runner.ts).
+   */
+  async applyBatch(tables: TableBatch[], position: string | undefined, tablePositions = true): Promise<AppliedBatch> {
+    return this.writeLock.run(() => this.conn.transaction(async () => {
+      const out: AppliedBatch = { rows: 0, deleted: 0, inserted: 0 };
+      for (const b of tables) {
+        const r = await applyTableBatch(this.conn, b);
+        out.deleted += r.deleted;
+        out.inserted += r.inserted;
+        out.rows += b.entries.size;
+        await this.state.tableApplied(b.route.key, b.entries.size, tablePositions ? position : undefined, b.lastCommitTime);
+      }
+      if (position !== undefined) await this.state.saveCheckpoint(position);
+      return out;
+    }));
+  }
+
+  /** A writer of snapshot chunks with its own connection (and so its own TEMP stage). */
+  async snapshotWriter(): Promise<SnapshotWriter> {
+    const conn = await this.db.connect();
+    return new SnapshotWriter(conn, new StateStore(conn), this.writeLock);
+  }
+
+  /** Writes under the same lock as batches and chunks (state updates from the runner). */
+  async locked<T>(fn: (state: StateStore, conn: Conn) => Promise<T>): Promise<T> {
+    return this.writeLock.run(() => fn(this.state, this.conn));
+  }
+
+  /** Read-only query for the user (the extension's Query command): one statement, no writes. */
+  async query(sql: string, limit = 1000): Promise<QueryResult> {
+    const conn = await this.db.connect();
+    try {
+      const statements = await conn.raw.extractStatements(sql);
+      if (statements.count !== 1) throw new Error('a query must be exactly one statement');
+      const trimmed = sql.trim().replace(/^\(+/, '').toLowerCase();
+      if (!/^(select|with|from|describe|show|summarize|explain|pragma\s+table_info|values)\b/.test(trimmed)) {
+        throw new Error('only read-only statements (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) run through the engine');
+      }
+      // A rolled-back transaction guarantees no write survives even if the statement tried one.
+      await conn.exec('BEGIN TRANSACTION');
+      try { return await conn.columnsAndRows(sql, limit); } finally { await conn.exec('ROLLBACK'); }
+    } finally {
+      conn.close();
+    }
+  }
+
+  get side(): StateStore { return this.sideState; }
+
+  close(): void {
+    try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
+  }
+}
+
+export class SnapshotWriter {
+  private staged = 0;
+  private stageReady = false;
+
+  constructor(readonly conn: Conn, private readonly state: StateStore, private readonly lock: Mutex) {}
+
+  /** Stages rows of the chunk being read; nothing is visible until commitChunk. */
+  async stage(route: Route, rows: Row[], snapshotMs: number): Promise<void> {
+    if (rows.length === 0) return;
+    await stageSnapshotRows(this.conn, route, rows, !this.stageReady, snapshotMs);
+    this.stageReady = true;
+    this.staged += rows.length;
+  }
+
+  /**
+   * The chunk's rows and its "done" mark commit together, so a chunk is either fully in the
+   * target and marked, or absent and read again (no duplicates after a crash).
+   */
+  async commitChunk(route: Route, index: number, append: boolean): Promise<number> {
+    const rows = this.staged;
+    await this.lock.run(() => this.conn.transaction(async () => {
+      if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
+      await this.state.chunkDone(route.key, index, rows);
+    }));
+    await this.abandon();
+    return rows;
+  }
+
+  /** Throws away the staged rows (after a commit, or of an unfinished chunk). */
+  async abandon(): Promise<void> {
+    if (this.stageReady) await dropStage(this.conn);
+    this.stageReady = false;
+    this.staged = 0;
+  }
+
+  close(): void { this.conn.close(); }
+}
