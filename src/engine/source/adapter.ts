@@ -40,6 +40,16 @@ export interface StreamHandle {
   readonly done: Promise<void>;
 }
 
+/**
+ * Table shapes by source position, kept in the target's `_lakesync` schema (MySQL: the binlog
+ * carries no column names, so a replay needs the shape that was valid at each position).
+ */
+export interface SchemaHistoryStore {
+  saveSchema(table: TableId, position: string, definition: SourceTable): Promise<void>;
+  /** Every saved shape of the table, oldest first; `position` as formatPosition wrote it. */
+  schemaHistory(table: TableId): Promise<{ position: string; savedAt: string; table: SourceTable }[]>;
+}
+
 export interface SourceAdapter {
   readonly plan: TaskPlan;
   /** The task's concrete source tables with columns and keys (mode, tables, globs, excludes expanded). */
@@ -47,9 +57,12 @@ export interface SourceAdapter {
   /** Current metadata of one table (after a DDL, or for a new table). */
   describe(table: TableId): Promise<SourceTable | undefined>;
   /**
-   * Prepares a fresh full sync: PostgreSQL creates the slot (exporting its snapshot) and the
-   * publication when missing; MySQL records the binlog position. `resume` is set when chunks
-   * are left from an earlier, interrupted snapshot whose stream start is already stored.
+   * Prepares a full sync of `tables`: PostgreSQL creates the slot (exporting its snapshot) and the
+   * publication when missing; MySQL records the binlog position. `resume` is set whenever the
+   * runner already has a checkpoint (an interrupted snapshot being finished, or a resync, backfill
+   * or new table while the task streams): then keep the existing replication state; the runner
+   * goes on streaming from its checkpoint, which is before this snapshot, and ignores
+   * `streamStart` (replaying full-row changes over the snapshot's rows converges).
    */
   openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession>;
   /** The position where the source is now (for --no-snapshot without a checkpoint, and catch-up). */
@@ -58,10 +71,16 @@ export interface SourceAdapter {
   resolveStart(requested: Position): Promise<Position>;
   /**
    * Streams committed transactions from `from` (exclusive of what it already contains).
-   * `onTransaction` may return a promise to apply backpressure.
+   * `onTransaction` may return a promise to apply backpressure. A transaction with no changes
+   * only advances the position (keepalive / heartbeat on a quiet source): the runner checkpoints
+   * and confirms it, which lets `--until-caught-up` finish and the slot advance.
    */
   stream(from: Position, tables: SourceTable[], onTransaction: (tx: Transaction) => Promise<void> | void): Promise<StreamHandle>;
   /** The target committed everything up to `position`: PostgreSQL confirms the slot's flush LSN. */
   confirm(position: Position): Promise<void>;
   close(): Promise<void>;
+  /** Optional: `lakesync reset --drop-slot` drops the replication state (PostgreSQL: slot and publication). */
+  dropReplicationState?(): Promise<void>;
+  /** Optional: called by the runner before discover() with the target's schema history store. */
+  attachState?(store: SchemaHistoryStore): void;
 }
