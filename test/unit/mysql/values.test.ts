@@ -21,7 +21,7 @@ const cases: Case[] = [
   { kind: 'bit', snapshot: '682', binlog: Buffer.from([0x02, 0xaa]), canonical: '682' },
   { kind: 'bit', snapshot: '18446744073709551615', binlog: Buffer.alloc(8, 0xff), canonical: '18446744073709551615' },
   { kind: 'year', snapshot: '2024', binlog: 2024, canonical: '2024' },
-  { kind: 'year', snapshot: '0000', binlog: 1900, canonical: null },
+  { kind: 'year', snapshot: '0000', binlog: 1900, canonical: '0' },
   { kind: 'date', snapshot: '2024-02-29', binlog: '2024-02-29', canonical: '2024-02-29' },
   { kind: 'date', snapshot: '0000-00-00', binlog: '0000-00-00', canonical: null },
   { kind: 'datetime', snapshot: '2024-00-10 00:00:00.000000', binlog: '2024-00-10 00:00:00.000000', canonical: null },

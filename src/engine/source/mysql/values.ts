@@ -120,9 +120,9 @@ function zeroDate(s: string): boolean {
   return /^\d{4}-00-|^\d{4}-\d{2}-00|^0000-00-00/.test(s);
 }
 
-/** YEAR 0000 (the zero year) is NULL like the zero date; other years are plain integers. */
+/** YEAR as its number; the zero year 0000 is 0 (the type map reads it as SMALLINT). */
 function yearText(y: number): string | null {
-  return y === 0 ? null : String(y);
+  return String(y);
 }
 
 /** Shortest decimal text that reads back to the same float32 (FLOAT is single precision). */

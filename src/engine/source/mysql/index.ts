@@ -1,0 +1,128 @@
+// The MySQL/MariaDB source: metadata, chunked snapshot, binlog stream, start positions.
+import type { TaskPlan } from '../../config/plan';
+import type { BinlogPosition, Position } from '../../positions';
+import { formatPosition } from '../../positions';
+import { UserError } from '../../errors';
+import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
+import type { Transaction } from '../../pipeline/events';
+import type { SourceTable, TableId } from '../types';
+import { candidateDatabases, selectTables } from '../select';
+import { openConnection, isMariadb, type Sql } from './session';
+import { describeTable, listTables } from './tableinfo';
+import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
+import { openMysqlSnapshot } from './snapshot';
+import { startBinlogStream } from './binlog';
+
+/** Seconds between server heartbeats on an idle binlog connection. */
+const HEARTBEAT_SECONDS = 5;
+
+export function createMysqlSource(plan: TaskPlan): SourceAdapter {
+  let conn: Promise<Sql> | undefined;
+  const sql = async (): Promise<Sql> => {
+    conn ??= openConnection(plan.source).catch((err) => { conn = undefined; throw err; });
+    const c = await conn;
+    // A connection the server closed is replaced on the next use.
+    if ((c as unknown as { connection?: { _closing?: boolean; _fatalError?: unknown } }).connection?._fatalError) {
+      conn = undefined;
+      return sql();
+    }
+    return c;
+  };
+
+  const belongs = (id: TableId): boolean => selectTables(plan, [id]).groups.length > 0;
+
+  /** A binlog position with its GTID state filled in where the server can tell it. */
+  const withGtid = async (c: Sql, p: BinlogPosition): Promise<BinlogPosition> => {
+    if (p.gtid) return p;
+    const gtid = await gtidAt(c, p.file, p.pos);
+    return gtid ? { ...p, gtid } : p;
+  };
+
+  const adapter: SourceAdapter = {
+    plan,
+
+    async discover(): Promise<SourceTable[]> {
+      const c = await sql();
+      const selected = selectTables(plan, await listTables(c));
+      const out: SourceTable[] = [];
+      for (const g of selected.groups) {
+        for (const id of g.sources) {
+          const t = await describeTable(c, id);
+          if (t) out.push(t);
+        }
+      }
+      return out;
+    },
+
+    async describe(id: TableId): Promise<SourceTable | undefined> {
+      return describeTable(await sql(), id);
+    },
+
+    async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
+      return openMysqlSnapshot({ source: plan.source, tables, concurrency, resume });
+    },
+
+    async currentPosition(): Promise<Position> {
+      return masterStatus(await sql());
+    },
+
+    async resolveStart(requested: Position): Promise<Position> {
+      const c = await sql();
+      switch (requested.kind) {
+        case 'binlog':
+          await ensureAvailable(plan.source, c, requested);
+          return withGtid(c, requested);
+        case 'gtid': {
+          const mariadb = await isMariadb(c);
+          const looksMysql = requested.set.includes(':');
+          if (mariadb === looksMysql) {
+            throw new UserError(mariadb
+              ? `gtid:${requested.set} is a MySQL GTID set, but the source is MariaDB: write domain-server-sequence, e.g. gtid:0-1-253`
+              : `gtid:${requested.set} is a MariaDB GTID, but the source is MySQL: write uuid:interval, e.g. gtid:3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5`);
+          }
+          return requested;
+        }
+        case 'time':
+          return positionAtTime(plan.source, plan.source.serverId, requested.at);
+        case 'lsn':
+          throw new UserError(`${formatPosition(requested)} is a PostgreSQL position; a MySQL/MariaDB task starts at FILE:POS, gtid:SET or an ISO time`);
+      }
+    },
+
+    async stream(from: Position, tables: SourceTable[], onTransaction: (tx: Transaction) => Promise<void> | void): Promise<StreamHandle> {
+      let start: BinlogPosition | { kind: 'gtid'; set: string };
+      if (from.kind === 'binlog') {
+        const c = await sql();
+        await ensureAvailable(plan.source, c, from);
+        start = await withGtid(c, from);
+      } else if (from.kind === 'gtid') {
+        start = from;
+      } else {
+        start = (await adapter.resolveStart(from)) as BinlogPosition;
+      }
+      return startBinlogStream({
+        source: plan.source,
+        serverId: plan.source.serverId,
+        from: start,
+        tables,
+        databases: candidateDatabases(plan),
+        wanted: (id) => plan.rules.newTables === 'sync' && belongs(id),
+        describe: (id) => adapter.describe(id),
+        maxTransactionChanges: plan.parameters.maxTransactionChanges,
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+        onTransaction,
+      });
+    },
+
+    async confirm(): Promise<void> {
+      // MySQL keeps no server-side state for a reader: the checkpoint in the target is the position.
+    },
+
+    async close(): Promise<void> {
+      const c = conn;
+      conn = undefined;
+      if (c) await (await c.catch(() => undefined))?.end().catch(() => undefined);
+    },
+  };
+  return adapter;
+}

@@ -1,0 +1,240 @@
+// The chunked snapshot of MySQL/MariaDB tables.
+//
+// Consistency: the binlog position (streamStart) is taken BEFORE any chunk is read, and every chunk
+// is read in its own START TRANSACTION WITH CONSISTENT SNAPSHOT, so each chunk holds the table as of
+// some moment after streamStart. Replaying the binlog from streamStart over those rows converges to
+// the source: with binlog_row_image=FULL every change carries whole rows and is applied as an upsert
+// or delete by primary key, so a change the chunk already contains is applied again harmlessly and
+// one it missed is applied in order.
+// Tables without a primary key cannot be upserted, so they are read as ONE chunk on the anchor
+// connection, whose snapshot is exactly streamStart on MariaDB (binlog_snapshot_file/position) or
+// was taken under a brief FLUSH TABLES WITH READ LOCK on MySQL; only when neither is possible (no
+// RELOAD privilege on MySQL, or a snapshot resumed after a restart) can their changes made during
+// the snapshot show up twice. docs/mysql.md states that rule.
+import type { Readable } from 'node:stream';
+import type { SourceConfig } from '../../config/plan';
+import type { Position } from '../../positions';
+import type { Row } from '../../pipeline/events';
+import type { Chunk, SnapshotSession } from '../adapter';
+import type { SourceColumn, SourceTable } from '../types';
+import { masterStatus } from './binlogpos';
+import { isMariadb, openConnection, rows, type Sql } from './session';
+import { fromSnapshotText, quoteId, snapshotSelectExpr, valueKind } from './values';
+
+const BATCH = 1000;
+
+const tableRef = (t: SourceTable): string => `${quoteId(t.id.db)}.${quoteId(t.id.table)}`;
+
+/** Placeholder SQL for one canonical key value (how it compares to the stored column). */
+function keyParam(col: SourceColumn, text: string): { sql: string; value: string } {
+  switch (valueKind(col)) {
+    case 'binary': return { sql: 'UNHEX(?)', value: text };
+    case 'timestamp': return { sql: '?', value: text.replace(/\+00$/, '') };
+    case 'bit': return { sql: 'CAST(? AS UNSIGNED)', value: text };
+    default: return { sql: '?', value: text };
+  }
+}
+
+/** `(a, b) >= (?, ?)` for a key tuple (single column without the parentheses). */
+function keyPredicate(cols: SourceColumn[], op: '>=' | '<', values: string[], params: unknown[]): string {
+  const ps = cols.map((c, i) => keyParam(c, values[i]));
+  for (const p of ps) params.push(p.value);
+  if (cols.length === 1) return `${quoteId(cols[0].name)} ${op} ${ps[0].sql}`;
+  return `(${cols.map((c) => quoteId(c.name)).join(', ')}) ${op} (${ps.map((p) => p.sql).join(', ')})`;
+}
+
+function keyColumns(t: SourceTable): SourceColumn[] {
+  return t.primaryKey.map((k) => {
+    const c = t.columns.find((x) => x.name === k);
+    if (!c) throw new Error(`primary key column ${k} of ${t.id.db}.${t.id.table} is not among its columns`);
+    return c;
+  });
+}
+
+/** The canonical text of one key value as read back from the server (same path as row values). */
+async function readKey(c: Sql, sql: string, params: unknown[], cols: SourceColumn[]): Promise<string[] | undefined> {
+  const [r] = await c.query({ sql, rowsAsArray: true, typeCast: asText }, params);
+  const row = (r as (string | null)[][])[0];
+  if (!row) return undefined;
+  return cols.map((col, i) => fromSnapshotText(valueKind(col), row[i]) ?? '');
+}
+
+/** mysql2 typeCast: every value as the server's text (exact; the converters do the rest). */
+function asText(field: { type: string; string(encoding?: string): string | null }): string | null {
+  return field.type === 'JSON' ? field.string('utf8') : field.string();
+}
+
+export interface SnapshotOptions {
+  source: SourceConfig;
+  tables: SourceTable[];
+  concurrency: number;
+  resume?: Position;
+}
+
+/** Takes the stream start (and the anchor snapshot), then hands out chunk readers. */
+export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSession> {
+  const anchor = await openConnection(o.source);
+  let streamStart: Position;
+  let anchorExact = false;
+  try {
+    if (o.resume) {
+      streamStart = o.resume;
+    } else if (await isMariadb(anchor)) {
+      await anchor.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      // MariaDB: the binlog position of exactly this snapshot
+      const st = await rows<{ Variable_name: string; Value: string }>(anchor, "SHOW STATUS LIKE 'binlog_snapshot_%'");
+      const v = Object.fromEntries(st.map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+      const file = v.binlog_snapshot_file;
+      const pos = Number(v.binlog_snapshot_position);
+      if (file && pos) {
+        const [g] = await rows<{ g: string | null }>(anchor, 'SELECT BINLOG_GTID_POS(?, ?) AS g', [file, pos]);
+        streamStart = { kind: 'binlog', file, pos, ...(g?.g ? { gtid: g.g } : {}) };
+        anchorExact = true;
+      } else {
+        streamStart = await masterStatus(anchor);
+      }
+    } else {
+      try {
+        await anchor.query('FLUSH TABLES WITH READ LOCK');
+        try {
+          await anchor.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+          streamStart = await masterStatus(anchor);
+          anchorExact = true;
+        } finally {
+          await anchor.query('UNLOCK TABLES');
+        }
+      } catch {
+        streamStart = await masterStatus(anchor);
+        await anchor.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      }
+    }
+  } catch (err) {
+    await anchor.end().catch(() => undefined);
+    throw err;
+  }
+
+  // Chunk readers: up to `concurrency` connections, reused.
+  const idle: Sql[] = [];
+  const opened: Sql[] = [];
+  let open = 0;
+  const waiters: ((c: Sql) => void)[] = [];
+  const acquire = async (): Promise<Sql> => {
+    const free = idle.pop();
+    if (free) return free;
+    if (open < Math.max(1, o.concurrency)) { open++; const c = await openConnection(o.source); opened.push(c); return c; }
+    return new Promise((resolve) => waiters.push(resolve));
+  };
+  const release = (c: Sql): void => {
+    const w = waiters.shift();
+    if (w) w(c); else idle.push(c);
+  };
+  let anchorBusy: Promise<unknown> = Promise.resolve();
+
+  const streamRows = async (c: Sql, sql: string, params: unknown[], table: SourceTable,
+    onRows: (rows: Row[]) => Promise<void> | void): Promise<number> => {
+    const kinds = table.columns.map(valueKind);
+    const stream = (c as unknown as { connection: { query(o: object, p: unknown[]): { stream(o?: object): Readable } } })
+      .connection.query({ sql, rowsAsArray: true, typeCast: asText }, params).stream({ highWaterMark: BATCH });
+    let batch: Row[] = [];
+    let count = 0;
+    for await (const raw of stream as AsyncIterable<(string | null)[]>) {
+      const row: Row = new Array(kinds.length);
+      for (let i = 0; i < kinds.length; i++) row[i] = fromSnapshotText(kinds[i], raw[i]);
+      batch.push(row);
+      count++;
+      if (batch.length >= BATCH) { const b = batch; batch = []; await onRows(b); }
+    }
+    if (batch.length) await onRows(batch);
+    return count;
+  };
+
+  return {
+    streamStart,
+
+    async planChunks(table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[]> {
+      const one: Chunk[] = [{ table: table.id, index: 0, from: null, to: null, ...(where ? { where } : {}) }];
+      if (!table.primaryKey.length) return one;
+      const cols = keyColumns(table);
+      const c = await acquire();
+      try {
+        const filter = where ? ` WHERE (${where})` : '';
+        const size = Math.max(1, chunkSize);
+        const bounds: string[][] = [];
+        if (cols.length === 1 && valueKind(cols[0]) === 'integer') {
+          // Numeric key: split [min, max] evenly by the row count.
+          const [r] = await rows<{ lo: string | null; hi: string | null; n: string }>(c,
+            `SELECT MIN(${quoteId(cols[0].name)}) AS lo, MAX(${quoteId(cols[0].name)}) AS hi, COUNT(*) AS n FROM ${tableRef(table)}${filter}`);
+          if (r.lo === null || r.hi === null) return one;
+          const lo = BigInt(r.lo), hi = BigInt(r.hi), n = BigInt(r.n);
+          const parts = (n + BigInt(size) - 1n) / BigInt(size);
+          if (parts <= 1n) return one;
+          const step = (hi - lo + parts) / parts;
+          for (let b = lo + step; b <= hi; b += step) bounds.push([b.toString()]);
+        } else {
+          // Any other key: every chunkSize-th key in key order (one index range scan per boundary).
+          const list = cols.map((k) => snapshotSelectExpr(k)).join(', ');
+          const order = cols.map((k) => quoteId(k.name)).join(', ');
+          let prev: string[] | undefined;
+          for (;;) {
+            const params: unknown[] = [];
+            const conds: string[] = [];
+            if (where) conds.push(`(${where})`);
+            if (prev) conds.push(keyPredicate(cols, '>=', prev, params));
+            const sql = `SELECT ${list} FROM ${tableRef(table)}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ` +
+              `ORDER BY ${order} LIMIT 1 OFFSET ${size}`;
+            const key = await readKey(c, sql, params, cols);
+            if (!key) break;
+            bounds.push(key);
+            prev = key;
+          }
+        }
+        const chunks: Chunk[] = [];
+        for (let i = 0; i <= bounds.length; i++) {
+          chunks.push({ table: table.id, index: i, from: i === 0 ? null : bounds[i - 1], to: i === bounds.length ? null : bounds[i],
+            ...(where ? { where } : {}) });
+        }
+        return chunks;
+      } finally {
+        release(c);
+      }
+    },
+
+    async readChunk(table: SourceTable, chunk: Chunk, onRows: (rows: Row[]) => Promise<void> | void): Promise<number> {
+      const params: unknown[] = [];
+      const conds: string[] = [];
+      if (table.primaryKey.length) {
+        const cols = keyColumns(table);
+        if (chunk.from) conds.push(keyPredicate(cols, '>=', chunk.from, params));
+        if (chunk.to) conds.push(keyPredicate(cols, '<', chunk.to, params));
+      }
+      if (chunk.where) conds.push(`(${chunk.where})`);
+      const sql = `SELECT ${table.columns.map(snapshotSelectExpr).join(', ')} FROM ${tableRef(table)}` +
+        (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
+      if (!table.primaryKey.length && anchorExact) {
+        // Keyless tables: read in the anchor's snapshot, which is exactly streamStart.
+        const run = anchorBusy.then(() => streamRows(anchor, sql, params, table, onRows));
+        anchorBusy = run.catch(() => undefined);
+        return run;
+      }
+      const c = await acquire();
+      try {
+        await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+        const n = await streamRows(c, sql, params, table, onRows);
+        await c.query('COMMIT');
+        return n;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        release(c);
+      }
+    },
+
+    async close(): Promise<void> {
+      const all = [anchor, ...opened];
+      idle.length = 0; opened.length = 0;
+      await Promise.all(all.map((c) => c.end().catch(() => undefined)));
+    },
+  };
+}
+
