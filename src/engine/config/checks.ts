@@ -2,6 +2,7 @@
 // settings that the chosen source or mode ignores.
 import picomatch from 'picomatch';
 import type { TaskDiagnostic } from './diagnostics';
+import { describeValue } from './messages';
 import { parseRefs, hasRefs, strings } from './refs';
 import { displayPath, pointerSegment, type ParsedTask } from './yaml-tree';
 
@@ -54,9 +55,9 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
     d[key].forEach((pattern: unknown, i: number) => {
       if (typeof pattern !== 'string' || hasRefs(pattern)) return;
       const problem = globProblem(pattern);
-      if (problem) report([key, i], `${key}[${i}] ${JSON.stringify(pattern)} ${problem}`);
+      if (problem) report([key, i], `${key}[${i}] ${describeValue(pattern)} ${problem}`);
       else if (/\\[dwsS.]|\.\+|^\^|\$$|\(\?/.test(pattern)) {
-        report([key, i], `${key}[${i}] ${JSON.stringify(pattern)} looks like a regular expression, but ${key} takes globs (e.g. shop.order_*); regular expressions belong in virtualTables`, 'warning');
+        report([key, i], `${key}[${i}] ${describeValue(pattern)} looks like a regular expression, but ${key} takes globs (e.g. shop.order_*); regular expressions belong in virtualTables`, 'warning');
       }
     });
   }
@@ -64,7 +65,7 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
     d.databases.forEach((name: unknown, i: number) => {
       if (typeof name !== 'string' || hasRefs(name)) return;
       const problem = globProblem(name, false);
-      if (problem) report(['databases', i], `databases[${i}] ${JSON.stringify(name)} ${problem}`);
+      if (problem) report(['databases', i], `databases[${i}] ${describeValue(name)} ${problem}`);
     });
   }
   return out;

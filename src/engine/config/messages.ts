@@ -2,6 +2,7 @@
 // ajv reports conditionals and alternatives as cascades (if/then, anyOf branches); those are
 // folded here into the single message that matters.
 import type { ErrorObject } from 'ajv';
+import { stringify } from 'yaml';
 import type { TaskDiagnostic } from './diagnostics';
 import { schemaAt, schemaByPointer, schemaObjects, regexError, type SchemaNode } from './schema';
 import { closest } from './suggest';
@@ -25,10 +26,7 @@ const TYPE_WORDS: Record<string, string> = {
 
 /** A value as it would be written in YAML flow style, for "e.g." hints. */
 export function inlineYaml(v: unknown): string {
-  if (typeof v === 'string') return /^[A-Za-z0-9_./${}:-]+$/.test(v) && !/^(true|false|null|~|\d.*)$/.test(v) ? v : `'${v.replace(/'/g, "''")}'`;
-  if (Array.isArray(v)) return `[${v.map(inlineYaml).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${inlineYaml(x)}`).join(', ')} }`;
-  return String(v);
+  return stringify(v, { collectionStyle: 'flow', lineWidth: 0 }).trim();
 }
 
 function example(segments: (string | number)[], key?: string): string | undefined {
@@ -104,7 +102,9 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
     }
     case 'required': {
       const missing = String(p.missingProperty);
-      const reason = schemaByPointer(e.schemaPath.replace(/\/required$/, ''))?.description;
+      // Conditional requirements (if/then) carry their reason as the description of the `then`.
+      const reason = e.schemaPath.endsWith('/then/required')
+        ? schemaByPointer(e.schemaPath.replace(/\/required$/, ''))?.description : undefined;
       const parentNode = ref?.key ?? undefined;
       const full = displayPath([...numeric, missing]);
       const ex = example(segments, missing);
@@ -164,11 +164,11 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
     case 'maxItems':
       return atNode(`${where} may list at most ${p.limit} entries`);
     case 'uniqueItems': {
-      const dupPointer = e.instancePath + pointerSegment(p.i);
-      const dupRef = parsed.nodes.get(dupPointer);
-      const item = Array.isArray(data) ? describeValue(data[p.i]) : 'an entry';
-      return atNode(`${where} lists ${item} twice (entries ${p.j + 1} and ${p.i + 1}); remove one`,
-        dupRef?.value ?? anchor, displayPath([...numeric, Number(p.i)]));
+      const [first, second] = [Math.min(p.i, p.j), Math.max(p.i, p.j)];
+      const dupRef = parsed.nodes.get(e.instancePath + pointerSegment(second));
+      const item = Array.isArray(data) ? describeValue(data[second]) : 'an entry';
+      return atNode(`${where} lists ${item} twice (entries ${first + 1} and ${second + 1}); remove one`,
+        dupRef?.value ?? anchor, displayPath([...numeric, second]));
     }
     case 'minProperties':
       return atNode(`${where} is empty; define at least one entry${example(segments) ? ` (e.g. ${inlineYaml(schemaAt(segments)?.examples?.[0])})` : ''}`);

@@ -25,7 +25,8 @@ export function closest(input: string, candidates: readonly string[]): string | 
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
-    const d = editDistance(n, normalize(c));
+    // A cut-off word ("trunc", "chunk") means the candidate it starts.
+    const d = n.length >= 3 && normalize(c).startsWith(n) ? 0 : editDistance(n, normalize(c));
     if (d < bestScore) { best = c; bestScore = d; }
   }
   const allowed = Math.max(1, Math.floor(Math.max(n.length, 3) / 3));

@@ -4,13 +4,14 @@
 // problem instead of a crash or a hang.
 import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { TaskDiagnostic } from './diagnostics';
+import { findDeepNesting } from './nesting';
 
 /** Task files are a few hundred bytes; anything this big is the wrong file. */
 export const MAX_TASK_BYTES = 1024 * 1024;
 /** The schema is 4 levels deep; 32 leaves room for mistakes without risking the stack. */
 export const MAX_DEPTH = 32;
 /** Values after alias expansion: stops "billion laughs" documents. */
-export const MAX_VALUES = 100_000;
+export const MAX_VALUES = 20_000;
 
 export interface NodeRef {
   /** The key node of the pair holding this value (absent for the root and list items). */
@@ -102,8 +103,17 @@ export function parseTaskText(text: string, file: string): ParsedTask {
     return fail(bad.index, bad.index + 1, `the file contains binary data (character U+${code}); a task file is UTF-8 YAML text`);
   }
 
+  const deep = findDeepNesting(text, MAX_DEPTH);
+  if (deep) return fail(deep.offset, deep.offset + 1, `nested more than ${MAX_DEPTH} levels deep; a task file is only a few levels deep`);
+
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false });
-  for (const e of doc.errors) result.diagnostics.push(at(e.pos[0], e.pos[1], yamlMessage(e.code, e.message), ''));
+  // One broken bracket can make the parser report the same problem hundreds of times.
+  const shown = new Map<string, number>();
+  for (const e of doc.errors) {
+    const n = (shown.get(e.code) ?? 0) + 1;
+    shown.set(e.code, n);
+    if (n <= 3 && result.diagnostics.length < 10) result.diagnostics.push(at(e.pos[0], e.pos[1], yamlMessage(e.code, e.message), ''));
+  }
   for (const w of doc.warnings) {
     result.diagnostics.push(at(w.pos[0], w.pos[1], `YAML: ${w.message}; it is ignored`, '', 'warning'));
   }
