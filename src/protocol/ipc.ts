@@ -12,7 +12,12 @@ export type EngineRequest =
   | { type: 'query'; id: number; sql: string; limit?: number };
 
 /** Sent once by the extension right after spawning, before the task starts: secrets never go through argv or files. */
-export interface EngineInit { type: 'init'; secrets: Record<string, string> }
+export interface EngineInit {
+  type: 'init';
+  secrets: Record<string, string>;
+  /** Optional: the least severe log level the extension wants to receive (default: info). */
+  logLevel?: LogLevel;
+}
 
 export type ExtensionToEngine = EngineRequest | EngineInit;
 

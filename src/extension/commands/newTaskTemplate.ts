@@ -1,0 +1,85 @@
+// The commented task file that "New Sync Task" writes. No vscode import: unit-tested (the
+// output must pass the engine's own config check).
+
+export interface NewTaskAnswers {
+  name: string;
+  sourceType: 'mysql' | 'postgres';
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  mode: 'database-mirror' | 'multi-table-mirror' | 'multi-table-merge';
+  /** Name of the VS Code secret holding the password, or an env variable (`env:NAME`). */
+  passwordRef: string;
+}
+
+export const DEFAULT_PORTS = { mysql: 3306, postgres: 5432 } as const;
+
+/** Task names become file names, slot names and target schema names: keep them simple. */
+export function validateTaskName(name: string): string | undefined {
+  if (!name.trim()) return 'Give the task a name.';
+  if (!/^[a-z][a-z0-9_-]{0,47}$/i.test(name)) return 'Use letters, digits, "_" or "-" (up to 48), starting with a letter.';
+  return undefined;
+}
+
+export function slotName(name: string): string {
+  return `lakesync_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+}
+
+export function newTaskText(a: NewTaskAnswers): string {
+  const pg = a.sourceType === 'postgres';
+  const ref = a.passwordRef.startsWith('env:') ? `\${${a.passwordRef}}` : `\${secret:${a.passwordRef}}`;
+  const db = a.database || (pg ? 'postgres' : 'shop');
+  const schemaOrDb = pg ? 'public' : db;
+  const lines = [
+    `# LakeSync task: ${pg ? 'PostgreSQL' : 'MySQL/MariaDB'} -> embedded DuckDB lakehouse.`,
+    '# Start it from the LakeSync view or with `lakesync run ' + a.name + '.sync.yaml`.',
+    `name: ${a.name}`,
+    'source:',
+    `  type: ${a.sourceType}`,
+    `  host: ${a.host}`,
+    `  port: ${a.port}`,
+    `  user: ${a.user}`,
+    `  # Never a plain password: \${secret:NAME} is VS Code secret storage ("LakeSync: Set Source Password"),`,
+    '  # ${env:NAME} an environment variable (the CLI reads secrets from LAKESYNC_SECRET_<NAME>).',
+    `  password: ${ref}`,
+  ];
+  if (pg) {
+    lines.push(`  database: ${db}              # the one database of this task`,
+      `  slot: ${slotName(a.name)}        # replication slot, created when missing`,
+      `  publication: ${slotName(a.name)} # publication, created when missing`);
+  } else if (a.database) {
+    lines.push(`  database: ${db}`);
+  }
+  lines.push(`mode: ${a.mode}`);
+  switch (a.mode) {
+    case 'database-mirror':
+      lines.push(`# Every table of these ${pg ? 'schemas' : 'databases'}, new ones too.`, `databases: [${schemaOrDb}]`);
+      break;
+    case 'multi-table-mirror':
+      lines.push(`# ${pg ? 'schema' : 'database'}.table entries; globs allowed.`, `tables: ["${schemaOrDb}.*"]`, 'exclude: []');
+      break;
+    case 'multi-table-merge':
+      lines.push('# Target table <- source tables (regular expressions on db.table); shards with equal keys stay apart.',
+        'virtualTables:', `  merged: ['${schemaOrDb}\\.orders_\\d+']`);
+      break;
+  }
+  lines.push(
+    'target:',
+    '  type: duckdb',
+    `  path: .lakehouse/${a.name}.duckdb   # relative to this file`,
+    '  namespace: ods',
+    'rules:',
+    '  newTables: sync        # sync | ignore',
+    '  addColumn: apply       # apply | ignore | fail',
+    '  dropColumn: keep       # drop | keep (NULL from then on) | fail',
+    '  changeType: apply      # apply (widen) | fail',
+    '  events: [insert, update, delete, truncate]',
+    'snapshot:',
+    '  enabled: true',
+    '  concurrency: 4         # parallel readers = source connections',
+    '  chunkSize: 50000',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,28 @@
+// Start modes offered by "Start…", and the position check for "from position".
+// No vscode import: unit-tested.
+import { formatPosition, parsePosition } from '../../engine/positions';
+
+export type StartMode = 'default' | 'stateless' | 'resume' | 'position';
+
+/** `undefined` when the text is a valid position, else the message to show under the input box. */
+export function validatePositionText(text: string, sourceType?: string): string | undefined {
+  if (!text.trim()) return 'Enter a position: lsn:X/Y, FILE:POS, gtid:SET or an ISO timestamp.';
+  try {
+    const p = parsePosition(text);
+    if (sourceType === 'postgres' && (p.kind === 'binlog' || p.kind === 'gtid')) return `A PostgreSQL task starts from lsn:X/Y or a timestamp, not a ${p.kind} position.`;
+    if (sourceType === 'mysql' && p.kind === 'lsn') return 'A MySQL/MariaDB task starts from FILE:POS, gtid:SET or a timestamp, not an LSN.';
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** CLI flags for `lakesync run` for a start mode. */
+export function startFlags(mode: StartMode, position?: string): string[] {
+  switch (mode) {
+    case 'default': return [];
+    case 'stateless': return ['--stateless'];
+    case 'resume': return ['--resume'];
+    case 'position': return ['--position', formatPosition(parsePosition(position ?? ''))];
+  }
+}

@@ -1,0 +1,89 @@
+// What the tree needs to know about a task file before any engine runs: name, source, target.
+// Read leniently from the YAML text (a half-typed file still shows up in the tree); the engine's
+// config loader stays the judge of validity. No vscode import: unit-tested.
+import { parseDocument } from 'yaml';
+import * as path from 'node:path';
+
+export interface TaskFileInfo {
+  /** Absolute path of the task file. */
+  file: string;
+  name: string;
+  sourceType?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  slot?: string;
+  serverId?: number;
+  mode?: string;
+  /** Absolute path of the DuckDB file. */
+  targetPath: string;
+  namespace?: string;
+  /** Engine heap limit from `parameters.memoryMb`, when the file sets it. */
+  memoryMb?: number;
+  /** True when the YAML itself does not parse. */
+  broken: boolean;
+}
+
+export const TASK_FILE_SUFFIX = '.sync.yaml';
+
+export function defaultTaskName(file: string): string {
+  const base = path.basename(file);
+  return base.endsWith(TASK_FILE_SUFFIX) ? base.slice(0, -TASK_FILE_SUFFIX.length) : base.replace(/\.ya?ml$/, '');
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+function num(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** Default target file, next to the task file (matches the engine's default). */
+export function defaultTargetPath(file: string, name: string): string {
+  return path.join(path.dirname(file), '.lakehouse', `${name}.duckdb`);
+}
+
+export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const broken = doc.errors.length > 0;
+  let root: Record<string, unknown> = {};
+  try { root = obj(doc.toJS({ maxAliasCount: 50 })); } catch { /* keep defaults */ }
+  const source = obj(root.source);
+  const target = obj(root.target);
+  const params = obj(root.parameters);
+  const name = str(root.name) ?? defaultTaskName(file);
+  const rawTarget = str(target.path);
+  return {
+    file,
+    name,
+    sourceType: str(source.type),
+    host: str(source.host),
+    port: num(source.port),
+    database: str(source.database),
+    user: str(source.user),
+    slot: str(source.slot),
+    serverId: num(source.serverId),
+    mode: str(root.mode),
+    targetPath: rawTarget ? path.resolve(path.dirname(file), rawTarget) : defaultTargetPath(file, name),
+    namespace: str(target.namespace),
+    memoryMb: num(params.memoryMb),
+    broken,
+  };
+}
+
+/** The status file the engine writes next to the target: `<target path>.status.json`. */
+export function statusFileOf(info: TaskFileInfo): string {
+  return `${info.targetPath}.status.json`;
+}
+
+/** Names of `${secret:NAME}` references in a task file, in order of appearance, unique. */
+export function secretRefs(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\$\{secret:([^}\s]+)\}/g)) names.add(m[1]);
+  return [...names];
+}

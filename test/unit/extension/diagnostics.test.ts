@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import {
+  mapConfigDiagnostic, mapPreviewWarning, plainPasswordDiagnostic, plainPasswordValue, rangeOfPath, sharedSlotDiagnostic,
+} from '../../../src/extension/editor/diagnostics';
+import { readPreview } from '../../../src/extension/model/previewData';
+import { readTaskFileInfo } from '../../../src/extension/model/taskFile';
+
+const text = `name: shop
+source:
+  type: mysql
+  port: abc
+  password: hunter2   # oops
+tables:
+  - shop.orders
+  - shop.nope_*
+`;
+
+describe('diagnostics mapping', () => {
+  it('maps a 1-based config error to the token at that position', () => {
+    const d = mapConfigDiagnostic(text, { message: 'source.port must be a number, got "abc"', line: 4, column: 9 });
+    assert.deepEqual([d.startLine, d.startCol, d.endLine, d.endCol, d.severity], [3, 8, 3, 11, 'error']);
+  });
+  it('takes the position from a file:line:col message and keeps the rest as the message', () => {
+    const d = mapConfigDiagnostic(text, { message: 'shop.sync.yaml:4:9 source.port must be a number, got "abc"' });
+    assert.deepEqual([d.startLine, d.startCol, d.endCol], [3, 8, 11]);
+    assert.equal(d.message, 'source.port must be a number, got "abc"');
+  });
+  it('marks the whole line content when the column points at nothing (e.g. a missing key)', () => {
+    const d = mapConfigDiagnostic(text, { message: 'source must have required property host', line: 2, column: 8 });
+    assert.deepEqual([d.startLine, d.startCol, d.endCol], [1, 0, 7]);
+  });
+  it('uses a YAML path when there is no position', () => {
+    const d = mapConfigDiagnostic(text, { message: 'x', path: 'tables.1' });
+    assert.deepEqual([d.startLine, d.startCol, d.endCol], [7, 4, 15]);
+    assert.deepEqual(rangeOfPath(text, ['source', 'port']), { startLine: 3, startCol: 2, endLine: 3, endCol: 6 });
+  });
+  it('places preview warnings by table name, and unplaceable ones at source', () => {
+    const w = mapPreviewWarning(text, { message: 'pattern shop.nope_* matches no table', table: 'shop.nope_*', severity: 'warning' });
+    assert.deepEqual([w.startLine, w.startCol, w.endCol, w.code], [7, 4, 15, 'preview']);
+    const g = mapPreviewWarning(text, { message: 'something', severity: 'info' });
+    assert.deepEqual([g.startLine, g.startCol], [1, 0]);
+  });
+  it('flags a plain password but not references', () => {
+    const d = plainPasswordDiagnostic(text)!;
+    assert.deepEqual([d.startLine, d.startCol, d.endCol, d.code], [4, 12, 19, 'plain-password']);
+    assert.equal(plainPasswordValue(text), 'hunter2');
+    assert.equal(plainPasswordValue('source:\n  password: "a#b \\"c"\n'), 'a#b "c');
+    assert.equal(plainPasswordDiagnostic('source:\n  password: ${secret:shop-db}\n'), undefined);
+    assert.equal(plainPasswordDiagnostic('source:\n  password: "${env:PW}"\n'), undefined);
+    assert.equal(plainPasswordDiagnostic('target:\n  password: x\n'), undefined, 'only the source password');
+  });
+  it('two tasks on one server sharing a slot (or a MySQL server id) are flagged at the slot', () => {
+    const a = 'source:\n  type: postgres\n  host: db\n  port: 5432\n  database: app\n  slot: s1\n';
+    const ia = readTaskFileInfo('/w/a.sync.yaml', a);
+    const ib = readTaskFileInfo('/w/b.sync.yaml', a);
+    const ic = readTaskFileInfo('/w/c.sync.yaml', a.replace('s1', 's2'));
+    const d = sharedSlotDiagnostic(a, ia, [ia, ib, ic])!;
+    assert.deepEqual([d.startLine, d.startCol, d.code], [5, 2, 'shared-slot']);
+    assert.match(d.message, /also used by task b/);
+    assert.equal(sharedSlotDiagnostic(a, ic, [ia, ib, ic]), undefined);
+    const m = 'source:\n  type: mysql\n  host: db\n  serverId: 7\n';
+    const m1 = readTaskFileInfo('/w/m1.sync.yaml', m), m2 = readTaskFileInfo('/w/m2.sync.yaml', m);
+    assert.equal(sharedSlotDiagnostic(m, m1, [m1, m2])!.code, 'shared-server-id');
+    const other = readTaskFileInfo('/w/m3.sync.yaml', m.replace('host: db', 'host: db2'));
+    assert.equal(sharedSlotDiagnostic(m, m1, [m1, other]), undefined, 'different servers do not collide');
+  });
+});
+
+describe('reading lakesync preview --json', () => {
+  it('takes tables, source names and warnings from the preview, in more than one shape', () => {
+    const p = readPreview({
+      tables: [
+        { source: { database: 'shop', table: 'orders' }, target: { namespace: 'ods', table: 'orders' },
+          columns: [], warnings: [{ message: 'DECIMAL(65,2) is stored as VARCHAR', severity: 'warning' }] },
+        { source: 'shop.customers', target: 'ods.customers', warnings: ['no primary key'] },
+        { sources: ['s1.o_1', 's2.o_2'], target: 'ods.orders_all' },
+      ],
+      warnings: [{ message: 'pattern shop.nope_* matches no table', path: 'tables.1' }],
+      sourceTables: ['shop.orders', 'shop.customers', 'shop.audit'],
+    });
+    assert.deepEqual(p.tables, [
+      { source: 'shop.orders', target: 'ods.orders' }, { source: 'shop.customers', target: 'ods.customers' },
+      { source: 's1.o_1', target: 'ods.orders_all' }, { source: 's2.o_2', target: 'ods.orders_all' }]);
+    assert.deepEqual(p.sourceTables, ['shop.audit', 'shop.customers', 'shop.orders']);
+    assert.deepEqual(p.databases, ['shop']);
+    assert.deepEqual(p.warnings.map((w) => [w.message, w.table, w.path]), [
+      ['DECIMAL(65,2) is stored as VARCHAR', 'shop.orders', undefined],
+      ['no primary key', 'shop.customers', undefined],
+      ['pattern shop.nope_* matches no table', undefined, ['tables', 1]]]);
+  });
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TaskSupervisor, type SupervisorState } from '../../../src/extension/engine/supervisor';
+import type { EngineLaunch } from '../../../src/extension/engine/engineProcess';
+
+const fake = path.join(__dirname, 'fixtures', 'fake-engine.cjs');
+
+function setup(mode: string, extra: Partial<ConstructorParameters<typeof TaskSupervisor>[0]> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakesync-sup-'));
+  const file = path.join(dir, 't.sync.yaml');
+  const launch: EngineLaunch = {
+    enginePath: fake, runtime: { execPath: process.execPath, env: {} }, execArgv: ['--max-old-space-size=128'],
+    args: ['run', file, '--ipc', `--fake=${mode}`], cwd: dir, secrets: { 'shop-db': 's3cr3t-Pa55' },
+  };
+  const states: SupervisorState[] = [];
+  const logs: string[] = [];
+  const failovers: string[] = [];
+  const ended: string[] = [];
+  const sup = new TaskSupervisor({ prepare: async () => launch, restartDelay: () => 50, ...extra });
+  sup.on('state', (s) => states.push(s));
+  sup.on('log', (_l, m) => logs.push(m));
+  sup.on('failover', (c) => failovers.push(c));
+  sup.on('ended', (k, e) => ended.push(`${k}${e ? `: ${e}` : ''}`));
+  return { sup, states, logs, failovers, ended, dir };
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('engine supervision (real child process speaking the IPC protocol)', () => {
+  it('hands secrets over IPC only, never through argv or the environment', async () => {
+    const t = setup('normal');
+    await t.sup.start();
+    await until(() => t.logs.some((l) => l.startsWith('secrets:')));
+    const line = t.logs.find((l) => l.startsWith('secrets:'))!;
+    assert.match(line, /secrets:\{"shop-db":"s3cr3t-Pa55"\}/);
+    assert.ok(!line.split(' argv:')[1].includes('s3cr3t'), 'secret leaked into argv');
+    assert.match(line, /env-has-secret:false/);
+    await t.sup.stop();
+  });
+
+  it('goes running on the first status and stops cleanly on request', async () => {
+    const t = setup('normal');
+    await t.sup.start();
+    await until(() => t.sup.current === 'running');
+    const reply = await t.sup.request({ type: 'query', sql: 'select 42' });
+    assert.deepEqual(reply, { columns: ['n'], rows: [[42]], truncated: false });
+    await assert.rejects(t.sup.request({ type: 'query', sql: 'error' }), /Parser Error/);
+    await t.sup.stop();
+    assert.equal(t.sup.current, 'stopped');
+    assert.deepEqual(t.ended, ['stopped']);
+    assert.deepEqual(t.failovers, []);
+  });
+
+  it('restarts a crashed engine with backoff and counts a failover', async () => {
+    const t = setup('crash-once');
+    await t.sup.start();
+    await until(() => t.failovers.length === 1 && t.sup.current === 'running');
+    assert.match(t.failovers[0], /exited with code 3/);
+    assert.ok(t.states.includes('restarting'));
+    await t.sup.stop();
+    assert.deepEqual(t.ended, ['stopped']);
+  });
+
+  it('kills and restarts an engine whose heartbeat stops', async () => {
+    const t = setup('hang', { heartbeatTimeoutMs: 400 });
+    await t.sup.start();
+    await until(() => t.failovers.length >= 1);
+    assert.match(t.failovers[0], /sent nothing/);
+    await t.sup.stop();
+    assert.equal(t.sup.current, 'stopped');
+  });
+
+  it('does not restart an engine that reported a failure, and keeps its message', async () => {
+    const t = setup('fail');
+    await t.sup.start();
+    await until(() => t.ended.length === 1);
+    assert.deepEqual(t.failovers, []);
+    assert.equal(t.ended[0], 'failed: source.port must be a number (bad.sync.yaml:4:9)');
+    assert.equal(t.sup.current, 'stopped');
+  });
+
+  it('gives up after too many crashes in a row', async () => {
+    const t = setup('crash-always', { maxConsecutiveCrashes: 2 });
+    await t.sup.start();
+    await until(() => t.ended.length === 1);
+    assert.equal(t.failovers.length, 2);
+    assert.match(t.ended[0], /^failed: .*giving up/);
+  });
+
+  it('escalates to SIGTERM/SIGKILL when the engine ignores the stop request', async () => {
+    const t = setup('ignore-stop');
+    await t.sup.start();
+    await until(() => t.sup.current === 'running');
+    const started = Date.now();
+    await t.sup.stop(200);
+    assert.equal(t.sup.current, 'stopped');
+    assert.ok(Date.now() - started < 5000);
+  });
+});
