@@ -1,0 +1,271 @@
+// The PostgreSQL source: slot + publication, exported-snapshot chunked COPY, pgoutput stream.
+import type pg from 'pg';
+import type { TaskPlan } from '../../config/plan';
+import { UserError } from '../../errors';
+import type { Transaction } from '../../pipeline/events';
+import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
+import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
+import { selectTables } from '../select';
+import { tableKey, type SourceTable, type TableId } from '../types';
+import { PgMetadataReader } from './reader-metadata';
+import type { RelationColumn } from './pgoutput';
+import { connect, ident, literal } from './session';
+import { checkSlot, createSlot, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, readSlot } from './slot';
+import { PgSnapshotSession } from './snapshot';
+import { MESSAGE_PREFIX, PgOutputStream } from './stream';
+import { TypeResolver } from './typeinfo';
+import { WalStream } from './walstream';
+
+export interface PostgresSourceOptions {
+  /** Emit a heartbeat message after this long without any message from the stream, ms (default 10 s). */
+  heartbeatMs?: number;
+  /** Unsolicited standby status update interval, ms (default 10 s; wal_sender_timeout is 60 s by default). */
+  statusIntervalMs?: number;
+}
+
+export interface PostgresSource extends SourceAdapter {
+  /** `lakesync reset --drop-slot`: drops the slot and the publication (refused while the slot is in use). */
+  dropReplicationState(): Promise<void>;
+}
+
+export function createPostgresSource(plan: TaskPlan, options: PostgresSourceOptions = {}): PostgresSource {
+  return new PgSource(plan, options);
+}
+
+interface ActiveStream { stream: PgOutputStream; wal: WalStream; pid: number; stop(): Promise<void> }
+
+class PgSource implements PostgresSource {
+  private controlClient: Promise<pg.Client> | undefined;
+  private readonly types = new TypeResolver(() => this.control());
+  private readonly metadata: PgMetadataReader;
+  private active: ActiveStream | undefined;
+  private confirmed = 0n;
+
+  constructor(readonly plan: TaskPlan, private readonly options: PostgresSourceOptions) {
+    this.metadata = new PgMetadataReader(plan, () => this.control());
+  }
+
+  discover(): Promise<SourceTable[]> { return this.metadata.discover(); }
+  describe(table: TableId): Promise<SourceTable | undefined> { return this.metadata.describe(table); }
+
+  async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
+    const c = await this.control();
+    await ensurePublication(c, this.plan, tables);
+    const slot = await readSlot(c, this.plan.source.slot);
+    if (resume) {
+      if (resume.kind !== 'lsn') throw new Error(`a PostgreSQL snapshot resumes from an LSN, not ${formatPosition(resume)}`);
+      if (!slot) throw this.slotGone();
+      checkSlot(this.plan, slot, this.ownPids());
+      // The slot exists, so no snapshot can be exported: see snapshot.ts for why a fresh one converges.
+      return new PgSnapshotSession(this.plan, concurrency, this.types, resume);
+    }
+    if (slot) {
+      // A fresh full sync: whatever the old slot held is superseded by the snapshot. It is replaced
+      // (unless another connection uses it) so that its snapshot can be exported.
+      if (slot.active) checkSlot(this.plan, slot, []);
+      await c.query('SELECT pg_drop_replication_slot($1)', [this.plan.source.slot]);
+    }
+    const exported = await createSlotExportingSnapshot(this.plan);
+    return new PgSnapshotSession(this.plan, concurrency, this.types, lsn(exported.consistentPoint), exported);
+  }
+
+  /**
+   * Where the source is now: the LSN of a logical message emitted for the purpose. Everything
+   * committed before the call has a commit LSN below it, and the stream passes it even when no
+   * table of the task changes (the message itself arrives and becomes a checkpointable position),
+   * so `--until-caught-up` always gets there. Creates the slot when missing (start "from now").
+   */
+  async currentPosition(): Promise<Position> {
+    const c = await this.control();
+    const slot = await readSlot(c, this.plan.source.slot);
+    if (!slot) await this.createSlotNoSnapshot(c);
+    const res = await c.query<{ lsn: string }>(
+      'SELECT pg_logical_emit_message(false, $1, $2)::text AS lsn', [MESSAGE_PREFIX, 'position']);
+    return lsn(parseLsn(res.rows[0].lsn));
+  }
+
+  async resolveStart(requested: Position): Promise<Position> {
+    if (requested.kind === 'time') {
+      throw new UserError(
+        `PostgreSQL cannot start from a point in time (${formatPosition(requested)}): a logical slot only streams from its own ` +
+        `confirmed position onward. Start from an LSN (--position lsn:X/Y), or run a full sync.`);
+    }
+    if (requested.kind !== 'lsn') {
+      throw new UserError(`${formatPosition(requested)} is a MySQL position; a PostgreSQL task starts from lsn:X/Y.`);
+    }
+    const c = await this.control();
+    const slot = await readSlot(c, this.plan.source.slot);
+    let earliest: bigint;
+    if (slot) {
+      checkSlot(this.plan, slot, this.ownPids());
+      earliest = slot.confirmedFlush ?? 0n;
+    } else {
+      earliest = await this.createSlotNoSnapshot(c);
+    }
+    if (requested.lsn < earliest) {
+      throw new UserError(
+        `lsn:${formatLsn(requested.lsn)} is before what replication slot "${this.plan.source.slot}" can still stream ` +
+        `(lsn:${formatLsn(earliest)}): PostgreSQL keeps no decodable changes before a slot's confirmed position. ` +
+        `Start at lsn:${formatLsn(earliest)} or later, or run a full sync.`);
+    }
+    return requested;
+  }
+
+  async stream(from: Position, tables: SourceTable[], onTransaction: (tx: Transaction) => Promise<void> | void): Promise<StreamHandle> {
+    if (from.kind !== 'lsn') throw new UserError(`a PostgreSQL stream starts from lsn:X/Y, not ${formatPosition(from)}`);
+    if (this.active) throw new Error('the PostgreSQL stream is already running');
+    const c = await this.control();
+    await ensurePublication(c, this.plan, tables);
+    const slot = await readSlot(c, this.plan.source.slot);
+    if (!slot) throw this.slotGone();
+    checkSlot(this.plan, slot, []);
+    const replication = await connect(this.plan, { replication: true, appName: `lakesync:${this.plan.name}:stream` });
+    const pid = (replication as unknown as { processID: number }).processID;
+    const wal = new WalStream(replication);
+    const taskTables = new Map(tables.map((t) => [tableKey(t.id), t]));
+    const stream = new PgOutputStream(wal, this.types, {
+      maxTransactionChanges: Math.max(1, this.plan.parameters.maxTransactionChanges),
+      statusIntervalMs: this.options.statusIntervalMs ?? 10_000,
+      resolveTable: (id, columns) => this.resolveStreamTable(taskTables, id, columns),
+      onTransaction,
+      onActivity: () => { lastActivity = Date.now(); },
+    }, this.confirmed > from.lsn ? this.confirmed : from.lsn);
+    stream.setInitialTables(tables);
+
+    let lastActivity = Date.now();
+    let stopping = false;
+    let settle!: { resolve: () => void; reject: (e: Error) => void };
+    const done = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+    done.catch(() => undefined); // observed by the runner; never an unhandled rejection here
+
+    const heartbeatMs = this.options.heartbeatMs ?? 10_000;
+    const heartbeat = setInterval(() => {
+      if (Date.now() - lastActivity < heartbeatMs) return;
+      lastActivity = Date.now();
+      // A quiet database: a logical message gives the stream a position to confirm, so the slot
+      // advances and retained WAL stays small even while other databases write.
+      void this.control().then((q) => q.query('SELECT pg_logical_emit_message(false, $1, $2)', [MESSAGE_PREFIX, 'heartbeat']))
+        .catch(() => { this.controlClient = undefined; });
+    }, Math.max(200, Math.min(heartbeatMs, 5_000)));
+    heartbeat.unref();
+
+    const finish = async (err?: Error): Promise<void> => {
+      clearInterval(heartbeat);
+      stream.stop();
+      if (this.active?.stream === stream) this.active = undefined;
+      await wal.close();
+      if (err && !stopping) settle.reject(err); else settle.resolve();
+    };
+
+    const command = `START_REPLICATION SLOT ${ident(this.plan.source.slot)} LOGICAL ${formatLsn(from.lsn)} ` +
+      `(proto_version '1', publication_names ${literal(ident(this.plan.source.publication))}, messages 'true')`;
+    stream.start((err) => { void finish(err); });
+    wal.start(command, {
+      data: (chunk) => stream.onData(chunk),
+      end: (err) => { void finish(err ? this.explainStreamError(err) : new Error('PostgreSQL ended the replication stream')); },
+    });
+
+    const active: ActiveStream = {
+      stream, wal, pid,
+      stop: async () => { stopping = true; await finish(); },
+    };
+    this.active = active;
+    return { stop: () => active.stop(), done };
+  }
+
+  async confirm(position: Position): Promise<void> {
+    if (position.kind !== 'lsn') return;
+    if (position.lsn > this.confirmed) this.confirmed = position.lsn;
+    this.active?.stream.confirm(position.lsn);
+  }
+
+  async dropReplicationState(): Promise<void> {
+    const c = await this.control();
+    await dropSlot(c, this.plan);
+    await c.query(`DROP PUBLICATION IF EXISTS ${ident(this.plan.source.publication)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.active?.stop();
+    const c = this.controlClient;
+    this.controlClient = undefined;
+    if (c) await c.then((x) => x.end(), () => undefined).catch(() => undefined);
+  }
+
+  /** A normal connection for catalog queries and heartbeats, reopened after a failure. */
+  private control(): Promise<pg.Client> {
+    if (!this.controlClient) {
+      const p = connect(this.plan, { appName: `lakesync:${this.plan.name}` });
+      p.then((c) => c.on('end', () => { if (this.controlClient === p) this.controlClient = undefined; }), () => { this.controlClient = undefined; });
+      this.controlClient = p;
+    }
+    return this.controlClient;
+  }
+
+  private ownPids(): number[] { return this.active ? [this.active.pid] : []; }
+
+  /**
+   * Creates the slot without a snapshot (start "from now" or from an LSN). The publication must
+   * exist first: pgoutput reads publications as of each change, so changes logged before the
+   * publication was created would fail the stream with "publication does not exist".
+   */
+  private async createSlotNoSnapshot(c: pg.Client): Promise<bigint> {
+    await ensurePublication(c, this.plan, await this.discover());
+    try {
+      return await createSlot(c, this.plan.source.slot);
+    } catch (err) {
+      throw explainCreateError(this.plan, err);
+    }
+  }
+
+  /**
+   * The task table a relation of the stream feeds. Tables of the task map to themselves unless
+   * their columns changed (then they are described again); in database-mirror a new table of a
+   * task schema is picked up when rules.newTables is sync.
+   */
+  private async resolveStreamTable(taskTables: Map<string, SourceTable>, id: TableId, columns: RelationColumn[]): Promise<SourceTable | undefined> {
+    const key = tableKey(id);
+    const known = taskTables.get(key);
+    const names = columns.map((c) => c.name);
+    if (known) {
+      const same = known.columns.length === names.length && known.columns.every((c, i) => c.name === names[i]);
+      if (same) return known;
+    } else {
+      if (this.plan.rules.newTables !== 'sync') return undefined;
+      const selected = selectTables(this.plan, [id]).groups.some((g) => g.sources.some((s) => tableKey(s) === key));
+      if (!selected) return undefined;
+    }
+    const described = await this.describe(id);
+    if (!described) return known;
+    // The relation message is what the stream's tuples follow; keep its column order.
+    const byName = new Map(described.columns.map((c) => [c.name, c]));
+    const cols = columns.map((rc, i) => byName.get(rc.name) ?? {
+      name: rc.name, ordinal: i + 1, dataType: 'text', fullType: 'text', nullable: true, typeOid: rc.typeOid,
+    });
+    const table: SourceTable = { ...described, columns: cols };
+    taskTables.set(key, table);
+    return table;
+  }
+
+  private slotGone(): UserError {
+    return new UserError(
+      `Replication slot "${this.plan.source.slot}" does not exist any more, so the changes since the last checkpoint cannot be read. ` +
+      `Run \`lakesync reset ${this.plan.file} --drop-slot\`, then \`lakesync run ${this.plan.file}\` for a full sync.`);
+  }
+
+  private explainStreamError(err: Error): Error {
+    const msg = err.message;
+    const active = /replication slot "(.*)" is active for PID (\d+)/.exec(msg);
+    if (active) {
+      return new UserError(
+        `Replication slot "${active[1]}" is in use by another connection (pid ${active[2]}): two tasks must never share a slot. ` +
+        `Stop the other task, or give this task its own source.slot in ${this.plan.file}.`);
+    }
+    if (/can no longer get changes from replication slot|has been invalidated|This slot has been invalidated/.test(msg)) {
+      return new UserError(
+        `Replication slot "${this.plan.source.slot}" was invalidated by PostgreSQL (${msg}). ` +
+        `Run \`lakesync reset ${this.plan.file} --drop-slot\`, then \`lakesync run ${this.plan.file}\` for a full sync.`);
+    }
+    return err;
+  }
+}

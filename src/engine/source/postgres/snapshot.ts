@@ -1,0 +1,197 @@
+// The snapshot: key-range chunks read with COPY over up to `concurrency` connections that all see
+// the same data.
+//
+// Consistency: a fresh full sync creates the slot with EXPORT_SNAPSHOT; every reader connection
+// imports that snapshot (REPEATABLE READ + SET TRANSACTION SNAPSHOT), so the chunks together are
+// exactly the data committed before the slot's consistent point, and the stream starts there.
+// The replication connection that exported it stays open and idle until close(), because the
+// snapshot can only be imported while it lives.
+//
+// When the slot already exists (resume of an interrupted snapshot, or a resync of one table
+// while the task streams), no snapshot can be exported: readers take their own REPEATABLE READ
+// snapshot, which is at or after the stored stream position. That is still convergent: the
+// stream replays every change after that position, and changes are applied as full-row upserts
+// and deletes by key, so a row read "too new" is overwritten by its own later history and ends
+// at the source's final state.
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { TaskPlan } from '../../config/plan';
+import type { Row } from '../../pipeline/events';
+import type { Position } from '../../positions';
+import type { Chunk, SnapshotSession } from '../adapter';
+import { tableKey, type SourceTable } from '../types';
+import { CopyTextDecoder } from './copytext';
+import { connect, ident, literal, qualified } from './session';
+import type { TypeResolver } from './typeinfo';
+import { toCanonical, toPgText, type ValueKind } from './values';
+
+/** Rows handed to onRows at once: big enough to amortise, small enough to keep memory flat. */
+const ROWS_PER_BATCH = 5000;
+
+export class PgSnapshotSession implements SnapshotSession {
+  private readonly idle: pg.Client[] = [];
+  private readonly all: pg.Client[] = [];
+  private readonly waiting: ((c: pg.Client) => void)[] = [];
+  private opening = 0;
+  private closed = false;
+  private readonly columnKinds = new Map<string, ValueKind[]>();
+
+  constructor(
+    private readonly plan: TaskPlan,
+    private readonly concurrency: number,
+    private readonly types: TypeResolver,
+    readonly streamStart: Position,
+    /** Exported snapshot and the replication connection that holds it (fresh full sync only). */
+    private readonly exported?: { client: pg.Client; snapshotName: string },
+  ) {}
+
+  /**
+   * Chunk rule: tables without a primary key are one chunk. Otherwise the boundaries are every
+   * `chunkSize`-th key in key order (`ORDER BY pk OFFSET chunkSize LIMIT 1`, an index scan per
+   * step), so chunks hold about chunkSize rows whatever the key distribution; a table with fewer
+   * rows is one chunk. Planned on a snapshot connection, so the boundaries match what is read.
+   */
+  async planChunks(table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[]> {
+    const one = (): Chunk[] => [{ table: table.id, index: 0, from: null, to: null, ...(where ? { where } : {}) }];
+    if (table.primaryKey.length === 0) return one();
+    const kinds = await this.kinds(table);
+    const keyIdx = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    const keyList = table.primaryKey.map(ident).join(', ');
+    const bounds: string[][] = [];
+    await this.withClient(async (client) => {
+      let prev: string[] | null = null;
+      for (;;) {
+        const conds = [where ? `(${where})` : '', prev ? `(${keyList}) >= (${this.keyLiterals(prev, keyIdx, kinds)})` : ''].filter(Boolean);
+        const res: pg.QueryArrayResult<string[]> = await client.query({
+          text: `SELECT ${keyList} FROM ${qualified(table.id)}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${keyList} OFFSET ${Math.max(1, chunkSize)} LIMIT 1`,
+          rowMode: 'array',
+        });
+        if (res.rows.length === 0) break;
+        prev = res.rows[0].map((v, i) => toCanonical(kinds[keyIdx[i]], v));
+        bounds.push(prev);
+      }
+    });
+    if (bounds.length === 0) return one();
+    return [null, ...bounds].map((from, i) => ({
+      table: table.id, index: i, from, to: bounds[i] ?? null, ...(where ? { where } : {}),
+    }));
+  }
+
+  async readChunk(table: SourceTable, chunk: Chunk, onRows: (rows: Row[]) => Promise<void> | void): Promise<number> {
+    const kinds = await this.kinds(table);
+    const keyIdx = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    const keyList = table.primaryKey.map(ident).join(', ');
+    const conds: string[] = [];
+    if (chunk.from) conds.push(`(${keyList}) >= (${this.keyLiterals(chunk.from, keyIdx, kinds)})`);
+    if (chunk.to) conds.push(`(${keyList}) < (${this.keyLiterals(chunk.to, keyIdx, kinds)})`);
+    if (chunk.where) conds.push(`(${chunk.where})`);
+    const sql = `COPY (SELECT ${table.columns.map((c) => ident(c.name)).join(', ')} FROM ${qualified(table.id)}` +
+      `${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}) TO STDOUT`;
+    return this.withClient(async (client) => {
+      const stream = client.query(copyTo(sql));
+      const decoder = new CopyTextDecoder();
+      let batch: Row[] = [];
+      let count = 0;
+      for await (const data of stream as AsyncIterable<Buffer>) {
+        for (const fields of decoder.push(data)) {
+          const row: Row = new Array(fields.length);
+          for (let i = 0; i < fields.length; i++) {
+            const v = fields[i];
+            row[i] = v === null ? null : toCanonical(kinds[i], v);
+          }
+          batch.push(row);
+          if (batch.length >= ROWS_PER_BATCH) { count += batch.length; await onRows(batch); batch = []; }
+        }
+      }
+      decoder.end();
+      if (batch.length > 0) { count += batch.length; await onRows(batch); }
+      return count;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const clients = [...this.all, ...(this.exported ? [this.exported.client] : [])];
+    this.all.length = 0;
+    this.idle.length = 0;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+
+  private keyLiterals(values: string[], keyIdx: number[], kinds: ValueKind[]): string {
+    // Untyped literals take the key column's type in the row comparison (and keep its index usable).
+    return values.map((v, i) => literal(toPgText(kinds[keyIdx[i]], v))).join(', ');
+  }
+
+  /** Value kinds of the table's columns, by the columns' type OIDs read from the catalog. */
+  private async kinds(table: SourceTable): Promise<ValueKind[]> {
+    const key = tableKey(table.id);
+    const cached = this.columnKinds.get(key);
+    if (cached && cached.length === table.columns.length) return cached;
+    const oids = await this.withClient(async (client) => {
+      const res = await client.query<{ attname: string; atttypid: string }>(
+        `SELECT attname, atttypid::int::text AS atttypid FROM pg_attribute
+          WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, [qualified(table.id)]);
+      return new Map(res.rows.map((r) => [r.attname, Number(r.atttypid)]));
+    });
+    await this.types.load(oids.values());
+    const kinds = table.columns.map((c) => this.types.kindOf(oids.get(c.name) ?? c.typeOid));
+    this.columnKinds.set(key, kinds);
+    return kinds;
+  }
+
+  private async withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const client = await this.acquire();
+    let healthy = true;
+    try {
+      return await fn(client);
+    } catch (err) {
+      healthy = false;
+      throw err;
+    } finally {
+      this.release(client, healthy);
+    }
+  }
+
+  private async acquire(): Promise<pg.Client> {
+    if (this.closed) throw new Error('snapshot session is closed');
+    const c = this.idle.pop();
+    if (c) return c;
+    if (this.all.length + this.opening < Math.max(1, this.concurrency)) {
+      this.opening++;
+      try {
+        const client = await this.openReader();
+        this.all.push(client);
+        return client;
+      } finally {
+        this.opening--;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(client: pg.Client, healthy: boolean): void {
+    if (!healthy) {
+      // A failed COPY aborts the transaction (and its imported snapshot): this reader is done.
+      this.all.splice(this.all.indexOf(client), 1);
+      void client.end().catch(() => undefined);
+      const next = this.waiting.shift();
+      if (next) this.acquire().then(next, () => undefined);
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next) next(client);
+    else this.idle.push(client);
+  }
+
+  private async openReader(): Promise<pg.Client> {
+    const client = await connect(this.plan, { appName: `lakesync:${this.plan.name}:snapshot` });
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (this.exported) await client.query(`SET TRANSACTION SNAPSHOT ${literal(this.exported.snapshotName)}`);
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+  }
+}

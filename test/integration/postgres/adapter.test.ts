@@ -1,0 +1,187 @@
+// The PostgreSQL source at the adapter level, on a real server: the snapshot reads exactly the
+// rows committed before the slot, the stream carries every later change in order, and both
+// paths print every type the same way.
+import assert from 'node:assert/strict';
+import { UserError } from '../../../src/engine/errors';
+import type { RowChange } from '../../../src/engine/pipeline/events';
+import { comparePositions, lsn, parseLsn } from '../../../src/engine/positions';
+import { createPostgresSource, type PostgresSource } from '../../../src/engine/source/postgres';
+import type { SourceTable } from '../../../src/engine/source/types';
+import { Collector, testDatabase, type PgTestDb } from './helpers';
+
+async function readAll(src: PostgresSource, tables: SourceTable[], chunkSize = 1000, concurrency = 4) {
+  const session = await src.openSnapshot(tables, concurrency);
+  const out = new Map<string, (string | null | undefined)[][]>();
+  try {
+    for (const t of tables) {
+      const chunks = await session.planChunks(t, chunkSize);
+      const rows: (string | null | undefined)[][] = [];
+      await Promise.all(chunks.map((c) => session.readChunk(t, c, (r) => { rows.push(...r); })));
+      out.set(t.id.table, rows);
+    }
+  } finally {
+    await session.close();
+  }
+  return { rows: out, streamStart: session.streamStart };
+}
+
+describe('PostgreSQL source (adapter)', function () {
+  this.timeout(120_000);
+  let t: PgTestDb;
+  let src: PostgresSource;
+  beforeEach(async () => { t = await testDatabase(); });
+  afterEach(async () => { await src?.close(); });
+
+  it('snapshot holds exactly the rows committed before the slot; the stream carries the rest, in order', async () => {
+    await t.sql('CREATE TABLE items (id int PRIMARY KEY, name text, qty int)');
+    await t.sql("INSERT INTO items SELECT g, 'n' || g, g FROM generate_series(1, 2500) g");
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    assert.deepEqual(tables.map((x) => x.id.table), ['items']);
+    const { rows, streamStart } = await readAll(src, tables, 1000);
+    const items = rows.get('items')!;
+    assert.equal(items.length, 2500);
+    assert.deepEqual(items.map((r) => Number(r[0])).sort((a, b) => a - b), Array.from({ length: 2500 }, (_, i) => i + 1));
+    assert.deepEqual(items.find((r) => r[0] === '7'), ['7', 'n7', '7']);
+
+    await t.sql("INSERT INTO items VALUES (2501, 'new', 1)");
+    await t.sql("UPDATE items SET name = 'changed' WHERE id = 3");
+    await t.sql('UPDATE items SET id = 9999 WHERE id = 4');
+    await t.sql('DELETE FROM items WHERE id = 5');
+    await t.sql('TRUNCATE items');
+    const col = new Collector();
+    const handle = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('5 transactions', (txs) => txs.filter((x) => x.changes.length > 0).length >= 5);
+    const changes = col.changes;
+    assert.deepEqual(changes.map((c) => c.kind), ['insert', 'update', 'update', 'delete', 'truncate']);
+    assert.deepEqual((changes[0] as RowChange).after, ['2501', 'new', '1']);
+    assert.deepEqual((changes[1] as RowChange).after, ['3', 'changed', '3']);
+    assert.equal((changes[1] as RowChange).before, undefined, 'no old key when the key did not change');
+    const pkChange = changes[2] as RowChange;
+    assert.deepEqual(pkChange.after, ['9999', 'n4', '4']);
+    assert.equal(pkChange.before?.[0], '4', 'the old key of a primary-key change');
+    assert.equal((changes[3] as RowChange).before?.[0], '5');
+    // positions only go forward, and every one is after the snapshot's stream start
+    const positions = col.txs.map((x) => x.position);
+    for (let i = 1; i < positions.length; i++) assert.ok(comparePositions(positions[i - 1], positions[i]) < 0);
+    assert.ok(comparePositions(streamStart, positions[0]) < 0);
+    assert.ok(col.txs.every((x) => !x.partial && x.commitTime > Date.now() - 120_000 && x.commitTime <= Date.now() + 1000));
+    await handle.stop();
+    await handle.done;
+  });
+
+  it('unchanged TOAST values arrive as undefined (keep the target value); REPLICA IDENTITY FULL sends old rows', async () => {
+    await t.sql('CREATE TABLE docs (id int PRIMARY KEY, body text, n int)');
+    await t.sql('CREATE TABLE nokey (a int, b text)');
+    await t.sql('ALTER TABLE nokey REPLICA IDENTITY FULL');
+    await t.sql("INSERT INTO docs VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 2000) g), 1)");
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    await t.sql('UPDATE docs SET n = 2 WHERE id = 1');
+    await t.sql("INSERT INTO nokey VALUES (1, 'x')");
+    await t.sql("UPDATE nokey SET b = 'y' WHERE a = 1");
+    await t.sql('DELETE FROM nokey');
+    const col = new Collector();
+    const handle = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('4 changes', () => col.changes.length >= 4);
+    const [toast, ins, upd, del] = col.changes as RowChange[];
+    assert.deepEqual(toast.after, ['1', undefined, '2']);
+    assert.deepEqual(ins.after, ['1', 'x']);
+    assert.deepEqual(upd.before, ['1', 'x']);
+    assert.deepEqual(upd.after, ['1', 'y']);
+    assert.deepEqual(del.before, ['1', 'y']);
+    await handle.stop();
+  });
+
+  it('a transaction larger than maxTransactionChanges arrives in parts; only the last is not partial', async () => {
+    await t.sql('CREATE TABLE big (id int PRIMARY KEY, v text)');
+    src = createPostgresSource(t.plan({ parameters: { memoryMb: 1024, flushIntervalMs: 1000, batchSize: 1000, maxTransactionChanges: 1000 } }));
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    await t.sql("INSERT INTO big SELECT g, 'v' FROM generate_series(1, 4500) g");
+    const col = new Collector();
+    let maxPart = 0;
+    const handle = await src.stream(streamStart, tables, async (tx) => {
+      maxPart = Math.max(maxPart, tx.changes.length);
+      col.onTransaction(tx);
+      await new Promise((r) => setTimeout(r, 20)); // a slow consumer: the reader must wait
+    });
+    await col.until('the whole transaction', (txs) => txs.some((x) => !x.partial && x.changes.length > 0));
+    const data = col.txs.filter((x) => x.changes.length > 0);
+    assert.deepEqual(data.map((x) => x.partial ?? false), [true, true, true, true, false]);
+    assert.equal(col.changes.length, 4500);
+    assert.ok(maxPart <= 1000);
+    assert.deepEqual(col.changes.map((c) => Number((c as RowChange).after![0])), Array.from({ length: 4500 }, (_, i) => i + 1));
+    await handle.stop();
+  });
+
+  it('a slot used by another connection refuses the start, naming the slot and the pid', async () => {
+    await t.sql('CREATE TABLE a (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    const other = createPostgresSource(t.plan());
+    try {
+      await assert.rejects(other.stream(streamStart, tables, () => undefined), (err: Error) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, new RegExp(`slot "${t.plan().source.slot}" is in use by another connection \\(pid \\d+\\)`));
+        return true;
+      });
+      await assert.rejects(other.openSnapshot(tables, 1), /is in use by another connection/);
+    } finally {
+      await other.close();
+      await h.stop();
+    }
+  });
+
+  it('a quiet database still advances: heartbeats and currentPosition() become position-only transactions', async () => {
+    await t.sql('CREATE TABLE q (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan(), { heartbeatMs: 300 });
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, (tx) => { col.onTransaction(tx); void src.confirm(tx.position); });
+    const target = await src.currentPosition();
+    await col.until('the current position', (txs) => txs.some((x) => comparePositions(x.position, target) >= 0));
+    await col.until('a heartbeat', (txs) => txs.length >= 2);
+    assert.ok(col.txs.every((x) => x.changes.length === 0));
+    // the slot advanced to what was confirmed
+    await new Promise((r) => setTimeout(r, 500));
+    const [slot] = await t.sql<{ confirmed_flush_lsn: string }>('SELECT confirmed_flush_lsn::text AS confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = $1', [t.plan().source.slot]);
+    assert.ok(parseLsn(slot.confirmed_flush_lsn) >= (target.kind === 'lsn' ? target.lsn : 0n));
+    await h.stop();
+  });
+
+  it('start positions: time is refused; an LSN before the slot confirmed position is refused; one after is used', async () => {
+    await t.sql('CREATE TABLE s (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan());
+    await assert.rejects(src.resolveStart({ kind: 'time', at: new Date() }), (e: Error) => e instanceof UserError && /point in time/.test(e.message));
+    const here = await src.currentPosition(); // creates the slot
+    await assert.rejects(src.resolveStart(lsn(1n)), (e: Error) => e instanceof UserError && /before what replication slot/.test(e.message));
+    await t.sql('INSERT INTO s VALUES (1)');
+    const mid = await src.currentPosition();
+    await t.sql('INSERT INTO s VALUES (2)');
+    assert.deepEqual(await src.resolveStart(mid), mid);
+    const tables = await src.discover();
+    const col = new Collector();
+    const h = await src.stream(mid, tables, col.onTransaction);
+    await col.until('row 2', () => col.changes.length >= 1);
+    assert.deepEqual(col.changes.map((c) => (c as RowChange).after?.[0]), ['2']);
+    assert.ok(comparePositions(here, mid) < 0);
+    await h.stop();
+  });
+
+  it('dropReplicationState removes the slot and the publication', async () => {
+    await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    await readAll(src, tables);
+    assert.equal((await t.sql('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [t.plan().source.slot])).length, 1);
+    await src.dropReplicationState();
+    assert.equal((await t.sql('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [t.plan().source.slot])).length, 0);
+    assert.equal((await t.sql('SELECT 1 FROM pg_publication WHERE pubname = $1', [t.plan().source.publication])).length, 0);
+  });
+});

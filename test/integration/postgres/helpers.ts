@@ -1,0 +1,54 @@
+// Shared pieces of the PostgreSQL source tests: a task plan for a test database, a fresh
+// database per test on the shared server, and a collector of streamed transactions.
+import type { TaskPlan } from '../../../src/engine/config/plan';
+import type { Transaction } from '../../../src/engine/pipeline/events';
+import { formatPosition, type Position } from '../../../src/engine/positions';
+import type { ServerHandle } from '../../harness';
+import { sharedPostgres, sleep, uniqueName } from '../../harness';
+
+export interface PgTestDb {
+  server: ServerHandle;
+  db: string;
+  sql<T = Record<string, string>>(q: string, params?: unknown[]): Promise<T[]>;
+  plan(over?: Partial<TaskPlan>): TaskPlan;
+}
+
+export async function testDatabase(): Promise<PgTestDb> {
+  const server = await sharedPostgres();
+  const db = await server.createDatabase(uniqueName('pgsrc'));
+  const name = uniqueName('t');
+  return {
+    server, db,
+    sql: <T>(q: string, params?: unknown[]) => server.sql<T>(q, params, { database: db }),
+    plan: (over = {}) => ({
+      name, file: `/tmp/${name}.sync.yaml`,
+      source: {
+        type: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password,
+        database: db, serverId: 1, slot: `ls_${name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+        publication: `ls_${name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'), connectTimeoutMs: 10_000,
+      },
+      mode: 'multi-table-mirror', databases: [], tables: ['public.*'], exclude: [], virtualTables: {},
+      target: { type: 'duckdb', path: `/tmp/${name}.duckdb`, namespace: 'ods' },
+      rules: { newTables: 'sync', addColumn: 'apply', dropColumn: 'keep', renameColumn: 'apply', changeType: 'apply', dropTable: 'keep', events: ['insert', 'update', 'delete', 'truncate'] },
+      snapshot: { enabled: true, concurrency: 4, chunkSize: 1000 },
+      parameters: { memoryMb: 1024, flushIntervalMs: 1000, batchSize: 10000, maxTransactionChanges: 10000 },
+      ...over,
+    }),
+  };
+}
+
+/** Collects streamed transactions; `until` waits for a condition on them. */
+export class Collector {
+  readonly txs: Transaction[] = [];
+  onTransaction = (tx: Transaction): void => { this.txs.push(tx); };
+  get changes() { return this.txs.flatMap((t) => t.changes); }
+  async until(what: string, cond: (txs: Transaction[]) => boolean, ms = 15_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!cond(this.txs)) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.txs.map((t) => ({ ...t, position: formatPosition(t.position) })), null, 1).slice(0, 3000)}`);
+      await sleep(50);
+    }
+  }
+}
+
+export function pos(p: Position): string { return formatPosition(p); }
