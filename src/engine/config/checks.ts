@@ -44,7 +44,7 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
   }
 
   const modeOf: Record<string, string> = { databases: 'database-mirror', tables: 'multi-table-mirror', virtualTables: 'multi-table-merge' };
-  if (typeof d.mode === 'string') {
+  if (Object.values(modeOf).includes(d.mode)) {
     for (const [key, mode] of Object.entries(modeOf)) {
       if (key in d && d.mode !== mode) report([key], `${key} is only used in mode ${mode}; with mode ${d.mode} it is ignored`, 'warning', true);
     }

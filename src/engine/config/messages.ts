@@ -66,7 +66,9 @@ function collapse(errors: ErrorObject[]): ErrorObject[] {
     list = list.filter((e) => !inside.includes(e) || keep.includes(e));
     if (keep.length > 0) list = list.filter((e) => e !== alt);
   }
-  return list;
+  // A value of the wrong type also fails its enum/pattern/...: the type error says it all.
+  const typed = new Set(list.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return list.filter((e) => e.keyword === 'type' || e.keyword === 'required' || e.keyword === 'additionalProperties' || !typed.has(e.instancePath));
 }
 
 function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | undefined {
@@ -108,7 +110,11 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
       const parentNode = ref?.key ?? undefined;
       const full = displayPath([...numeric, missing]);
       const ex = example(segments, missing);
-      const add = ex ? `add \`${ex}\`${path ? ` under ${path}` : ''}` : `add ${missing}${path ? ` under ${path}` : ''}`;
+      const target = schemaAt([...segments, missing]);
+      const under = path ? ` under ${path}` : '';
+      const add = ex ? `add \`${ex}\`${under}`
+        : target?.required ? `add a \`${missing}:\` mapping${under} with ${target.required.join(', ')}`
+          : `add \`${missing}:\`${under}`;
       const choices = schemaAt([...segments, missing])?.enum;
       const options = choices ? ` (one of ${choices.join(', ')})` : '';
       const [s, end] = parentNode?.range ?? firstLine(parsed);

@@ -73,14 +73,32 @@ function makeLocator(text: string, file: string): ParsedTask['at'] {
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/;
 
+// The parser's words plus what to do about it, for the mistakes people actually make.
 function yamlMessage(code: string, message: string): string {
+  const plain = message.replace(/\s+at line \d+, column \d+.*$/s, '').replace(/\.$/, '');
   switch (code) {
     case 'DUPLICATE_KEY': return 'duplicate key: each key may appear only once in a mapping; remove or rename one of them';
     case 'TAB_AS_INDENT': return 'tabs are not allowed as indentation in YAML; indent with spaces';
     case 'MULTIPLE_DOCS': return 'a task file holds one YAML document; remove the second "---" document or move it to its own file';
-    case 'RESOURCE_EXHAUSTION': return `the YAML is nested too deeply to read (${message}); a task file is only a few levels deep`;
-    case 'BAD_INDENT': return `bad indentation: ${message}; align keys of the same mapping with spaces`;
-    default: return `YAML syntax error: ${message.replace(/\s+at line \d+, column \d+.*$/s, '')}`;
+    case 'RESOURCE_EXHAUSTION': return 'the YAML is nested too deeply to read; a task file is only a few levels deep';
+    case 'MULTILINE_IMPLICIT_KEY': return 'YAML syntax error: a key and its ":" must be on one line; is a quote or bracket left open above?';
+    case 'BAD_DQ_ESCAPE': return `YAML syntax error: ${plain}; inside "double quotes" write \\\\ for a backslash, or use 'single quotes'`;
+    case 'BAD_ALIAS': case 'BAD_SCALAR_START':
+      return `YAML syntax error: ${plain}; quote values that start with * & ! | > % @ or \``;
+    case 'KEY_OVER_1024_CHARS': return 'YAML syntax error: a key is longer than 1024 characters; is a ":" missing after a key?';
+    case 'BAD_INDENT':
+      return /same column/.test(plain)
+        ? `YAML syntax error: ${plain}; align the keys of one mapping with spaces`
+        : `YAML syntax error: ${plain}`;
+    default:
+      if (/Missing closing .?quote/.test(plain)) return 'YAML syntax error: a quoted value is not closed; add the closing quote';
+      if (/Nested mappings are not allowed in compact mappings/.test(plain)) {
+        return 'YAML syntax error: a value on the same line as its key cannot itself be "key: value"; quote the value or put the inner keys on their own indented lines';
+      }
+      if (/Implicit map keys need to be followed by map values/.test(plain)) {
+        return 'YAML syntax error: this line is neither "key: value" nor a "- " list item; add ": " after the key (with a space)';
+      }
+      return `YAML syntax error: ${plain}`;
   }
 }
 
