@@ -3,7 +3,7 @@
 // No vscode import: unit-tested.
 import type { CursorContext } from './yamlPath';
 import {
-  defaultOf, descriptionOf, enumValues, examplesOf, propertiesAt, schemasAt, typesOf, type Schema,
+  defaultOf, descriptionOf, enumDescription, enumValues, examplesOf, propertiesAt, schemasAt, typesOf, type Schema,
 } from './schemaNav';
 
 export interface Candidate {
@@ -72,7 +72,7 @@ export function completionCandidates(schema: Schema, ctx: CursorContext, live?: 
   const out: Candidate[] = [];
   const def = defaultOf(schemas);
   for (const v of enumValues(schemas)) {
-    out.push({ label: String(v), kind: 'value', insertText: yamlScalar(v), documentation: descriptionOf(schemas),
+    out.push({ label: String(v), kind: 'value', insertText: yamlScalar(v), documentation: enumDescription(schemas, v) ?? descriptionOf(schemas),
       detail: v === def ? 'default' : undefined, sortText: `${v === def ? '0' : '1'}${String(v)}` });
   }
   const nameKind = liveNameKind(ctx);

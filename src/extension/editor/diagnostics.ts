@@ -71,7 +71,10 @@ export function rangeOfText(text: string, needle: string): Range0 | undefined {
   return undefined;
 }
 
-/** A config-loader diagnostic in whatever field names it uses: 1-based line/column, or a `file:L:C` message. */
+/**
+ * A config-loader diagnostic (src/engine/config TaskDiagnostic: 1-based line/column, exclusive
+ * endColumn, dotted path); also accepts just a `file:L:C message` or a path.
+ */
 export interface ConfigDiagnosticLike {
   message: string;
   line?: number;
@@ -88,18 +91,25 @@ export function mapConfigDiagnostic(text: string, d: ConfigDiagnosticLike): Mapp
   let message = d.message;
   const located = /^(?:.*?\.ya?ml):(\d+):(\d+):?\s+(.*)$/s.exec(message);
   if (located) message = located[3];
-  if (d.line !== undefined && d.endLine !== undefined && d.endColumn !== undefined) {
+  const empty = d.line === d.endLine && d.column === d.endColumn;
+  if (d.line !== undefined && d.endLine !== undefined && d.endColumn !== undefined && !empty) {
     range = { startLine: d.line - 1, startCol: Math.max(0, (d.column ?? 1) - 1), endLine: d.endLine - 1, endCol: Math.max(0, d.endColumn - 1) };
   } else if (d.line !== undefined) {
     range = rangeAtPoint(text, d.line, d.column ?? 1);
   } else if (located) {
     range = rangeAtPoint(text, Number(located[1]), Number(located[2]));
   } else if (d.path !== undefined) {
-    const path = Array.isArray(d.path) ? d.path : d.path.split(/[./]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const path = Array.isArray(d.path) ? d.path : d.path.split(/[./[\]]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     range = rangeOfPath(text, path);
   }
   return { ...(range ?? { startLine: 0, startCol: 0, endLine: 0, endCol: Math.max(1, text.split(/\r?\n/)[0]?.length ?? 1) }),
-    message, severity, code: 'config' };
+    // The loader's plain-password warning gets the quick fix that moves it to secret storage.
+    message, severity, code: isPlainPassword(d) ? 'plain-password' : 'config' };
+}
+
+function isPlainPassword(d: ConfigDiagnosticLike): boolean {
+  const path = Array.isArray(d.path) ? d.path.join('.') : d.path;
+  return path === 'source.password' && /plain text/i.test(d.message);
 }
 
 export function mapPreviewWarning(text: string, w: PreviewWarning): MappedDiagnostic {
@@ -109,14 +119,6 @@ export function mapPreviewWarning(text: string, w: PreviewWarning): MappedDiagno
   if (!range && w.table) range = rangeOfText(text, w.table) ?? rangeOfPath(text, ['tables']);
   range ??= rangeOfPath(text, ['source']) ?? { startLine: 0, startCol: 0, endLine: 0, endCol: 1 };
   return { ...range, message: w.message, severity: w.severity, code: 'preview' };
-}
-
-/** `password:` with a literal value instead of a ${secret:…} or ${env:…} reference. */
-export function plainPasswordDiagnostic(text: string): MappedDiagnostic | undefined {
-  const r = plainPasswordRange(text);
-  if (!r) return undefined;
-  return { ...r, severity: 'warning', code: 'plain-password',
-    message: 'A plain password in a task file ends up in git. Move it to VS Code secret storage (quick fix) or use ${env:NAME}.' };
 }
 
 /** Range of the literal password value, if the source password is plain text. */

@@ -106,3 +106,14 @@ export function examplesOf(schemas: Schema[]): unknown[] {
   for (const s of schemas) if (Array.isArray(s.examples)) out.push(...s.examples);
   return out;
 }
+
+/** The schema's own words for one enum value (`enumDescriptions`, as VS Code's JSON service reads them). */
+export function enumDescription(schemas: Schema[], value: unknown): string | undefined {
+  for (const s of schemas) {
+    if (!Array.isArray(s.enum)) continue;
+    const i = s.enum.indexOf(value);
+    const list = s.markdownEnumDescriptions ?? s.enumDescriptions;
+    if (i >= 0 && Array.isArray(list) && typeof list[i] === 'string') return list[i];
+  }
+  return undefined;
+}

@@ -46,7 +46,11 @@ export function stripComment(text: string): string {
   let quote = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quote) { if (c === quote) quote = ''; continue; }
+    if (quote) {
+      if (quote === '"' && c === '\\') i++; // an escaped character inside "…"
+      else if (c === quote) quote = '';
+      continue;
+    }
     if (c === '"' || c === "'") quote = c;
     else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) return text.slice(0, i);
   }

@@ -2,7 +2,9 @@
 // Read leniently from the YAML text (a half-typed file still shows up in the tree); the engine's
 // config loader stays the judge of validity. No vscode import: unit-tested.
 import { parseDocument } from 'yaml';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultSlotName, deriveServerId, taskNameFromFile } from '../../engine/config/build';
 
 export interface TaskFileInfo {
   /** Absolute path of the task file. */
@@ -28,8 +30,7 @@ export interface TaskFileInfo {
 export const TASK_FILE_SUFFIX = '.sync.yaml';
 
 export function defaultTaskName(file: string): string {
-  const base = path.basename(file);
-  return base.endsWith(TASK_FILE_SUFFIX) ? base.slice(0, -TASK_FILE_SUFFIX.length) : base.replace(/\.ya?ml$/, '');
+  return taskNameFromFile(file);
 }
 
 function str(v: unknown): string | undefined {
@@ -43,9 +44,14 @@ function obj(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** Default target file, next to the task file (matches the engine's default). */
+/** Default target file, next to the task file (the engine's default). */
 export function defaultTargetPath(file: string, name: string): string {
   return path.join(path.dirname(file), '.lakehouse', `${name}.duckdb`);
+}
+
+function resolveTarget(file: string, raw: string): string {
+  const p = raw === '~' || raw.startsWith('~/') ? path.join(os.homedir(), raw.slice(1)) : raw;
+  return path.resolve(path.dirname(file), p);
 }
 
 export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
@@ -58,18 +64,20 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
   const params = obj(root.parameters);
   const name = str(root.name) ?? defaultTaskName(file);
   const rawTarget = str(target.path);
+  const sourceType = str(source.type);
   return {
     file,
     name,
-    sourceType: str(source.type),
+    sourceType,
     host: str(source.host),
     port: num(source.port),
     database: str(source.database),
     user: str(source.user),
-    slot: str(source.slot),
-    serverId: num(source.serverId),
+    // The engine's own defaults, so two tasks that share one by default are caught too.
+    slot: str(source.slot) ?? (sourceType === 'postgres' ? defaultSlotName(name) : undefined),
+    serverId: num(source.serverId) ?? (sourceType === 'mysql' ? deriveServerId(name) : undefined),
     mode: str(root.mode),
-    targetPath: rawTarget ? path.resolve(path.dirname(file), rawTarget) : defaultTargetPath(file, name),
+    targetPath: rawTarget ? resolveTarget(file, rawTarget) : defaultTargetPath(file, name),
     namespace: str(target.namespace),
     memoryMb: num(params.memoryMb),
     broken,

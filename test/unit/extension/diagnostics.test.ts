@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import {
-  mapConfigDiagnostic, mapPreviewWarning, plainPasswordDiagnostic, plainPasswordValue, rangeOfPath, sharedSlotDiagnostic,
+  mapConfigDiagnostic, mapPreviewWarning, plainPasswordRange, plainPasswordValue, rangeOfPath, sharedSlotDiagnostic,
 } from '../../../src/extension/editor/diagnostics';
 import { readPreview } from '../../../src/extension/model/previewData';
 import { readTaskFileInfo } from '../../../src/extension/model/taskFile';
+import { diagnoseTaskText } from '../../../src/engine/config';
 
 const text = `name: shop
 source:
@@ -40,14 +41,23 @@ describe('diagnostics mapping', () => {
     const g = mapPreviewWarning(text, { message: 'something', severity: 'info' });
     assert.deepEqual([g.startLine, g.startCol], [1, 0]);
   });
-  it('flags a plain password but not references', () => {
-    const d = plainPasswordDiagnostic(text)!;
-    assert.deepEqual([d.startLine, d.startCol, d.endCol, d.code], [4, 12, 19, 'plain-password']);
+  it("maps the config loader's own diagnostics exactly, and gives its plain-password warning the quick-fix code", () => {
+    const mapped = diagnoseTaskText(text, '/w/shop.sync.yaml').map((d) => mapConfigDiagnostic(text, d));
+    const port = mapped.find((d) => /source.port/.test(d.message))!;
+    assert.deepEqual([port.startLine, port.startCol, port.endLine, port.endCol, port.severity, port.code], [3, 8, 3, 11, 'error', 'config']);
+    const pw = mapped.find((d) => d.code === 'plain-password')!;
+    assert.deepEqual([pw.startLine, pw.startCol, pw.endCol, pw.severity], [4, 12, 19, 'warning']);
+    const empty = mapConfigDiagnostic('', diagnoseTaskText('', '/w/e.sync.yaml')[0]);
+    assert.deepEqual([empty.startLine, empty.startCol, empty.endCol], [0, 0, 1], 'an empty range still shows');
+  });
+  it('finds the plain password value to move (quotes and comments handled), never a reference', () => {
+    assert.deepEqual(plainPasswordRange(text), { startLine: 4, startCol: 12, endLine: 4, endCol: 19 });
     assert.equal(plainPasswordValue(text), 'hunter2');
-    assert.equal(plainPasswordValue('source:\n  password: "a#b \\"c"\n'), 'a#b "c');
-    assert.equal(plainPasswordDiagnostic('source:\n  password: ${secret:shop-db}\n'), undefined);
-    assert.equal(plainPasswordDiagnostic('source:\n  password: "${env:PW}"\n'), undefined);
-    assert.equal(plainPasswordDiagnostic('target:\n  password: x\n'), undefined, 'only the source password');
+    assert.equal(plainPasswordValue('source:\n  password: "a#b \\"c" # x\n'), 'a#b "c');
+    assert.equal(plainPasswordValue("source:\n  password: 'it''s'\n"), "it's");
+    assert.equal(plainPasswordRange('source:\n  password: ${secret:shop-db}\n'), undefined);
+    assert.equal(plainPasswordRange('source:\n  password: "${env:PW}"\n'), undefined);
+    assert.equal(plainPasswordRange('target:\n  password: x\n'), undefined, 'only the source password');
   });
   it('two tasks on one server sharing a slot (or a MySQL server id) are flagged at the slot', () => {
     const a = 'source:\n  type: postgres\n  host: db\n  port: 5432\n  database: app\n  slot: s1\n';

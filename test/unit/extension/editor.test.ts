@@ -145,3 +145,17 @@ describe('completion from the schema and the live source', () => {
     assert.equal(schemasAt(schema, ['tables', '*'])[1].description, 'A `db.table` name; globs allowed.');
   });
 });
+
+describe('completion against the real task schema', () => {
+  // Only the stable core names of DESIGN.md are asserted here.
+  it('offers the source keys and the three modes', async () => {
+    const { taskSchema } = await import('../../../src/engine/config');
+    const keys = completionCandidates(taskSchema, cursorContext('source:\n  ', 1, 2)!).map((c) => c.label);
+    for (const k of ['type', 'host', 'port', 'user', 'password', 'database', 'serverId', 'slot', 'publication']) assert.ok(keys.includes(k), k);
+    const modes = completionCandidates(taskSchema, cursorContext('mode: ', 0, 6)!).map((c) => c.label);
+    assert.deepEqual([...modes].sort(), ['database-mirror', 'multi-table-merge', 'multi-table-mirror']);
+    const types = completionCandidates(taskSchema, cursorContext('source:\n  type: ', 1, 8)!).map((c) => c.label);
+    assert.deepEqual([...types].sort(), ['mysql', 'postgres']);
+    assert.ok(hoverText(taskSchema, ['source', 'host'])!.includes('Host name'));
+  });
+});
