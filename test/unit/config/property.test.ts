@@ -45,7 +45,7 @@ describe('task file loader under random edits (fast-check)', function () {
   it('never throws anything but TaskFileError, and agrees with the editor diagnostics', async () => {
     let n = 0;
     await fc.assert(fc.asyncProperty(fc.constantFrom(VALID_MYSQL, VALID_POSTGRES), fc.array(edit, { minLength: 1, maxLength: 5 }), async (base, edits) => {
-      const text = edits.reduce((t, e) => e(t), base);
+      const text = edits.reduce<string>((t, e) => e(t), base);
       const file = dir.write(`p${n++}.sync.yaml`, text);
       const diagnostics = diagnoseTaskText(text, file);
       const lines = text.split('\n').length;
