@@ -70,8 +70,9 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
   const done = new Promise<void>((res, rej) => { resolveDone = res; rejectDone = rej; });
   done.catch(() => undefined); // the runner awaits it; never an unhandled rejection here
 
-  const fail = (err: Error): void => {
-    if (stopping || failed) return;
+  let explaining = false; // a purged-binlog error is being turned into advice: it wins over the close that follows
+  const fail = (err: Error, explained = false): void => {
+    if (stopping || failed || (explaining && !explained)) return;
     failed = err;
     clearInterval(watchdog);
     try { zongji.stop(); } catch { /* already closed */ }
@@ -281,7 +282,8 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
 
   zongji.on('error', (err: Error & { code?: string; errno?: number }) => {
     if (err.errno === 1236 || /purged|could not find first log file|binary log/i.test(err.message)) {
-      void purgedError(o.source, o.from, err.message).then(fail, () => fail(err));
+      explaining = true;
+      void purgedError(o.source, o.from, err.message).then((e) => fail(e, true), () => fail(err, true));
       return;
     }
     fail(err);
