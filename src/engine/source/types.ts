@@ -25,6 +25,10 @@ export interface SourceColumn {
   elementType?: string;   // PostgreSQL array element type / domain base type
   /** PostgreSQL type OID (for pgoutput decoding). */
   typeOid?: number;
+  /** PostgreSQL: the domain's name when the column's type is a domain (dataType/fullType are then its base type). */
+  domain?: string;
+  /** MySQL/MariaDB generated column (values are computed by the server) / PostgreSQL generated column. */
+  generated?: boolean;
 }
 
 export interface SourceTable {

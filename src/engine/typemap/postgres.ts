@@ -17,11 +17,21 @@ interface Rule {
 const text = (note?: string): Rule => ({ type: 'VARCHAR', fromText: '$', note });
 const as = (type: string, note?: string): Rule => ({ type, note });
 
-/** DuckDB DECIMAL holds 38 digits; wider or unconstrained numerics stay exact as decimal text. */
+/**
+ * DuckDB DECIMAL holds 38 digits; wider or unconstrained numerics stay exact as decimal text.
+ * PostgreSQL 15 also allows a negative scale (numeric(5,-2) rounds to hundreds) and a scale above
+ * the precision (numeric(3,5) < 0.001): both fit a DECIMAL that keeps every digit.
+ */
+function decimalOf(c: SourceColumn): string | undefined {
+  if (c.precision === undefined) return undefined;
+  const s = c.scale ?? 0;
+  const [p, scale] = s < 0 ? [c.precision - s, 0] : [Math.max(c.precision, s), s];
+  return p <= 38 ? `DECIMAL(${p},${scale})` : undefined;
+}
 const numeric: Rule = {
-  type: (c) => (c.precision !== undefined && c.precision <= 38 ? `DECIMAL(${c.precision},${c.scale ?? 0})` : 'VARCHAR'),
+  type: (c) => decimalOf(c) ?? 'VARCHAR',
   fromText: (t) => (t === 'VARCHAR' ? '$' : decimalCast(t)),
-  note: (c) => (c.precision !== undefined && c.precision <= 38
+  note: (c) => (decimalOf(c)
     ? 'NaN lands as NULL (DECIMAL has no NaN)'
     : 'exact decimal text (DuckDB DECIMAL stops at 38 digits; NaN and ±Infinity kept as text)'),
 };

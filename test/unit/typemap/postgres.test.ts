@@ -33,6 +33,8 @@ const cases: Case[] = [
     values: [same(digits1000), same('-' + digits1000), same('NaN'), same('Infinity'), same('-Infinity'),
       same('0.000000000000000000000000000000000000000000000001'), same('123.4500')] },
   { col: { dataType: 'numeric', precision: 50, scale: 5 }, type: 'VARCHAR', note: true, values: [same('-' + '9'.repeat(45) + '.99999')] },
+  { col: { dataType: 'numeric', precision: 5, scale: -2 }, type: 'DECIMAL(7,0)', values: [same('9999900'), same('-100')] },
+  { col: { dataType: 'numeric', precision: 3, scale: 5 }, type: 'DECIMAL(5,5)', values: [['0.00999', '.00999'], ['-0.00001', '-.00001']] }, // DuckDB prints no leading zero here
   { col: { dataType: 'money' }, type: 'DECIMAL(19,2)', values: [same('-92233720368547758.08'), same('92233720368547758.07'), same('0.01')] },
   { col: { dataType: 'float4' }, type: 'FLOAT',
     values: [float('3.4028235e+38'), float('-3.4028235e+38'), float('1e-45'), float('1.1754944e-38'), float('0.1'), float('-0'),

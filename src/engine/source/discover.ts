@@ -1,0 +1,61 @@
+// The task's concrete tables: list what exists, select by mode (select.ts), describe the selection;
+// then the target mappings (typemap) with every warning the user should see.
+import type { TaskPlan } from '../config/plan';
+import type { SourceTable, TableId } from './types';
+import { tableKey } from './types';
+import { candidateDatabases, selectTables } from './select';
+import { mapTable, mergeMappings } from '../typemap';
+import type { TableMapping } from '../typemap/types';
+import { connectPostgres } from './postgres/connect';
+import { connectMysql } from './mysql/connect';
+import { describePostgresTables, listPostgresTables } from './postgres/metadata';
+import { describeMysqlTables, listMysqlTables } from './mysql/metadata';
+
+/** Every table the task syncs, described (columns, types, key), in a stable order. */
+export async function discoverTables(plan: TaskPlan): Promise<SourceTable[]> {
+  const dbs = candidateDatabases(plan);
+  if (plan.source.type === 'postgres') {
+    const client = await connectPostgres(plan.source);
+    try {
+      return await describePostgresTables(client, selectedIds(plan, await listPostgresTables(client, dbs)));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  const conn = await connectMysql(plan.source, { database: null });
+  try {
+    return await describeMysqlTables(conn, selectedIds(plan, await listMysqlTables(conn, dbs)));
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}
+
+function selectedIds(plan: TaskPlan, available: TableId[]): TableId[] {
+  const seen = new Set<string>();
+  const ids: TableId[] = [];
+  for (const g of selectTables(plan, available).groups) {
+    for (const s of g.sources) if (!seen.has(tableKey(s))) { seen.add(tableKey(s)); ids.push(s); }
+  }
+  return ids;
+}
+
+/**
+ * Target mappings of the discovered tables: one per mirrored table, one per virtual table in merge
+ * mode (its sources' columns unified). Warnings: patterns that match nothing, lossy or unknown
+ * types, tables without a key, name clashes.
+ */
+export function planMappings(plan: TaskPlan, tables: SourceTable[]): { mappings: TableMapping[]; warnings: string[] } {
+  const selection = selectTables(plan, tables.map((t) => t.id));
+  const byKey = new Map(tables.map((t) => [tableKey(t.id), t]));
+  const ns = plan.target.namespace;
+  const mappings: TableMapping[] = [];
+  const warnings = [...selection.warnings];
+  for (const g of selection.groups) {
+    const parts = g.sources.map((s) => byKey.get(tableKey(s))).filter((t): t is SourceTable => t !== undefined)
+      .map((t) => mapTable(plan.source.type, t, ns, g.target));
+    if (!g.merged) { if (parts[0]) mappings.push(parts[0]); continue; }
+    if (!parts.length) continue; // "matches no source table" is already among the warnings
+    mappings.push(mergeMappings(parts, ns, g.target));
+  }
+  return { mappings, warnings };
+}

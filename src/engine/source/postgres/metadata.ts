@@ -1,0 +1,148 @@
+// PostgreSQL metadata: schemas, tables, and for each table its columns with the full type
+// (typmod decoded, domains resolved to their base type, arrays to their element, enum labels),
+// primary key in key order, replica identity and estimated rows. Catalog queries only, every
+// name passed as a parameter, so any identifier (quotes, dots, unicode, case) round trips.
+import type { Client } from 'pg';
+import type { SourceColumn, SourceTable, TableId } from '../types';
+
+type Query = Pick<Client, 'query'>;
+
+const SYSTEM_SCHEMA = `n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
+
+/** User schemas of the connected database. */
+export async function listPostgresSchemas(c: Query): Promise<string[]> {
+  const r = await c.query<{ s: string }>(`SELECT n.nspname AS s FROM pg_namespace n WHERE ${SYSTEM_SCHEMA} ORDER BY 1`);
+  return r.rows.map((x) => x.s);
+}
+
+/** Ordinary and partitioned tables (not partitions, views or foreign tables); `schemas` limits the search. */
+export async function listPostgresTables(c: Query, schemas?: string[]): Promise<TableId[]> {
+  const r = await c.query<{ db: string; t: string }>(
+    `SELECT n.nspname AS db, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${SYSTEM_SCHEMA}
+        AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+      ORDER BY 1, 2`, [schemas ?? null]);
+  return r.rows.map((x) => ({ db: x.db, table: x.t }));
+}
+
+interface TypeRow {
+  oid: number; typname: string; typtype: string; typcategory: string; typelem: number;
+  typbasetype: number; typtypmod: number; labels: string[] | null;
+}
+
+/** Loads pg_type rows for `oids` and every element/base type they lead to. */
+async function loadTypes(c: Query, oids: number[], into: Map<number, TypeRow>): Promise<void> {
+  let todo = [...new Set(oids)].filter((o) => !into.has(o));
+  while (todo.length) {
+    const r = await c.query<TypeRow>(
+      `SELECT t.oid::int AS oid, t.typname, t.typtype::text AS typtype, t.typcategory::text AS typcategory,
+              t.typelem::int AS typelem, t.typbasetype::int AS typbasetype, t.typtypmod,
+              CASE WHEN t.typtype = 'e' THEN (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                                               FROM pg_enum e WHERE e.enumtypid = t.oid) END AS labels
+         FROM pg_type t WHERE t.oid = ANY($1::oid[])`, [todo]);
+    for (const row of r.rows) into.set(row.oid, row);
+    todo = r.rows.flatMap((x) => [x.typelem, x.typbasetype]).filter((o) => o !== 0 && !into.has(o));
+  }
+}
+
+/** Precision, scale, length from a type modifier (see PostgreSQL's *typmodout functions). */
+function typmodParts(typname: string, typmod: number): Pick<SourceColumn, 'precision' | 'scale' | 'length'> {
+  if (typmod < 0) return {};
+  switch (typname) {
+    case 'numeric': {
+      const p = ((typmod - 4) >> 16) & 0xffff;
+      let s = (typmod - 4) & 0x7ff;
+      if (s & 0x400) s -= 0x800; // PostgreSQL 15+: negative scales
+      return { precision: p, scale: s };
+    }
+    case 'varchar': case 'bpchar': return { length: typmod - 4 };
+    case 'bit': case 'varbit': return { length: typmod };
+    case 'time': case 'timetz': case 'timestamp': case 'timestamptz': return { precision: typmod };
+    case 'interval': return (typmod & 0xffff) !== 0xffff ? { precision: typmod & 0xffff } : {};
+    default: return {};
+  }
+}
+
+interface Resolved {
+  dataType: string; fullType: string; domain?: string; enumValues?: string[];
+  isArray?: boolean; elementType?: string; precision?: number; scale?: number; length?: number;
+}
+
+function resolve(types: Map<number, TypeRow>, oid: number, typmod: number, dims: number, fullType: string): Resolved {
+  const t = types.get(oid);
+  if (!t) return { dataType: 'unknown', fullType };
+  if (t.typtype === 'd') {
+    const base = resolve(types, t.typbasetype, t.typtypmod, 0, fullType);
+    return { ...base, domain: base.domain ?? t.typname, fullType: base.fullType };
+  }
+  if (t.typcategory === 'A' && t.typelem !== 0) {
+    const el = resolve(types, t.typelem, typmod, 0, fullType.replace(/(\[\])+$/, ''));
+    return {
+      ...el, isArray: true, elementType: el.dataType, dataType: `${el.dataType}[]`,
+      fullType: el.fullType + '[]'.repeat(Math.max(1, dims)),
+    };
+  }
+  const out: Resolved = { dataType: t.typname, fullType, ...typmodParts(t.typname, typmod) };
+  if (t.typtype === 'e') out.enumValues = t.labels ?? [];
+  return out;
+}
+
+interface ColumnRow {
+  db: string; t: string; relid: number; replident: string; reltuples: number;
+  name: string; num: number; notnull: boolean; typid: number; typmod: number; ndims: number; generated: string;
+  full_type: string;
+}
+
+/** Full descriptions of `ids` (tables that do not exist are left out); order follows `ids`. */
+export async function describePostgresTables(c: Query, ids: TableId[]): Promise<SourceTable[]> {
+  if (!ids.length) return [];
+  const cols = await c.query<ColumnRow>(
+    `SELECT n.nspname AS db, c.relname AS t, c.oid::int AS relid, c.relreplident::text AS replident, c.reltuples::float8 AS reltuples,
+            a.attname AS name, a.attnum::int AS num, a.attnotnull AS notnull, a.atttypid::int AS typid, a.atttypmod AS typmod,
+            a.attndims::int AS ndims, a.attgenerated::text AS generated,
+            format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
+                        CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS full_type
+       FROM unnest($1::text[], $2::text[]) AS want(db, t)
+       JOIN pg_namespace n ON n.nspname = want.db
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = want.t AND c.relkind IN ('r', 'p')
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       JOIN pg_type t ON t.oid = a.atttypid
+      ORDER BY c.oid, a.attnum`,
+    [ids.map((i) => i.db), ids.map((i) => i.table)]);
+  const types = new Map<number, TypeRow>();
+  await loadTypes(c, cols.rows.map((r) => r.typid), types);
+  const relids = [...new Set(cols.rows.map((r) => r.relid))];
+  const pk = await c.query<{ relid: number; name: string }>(
+    `SELECT k.conrelid::int AS relid, a.attname AS name
+       FROM pg_constraint k CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+      WHERE k.contype = 'p' AND k.conrelid = ANY($1::oid[])
+      ORDER BY k.conrelid, u.ord`, [relids]);
+
+  const byKey = new Map<string, SourceTable>();
+  for (const r of cols.rows) {
+    const key = JSON.stringify([r.db, r.t]);
+    let table = byKey.get(key);
+    if (!table) {
+      table = {
+        id: { db: r.db, table: r.t }, columns: [],
+        primaryKey: pk.rows.filter((p) => p.relid === r.relid).map((p) => p.name),
+        replicaIdentity: r.replident as SourceTable['replicaIdentity'],
+        ...(r.reltuples >= 0 ? { estimatedRows: Math.round(r.reltuples) } : {}),
+      };
+      byKey.set(key, table);
+    }
+    const res = resolve(types, r.typid, r.typmod, r.ndims, r.full_type);
+    const col: SourceColumn = {
+      name: r.name, ordinal: r.num, nullable: !r.notnull, typeOid: r.typid, ...res,
+    };
+    if (r.generated) col.generated = true;
+    table.columns.push(col);
+  }
+  return ids.map((i) => byKey.get(JSON.stringify([i.db, i.table]))).filter((t): t is SourceTable => t !== undefined);
+}
+
+/** One table's description, or undefined when it does not exist. */
+export async function describePostgresTable(c: Query, id: TableId): Promise<SourceTable | undefined> {
+  return (await describePostgresTables(c, [id]))[0];
+}
