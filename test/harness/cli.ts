@@ -46,12 +46,22 @@ export interface CliResult { code: number | null; signal: NodeJS.Signals | null;
 const running = new Set<ChildProcess>();
 let exitHooked = false;
 
-function startCli(args: string[], opts: CliOptions): ChildProcess {
+/**
+ * LAKESYNC_TEST_CLI=source runs src/engine/cli.ts through tsx instead of the bundle: no build, for
+ * quick local loops (the default, the bundle, is what users run).
+ */
+function cliCommand(): string[] {
+  if (process.env.LAKESYNC_TEST_CLI === 'source') return ['--import', 'tsx', join(repoRoot, 'src', 'engine', 'cli.ts')];
   ensureBuilt();
+  return [join(repoRoot, 'bin', 'lakesync')];
+}
+
+function startCli(args: string[], opts: CliOptions): ChildProcess {
+  const command = cliCommand();
   if (!exitHooked) { exitHooked = true; onExit(killAllCli); }
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'lakesync'), ...args], {
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, ...serverEnv, ...opts.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, ...serverEnv, ...opts.env, NO_COLOR: '1', FORCE_COLOR: '0', LAKESYNC_CLI: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   running.add(child);

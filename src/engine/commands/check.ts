@@ -1,0 +1,48 @@
+// `lakesync check FILE [--json]`: loads the task and runs the source's preflight checks. Prints
+// ✔ / ✘ / ! per check with the fix under each problem; exit 1 when the task cannot run.
+import type { CliArgs } from '../cli';
+import { loadTask } from '../config';
+import { canRun, runPreflight, type CheckResult } from '../source/preflight';
+
+const MARK: Record<CheckResult['status'], string> = { ok: '✔', fail: '✘', warn: '!' };
+
+export function formatChecks(results: CheckResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${MARK[r.status]} ${r.title}${r.detail ? `: ${r.detail}` : ''}`);
+    if (r.fix && r.status !== 'ok') {
+      const [first, ...rest] = r.fix.split('\n');
+      lines.push(`    fix: ${first}`, ...rest.map((l) => `         ${l}`));
+    }
+  }
+  return lines.join('\n');
+}
+
+export function summary(results: CheckResult[]): string {
+  const failed = results.filter((r) => r.status === 'fail').length;
+  const warned = results.filter((r) => r.status === 'warn').length;
+  if (failed > 0) return `The task cannot run: ${failed} check${failed === 1 ? '' : 's'} failed.`;
+  if (warned > 0) return `Ready to run, with ${warned} warning${warned === 1 ? '' : 's'}.`;
+  return 'Ready to run: every check passed.';
+}
+
+export async function checkCommand(args: CliArgs): Promise<number> {
+  const plan = await loadTask(args.file);
+  const s = plan.source;
+  const results: CheckResult[] = [
+    ...(plan.warnings ?? []).map((w): CheckResult => ({ id: 'task_file', title: 'task file', status: 'warn', detail: w })),
+    ...await runPreflight(plan),
+  ];
+  const ok = canRun(results);
+  if (args.flags.json) {
+    console.log(JSON.stringify({
+      task: plan.name, file: plan.file,
+      source: { type: s.type, host: s.host, port: s.port, ...(s.database ? { database: s.database } : {}), user: s.user },
+      ok, checks: results,
+    }, null, 2));
+  } else {
+    const where = `${s.type === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} ${s.host}:${s.port}${s.database ? `, database ${s.database}` : ''}`;
+    console.log(`Checking task "${plan.name}" (${where})\n${formatChecks(results)}\n\n${summary(results)}`);
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,110 @@
+// Opens MySQL/MariaDB connections for a task, and turns every way a connect can fail into one
+// sentence that says what failed and how to fix it (never a stack trace, never the password).
+import mysql from 'mysql2/promise';
+import type { SourceConfig } from '../../config/plan';
+import { UserError } from '../../errors';
+
+export interface MysqlConnectOptions {
+  /** Default database other than source.database (null: none). */
+  database?: string | null;
+  multipleStatements?: boolean;
+}
+
+/**
+ * Driver options every LakeSync connection uses: values arrive as exact text (dates, DECIMAL,
+ * BIGINT), utf8mb4 on the wire. zongji takes the same options for the binlog connection.
+ */
+export function mysqlConnectionOptions(source: SourceConfig, opts: MysqlConnectOptions = {}): mysql.ConnectionOptions {
+  const database = opts.database === null ? undefined : opts.database ?? source.database;
+  return {
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    password: source.password,
+    ...(database ? { database } : {}),
+    connectTimeout: source.connectTimeoutMs > 0 ? source.connectTimeoutMs : 10_000,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    multipleStatements: opts.multipleStatements ?? false,
+  };
+}
+
+/**
+ * A connected mysql2 (promise) connection with the session in UTC, so TIMESTAMP columns read the
+ * same as the binlog's UTC values. Failures become a UserError from describeConnectError.
+ */
+export async function connectMysql(source: SourceConfig, opts: MysqlConnectOptions = {}): Promise<mysql.Connection> {
+  let conn: mysql.Connection;
+  try {
+    conn = await mysql.createConnection(mysqlConnectionOptions(source, opts));
+  } catch (err) {
+    throw describeConnectError(err, source, opts);
+  }
+  // Until the caller adds its own listener, a dropped connection must not crash the process:
+  // pending and later queries reject, which is where callers see it.
+  conn.on('error', () => undefined);
+  await conn.query("SET time_zone = '+00:00'");
+  return conn;
+}
+
+function where(source: SourceConfig): string { return `${source.host}:${source.port}`; }
+
+export function scrubPassword(text: string, source: Pick<SourceConfig, 'password'>): string {
+  return source.password ? text.split(source.password).join('***') : text;
+}
+
+/** One sentence for a failed MySQL/MariaDB connect: what failed, and what to change. */
+export function describeConnectError(err: unknown, source: SourceConfig, opts: MysqlConnectOptions = {}): UserError {
+  const e = (err ?? {}) as { code?: string; errno?: number; message?: string };
+  const code = e.code ?? '';
+  const msg = e.message ?? String(err);
+  const at = `MySQL/MariaDB at ${where(source)}`;
+  const db = opts.database === null ? undefined : opts.database ?? source.database;
+  const text = ((): string => {
+    switch (code) {
+      case 'ECONNREFUSED':
+        return `cannot reach ${at}: connection refused; is the server running and is source.port right?`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `cannot reach ${at}: the host name "${source.host}" does not resolve; check source.host`;
+      case 'ETIMEDOUT':
+        return `cannot reach ${at}: no answer within ${Math.round((source.connectTimeoutMs || 10_000) / 1000)} s; check source.host, source.port and firewalls`;
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return `cannot reach ${at}: no route to the host (${code}); check source.host and the network`;
+      case 'ECONNRESET':
+      case 'PROTOCOL_CONNECTION_LOST':
+        return `${at} closed the connection during login; is source.port a MySQL/MariaDB port?`;
+      case 'ER_ACCESS_DENIED_ERROR':
+      case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+        return `${at} rejected user "${source.user}" (wrong password, or no such user for this client host); check source.user and source.password`;
+      case 'ER_BAD_DB_ERROR':
+        return `database "${db}" does not exist on ${at}; check source.database or create it (CREATE DATABASE \`${db}\`;)`;
+      case 'ER_DBACCESS_DENIED_ERROR':
+        return `user "${source.user}" may not use database "${db}" on ${at}; run GRANT SELECT ON \`${db}\`.* TO '${source.user}'@'%';`;
+      case 'ER_HOST_NOT_PRIVILEGED':
+      case 'ER_HOST_IS_BLOCKED':
+        return `${at} does not accept connections from this machine (${code}); create the user for this client host (CREATE USER '${source.user}'@'%' ...) or run FLUSH HOSTS;`;
+      case 'ER_CON_COUNT_ERROR':
+      case 'ER_TOO_MANY_USER_CONNECTIONS':
+        return `${at} has no free connections (too many connections); raise max_connections or close idle sessions`;
+      case 'ER_NOT_SUPPORTED_AUTH_MODE':
+        return `${at} wants an authentication method this client cannot use for user "${source.user}"; run ALTER USER '${source.user}'@'%' IDENTIFIED WITH mysql_native_password BY '...';`;
+      case 'ER_SERVER_SHUTDOWN':
+        return `${at} is shutting down; try again once it is up`;
+      default:
+        break;
+    }
+    if (/timeout|timed out/i.test(msg)) {
+      return `cannot reach ${at}: no answer within ${Math.round((source.connectTimeoutMs || 10_000) / 1000)} s; check source.host, source.port and firewalls`;
+    }
+    if (/packets out of order|Malformed|handshake|Unexpected packet/i.test(msg)) {
+      return `${at} did not answer like a MySQL/MariaDB server; is source.port the MySQL port?`;
+    }
+    return `cannot connect to ${at} as "${source.user}": ${scrubPassword(msg, source)}`;
+  })();
+  return new UserError(text);
+}

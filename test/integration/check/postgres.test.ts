@@ -1,0 +1,135 @@
+// `lakesync check` against real PostgreSQL servers: a correct one passes; every broken requirement
+// fails with the statement that fixes it; bad connection settings give one clear sentence.
+import assert from 'node:assert/strict';
+import { freePort } from '../../harness/servers/process';
+import { runCli, sharedPostgres, startPostgres, uniqueName, writeTask, type ServerHandle } from '../../harness';
+import { assertCleanOutput, failedCheck, parseJson } from './helpers';
+
+describe('lakesync check (PostgreSQL)', function () {
+  this.timeout(120_000);
+  let pg: ServerHandle;
+  let db: string;
+  const secrets: string[] = [];
+
+  before(async () => {
+    pg = await sharedPostgres();
+    secrets.push(pg.password);
+    db = await pg.createDatabase(uniqueName('check'));
+    await pg.sql(`CREATE TABLE public.orders (id bigint PRIMARY KEY, total numeric(12,2));
+                  CREATE TABLE public.events (at timestamptz, what text);
+                  ALTER TABLE public.events REPLICA IDENTITY FULL;
+                  CREATE TABLE public.log_lines (line text);`, [], { database: db });
+  });
+
+  const task = (source: Record<string, unknown>, tables = ['public.orders']) =>
+    writeTask({ name: 'pgcheck', source, mode: 'multi-table-mirror', tables, target: { path: 'lake.duckdb' } });
+
+  it('passes on a server with wal_level=logical and a superuser, and exits 0', async () => {
+    const r = await runCli(['check', task(pg.source(db))]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^✔ wal_level = logical$/m);
+    assert.match(r.stdout, /^✔ a free replication slot/m);
+    assert.match(r.stdout, /^✔ the task selects source tables: 1 table: public\.orders$/m);
+    assert.doesNotMatch(r.stdout, /^✘/m);
+    assertCleanOutput(r, secrets);
+  });
+
+  it('--json returns every check with its id and status', async () => {
+    const r = await runCli(['check', task(pg.source(db)), '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = parseJson(r);
+    assert.equal(out.ok, true);
+    const ids = out.checks.map((c) => c.id);
+    for (const id of ['connection', 'wal_level', 'replication_slot', 'wal_senders', 'replication_privilege', 'tables',
+      'select_privilege', 'primary_keys', 'publication']) assert.ok(ids.includes(id), `missing check ${id}: ${ids}`);
+    assert.ok(out.checks.every((c) => c.status === 'ok'), JSON.stringify(out.checks, null, 1));
+  });
+
+  it('lists a table without primary key (REPLICA IDENTITY FULL) as a warning, and still exits 0', async () => {
+    const r = await runCli(['check', task(pg.source(db), ['public.orders', 'public.events'])]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^! every table has a primary key: without primary key: public\.events$/m);
+  });
+
+  it('fails a table without primary key and without replica identity, with the ALTER TABLE that fixes it', async () => {
+    const r = await runCli(['check', task(pg.source(db), ['public.orders', 'public.log_lines'])]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const { line, fix } = failedCheck(r.stdout, 'tables without primary key have a replica identity');
+    assert.match(line, /public\.log_lines/);
+    assert.match(fix, /^ALTER TABLE public\.log_lines REPLICA IDENTITY FULL;$/m);
+  });
+
+  describe('with wal_level=replica', () => {
+    let replica: ServerHandle;
+    before(async () => { replica = await startPostgres({ walLevel: 'replica' }); secrets.push(replica.password); });
+    after(async () => { await replica?.stop(); });
+
+    it('exits 1 and prints the ALTER SYSTEM that fixes wal_level', async () => {
+      const r = await runCli(['check', task(replica.source('postgres'), ['public.*'])]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const { line, fix } = failedCheck(r.stdout, 'wal_level = logical');
+      assert.match(line, /wal_level is replica/);
+      assert.match(fix, /ALTER SYSTEM SET wal_level = logical;.*restart/);
+      assert.match(r.stdout, /The task cannot run: 1 check failed\./);
+      assertCleanOutput(r, secrets);
+    });
+  });
+
+  describe('a user without privileges', () => {
+    let user: { user: string; password: string };
+    before(async () => {
+      user = await pg.createUser();
+      secrets.push(user.password);
+      await pg.sql(`GRANT SELECT ON public.orders TO ${user.user}`, [], { database: db });
+    });
+
+    it('gets the ALTER ROLE ... REPLICATION fix, and the publication fix for tables it does not own', async () => {
+      const r = await runCli(['check', task(pg.source(db, { user: user.user, password: '${env:CHECK_PG_USER_PW}' }))],
+        { env: { CHECK_PG_USER_PW: user.password } });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const repl = failedCheck(r.stdout, `user "${user.user}" may replicate`);
+      assert.equal(repl.fix, `ALTER ROLE ${user.user} WITH REPLICATION;`);
+      const pub = failedCheck(r.stdout, 'publication "lakesync_pgcheck"');
+      assert.match(pub.fix, /CREATE PUBLICATION lakesync_pgcheck FOR TABLE public\.orders;/);
+      assert.match(r.stdout, /^✔ user ".*" may read the tables \(SELECT\)$/m);
+      assertCleanOutput(r, secrets);
+    });
+
+    it('gets the GRANT SELECT fix for a table it may not read', async () => {
+      const r = await runCli(['check', task(pg.source(db, { user: user.user, password: '${env:CHECK_PG_USER_PW}' }),
+        ['public.orders', 'public.events'])], { env: { CHECK_PG_USER_PW: user.password } });
+      assert.equal(r.code, 1);
+      const sel = failedCheck(r.stdout, `user "${user.user}" may read the tables (SELECT)`);
+      assert.match(sel.line, /no SELECT on public\.events$/);
+      assert.equal(sel.fix, `GRANT SELECT ON public.events TO ${user.user};`);
+    });
+  });
+
+  describe('bad connection settings: one clear sentence, no stack, no password', () => {
+    it('wrong password', async () => {
+      const wrong = 'not-the-password-7f3a';
+      const r = await runCli(['check', task(pg.source(db, { password: '${env:CHECK_WRONG_PW}' }))], { env: { CHECK_WRONG_PW: wrong } });
+      assert.equal(r.code, 1);
+      const { line } = failedCheck(r.stdout, 'connect to PostgreSQL');
+      assert.match(line, /rejected the password for user "lakesync_admin".*check source\.user and source\.password$/);
+      assertCleanOutput(r, [...secrets, wrong]);
+    });
+
+    it('wrong port', async () => {
+      const port = await freePort();
+      const r = await runCli(['check', task(pg.source(db, { port }))]);
+      assert.equal(r.code, 1);
+      const { line } = failedCheck(r.stdout, 'connect to PostgreSQL');
+      assert.match(line, new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused; is the server running and is source\\.port right\\?$`));
+      assertCleanOutput(r, secrets);
+    });
+
+    it('unknown database', async () => {
+      const r = await runCli(['check', task(pg.source('no_such_db_here'))]);
+      assert.equal(r.code, 1);
+      const { line } = failedCheck(r.stdout, 'connect to PostgreSQL');
+      assert.match(line, /database "no_such_db_here" does not exist on PostgreSQL at 127\.0\.0\.1:\d+; check source\.database/);
+      assertCleanOutput(r, secrets);
+    });
+  });
+});
