@@ -25,11 +25,16 @@ export class TypeResolver {
     const rows = new Map<number, PgTypeRow>();
     while (todo.length > 0) {
       const client = await this.query();
-      const res = await client.query<PgTypeRow>(
+      const res = await client.query<Record<keyof PgTypeRow, string>>(
         'SELECT oid::int AS oid, typtype::text AS typtype, typcategory::text AS typcategory, typelem::int AS typelem, typbasetype::int AS typbasetype, typdelim::text AS typdelim FROM pg_type WHERE oid = ANY($1::oid[])',
         [todo]);
-      for (const r of res.rows) rows.set(r.oid, r);
-      todo = res.rows.flatMap((r) => [r.typelem, r.typbasetype])
+      // Connections return every value as text (session.ts RAW_TYPES).
+      const got = res.rows.map((r): PgTypeRow => ({
+        oid: Number(r.oid), typtype: r.typtype, typcategory: r.typcategory,
+        typelem: Number(r.typelem), typbasetype: Number(r.typbasetype), typdelim: r.typdelim,
+      }));
+      for (const r of got) rows.set(r.oid, r);
+      todo = got.flatMap((r) => [r.typelem, r.typbasetype])
         .filter((o) => o !== 0 && !rows.has(o) && !this.cache.has(o) && BUILTIN[o] === undefined);
     }
     const resolve = (oid: number): ValueKind => {
