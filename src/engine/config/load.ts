@@ -125,7 +125,7 @@ async function resolveRefs(parsed: ParsedTask, env: NodeJS.ProcessEnv, secrets: 
           failure = `secret '${p.name}' could not be read (used by ${displayPath(segments)}): ${(err as Error).message}`;
         }
         if (resolved === undefined && !failure) {
-          failure = `secret '${p.name}' is not set (used by ${displayPath(segments)}); in VS Code run "LakeSync: Set Secret", on the command line set ${secretEnvName(p.name)}`;
+          failure = `secret '${p.name}' is not set (used by ${displayPath(segments)}); store it in VS Code's secret storage (LakeSync extension) or, on the command line, set ${secretEnvName(p.name)}`;
         }
       }
       if (failure) {
