@@ -1,13 +1,13 @@
 // The PostgreSQL source: slot + publication, exported-snapshot chunked COPY, pgoutput stream.
-import type pg from 'pg';
+import pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
 import { UserError } from '../../errors';
 import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
 import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
-import { selectTables } from '../select';
+import { candidateDatabases, selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
-import { PgMetadataReader } from './reader-metadata';
+import { describePostgresTable, describePostgresTables, listPostgresTables } from './metadata';
 import type { RelationColumn } from './pgoutput';
 import { connect, ident, literal } from './session';
 import { checkSlot, createSlot, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, readSlot } from './slot';
@@ -37,16 +37,25 @@ interface ActiveStream { stream: PgOutputStream; wal: WalStream; pid: number; st
 class PgSource implements PostgresSource {
   private controlClient: Promise<pg.Client> | undefined;
   private readonly types = new TypeResolver(() => this.control());
-  private readonly metadata: PgMetadataReader;
   private active: ActiveStream | undefined;
   private confirmed = 0n;
 
-  constructor(readonly plan: TaskPlan, private readonly options: PostgresSourceOptions) {
-    this.metadata = new PgMetadataReader(plan, () => this.control());
+  constructor(readonly plan: TaskPlan, private readonly options: PostgresSourceOptions) {}
+
+  async discover(): Promise<SourceTable[]> {
+    const c = await this.catalog();
+    const available = await listPostgresTables(c, candidateDatabases(this.plan));
+    const seen = new Set<string>();
+    const ids: TableId[] = [];
+    for (const g of selectTables(this.plan, available).groups) {
+      for (const id of g.sources) if (!seen.has(tableKey(id))) { seen.add(tableKey(id)); ids.push(id); }
+    }
+    return describePostgresTables(c, ids);
   }
 
-  discover(): Promise<SourceTable[]> { return this.metadata.discover(); }
-  describe(table: TableId): Promise<SourceTable | undefined> { return this.metadata.describe(table); }
+  async describe(table: TableId): Promise<SourceTable | undefined> {
+    return describePostgresTable(await this.catalog(), table);
+  }
 
   async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
     const c = await this.control();
@@ -200,6 +209,12 @@ class PgSource implements PostgresSource {
       this.controlClient = p;
     }
     return this.controlClient;
+  }
+
+  /** The control connection with pg's usual value parsing, which the metadata queries expect. */
+  private async catalog(): Promise<Pick<pg.Client, 'query'>> {
+    const c = await this.control();
+    return { query: ((text: string, values?: unknown[]) => c.query({ text, values, types: pg.types })) as pg.Client['query'] };
   }
 
   private ownPids(): number[] { return this.active ? [this.active.pid] : []; }
