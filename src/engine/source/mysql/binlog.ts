@@ -5,6 +5,8 @@
 import ZongJi, { GtidSet, MariadbGtidPosition, type AnyBinlogEvent } from '@vlasky/zongji';
 import type { SourceConfig } from '../../config/plan';
 import type { BinlogPosition, GtidPosition } from '../../positions';
+import { comparePositions } from '../../positions';
+import { UserError } from '../../errors';
 import type { Change, Row, Transaction } from '../../pipeline/events';
 import type { StreamHandle } from '../adapter';
 import type { SourceTable, TableId } from '../types';
@@ -30,6 +32,15 @@ export interface BinlogStreamOptions {
   onTransaction(tx: Transaction): Promise<void> | void;
   /** Transactions that touch no task table still advance the position, at most this often (ms). */
   idleProgressMs?: number;
+  /**
+   * LakeSync's own schema history (table shapes by position, oldest first), for servers whose
+   * binlog does not carry column names (binlog_row_metadata other than FULL). `save` records the
+   * shape after each DDL of a task table.
+   */
+  history?: {
+    shapes: Map<string, { position: BinlogPosition; table: SourceTable }[]>;
+    save(id: TableId, position: BinlogPosition, table: SourceTable): Promise<void>;
+  };
 }
 
 /** Column decoders of one table, in the table's column order. */
@@ -56,7 +67,8 @@ function toRow(d: Decoder, values: Record<string, unknown>): Row {
 const HIGH_WATER = 2000; // queued events before the connection pauses
 const LOW_WATER = 200;
 
-type Queued = { ev: AnyBinlogEvent; gtidSet?: string };
+/** A queued event; row events carry their table's name and zongji's column names as of arrival. */
+type Queued = { ev: AnyBinlogEvent; gtidSet?: string; meta?: { db: string; table: string; names: string[] } };
 
 export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamHandle> {
   const decoders = new Map<string, Decoder>();
@@ -160,21 +172,59 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     // Anything else is a statement group of its own (DDL): it ends whatever came before.
     const ddl = parseDdl(q, ev.schema);
     const mine = ddl.tables.filter((id) => decoders.has(tableKey(id)) || o.wanted(id));
+    const reshaped: SourceTable[] = [];
     for (const id of mine) {
       if (ddl.kind === 'truncate') { changes.push({ kind: 'truncate', table: id }); continue; }
-      await refresh(id);
+      const t = await refresh(id);
+      if (t) reshaped.push(t);
       changes.push({ kind: 'schema', table: id, ddl: q });
     }
     if (mine.length) touched = true;
     await commit(ev.nextPosition, time, gtidSet);
+    if (o.history && safe.kind === 'binlog') {
+      for (const t of reshaped) {
+        const list = o.history.shapes.get(tableKey(t.id)) ?? [];
+        list.push({ position: safe, table: t });
+        o.history.shapes.set(tableKey(t.id), list);
+        await o.history.save(t.id, safe, t);
+      }
+    }
   };
 
-  const onRows = async (ev: AnyBinlogEvent, time: number): Promise<void> => {
+  /**
+   * Without binlog_row_metadata=FULL zongji names the values by today's information_schema. When
+   * LakeSync's history says the table had another shape at this point, the values (in binlog column
+   * order) are renamed to that shape's columns; when even the column count disagrees, stop rather
+   * than guess.
+   */
+  const selfDescribing = new Map<number, boolean>();
+  const historicNames = (id: TableId, current: Decoder, columnCount: number, zongjiNames: string[]): string[] | undefined => {
+    const shapes = o.history?.shapes.get(tableKey(id));
+    if (!shapes?.length) return undefined;
+    let valid = shapes[0];
+    if (safe.kind === 'binlog') {
+      for (const sh of shapes) if (comparePositions(sh.position, safe) <= 0) valid = sh;
+    }
+    const names = valid.table.columns.map((c) => c.name);
+    if (names.length === zongjiNames.length && names.every((n, i) => n === zongjiNames[i])) return undefined;
+    if (names.length !== columnCount) {
+      throw new UserError(`cannot tell the columns of a binlog row of ${tableKey(id)}: it has ${columnCount} columns, the table had ` +
+        `${names.length} at that point by LakeSync's schema history and has ${current.names.length} now. Set binlog_row_metadata=FULL ` +
+        '(SET GLOBAL binlog_row_metadata=FULL; MySQL 8.0+/MariaDB 10.5+) and run `lakesync resync FILE --table ' + tableKey(id) + '`.');
+    }
+    return names;
+  };
+  const relabel = (values: Record<string, unknown>, from: string[], to: string[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < to.length; i++) out[to[i]] = values[from[i]];
+    return out;
+  };
+
+  const onRows = async (ev: AnyBinlogEvent, time: number, map: Queued['meta']): Promise<void> => {
     if (ev.getEventName() !== 'writerows' && ev.getEventName() !== 'updaterows' && ev.getEventName() !== 'deleterows') return;
     const rowsEv = ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' | 'updaterows' | 'deleterows' }>;
-    const map = rowsEv.tableMap[rowsEv.tableId];
     if (!map) return;
-    const id: TableId = { db: map.parentSchema, table: map.tableName };
+    const id: TableId = { db: map.db, table: map.table };
     let d = decoders.get(tableKey(id));
     if (!d) {
       if (!o.wanted(id)) return;
@@ -184,19 +234,27 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     }
     touched = true;
     inTx = true;
+    let fix = (r: Record<string, unknown>): Record<string, unknown> => r;
+    if (o.history && !selfDescribing.get(rowsEv.tableId)) {
+      const zongjiNames = map.names;
+      const names = historicNames(id, d, rowsEv.numberOfColumns, zongjiNames);
+      if (names) fix = (r) => relabel(r, zongjiNames, names);
+    }
+    const dec = d;
+    const row = (r: Record<string, unknown>): Row => toRow(dec, fix(r));
     const name = rowsEv.getEventName();
     if (name === 'writerows') {
-      for (const r of (rowsEv as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).rows) await addChange({ kind: 'insert', table: id, after: toRow(d, r) }, time);
+      for (const r of (rowsEv as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).rows) await addChange({ kind: 'insert', table: id, after: row(r) }, time);
     } else if (name === 'deleterows') {
-      for (const r of (rowsEv as Extract<AnyBinlogEvent, { getEventName(): 'deleterows' }>).rows) await addChange({ kind: 'delete', table: id, before: toRow(d, r) }, time);
+      for (const r of (rowsEv as Extract<AnyBinlogEvent, { getEventName(): 'deleterows' }>).rows) await addChange({ kind: 'delete', table: id, before: row(r) }, time);
     } else {
       for (const r of (rowsEv as Extract<AnyBinlogEvent, { getEventName(): 'updaterows' }>).rows) {
-        await addChange({ kind: 'update', table: id, before: toRow(d, r.before), after: toRow(d, r.after) }, time);
+        await addChange({ kind: 'update', table: id, before: row(r.before), after: row(r.after) }, time);
       }
     }
   };
 
-  const handle = async ({ ev, gtidSet }: Queued): Promise<void> => {
+  const handle = async ({ ev, gtidSet, meta }: Queued): Promise<void> => {
     const time = ev.timestamp;
     switch (ev.getEventName()) {
       case 'rotate': {
@@ -231,6 +289,11 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
         if (!mariadbGtids && o.from.kind === 'binlog' && o.from.pos <= 4) mariadbGtids = MariadbGtidPosition.fromGtidList(l.gtids);
         return;
       }
+      case 'tablemap': {
+        const m = ev as Extract<AnyBinlogEvent, { getEventName(): 'tablemap' }>;
+        selfDescribing.set(m.tableId, m.hasSelfDescribingMetadata());
+        return;
+      }
       case 'xid': await commit(ev.nextPosition, time, gtidSet); return;
       case 'query': await onQuery(ev as Extract<AnyBinlogEvent, { getEventName(): 'query' }>, time, gtidSet); return;
       case 'transactionpayload': case 'partialupdaterows':
@@ -245,7 +308,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
         }
         return;
       default:
-        await onRows(ev, time);
+        await onRows(ev, time, meta);
     }
   };
 
@@ -275,7 +338,12 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     if (failed || stopping) return;
     // zongji.gtidSet already includes a transaction at its commit event (read synchronously here)
     const name = ev.getEventName();
-    queue.push(name === 'xid' || name === 'query' ? { ev, gtidSet: zongji.gtidSet } : { ev });
+    if (name === 'writerows' || name === 'updaterows' || name === 'deleterows') {
+      const m = (ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).tableMap[(ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).tableId];
+      queue.push({ ev, meta: m ? { db: m.parentSchema, table: m.tableName, names: m.columnSchemas.map((c) => c.COLUMN_NAME) } : undefined });
+    } else {
+      queue.push(name === 'xid' || name === 'query' ? { ev, gtidSet: zongji.gtidSet } : { ev });
+    }
     if (!paused && queue.length >= HIGH_WATER) { paused = true; zongji.connection?.pause(); }
     void pump();
   });

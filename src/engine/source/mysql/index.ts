@@ -1,12 +1,13 @@
 // The MySQL/MariaDB source: metadata, chunked snapshot, binlog stream, start positions.
 import type { TaskPlan } from '../../config/plan';
 import type { BinlogPosition, Position } from '../../positions';
-import { formatPosition } from '../../positions';
+import { formatPosition, parsePosition } from '../../positions';
 import { UserError } from '../../errors';
-import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
+import type { SchemaHistoryStore, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
 import type { Transaction } from '../../pipeline/events';
 import type { SourceTable, TableId } from '../types';
 import { candidateDatabases, selectTables } from '../select';
+import { tableKey } from '../types';
 import { openConnection, isMariadb, type Sql } from './session';
 import { describeTable, listTables } from './tableinfo';
 import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
@@ -27,6 +28,35 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
       return sql();
     }
     return c;
+  };
+
+  let store: SchemaHistoryStore | undefined;
+
+  /**
+   * LakeSync's schema history of the streamed tables (from the target's state), with today's shape
+   * recorded at the start position for a table that has none yet: the base a replay without
+   * binlog_row_metadata=FULL needs to name values by the shape they were written with.
+   */
+  const loadHistory = async (start: BinlogPosition | { kind: 'gtid'; set: string }, tables: SourceTable[]) => {
+    if (!store) return undefined;
+    const s = store;
+    const shapes = new Map<string, { position: BinlogPosition; table: SourceTable }[]>();
+    for (const t of tables) {
+      const list: { position: BinlogPosition; table: SourceTable }[] = [];
+      for (const h of await s.schemaHistory(t.id)) {
+        const p = parsePosition(h.position);
+        if (p.kind === 'binlog') list.push({ position: p, table: h.table });
+      }
+      if (!list.length && start.kind === 'binlog') {
+        await s.saveSchema(t.id, formatPosition(start), t);
+        list.push({ position: start, table: t });
+      }
+      shapes.set(tableKey(t.id), list);
+    }
+    return {
+      shapes,
+      save: (id: TableId, position: BinlogPosition, table: SourceTable) => s.saveSchema(id, formatPosition(position), table),
+    };
   };
 
   const belongs = (id: TableId): boolean => selectTables(plan, [id]).groups.length > 0;
@@ -111,7 +141,12 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
         maxTransactionChanges: plan.parameters.maxTransactionChanges,
         heartbeatSeconds: HEARTBEAT_SECONDS,
         onTransaction,
+        history: await loadHistory(start, tables),
       });
+    },
+
+    attachState(s: SchemaHistoryStore): void {
+      store = s;
     },
 
     async confirm(): Promise<void> {
