@@ -9,7 +9,7 @@ import type { SourceTable, TableId } from '../types';
 import { candidateDatabases, selectTables } from '../select';
 import { tableKey } from '../types';
 import { openConnection, isMariadb, type Sql } from './session';
-import { describeTable, listTables } from './tableinfo';
+import { describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
 import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
 import { openMysqlSnapshot } from './snapshot';
 import { startBinlogStream } from './binlog';
@@ -73,19 +73,12 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
 
     async discover(): Promise<SourceTable[]> {
       const c = await sql();
-      const selected = selectTables(plan, await listTables(c));
-      const out: SourceTable[] = [];
-      for (const g of selected.groups) {
-        for (const id of g.sources) {
-          const t = await describeTable(c, id);
-          if (t) out.push(t);
-        }
-      }
-      return out;
+      const selected = selectTables(plan, await listMysqlTables(c, candidateDatabases(plan)));
+      return describeMysqlTables(c, selected.groups.flatMap((g) => g.sources));
     },
 
     async describe(id: TableId): Promise<SourceTable | undefined> {
-      return describeTable(await sql(), id);
+      return describeMysqlTable(await sql(), id);
     },
 
     async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
