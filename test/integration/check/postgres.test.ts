@@ -1,8 +1,10 @@
 // `lakesync check` against real PostgreSQL servers: a correct one passes; every broken requirement
 // fails with the statement that fixes it; bad connection settings give one clear sentence.
 import assert from 'node:assert/strict';
-import { freePort } from '../../harness/servers/process';
-import { runCli, sharedPostgres, startPostgres, uniqueName, writeTask, type ServerHandle } from '../../harness';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort, sleep } from '../../harness/servers/process';
+import { findPostgresBin, runCli, sharedPostgres, startPostgres, uniqueName, writeTask, type ServerHandle } from '../../harness';
 import { assertCleanOutput, failedCheck, parseJson } from './helpers';
 
 describe('lakesync check (PostgreSQL)', function () {
@@ -102,6 +104,51 @@ describe('lakesync check (PostgreSQL)', function () {
       const sel = failedCheck(r.stdout, `user "${user.user}" may read the tables (SELECT)`);
       assert.match(sel.line, /no SELECT on public\.events$/);
       assert.equal(sel.fix, `GRANT SELECT ON public.events TO ${user.user};`);
+    });
+  });
+
+  describe('the replication slot', () => {
+    it('fails when another program streams from the task\'s slot, naming its process and the fix', async () => {
+      const slot = uniqueName('slot');
+      await pg.sql('CREATE PUBLICATION pub_in_use FOR TABLE public.orders', [], { database: db });
+      await pg.sql("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot], { database: db });
+      const recv = spawn(join(findPostgresBin(), 'pg_recvlogical'), ['-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', db,
+        '--slot', slot, '--start', '-o', 'proto_version=1', '-o', 'publication_names=pub_in_use', '-f', '/dev/null'],
+      { env: { ...process.env, PGPASSWORD: pg.password }, stdio: 'ignore' });
+      try {
+        let active = false;
+        for (let i = 0; i < 100 && !active; i++) {
+          active = (await pg.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]))[0]?.active === true;
+          if (!active) await sleep(100);
+        }
+        assert.ok(active, 'pg_recvlogical did not take the slot');
+        const r = await runCli(['check', task(pg.source(db, { slot }))]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const { line, fix } = failedCheck(r.stdout, `replication slot "${slot}"`);
+        assert.match(line, /is in use by process \d+$/);
+        assert.match(fix, /SELECT pg_terminate_backend\(\d+\);\) or choose another source\.slot/);
+      } finally {
+        recv.kill('SIGKILL');
+        await new Promise((r) => recv.once('exit', r));
+        for (let i = 0; i < 50; i++) {
+          try { await pg.sql('SELECT pg_drop_replication_slot($1)', [slot]); break; } catch { await sleep(100); }
+        }
+        await pg.sql('DROP PUBLICATION pub_in_use', [], { database: db });
+      }
+    });
+
+    it('fails when the slot exists with another output plugin', async () => {
+      const slot = uniqueName('slot');
+      await pg.sql("SELECT pg_create_logical_replication_slot($1, 'test_decoding')", [slot], { database: db });
+      try {
+        const r = await runCli(['check', task(pg.source(db, { slot }))]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const { line, fix } = failedCheck(r.stdout, `replication slot "${slot}"`);
+        assert.match(line, /exists but is logical \(test_decoding\)/);
+        assert.equal(fix, `choose another source.slot, or drop it if nothing uses it: SELECT pg_drop_replication_slot('${slot}');`);
+      } finally {
+        await pg.sql('SELECT pg_drop_replication_slot($1)', [slot]);
+      }
     });
   });
 
