@@ -210,7 +210,7 @@ A password written in plain text works but gives a warning: task files end up in
 
 ## Limits
 
-A task file is UTF-8 text of at most 1 MB, one YAML document, nested at most 32 levels, with at most
+A task file is UTF-8 text of at most 256 KB, one YAML document, nested at most 32 levels, with at most
 20,000 values after YAML aliases are expanded. Duplicate keys, tabs as indentation and unknown keys
 are errors.
 

@@ -9,7 +9,7 @@ import { schemaDiagnostics } from './messages';
 import type { TaskPlan } from './plan';
 import { envSecretProvider, parseRefs, secretEnvName, strings, type SecretProvider } from './refs';
 import { taskValidator } from './schema';
-import { displayPath, MAX_TASK_BYTES, parseTaskText, type ParsedTask } from './yaml-tree';
+import { displayPath, MAX_TASK_BYTES, parseTaskText, tooBigMessage, type ParsedTask } from './yaml-tree';
 
 export interface LoadOptions {
   /** Where ${secret:NAME} comes from. Default: the variables LAKESYNC_SECRET_<NAME>. */
@@ -61,8 +61,7 @@ async function readTaskText(file: string): Promise<string> {
     const info = await stat(file);
     if (info.isDirectory()) throw new TaskFileError([wholeFile(file, 'is a folder, not a task file; give the path of a .sync.yaml file')]);
     if (info.size > MAX_TASK_BYTES) {
-      const mb = (info.size / (1024 * 1024)).toFixed(1);
-      throw new TaskFileError([wholeFile(file, `the task file is ${mb} MB, more than the 1 MB a task file may have; is this the right file?`)]);
+      throw new TaskFileError([wholeFile(file, tooBigMessage(info.size))]);
     }
     bytes = await readFile(file);
   } catch (err) {

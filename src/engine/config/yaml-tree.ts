@@ -6,8 +6,13 @@ import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, type Docum
 import type { TaskDiagnostic } from './diagnostics';
 import { findDeepNesting } from './nesting';
 
-/** Task files are a few hundred bytes; anything this big is the wrong file. */
-export const MAX_TASK_BYTES = 1024 * 1024;
+/** Task files are a few hundred bytes; anything this big is the wrong file (and would take long to check). */
+export const MAX_TASK_BYTES = 256 * 1024;
+
+export function tooBigMessage(size: number): string {
+  const shown = size >= 1024 * 1024 ? `${(size / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(size / 1024)} KB`;
+  return `the task file is ${shown}, more than the ${MAX_TASK_BYTES / 1024} KB a task file may have; is this the right file?`;
+}
 /** The schema is 4 levels deep; 32 leaves room for mistakes without risking the stack. */
 export const MAX_DEPTH = 32;
 /** Values after alias expansion: stops "billion laughs" documents. */
@@ -112,8 +117,7 @@ export function parseTaskText(text: string, file: string): ParsedTask {
   };
 
   if (text.length > MAX_TASK_BYTES) {
-    const mb = (text.length / (1024 * 1024)).toFixed(1);
-    return fail(0, 1, `the task file is ${mb} MB, more than the 1 MB a task file may have; is this the right file?`);
+    return fail(0, 1, tooBigMessage(text.length));
   }
   const bad = FORBIDDEN.exec(text);
   if (bad) {

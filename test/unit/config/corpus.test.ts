@@ -105,6 +105,7 @@ function corpus(): Case[] {
     { name: 'bad env name', content: VALID_MYSQL.replace('env:SHOP_DB_PASSWORD', 'env:1 x'), path: 'source.password', message: /invalid env name/ },
     // Resource exhaustion
     { name: '5 MB file', content: 'name: x\nexclude:\n' + '  - shop.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(82000), message: /MB/ },
+    { name: 'just under the size limit (250 KB, 3,800 list entries)', content: 'name: x\nexclude:\n' + '  - shop.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(3800), path: 'mode' },
     { name: '5 MB single scalar', content: 'name: ' + 'x'.repeat(5 * 1024 * 1024), message: /MB/ },
     { name: 'binary garbage', content: garbage, message: /binary data|UTF-8/ },
     { name: 'NUL bytes in text', content: VALID_MYSQL.replace('lakesync', 'lake\u0000sync'), message: /binary data/ },
@@ -113,8 +114,10 @@ function corpus(): Case[] {
     { name: '1k brackets inside a quoted string are not nesting', content: VALID_MYSQL.replace('"shop.order_*"', `"shop.${'['.repeat(1000)}"`), path: 'tables[2]', message: /"\[" without its "\]"/ },
     { name: '10k-deep list markers on one line', content: 'tables:\n  ' + '- '.repeat(10000) + 'x\n', message: /nested more than 32 levels/ },
     { name: '10k-deep mappings in flow style', content: 'a: ' + '{b: '.repeat(10000) + '1' + '}'.repeat(10000) + '\n', message: /nested more than 32 levels/ },
-    { name: '10k-deep block mappings (50 MB of indentation)', content: Array.from({ length: 10000 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' 1\n' },
-    { name: '10k-deep block lists (50 MB of indentation)', content: Array.from({ length: 10000 }, (_, i) => ' '.repeat(i) + '-').join('\n') + ' 1\n' },
+    // Block nesting needs one more space per level: 600 levels is as deep as fits in the size limit.
+    { name: '600-deep block mappings', content: Array.from({ length: 600 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' 1\n', message: /nested more than 32 levels/ },
+    { name: '600-deep block lists', content: Array.from({ length: 600 }, (_, i) => ' '.repeat(i) + '-').join('\n') + ' 1\n', message: /nested more than 32 levels/ },
+    { name: '10k-deep block mappings (50 MB of indentation)', content: Array.from({ length: 10000 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' 1\n', message: /MB/ },
     { name: '40-deep nesting (within YAML limits)', content: 'virtualTables:\n  a: ' + '['.repeat(40) + ']'.repeat(40) + '\n', message: /nested more than 32 levels/ },
     { name: 'alias bomb (billion laughs)', content: bomb.join('\n') + '\n', message: /too many values/ },
     { name: 'self-referencing alias', content: 'tables: &a [*a]\n' },
