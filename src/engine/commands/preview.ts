@@ -30,7 +30,7 @@ export function previewDocument(plan: TaskPlan, mappings: TableMapping[], warnin
       key: [...m.key],
       columns: m.columns.map((c): PreviewColumn => ({
         name: c.name,
-        sourceType: c.source.domain ? `${c.source.domain} (${c.source.fullType})` : c.source.fullType,
+        sourceType: [...new Set((c.mergedFrom?.map((f) => f.column) ?? [c.source]).map(sourceType))].join(' | '),
         targetType: c.targetType,
         nullable: c.source.nullable,
         key: m.key.includes(c.name),
@@ -41,6 +41,10 @@ export function previewDocument(plan: TaskPlan, mappings: TableMapping[], warnin
     })),
     warnings,
   };
+}
+
+function sourceType(c: { domain?: string; fullType: string }): string {
+  return c.domain ? `${c.domain} (${c.fullType})` : c.fullType;
 }
 
 function previewText(doc: PreviewJson, plan: TaskPlan): string {

@@ -11,32 +11,48 @@ import { connectMysql } from './mysql/connect';
 import { describePostgresTables, listPostgresTables } from './postgres/metadata';
 import { describeMysqlTables, listMysqlTables } from './mysql/metadata';
 
+/**
+ * Selection warnings judged against every table that exists (an exclude that removed a table, a
+ * name that differs only in case), kept for planMappings, which only sees the selected tables.
+ */
+const discoveryWarnings = new WeakMap<SourceTable[], string[]>();
+
 /** Every table the task syncs, described (columns, types, key), in a stable order. */
 export async function discoverTables(plan: TaskPlan): Promise<SourceTable[]> {
   const dbs = candidateDatabases(plan);
+  let tables: SourceTable[];
+  let warnings: string[];
   if (plan.source.type === 'postgres') {
     const client = await connectPostgres(plan.source);
     try {
-      return await describePostgresTables(client, selectedIds(plan, await listPostgresTables(client, dbs)));
+      const selection = selectedIds(plan, await listPostgresTables(client, dbs));
+      warnings = selection.warnings;
+      tables = await describePostgresTables(client, selection.ids);
     } finally {
       await client.end().catch(() => undefined);
     }
+  } else {
+    const conn = await connectMysql(plan.source, { database: null });
+    try {
+      const selection = selectedIds(plan, await listMysqlTables(conn, dbs));
+      warnings = selection.warnings;
+      tables = await describeMysqlTables(conn, selection.ids);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
   }
-  const conn = await connectMysql(plan.source, { database: null });
-  try {
-    return await describeMysqlTables(conn, selectedIds(plan, await listMysqlTables(conn, dbs)));
-  } finally {
-    await conn.end().catch(() => undefined);
-  }
+  discoveryWarnings.set(tables, warnings);
+  return tables;
 }
 
-function selectedIds(plan: TaskPlan, available: TableId[]): TableId[] {
+function selectedIds(plan: TaskPlan, available: TableId[]): { ids: TableId[]; warnings: string[] } {
   const seen = new Set<string>();
   const ids: TableId[] = [];
-  for (const g of selectTables(plan, available).groups) {
+  const selection = selectTables(plan, available);
+  for (const g of selection.groups) {
     for (const s of g.sources) if (!seen.has(tableKey(s))) { seen.add(tableKey(s)); ids.push(s); }
   }
-  return ids;
+  return { ids, warnings: selection.warnings };
 }
 
 /**
@@ -49,7 +65,7 @@ export function planMappings(plan: TaskPlan, tables: SourceTable[]): { mappings:
   const byKey = new Map(tables.map((t) => [tableKey(t.id), t]));
   const ns = plan.target.namespace;
   const mappings: TableMapping[] = [];
-  const warnings = [...selection.warnings];
+  const warnings = [...(discoveryWarnings.get(tables) ?? selection.warnings)];
   for (const g of selection.groups) {
     const parts = g.sources.map((s) => byKey.get(tableKey(s))).filter((t): t is SourceTable => t !== undefined)
       .map((t) => mapTable(plan.source.type, t, ns, g.target));

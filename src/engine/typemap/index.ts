@@ -28,7 +28,7 @@ export function mapTable(source: SourceType, table: SourceTable, namespace: stri
     if (RESERVED.has(c.name)) warnings.push(`column ${c.name} has the name of a LakeSync metadata column`);
   }
   if (!table.primaryKey.length) {
-    warnings.push(`${tableKey(table.id)} has no primary key: the target table has no key, changes are matched on all columns`);
+    warnings.push(`${tableKey(table.id)} has no primary key: the target table gets no key`);
   }
   return { sources: [table.id], namespace, table: target, columns, key: [...table.primaryKey], warnings };
 }
@@ -44,9 +44,11 @@ export function mergeMappings(parts: TableMapping[], namespace: string, target: 
   for (const part of parts) {
     for (const w of part.warnings) if (!w.includes('has no primary key')) warnings.push(w);
     for (const col of part.columns) {
+      const from = { table: part.sources[0], column: col.source };
       const at = byName.get(col.name);
-      if (at === undefined) { byName.set(col.name, columns.length); columns.push({ ...col }); continue; }
+      if (at === undefined) { byName.set(col.name, columns.length); columns.push({ ...col, mergedFrom: [from] }); continue; }
       const prev = columns[at];
+      prev.mergedFrom = [...(prev.mergedFrom ?? []), from];
       if (prev.targetType === col.targetType && prev.fromText === col.fromText) continue;
       const w = widen(prev.targetType, col.targetType);
       const next: ColumnMapping = { ...prev, targetType: w.targetType };

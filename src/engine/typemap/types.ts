@@ -16,6 +16,8 @@ export interface ColumnMapping {
   note?: string;
   /** Set when information may be lost (or the type is unsupported). */
   warning?: string;
+  /** Merged tables: every source column that feeds this target column (`source` is the first). */
+  mergedFrom?: { table: TableId; column: SourceColumn }[];
 }
 
 export interface TableMapping {

@@ -145,6 +145,8 @@ describe('PostgreSQL metadata (real server)', () => {
       assert.deepEqual(m.columns.map((c) => [c.name, c.targetType]),
         [['id', 'BIGINT'], ['amount', 'DECIMAL(14,4)'], ['note', 'VARCHAR'], ['extra', 'JSON']]);
       assert.deepEqual(m.key, ['_lakesync_source_db', '_lakesync_source_table', 'id']);
+      assert.deepEqual(m.columns[0].mergedFrom?.map((f) => [tableKey(f.table), f.column.fullType]),
+        [['public.orders_1', 'integer'], ['public.orders_2', 'bigint']]);
     });
   });
 

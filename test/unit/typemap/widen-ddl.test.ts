@@ -77,6 +77,8 @@ describe('mapped tables', () => {
     assert.deepEqual(m.columns.map((c) => [c.name, c.targetType]),
       [['id', 'BIGINT'], ['amount', 'DECIMAL(14,4)'], ['note', 'VARCHAR'], ['extra', 'JSON']]);
     assert.deepEqual(m.key, ['_lakesync_source_db', '_lakesync_source_table', 'id']);
+    assert.deepEqual(m.columns[0].mergedFrom?.map((f) => [f.table.db, f.column.dataType]), [['shard_1', 'int'], ['shard_2', 'bigint']]);
+    assert.deepEqual(a.columns[0].mergedFrom, undefined, 'the per-source mappings are left as they were');
     assert.equal(m.warnings.length, 1);
     assert.match(m.warnings[0], /^note: types VARCHAR and INTEGER/);
     const c = await duck();
