@@ -77,6 +77,21 @@ export class DuckDbTarget {
     }));
   }
 
+  /** Tries one table's batch in a transaction that is always rolled back: the error it would raise, if any. */
+  async probe(batch: TableBatch): Promise<Error | undefined> {
+    return this.writeLock.run(async () => {
+      await this.conn.exec('BEGIN TRANSACTION');
+      try {
+        await applyTableBatch(this.conn, batch);
+        return undefined;
+      } catch (err) {
+        return err as Error;
+      } finally {
+        await this.conn.exec('ROLLBACK').catch(() => undefined);
+      }
+    });
+  }
+
   /** A writer of snapshot chunks with its own connection (and so its own TEMP stage). */
   async snapshotWriter(): Promise<SnapshotWriter> {
     const conn = await this.db.connect();

@@ -1,0 +1,63 @@
+// What the runner's parts share while a task runs: the plan, the source, the target, the routes
+// and per-table flags, the live status and the log.
+import type { TaskPlan } from '../config/plan';
+import type { Route } from '../pipeline/route';
+import type { SourceAdapter } from '../source/adapter';
+import type { SourceTable } from '../source/types';
+import type { DuckDbTarget } from '../target/duckdb/target';
+import type { LogLevel } from '../../protocol/ipc';
+import type { StatusTracker } from './status';
+
+export type Log = (level: LogLevel, message: string) => void;
+
+/** A table waiting for (or in) a full sync. */
+export interface SnapshotRequest {
+  source: string;
+  /** fresh: plan chunks anew; resume: finish the stored chunk plan. */
+  kind: 'fresh' | 'resume';
+  /** backfill filter (source SQL). */
+  where?: string;
+}
+
+export class StopSignal extends Error {
+  constructor(reason = 'stopped') { super(reason); this.name = 'StopSignal'; }
+}
+
+export class TaskContext {
+  /** Source `db.table` -> route. */
+  readonly routes = new Map<string, Route>();
+  /** Tables whose changes are dropped (force-stopped, cancelled before their snapshot, failed). */
+  readonly paused = new Set<string>();
+  /** Tables whose running snapshot must stop now. */
+  readonly abortSnapshot = new Set<string>();
+  /** Full syncs to run, in order (prioritize moves one to the front). */
+  snapshotQueue: SnapshotRequest[] = [];
+  /** The stored checkpoint (formatted position) once there is one. */
+  checkpoint?: string;
+  stopping = false;
+  /** Set while streaming: ends the stream (flushing what is complete) for a stop or a full sync. */
+  interrupt?: (why: 'stopped' | 'resnapshot') => void;
+  /** Snapshot order overrides: lower goes first (prioritize gives ever lower ranks). */
+  readonly priorities = new Map<string, number>();
+  private prioritySeq = 0;
+
+  constructor(readonly plan: TaskPlan, readonly adapter: SourceAdapter, readonly target: DuckDbTarget,
+    readonly status: StatusTracker, readonly log: Log) {}
+
+  routeFor = (key: string): Route | undefined => (this.paused.has(key) ? undefined : this.routes.get(key));
+
+  source(key: string): SourceTable | undefined { return this.routes.get(key)?.source; }
+
+  targetName(route: Route): string { return `${route.mapping.namespace}.${route.mapping.table}`; }
+
+  prioritize(source: string): void {
+    this.priorities.set(source, -(++this.prioritySeq));
+    const req = this.snapshotQueue.find((r) => r.source === source);
+    if (req) this.queueSnapshot(req, true);
+  }
+
+  queueSnapshot(req: SnapshotRequest, first = false): void {
+    this.snapshotQueue = this.snapshotQueue.filter((r) => r.source !== req.source);
+    if (first) this.snapshotQueue.unshift(req); else this.snapshotQueue.push(req);
+  }
+}

@@ -1,0 +1,123 @@
+// Schema evolution while streaming: a DDL seen in the stream refreshes the table's shape, and
+// the task's rules say what the target does (add / drop / change columns, new and dropped tables).
+// Runs between batches: the runner has applied every change in the old shape before calling it.
+import type { SchemaChange } from '../pipeline/events';
+import { makeRoute } from '../pipeline/route';
+import { planRoutes } from '../pipeline/routing';
+import { tableKey, type SourceTable } from '../source/types';
+import { fromTextFor, mapColumn, widen } from '../typemap';
+import type { ColumnMapping, TableMapping } from '../typemap/types';
+import { isMerged } from '../target/duckdb/ddl';
+import { qualified, quoteIdent } from '../target/duckdb/sql';
+import type { TaskContext } from './context';
+import { failTable } from './stream';
+
+export async function applySchemaChange(ctx: TaskContext, change: SchemaChange): Promise<void> {
+  const key = tableKey(change.table);
+  const route = ctx.routes.get(key);
+  const fresh = await ctx.adapter.describe(change.table);
+  if (!route) { if (fresh) await addTable(ctx, fresh); return; }
+  if (ctx.paused.has(key)) return;
+  if (!fresh) { await dropTable(ctx, key); return; }
+  try {
+    const mapping = await evolveMapping(ctx, route.mapping, fresh, key);
+    if (!mapping) return;
+    // every source feeding this target reads its rows through the new mapping
+    for (const r of [...ctx.routes.values()]) {
+      if (r.mapping === route.mapping) ctx.routes.set(r.key, makeRoute(r.key === key ? fresh : r.source, mapping));
+    }
+  } catch (err) {
+    await failTable(ctx, key, `schema change "${change.ddl}": ${(err as Error).message}`);
+  }
+}
+
+/** The mapping for the table's new shape under the rules; undefined when the table failed. */
+async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string): Promise<TableMapping | undefined> {
+  const { rules } = ctx.plan;
+  const target = qualified(mapping.namespace, mapping.table);
+  const exec = (sql: string) => ctx.target.locked((_s, conn) => conn.exec(sql));
+  const columns: ColumnMapping[] = [...mapping.columns];
+  const byName = new Map(columns.map((c, i) => [c.name, i]));
+  const freshNames = new Set(fresh.columns.map((c) => c.name));
+  let changed = false;
+  for (const col of fresh.columns) {
+    const mapped = mapColumn(ctx.plan.source.type, col);
+    const at = byName.get(col.name);
+    if (at === undefined) {
+      if (rules.addColumn === 'ignore') continue;
+      if (rules.addColumn === 'fail') { await failTable(ctx, key, `column ${col.name} was added (rules.addColumn: fail)`); return undefined; }
+      await exec(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(col.name)} ${mapped.targetType}`);
+      byName.set(col.name, columns.length);
+      columns.push(mapped);
+      changed = true;
+      ctx.log('info', `${key}: column ${col.name} added as ${mapped.targetType}`);
+      continue;
+    }
+    const old = columns[at];
+    if (old.targetType === mapped.targetType) { columns[at] = { ...old, source: col }; continue; }
+    if (rules.changeType === 'ignore') continue;
+    if (rules.changeType === 'fail') { await failTable(ctx, key, `column ${col.name} changed type to ${col.fullType} (rules.changeType: fail)`); return undefined; }
+    const w = widen(old.targetType, mapped.targetType);
+    if (w.targetType === old.targetType) { columns[at] = { ...old, source: col }; continue; }
+    await exec(`ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(col.name)} TYPE ${w.targetType}`);
+    columns[at] = { ...old, source: col, targetType: w.targetType, fromText: w.targetType === mapped.targetType ? mapped.fromText : fromTextFor(w.targetType) };
+    changed = true;
+    const note = w.warning ? ` (${w.warning})` : '';
+    ctx.log('warn', `${key}: column ${col.name} is now ${w.targetType}${note}`);
+    if (w.warning) ctx.status.error(key, `column ${col.name} widened to ${w.targetType}: ${w.warning}`);
+  }
+  for (const c of mapping.columns) {
+    if (freshNames.has(c.name)) continue;
+    if (rules.dropColumn === 'fail') { await failTable(ctx, key, `column ${c.name} was dropped (rules.dropColumn: fail)`); return undefined; }
+    // keep: the column stays and is NULL from now on; a merged table keeps it for the other sources
+    if (rules.dropColumn === 'keep' || isMerged(mapping) || mapping.key.includes(c.name)) continue;
+    await exec(`ALTER TABLE ${target} DROP COLUMN ${quoteIdent(c.name)}`);
+    columns.splice(columns.findIndex((x) => x.name === c.name), 1);
+    changed = true;
+    ctx.log('info', `${key}: column ${c.name} dropped`);
+  }
+  if (changed) ctx.status.changed();
+  return { ...mapping, columns };
+}
+
+async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
+  if (ctx.plan.rules.newTables !== 'sync') return;
+  const key = tableKey(fresh.id);
+  // the adapter's discovery decides whether the table belongs to the task (mode, globs, excludes)
+  const tables = await ctx.adapter.discover();
+  const found = tables.find((t) => tableKey(t.id) === key);
+  if (!found) return;
+  const { routes } = planRoutes(ctx.plan, [...[...ctx.routes.values()].map((r) => r.source), found]);
+  const route = routes.find((r) => r.key === key);
+  if (!route) return;
+  const existing = [...ctx.routes.values()].find((r) => r.mapping.namespace === route.mapping.namespace && r.mapping.table === route.mapping.table);
+  let mapping = route.mapping;
+  if (existing) {
+    // a new shard of a merged table: its extra columns join the table
+    const evolved = await evolveMapping(ctx, existing.mapping, { ...found, columns: [...found.columns] }, key);
+    if (!evolved) return;
+    mapping = { ...evolved, sources: [...evolved.sources, found.id] };
+    for (const r of [...ctx.routes.values()]) if (r.mapping === existing.mapping) ctx.routes.set(r.key, makeRoute(r.source, mapping));
+  } else {
+    await ctx.target.ensureTable(mapping);
+  }
+  ctx.routes.set(key, makeRoute(found, mapping));
+  await ctx.target.locked((state) => state.upsertTable(key, `${mapping.namespace}.${mapping.table}`, 'pending'));
+  ctx.status.table(key, `${mapping.namespace}.${mapping.table}`);
+  ctx.log('info', `${key}: new table, full sync queued`);
+  ctx.queueSnapshot({ source: key, kind: 'fresh' });
+  ctx.interrupt?.('resnapshot');
+}
+
+async function dropTable(ctx: TaskContext, key: string): Promise<void> {
+  const route = ctx.routes.get(key)!;
+  const rule = ctx.plan.rules.dropTable;
+  if (rule === 'fail') { await failTable(ctx, key, 'the source table was dropped (rules.dropTable: fail)'); return; }
+  ctx.routes.delete(key);
+  if (rule === 'drop' && !route.merged) {
+    await ctx.target.locked((_s, conn) => conn.exec(`DROP TABLE IF EXISTS ${qualified(route.mapping.namespace, route.mapping.table)}`));
+  }
+  await ctx.target.locked((state) => state.setPhase(key, 'stopped'));
+  ctx.status.setTablePhase(key, 'stopped');
+  ctx.log('info', `${key}: source table dropped; target table ${rule === 'drop' && !route.merged ? 'dropped' : 'kept'}`);
+}

@@ -1,0 +1,261 @@
+// Runs one task: start mode -> full sync of the tables that need one -> change stream, with
+// failover, per-table operations, the status stream and a graceful stop.
+import type { TaskPlan } from '../config/plan';
+import { UserError } from '../errors';
+import { planRoutes } from '../pipeline/routing';
+import { formatPosition, parsePosition, PositionError } from '../positions';
+import type { SourceAdapter } from '../source/adapter';
+import { DuckDbTarget } from '../target/duckdb/target';
+import type { EngineRequest, LogLevel } from '../../protocol/ipc';
+import type { TablePhase, TaskStatus } from '../../protocol/status';
+import { StopSignal, TaskContext, type Log } from './context';
+import { ControlServer } from './control';
+import { tableOp } from './ops';
+import { runSnapshots } from './snapshot';
+import { StatusTracker, statusFilePath } from './status';
+import { streamChanges } from './stream';
+
+export interface RunOptions {
+  stateless?: boolean;
+  resume?: boolean;
+  /** Start position as the CLI takes it (lsn:X/Y, FILE:POS, gtid:SET, ISO time). */
+  position?: string;
+  noSnapshot?: boolean;
+  untilCaughtUp?: boolean;
+  /** --until-caught-up on a source that sends nothing past the goal: quiet this long = caught up. Default 5 s. */
+  idleCaughtUpMs?: number;
+  /** Listen on the task's control socket (default true). */
+  controlSocket?: boolean;
+  /** Write `<target>.status.json` (default true). */
+  statusFile?: boolean;
+  /** Consecutive stream failures without progress before the task gives up (default 10). */
+  maxStreamRetries?: number;
+  log?: Log;
+  onStatus?: (status: TaskStatus) => void;
+}
+
+const TABLE_PHASES = new Set<TablePhase>(['pending', 'full-sync', 'incremental', 'cancelled', 'stopped', 'failed']);
+
+export class TaskRunner {
+  private ctx?: TaskContext;
+  private stopRequested = false;
+  private wake?: () => void;
+  readonly status: StatusTracker;
+  private readonly log: Log;
+
+  constructor(readonly plan: TaskPlan, readonly adapter: SourceAdapter, readonly options: RunOptions = {}) {
+    this.status = new StatusTracker(plan.name, plan.file, options.statusFile === false ? undefined : statusFilePath(plan.target.path));
+    if (options.onStatus) this.status.onChange(options.onStatus);
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Graceful stop: the current chunk is dropped (read again next time), complete changes are applied and checkpointed. */
+  stop(): void {
+    this.stopRequested = true;
+    if (this.ctx) {
+      this.ctx.stopping = true;
+      this.ctx.interrupt?.('stopped');
+    }
+    this.wake?.();
+  }
+
+  /** Answers a request from the control socket or the IPC channel. */
+  async request(req: EngineRequest): Promise<unknown> {
+    switch (req.type) {
+      case 'status': return this.status.snapshot();
+      case 'stop': this.stop(); return { stopping: true };
+      case 'query': {
+        if (!this.ctx) throw new Error('the task is still starting');
+        return this.ctx.target.query(req.sql, req.limit);
+      }
+      case 'table-op': {
+        if (!this.ctx || this.ctx.routes.size === 0) throw new Error('the task is still starting; try again in a moment');
+        return tableOp(this.ctx, req.op, req.table, req.where);
+      }
+    }
+  }
+
+  /** Runs until stopped (0), caught up with --until-caught-up (0), or failed (throws). */
+  async run(): Promise<number> {
+    const { plan, adapter, options } = this;
+    let control: ControlServer | undefined;
+    let target: DuckDbTarget | undefined;
+    try {
+      if (options.controlSocket !== false) {
+        control = await ControlServer.listen(plan.file, (req) => this.request(req)).catch((err: Error) => {
+          if (err.message === 'already running') throw new UserError(`task ${plan.name} is already running (lakesync status ${plan.file})`);
+          throw err;
+        });
+      }
+      target = await DuckDbTarget.open(plan.target.path).catch((err: Error) => {
+        if (/lock/i.test(err.message)) {
+          throw new UserError(`${plan.target.path} is in use by another process (another LakeSync engine or a DuckDB client); close it and start again`);
+        }
+        throw err;
+      });
+      const ctx = new TaskContext(plan, adapter, target, this.status, this.log);
+      this.ctx = ctx;
+      if (this.stopRequested) ctx.stopping = true;
+      adapter.attachState?.(target.side);
+      await this.prepare(ctx);
+      await this.loop(ctx);
+      this.status.setPhase('stopped');
+      return 0;
+    } catch (err) {
+      if (err instanceof StopSignal) { this.status.setPhase('stopped'); return 0; }
+      const message = err instanceof Error ? err.message : String(err);
+      this.status.setPhase('failed', message);
+      await target?.side.addError(message, undefined, this.ctx?.checkpoint).catch(() => undefined);
+      throw err;
+    } finally {
+      await this.status.close();
+      await control?.close().catch(() => undefined);
+      await adapter.close().catch((err: Error) => this.log('warn', `closing the source: ${err.message}`));
+      target?.close();
+    }
+  }
+
+  private async prepare(ctx: TaskContext): Promise<void> {
+    const { plan, adapter, options, status } = this;
+    const { target } = ctx;
+    const cp = await target.state.checkpoint();
+    if (options.stateless && cp) {
+      throw new UserError(`task ${plan.name} has a checkpoint (${cp.position}, saved ${cp.updatedAt}): --stateless starts only from nothing.\n`
+        + `Run \`lakesync reset ${plan.file}\` to forget it (target data stays), or leave out --stateless to resume.`);
+    }
+    if (options.resume && !cp) {
+      throw new UserError(`task ${plan.name} has no checkpoint to resume from; run it without --resume for a full sync`);
+    }
+    if (options.position && (options.stateless || options.resume)) {
+      throw new UserError('--position cannot be combined with --stateless or --resume');
+    }
+    let requested;
+    if (options.position) {
+      try { requested = parsePosition(options.position); } catch (err) {
+        if (err instanceof PositionError) throw new UserError(`--position: ${err.message}`);
+        throw err;
+      }
+    }
+    status.setPhase('initializing');
+    const tables = await adapter.discover();
+    const { routes, warnings } = planRoutes(plan, tables);
+    for (const w of warnings) this.log('warn', w);
+    if (routes.length === 0) throw new UserError(`task ${plan.name} selects no source table; check mode, tables/databases and exclude (lakesync preview ${plan.file})`);
+    const stored = new Map((await target.state.tables()).map((t) => [t.source, t]));
+    const created = new Set<string>();
+    for (const r of routes) {
+      ctx.routes.set(r.key, r);
+      const name = ctx.targetName(r);
+      if (!created.has(name)) { await target.ensureTable(r.mapping); created.add(name); }
+      const st = stored.get(r.key);
+      const t = status.table(r.key, name);
+      if (!st) { await target.state.upsertTable(r.key, name, 'pending'); continue; }
+      Object.assign(t, {
+        chunksDone: st.chunksDone, chunksTotal: st.chunksTotal, snapshotRows: st.snapshotRows, rowsWritten: st.rowsWritten,
+        position: st.position, lastSourceTime: st.lastSourceTime, lastUpdate: st.lastUpdate,
+        snapshotStartedAt: st.snapshotStartedAt, snapshotEndedAt: st.snapshotEndedAt,
+      });
+      t.phase = TABLE_PHASES.has(st.phase as TablePhase) ? st.phase as TablePhase : 'pending';
+    }
+    if (cp) { ctx.checkpoint = cp.position; status.setPosition(cp.position); }
+    const snapshotting = plan.snapshot.enabled && !options.noSnapshot;
+    const allIncremental = async () => {
+      for (const key of ctx.routes.keys()) {
+        await target.state.setPhase(key, 'incremental');
+        status.setTablePhase(key, 'incremental');
+      }
+    };
+    if (requested) {
+      const start = formatPosition(await adapter.resolveStart(requested));
+      await target.state.saveCheckpoint(start);
+      ctx.checkpoint = start;
+      status.setPosition(start);
+      this.log('info', `streaming every table from ${start} (no full sync)`);
+      await allIncremental();
+    } else if (!cp) {
+      if (snapshotting) {
+        for (const key of ctx.routes.keys()) ctx.queueSnapshot({ source: key, kind: 'fresh' });
+      } else {
+        const start = formatPosition(await adapter.currentPosition());
+        await target.state.saveCheckpoint(start);
+        ctx.checkpoint = start;
+        status.setPosition(start);
+        this.log('info', `no full sync: streaming changes from ${start}`);
+        await allIncremental();
+      }
+    } else {
+      for (const key of ctx.routes.keys()) {
+        const st = stored.get(key);
+        const phase = st?.phase ?? 'new';
+        if (phase === 'incremental') continue;
+        if (phase === 'cancelled' || phase === 'stopped' || phase === 'failed') { ctx.paused.add(key); continue; }
+        const wanted = phase === 'full-sync' || phase === 'pending' || plan.rules.newTables === 'sync';
+        if (snapshotting && wanted) {
+          ctx.queueSnapshot({ source: key, kind: phase === 'full-sync' ? 'resume' : 'fresh', ...(st?.whereClause ? { where: st.whereClause } : {}) });
+        } else if (!wanted) {
+          ctx.routes.delete(key); // a new table and rules.newTables: ignore
+        } else {
+          await target.state.setPhase(key, 'incremental');
+          status.setTablePhase(key, 'incremental');
+        }
+      }
+    }
+    for (const op of await target.state.takeOps()) {
+      try {
+        await tableOp(ctx, op.op, op.source, op.where);
+        this.log('info', `queued operation done: ${op.op} ${op.source}`);
+      } catch (err) {
+        this.log('warn', `queued operation ${op.op} ${op.source} skipped: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async loop(ctx: TaskContext): Promise<void> {
+    const { options, status } = this;
+    const maxRetries = options.maxStreamRetries ?? 10;
+    let failures = 0;
+    for (;;) {
+      if (ctx.snapshotQueue.length > 0) {
+        status.setPhase('full-sync');
+        await runSnapshots(ctx);
+      }
+      if (ctx.stopping) return;
+      status.setPhase('incremental');
+      const before = ctx.checkpoint;
+      let why: string;
+      try {
+        why = await streamChanges(ctx, { untilCaughtUp: options.untilCaughtUp, idleCaughtUpMs: options.idleCaughtUpMs ?? 5000 });
+        if (why === 'stopped' && !ctx.stopping) throw new Error('the source stream ended');
+      } catch (err) {
+        if (ctx.stopping) return;
+        if (ctx.checkpoint !== before) failures = 0;
+        failures++;
+        const message = (err as Error).message;
+        await ctx.target.side.addError(message, undefined, ctx.checkpoint).catch(() => undefined);
+        if (failures > maxRetries) throw new Error(`the source stream failed ${failures} times in a row; last error: ${message}`, { cause: err });
+        const wait = Math.min(30_000, 500 * 2 ** (failures - 1));
+        status.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
+        this.log('warn', `source stream failed (${message}); reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
+        await this.sleep(wait);
+        continue;
+      }
+      if (why === 'caught-up') { this.log('info', `caught up at ${ctx.checkpoint}`); return; }
+      if (why === 'stopped') return;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() { clearTimeout(timer); resolve(); }
+      this.wake = done;
+    });
+  }
+}
+
+/** Runs a task in this process; see TaskRunner. */
+export async function runTask(plan: TaskPlan, adapter: SourceAdapter, options: RunOptions = {}): Promise<number> {
+  return new TaskRunner(plan, adapter, options).run();
+}
+
+export type { LogLevel };

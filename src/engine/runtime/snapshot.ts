@@ -1,0 +1,162 @@
+// The full sync: chunk plans stored before the first chunk is read, `snapshot.concurrency`
+// readers each with their own target connection, chunks committed with their "done" mark, so a
+// stop or crash resumes at the first unfinished chunk of each table.
+import { formatPosition, parsePosition } from '../positions';
+import type { Chunk, SnapshotSession } from '../source/adapter';
+import type { StoredChunk } from '../target/duckdb/state';
+import type { SnapshotWriter } from '../target/duckdb/target';
+import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
+
+const CHUNK_ATTEMPTS = 3;
+
+interface Work { req: SnapshotRequest; chunks: StoredChunk[]; remaining: number; append: boolean; started: number }
+
+/** Runs every queued full sync; returns when the queue is empty, or throws StopSignal on stop. */
+export async function runSnapshots(ctx: TaskContext): Promise<void> {
+  while (ctx.snapshotQueue.length > 0 && !ctx.stopping) {
+    const batch = ctx.snapshotQueue.splice(0);
+    await runSnapshotRound(ctx, batch);
+  }
+  if (ctx.stopping) throw new StopSignal();
+}
+
+async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): Promise<void> {
+  const { adapter, target, status, plan } = ctx;
+  const tables = requests.map((r) => ctx.source(r.source)).filter((t) => t !== undefined);
+  if (tables.length === 0) return;
+  const resume = ctx.checkpoint ? parsePosition(ctx.checkpoint) : undefined;
+  const session = await adapter.openSnapshot(tables, plan.snapshot.concurrency, resume);
+  try {
+    if (!ctx.checkpoint) {
+      // The stream start is stored BEFORE the first chunk: a crash during the snapshot resumes
+      // the chunks and then streams from here, which covers every change the chunks may miss.
+      const start = formatPosition(session.streamStart);
+      await target.locked((state) => state.saveCheckpoint(start, start));
+      ctx.checkpoint = start;
+      status.setPosition(start);
+      ctx.log('info', `snapshot consistent with stream position ${start}`);
+    }
+    const work = new Map<string, Work>();
+    for (const req of requests) {
+      const w = await prepareTable(ctx, session, req);
+      if (w) work.set(req.source, w);
+    }
+    await readChunks(ctx, session, work);
+  } finally {
+    await session.close().catch((err: Error) => ctx.log('warn', `closing the snapshot: ${err.message}`));
+  }
+}
+
+async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: SnapshotRequest): Promise<Work | undefined> {
+  const { target, status, plan } = ctx;
+  const route = ctx.routes.get(req.source);
+  if (!route) return undefined;
+  const st = await target.state.table(req.source);
+  let chunks = req.kind === 'resume' ? await target.state.chunkPlan(req.source, route.source.id) : [];
+  let append = st?.loadMode === 'append';
+  if (req.kind === 'fresh' || chunks.length === 0) {
+    const existing = await target.tableRowCount(route);
+    append = existing === 0 && !req.where;
+    const planned: Chunk[] = await session.planChunks(route.source, plan.snapshot.chunkSize, req.where);
+    await target.locked((state) => state.saveChunkPlan(req.source, planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })),
+      append ? 'append' : 'upsert', req.where));
+    chunks = await target.state.chunkPlan(req.source, route.source.id);
+  }
+  ctx.paused.delete(req.source);
+  ctx.abortSnapshot.delete(req.source);
+  const t = status.table(req.source, ctx.targetName(route));
+  t.chunksTotal = chunks.length;
+  t.chunksDone = chunks.filter((c) => c.done).length;
+  t.snapshotRows = chunks.reduce((a, c) => a + c.rows, 0);
+  status.setTablePhase(req.source, 'full-sync');
+  const w: Work = { req, chunks, remaining: chunks.filter((c) => !c.done).length, append, started: Date.now() };
+  if (w.remaining === 0) await finishTable(ctx, req.source);
+  return w;
+}
+
+async function finishTable(ctx: TaskContext, source: string): Promise<void> {
+  await ctx.target.locked((state) => state.snapshotFinished(source));
+  ctx.status.setTablePhase(source, 'incremental');
+  ctx.log('info', `${source}: full sync done`);
+}
+
+/** Picks the next chunk: tables in queue order (prioritize reorders), unfinished chunks in index order. */
+function nextChunk(ctx: TaskContext, work: Map<string, Work>, taken: Set<string>): { w: Work; chunk: StoredChunk } | undefined {
+  const order = [...work.values()].sort((a, b) => priority(ctx, a) - priority(ctx, b));
+  for (const w of order) {
+    if (ctx.abortSnapshot.has(w.req.source)) continue;
+    const chunk = w.chunks.find((c) => !c.done && !taken.has(`${w.req.source}#${c.index}`));
+    if (chunk) { taken.add(`${w.req.source}#${chunk.index}`); return { w, chunk }; }
+  }
+  return undefined;
+}
+
+/** Lower first: tables prioritized while running carry a negative rank. */
+function priority(ctx: TaskContext, w: Work): number {
+  const rank = ctx.priorities.get(w.req.source);
+  return rank ?? w.started;
+}
+
+async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<string, Work>): Promise<void> {
+  const taken = new Set<string>();
+  const total = [...work.values()].reduce((a, w) => a + w.remaining, 0);
+  const readers = Math.max(1, Math.min(ctx.plan.snapshot.concurrency, total));
+  const snapshotMs = Date.now();
+  let failure: unknown;
+  const reader = async () => {
+    const writer = await ctx.target.snapshotWriter();
+    try {
+      for (;;) {
+        if (ctx.stopping || failure) return;
+        const next = nextChunk(ctx, work, taken);
+        if (!next) return;
+        await readOne(ctx, session, writer, next.w, next.chunk, snapshotMs);
+      }
+    } catch (err) {
+      if (!(err instanceof StopSignal)) failure ??= err;
+    } finally {
+      writer.close();
+    }
+  };
+  await Promise.all(Array.from({ length: readers }, reader));
+  if (failure) throw failure;
+}
+
+async function readOne(ctx: TaskContext, session: SnapshotSession, writer: SnapshotWriter, w: Work, chunk: StoredChunk, snapshotMs: number): Promise<void> {
+  const source = w.req.source;
+  const route = ctx.routes.get(source);
+  if (!route) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await session.readChunk(route.source, chunk, async (rows) => {
+        if (ctx.stopping) throw new StopSignal();
+        if (ctx.abortSnapshot.has(source)) throw new StopSignal('table cancelled');
+        await writer.stage(route, rows, snapshotMs);
+        ctx.status.read(source, rows.length);
+      });
+      if (ctx.stopping) throw new StopSignal();
+      const rows = await writer.commitChunk(route, chunk.index, w.append);
+      chunk.done = true;
+      chunk.rows = rows;
+      w.remaining--;
+      const t = ctx.status.table(source);
+      t.chunksDone++;
+      t.snapshotRows += rows;
+      ctx.status.wrote(source, rows);
+      if (w.remaining === 0) await finishTable(ctx, source);
+      return;
+    } catch (err) {
+      await writer.abandon().catch(() => undefined);
+      if (err instanceof StopSignal) {
+        if (ctx.stopping) throw err;
+        return; // this table was cancelled; the others go on
+      }
+      const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
+      ctx.status.error(source, message);
+      await ctx.target.side.addError(message, source).catch(() => undefined);
+      if (attempt >= CHUNK_ATTEMPTS) throw err;
+      ctx.status.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// The change stream: transactions from the source are reduced per table (last change per key)
+// and applied as one target transaction per batch together with the checkpoint.
+//
+// Why crash recovery is exact: a batch's rows and the position after its last complete source
+// transaction commit in ONE DuckDB transaction, so the stored position never runs ahead of the
+// data, and the source is confirmed only after that commit. After a crash the stream restarts
+// at the stored position; anything the target already holds beyond it (parts of a very large
+// transaction applied early, or snapshot rows newer than the stream start) is replayed as
+// full-row upserts and deletes by key, which end in the same state however often they are
+// applied. Replaying from an earlier position therefore converges, and nothing is lost because
+// nothing after the stored position was ever confirmed to the source.
+import type { EventType } from '../config/plan';
+import { BatchReducer, type TableBatch } from '../pipeline/batch';
+import type { SchemaChange, Transaction } from '../pipeline/events';
+import { comparePositions, formatPosition, parsePosition, type Position } from '../positions';
+import type { TaskContext } from './context';
+import { applySchemaChange } from './evolve';
+
+export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
+
+export interface StreamOptions {
+  /** Exit once the applied position reaches the source position read at the start. */
+  untilCaughtUp?: boolean;
+  /** With untilCaughtUp: a stream quiet for this long with everything applied counts as caught up. */
+  idleCaughtUpMs: number;
+}
+
+function reached(applied: string | undefined, goal: Position | undefined): boolean {
+  if (!applied || !goal) return false;
+  try { return comparePositions(parsePosition(applied), goal) >= 0; } catch { return false; }
+}
+
+/**
+ * Streams from the checkpoint until stopped, caught up, or interrupted for a full sync.
+ * Rejects when the source stream fails (after applying what was complete).
+ */
+export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Promise<StreamEnd> {
+  const { adapter, status, plan } = ctx;
+  if (!ctx.checkpoint) throw new Error('no position to stream from');
+  const goal = opts.untilCaughtUp ? await adapter.currentPosition() : undefined;
+  if (goal && reached(ctx.checkpoint, goal)) return 'caught-up';
+  if (goal) ctx.log('info', `catching up to ${formatPosition(goal)}`);
+
+  const events = new Set<EventType>(plan.rules.events);
+  const reducer = new BatchReducer(ctx.routeFor);
+  let complete: Position | undefined; // end of the newest complete transaction in `reducer`
+  let lastTxAt = Date.now();
+  let chain: Promise<void> = Promise.resolve();
+  let end: ((e: StreamEnd) => void) | undefined;
+  let fail: ((err: unknown) => void) | undefined;
+  const ended = new Promise<StreamEnd>((res, rej) => { end = res; fail = rej; });
+
+  const applyNow = async (): Promise<void> => {
+    if (reducer.size === 0 && !complete) return;
+    const tables = [...reducer.tables.values()];
+    const position = complete ? formatPosition(complete) : undefined;
+    const newestCommit = Math.max(0, ...tables.map((t) => t.lastCommitTime));
+    reducer.clear();
+    complete = undefined;
+    await applyIsolated(ctx, tables, position);
+    if (position) {
+      ctx.checkpoint = position;
+      status.setPosition(position);
+      for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
+      // the source may forget everything up to here only now that the target has committed it
+      await adapter.confirm(parsePosition(position)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
+      if (goal && reached(position, goal)) end?.('caught-up');
+    } else {
+      for (const t of tables) status.wrote(t.route.key, t.entries.size, undefined, t.lastCommitTime);
+    }
+  };
+  const flush = (): Promise<void> => {
+    chain = chain.then(applyNow);
+    chain.catch((err) => fail?.(err));
+    return chain;
+  };
+
+  const onTransaction = async (tx: Transaction): Promise<void> => {
+    if (ctx.stopping) return;
+    lastTxAt = Date.now();
+    const counted = new Map<string, number>();
+    for (const change of tx.changes) {
+      if (change.kind === 'schema') {
+        await flush();
+        await applySchemaChange(ctx, change as SchemaChange);
+        continue;
+      }
+      if (!events.has(change.kind)) continue;
+      const key = `${change.table.db}.${change.table.table}`;
+      if (!ctx.routeFor(key)) continue;
+      reducer.add(change, tx.commitTime);
+      counted.set(key, (counted.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of counted) status.read(key, n);
+    if (!tx.partial) complete = tx.position;
+    // backpressure: the reader waits while a full batch is written
+    if (reducer.size >= plan.parameters.batchSize) await flush();
+  };
+
+  const tables = [...ctx.routes.values()].map((r) => r.source);
+  const handle = await adapter.stream(parsePosition(ctx.checkpoint), tables, onTransaction);
+  ctx.interrupt = (why) => end?.(why);
+  handle.done.then(() => end?.('stopped'), (err) => fail?.(err));
+  const interval = Math.min(1000, Math.max(50, plan.parameters.flushIntervalMs));
+  const timer = setInterval(() => {
+    void flush();
+    if (goal && reducer.size === 0 && Date.now() - lastTxAt >= opts.idleCaughtUpMs) {
+      chain.then(() => {
+        ctx.log('info', `no change for ${Math.round(opts.idleCaughtUpMs / 1000)} s: caught up`);
+        end?.('caught-up');
+      }, () => undefined);
+    }
+  }, interval);
+  try {
+    const why = await ended;
+    return why;
+  } finally {
+    clearInterval(timer);
+    ctx.interrupt = undefined;
+    await handle.stop().catch((err: Error) => ctx.log('warn', `stopping the stream: ${err.message}`));
+    // whatever complete transactions arrived before the stop still commit with their position
+    await flush().catch((err: Error) => ctx.log('error', `applying the last batch: ${err.message}`));
+  }
+}
+
+/**
+ * Applies a batch; when it fails, finds the tables whose changes cannot be applied, marks them
+ * failed (their changes are dropped from then on, the others go on) and applies the rest.
+ */
+async function applyIsolated(ctx: TaskContext, tables: TableBatch[], position: string | undefined): Promise<void> {
+  try {
+    await ctx.target.applyBatch(tables, position);
+    return;
+  } catch (err) {
+    if (tables.length === 0) throw err;
+    const bad: TableBatch[] = [];
+    for (const t of tables) {
+      const problem = await ctx.target.probe(t);
+      if (problem) {
+        bad.push(t);
+        await failTable(ctx, t.route.key, `applying changes: ${problem.message}`, position);
+      }
+    }
+    if (bad.length === 0) throw err; // not a table's fault (disk, lock...): the task fails
+    await ctx.target.applyBatch(tables.filter((t) => !bad.includes(t)), position);
+  }
+}
+
+export async function failTable(ctx: TaskContext, source: string, message: string, position?: string): Promise<void> {
+  ctx.paused.add(source);
+  ctx.abortSnapshot.add(source);
+  ctx.status.error(source, message, position);
+  ctx.status.setTablePhase(source, 'failed');
+  ctx.log('error', `${source}: ${message}; the table stops, the others go on (lakesync resync to start it again)`);
+  await ctx.target.locked(async (state) => {
+    await state.setPhase(source, 'failed');
+    await state.addError(message, source, position);
+  }).catch(() => undefined);
+}

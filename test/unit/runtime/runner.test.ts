@@ -1,0 +1,185 @@
+// The runner against an in-process scripted source (a TEST DOUBLE, see scripted-source.ts; the
+// real-server tests of each source are in test/integration/). Every assertion compares the
+// DuckDB target with the source's rows.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import type { TaskPlan } from '../../../src/engine/config/plan';
+import { formatPosition } from '../../../src/engine/positions';
+import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { TaskRunner, runTask } from '../../../src/engine/runtime/runner';
+import { sendControlRequest } from '../../../src/engine/runtime/control';
+import { tempDir } from '../target/helpers';
+import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
+
+export function testPlan(dir: string, over: Partial<TaskPlan> = {}): TaskPlan {
+  return {
+    name: 'test', file: `${dir}/test.sync.yaml`,
+    source: { type: 'postgres', host: 'x', port: 1, user: 'u', password: 'secret-pw', database: 'app', serverId: 1, slot: 's', publication: 'p', connectTimeoutMs: 1000 },
+    mode: 'multi-table-mirror', databases: [], tables: ['app.items', 'app.tags'], exclude: [], virtualTables: {},
+    target: { type: 'duckdb', path: `${dir}/lake.duckdb`, namespace: 'ods' },
+    rules: { newTables: 'sync', addColumn: 'apply', dropColumn: 'keep', renameColumn: 'apply', changeType: 'apply', dropTable: 'keep', events: ['insert', 'update', 'delete', 'truncate'] },
+    snapshot: { enabled: true, concurrency: 3, chunkSize: 100 },
+    parameters: { memoryMb: 512, flushIntervalMs: 50, batchSize: 40, maxTransactionChanges: 1000 },
+    ...over,
+  };
+}
+
+async function targetRows(path: string, table: string): Promise<(string | null)[][]> {
+  const t = await DuckDbTarget.open(path);
+  try {
+    const cols = table === 'items' ? 'CAST(id AS VARCHAR), v, doc' : 'CAST(id AS VARCHAR), name';
+    const rows = await t.conn.rows<Record<string, string | null>>(`SELECT ${cols} FROM ods.${table} ORDER BY id`);
+    return rows.map((r) => Object.values(r));
+  } finally { t.close(); }
+}
+
+async function checkpoint(path: string): Promise<string | undefined> {
+  const t = await DuckDbTarget.open(path);
+  try { return (await t.state.checkpoint())?.position; } finally { t.close(); }
+}
+
+describe('runner (scripted test-double source)', function () {
+  this.timeout(30_000);
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => { tmp = tempDir(); });
+  afterEach(() => tmp.cleanup());
+
+  it('full sync, then changes, until caught up: the target equals the source', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(1, 150, emptyModel()));
+    // changes keep coming while the snapshot runs
+    const more = workload(2, 60, structuredClone(src.model));
+    let i = 0;
+    const timer = setInterval(() => { if (i < more.length) src.commit(more[i++]); }, 2);
+    const code = await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, idleCaughtUpMs: 60_000 });
+    clearInterval(timer);
+    assert.equal(code, 0);
+    const cp = await checkpoint(plan.target.path);
+    assert.ok(cp, 'a checkpoint is stored');
+    // everything committed before the catch-up goal is in; run again to pick up the rest
+    while (i < more.length) src.commit(more[i++]);
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, idleCaughtUpMs: 60_000 }), 0);
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
+    assert.deepEqual(await targetRows(plan.target.path, 'tags'), modelRows(src.model, 'app.tags'));
+    assert.equal(await checkpoint(plan.target.path), formatPosition(await src.currentPosition()));
+    assert.equal(formatPosition(src.confirmed.at(-1)!), formatPosition(await src.currentPosition()), 'the source is confirmed up to the checkpoint');
+  });
+
+  it('checkpoints only at the end of a transaction that came in parts, and still converges', async () => {
+    const plan = testPlan(tmp.dir, { parameters: { memoryMb: 512, flushIntervalMs: 20, batchSize: 3, maxTransactionChanges: 3 } });
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(3, 20, emptyModel()));
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    const big = workload(4, 40, structuredClone(src.model)).flat();
+    src.commit(big, 5); // one source transaction delivered in 5 parts
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    const cps = src.confirmed.map(formatPosition);
+    for (const p of cps) {
+      const n = Number(BigInt('0x' + p.split('/')[1]));
+      assert.ok(!src.log[n - 1].partial, `confirmed ${p} is the end of a complete transaction`);
+    }
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
+  });
+
+  it('a stop during the full sync resumes with the unfinished chunks only', async () => {
+    const plan = testPlan(tmp.dir, { snapshot: { enabled: true, concurrency: 2, chunkSize: 500 } });
+    const src = new ScriptedSource(plan, { chunkDelayMs: 30 });
+    src.commitAll(workload(5, 200, emptyModel()));
+    const runner = new TaskRunner(plan, src, { controlSocket: false });
+    const running = runner.run();
+    while (src.chunkReads.length < 6) await new Promise((r) => setTimeout(r, 5));
+    runner.stop();
+    assert.equal(await running, 0);
+    const t = await DuckDbTarget.open(plan.target.path);
+    const done = (await t.state.chunkPlan('app.items', { db: 'app', table: 'items' })).filter((c) => c.done).length
+      + (await t.state.chunkPlan('app.tags', { db: 'app', table: 'tags' })).filter((c) => c.done).length;
+    t.close();
+    assert.ok(done >= 4 && done < 40, `some chunks done (${done})`);
+    const firstReads = src.chunkReads.length;
+    const resumed = new ScriptedSource(plan);
+    resumed.commitAll(workload(5, 200, emptyModel()));
+    assert.equal(await runTask(plan, resumed, { untilCaughtUp: true, controlSocket: false }), 0);
+    assert.equal(resumed.snapshotsOpened, 1);
+    assert.equal(resumed.chunkReads.length, 40 - done, `only the ${40 - done} unfinished chunks are read again (first run read ${firstReads})`);
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(resumed.model, 'app.items'));
+    assert.deepEqual(await targetRows(plan.target.path, 'tags'), modelRows(resumed.model, 'app.tags'));
+  });
+
+  it('start modes: --stateless refuses a checkpoint, --resume needs one, --no-snapshot starts at the current position', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(6, 30, emptyModel()));
+    await assert.rejects(runTask(plan, src, { resume: true, controlSocket: false }), /no checkpoint/);
+    assert.equal(await runTask(plan, src, { noSnapshot: true, untilCaughtUp: true, controlSocket: false }), 0);
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), [], 'no full sync: nothing copied');
+    assert.equal(src.snapshotsOpened, 0);
+    await assert.rejects(runTask(plan, src, { stateless: true, controlSocket: false }), /lakesync reset/);
+    const more = workload(7, 10, structuredClone(src.model));
+    src.commitAll(more);
+    assert.equal(await runTask(plan, src, { resume: true, untilCaughtUp: true, controlSocket: false }), 0);
+    const touched = new Set(more.flat().map((c) => (c.after ?? c.before)![0]));
+    assert.ok((await targetRows(plan.target.path, 'items')).every((r) => touched.has(r[0])), 'only rows changed after the start position');
+  });
+
+  it('--position streams every table from that position', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(8, 50, emptyModel()));
+    assert.equal(await runTask(plan, src, { position: 'lsn:0/0', untilCaughtUp: true, controlSocket: false }), 0);
+    assert.equal(src.snapshotsOpened, 0);
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
+  });
+
+  it('answers status, table operations and read-only queries on the control socket, and writes the status file', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(9, 40, emptyModel()));
+    const runner = new TaskRunner(plan, src);
+    const running = runner.run();
+    let status;
+    for (let i = 0; i < 200; i++) {
+      status = await sendControlRequest(plan.file, { type: 'status', id: 1 }).catch(() => undefined);
+      if (status && status.type === 'reply' && status.ok && (status.result as { phase: string }).phase === 'incremental') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(status?.type, 'reply');
+    const q = await sendControlRequest(plan.file, { type: 'query', id: 2, sql: 'SELECT count(*) AS n FROM ods.items' });
+    assert.deepEqual(q, { type: 'reply', id: 2, ok: true, result: { columns: ['n'], rows: [[String(src.model.get('app.items')!.size)]], truncated: false } });
+    const w = await sendControlRequest(plan.file, { type: 'query', id: 3, sql: 'DELETE FROM ods.items' });
+    assert.equal(w?.type === 'reply' && w.ok, false, 'writes are refused');
+    const bad = await sendControlRequest(plan.file, { type: 'table-op', id: 4, op: 'details', table: 'app.nope' });
+    assert.match(bad?.type === 'reply' && !bad.ok ? bad.error : '', /not a table of this task/);
+    const details = await sendControlRequest(plan.file, { type: 'table-op', id: 5, op: 'details', table: 'app.items' });
+    assert.equal(details?.type === 'reply' && details.ok && (details.result as { chunksTotal: number }).chunksTotal, 100);
+    // resync while running: the table is copied again and the stream goes on
+    const before = src.snapshotsOpened;
+    await sendControlRequest(plan.file, { type: 'table-op', id: 6, op: 'resync', table: 'app.items' });
+    for (let i = 0; i < 200 && src.snapshotsOpened === before; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(src.snapshotsOpened, before + 1);
+    src.commitAll(workload(10, 20, structuredClone(src.model)));
+    await new Promise((r) => setTimeout(r, 400));
+    await sendControlRequest(plan.file, { type: 'stop', id: 7 });
+    assert.equal(await running, 0);
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
+    const file = `${plan.target.path}.status.json`;
+    assert.ok(existsSync(file));
+    const text = readFileSync(file, 'utf8');
+    assert.equal(JSON.parse(text).phase, 'stopped');
+    assert.ok(!text.includes('secret-pw'), 'no secret in the status file');
+  });
+
+  it('queues operations for the next start when the task is not running', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(11, 30, emptyModel()));
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    const t = await DuckDbTarget.open(plan.target.path);
+    await t.state.queueOp('resync', 'app.tags');
+    t.close();
+    const again = new ScriptedSource(plan);
+    again.commitAll(workload(11, 30, emptyModel()));
+    assert.equal(await runTask(plan, again, { untilCaughtUp: true, controlSocket: false }), 0);
+    assert.deepEqual(again.chunkReads.every((c) => c.startsWith('tags#')) && again.chunkReads.length, 100);
+  });
+});
