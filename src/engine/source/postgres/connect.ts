@@ -17,7 +17,8 @@ export interface PgConnectOptions {
  * Session settings that make text output canonical: UTC timestamps (`+00`), ISO dates. The same
  * settings apply on the replication connection, where the walsender formats pgoutput values.
  */
-const SESSION_OPTIONS = '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1';
+const SESSION_OPTIONS = '-c TimeZone=UTC -c DateStyle=ISO\\,YMD -c IntervalStyle=postgres -c bytea_output=hex -c lc_monetary=C ' +
+  '-c extra_float_digits=1 -c client_encoding=UTF8';
 
 export function pgClientConfig(source: SourceConfig, opts: PgConnectOptions = {}): pg.ClientConfig & { replication?: string } {
   return {
