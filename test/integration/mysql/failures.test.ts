@@ -69,4 +69,26 @@ describe('MySQL source: purged binlogs and lost connections', function () {
     assert.ok(Date.now() - t0 < 15_000, 'noticed within seconds');
     await handle.stop();
   });
+
+  it('ends the stream with an error when the server restarts, and resumes from the last position after it', async () => {
+    const tables = await adapter.discover();
+    const seen: string[] = [];
+    let last: BinlogPosition | undefined;
+    const handle = await adapter.stream(await adapter.currentPosition(), tables, (tx) => {
+      for (const c of tx.changes) if (c.kind === 'insert') seen.push(c.after![0]!);
+      if (!tx.partial) last = tx.position as BinlogPosition;
+    });
+    await server.sql('INSERT INTO app.t VALUES (100)');
+    for (let i = 0; i < 100 && !seen.includes('100'); i++) await new Promise((r) => setTimeout(r, 50));
+    await server.restart();
+    await assert.rejects(handle.done);
+    await handle.stop();
+    await server.sql('INSERT INTO app.t VALUES (101)');
+    const again = await adapter.stream(last!, tables, (tx) => {
+      for (const c of tx.changes) if (c.kind === 'insert') seen.push(c.after![0]!);
+    });
+    for (let i = 0; i < 100 && !seen.includes('101'); i++) await new Promise((r) => setTimeout(r, 50));
+    await again.stop();
+    assert.deepEqual(seen, ['100', '101']);
+  });
 });

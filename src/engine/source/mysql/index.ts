@@ -22,9 +22,11 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
   const sql = async (): Promise<Sql> => {
     conn ??= openConnection(plan.source).catch((err) => { conn = undefined; throw err; });
     const c = await conn;
-    // A connection the server closed is replaced on the next use.
-    if ((c as unknown as { connection?: { _closing?: boolean; _fatalError?: unknown } }).connection?._fatalError) {
+    // A connection the server closed (restart, KILL, timeout) is replaced on the next use.
+    const core = (c as unknown as { connection?: { _closing?: boolean; _fatalError?: unknown; stream?: { destroyed?: boolean } } }).connection;
+    if (core && (core._closing || core._fatalError || core.stream?.destroyed)) {
       conn = undefined;
+      c.destroy();
       return sql();
     }
     return c;
