@@ -212,7 +212,9 @@ A password written in plain text works but gives a warning: task files end up in
 
 A task file is UTF-8 text of at most 256 KB, one YAML document, nested at most 32 levels, with at most
 20,000 values after YAML aliases are expanded. Duplicate keys, tabs as indentation and unknown keys
-are errors.
+are errors. Top-level keys starting with \`x-\` are ignored: they can hold YAML anchors that other keys
+reuse (\`x-common: &tables [shop.orders, shop.customers]\`, then \`tables: *tables\`); merge keys (\`<<\`)
+are not supported.
 
 ## Reference
 

@@ -39,6 +39,20 @@ function example(segments: (string | number)[], key?: string): string | undefine
 
 const isSecretPath = (segments: (string | number)[]) => segments[segments.length - 1] === 'password';
 
+const branchesOf = new WeakMap<ErrorObject, ErrorObject[]>();
+
+/** What one failed alternative asked for, as words ("a number", "text like ${env:NAME}"). */
+function wanted(e: ErrorObject): string | undefined {
+  const p = e.params as Record<string, any>;
+  switch (e.keyword) {
+    case 'type': return String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+    case 'enum': return `one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'const': return String(p.allowedValue);
+    case 'pattern': return (e.parentSchema as SchemaNode | undefined)?.patternErrorMessage ?? `text matching ${p.pattern}`;
+    default: return undefined;
+  }
+}
+
 export function schemaDiagnostics(errors: ErrorObject[], parsed: ParsedTask): TaskDiagnostic[] {
   const out: TaskDiagnostic[] = [];
   const seen = new Set<string>();
@@ -61,10 +75,11 @@ function collapse(errors: ErrorObject[]): ErrorObject[] {
   for (const alt of alternatives) {
     const inside = list.filter((e) => e !== alt && e.schemaPath.startsWith(alt.schemaPath + '/'));
     const deeper = inside.filter((e) => e.instancePath.length > alt.instancePath.length);
-    // A branch that got further into the value explains the problem better than "matches none".
-    const keep = deeper.length > 0 ? deeper : [];
-    list = list.filter((e) => !inside.includes(e) || keep.includes(e));
-    if (keep.length > 0) list = list.filter((e) => e !== alt);
+    list = list.filter((e) => !inside.includes(e) || deeper.includes(e));
+    // A branch that got further into the value explains the problem better than "matches none";
+    // otherwise the alternative speaks for all its branches in one sentence.
+    if (deeper.length > 0) list = list.filter((e) => e !== alt);
+    else branchesOf.set(alt, inside);
   }
   // A value of the wrong type also fails its enum/pattern/...: the type error says it all.
   const typed = new Set(list.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
@@ -129,7 +144,8 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
       const inside = path ? ` in ${path}` : '';
       const near = closest(key, valid);
       let fix: string;
-      if (near) fix = `did you mean '${near}'?`;
+      if (key === '<<') fix = 'YAML merge keys are not supported in task files; write the keys out';
+      else if (near) fix = `did you mean '${near}'?`;
       else {
         const home = schemaObjects().find((o) => o.segments.join('.') !== segments.join('.') && o.keys.includes(key));
         fix = home && home.segments.length > 0
@@ -175,6 +191,10 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
       const item = Array.isArray(data) ? describeValue(data[second]) : 'an entry';
       return atNode(`${where} lists ${item} twice (entries ${first + 1} and ${second + 1}); remove one`,
         dupRef?.value ?? anchor, displayPath([...numeric, second]));
+    }
+    case 'anyOf': case 'oneOf': {
+      const options = [...new Set((branchesOf.get(e) ?? []).map(wanted).filter((w): w is string => !!w))];
+      return atNode(options.length > 0 ? `${where} must be ${options.join(', or ')}, got ${got}` : `${where} does not match any of the allowed forms, got ${got}`);
     }
     case 'minProperties':
       return atNode(`${where} is empty; define at least one entry${example(segments) ? ` (e.g. ${inlineYaml(schemaAt(segments)?.examples?.[0])})` : ''}`);

@@ -82,6 +82,7 @@ function corpus(): Case[] {
     { name: 'a list at the top', content: '- a\n- b\n', message: /must be a mapping/ },
     { name: 'a scalar at the top', content: 'hello\n', message: /must be a mapping/ },
     { name: 'empty source', content: VALID_MYSQL.replace(/source:\n( {2}.*\n)+/, 'source:\n'), path: 'source', message: /source is empty/ },
+    { name: 'merge key', content: VALID_MYSQL.replace('snapshot:\n', 'x-base: &b { concurrency: 1 }\nsnapshot:\n  <<: *b\n'), path: 'snapshot["<<"]', message: /merge keys are not supported/ },
     { name: '__proto__ key', content: VALID_MYSQL + '__proto__: { polluted: true }\n', message: /unknown key '__proto__'/ },
     { name: 'binary tag', content: VALID_MYSQL.replace('user: lakesync', 'user: !!binary aGVsbG8='), path: 'source.user', message: /got binary data/ },
     { name: 'number out of range', content: VALID_MYSQL.replace('port: 3306', 'port: 70000'), path: 'source.port', message: /at most 65535/ },

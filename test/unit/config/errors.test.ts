@@ -1,6 +1,9 @@
 // A user with a broken task file gets every mistake at once, each at its exact line and column
 // with a fix, and the mode/source requirements come from the schema.
 import assert from 'node:assert/strict';
+import Ajv from 'ajv';
+import { schemaDiagnostics } from '../../../src/engine/config/messages';
+import { parseTaskText } from '../../../src/engine/config/yaml-tree';
 import { diagnoseTaskText, loadTask, TaskFileError, type TaskDiagnostic } from '../../../src/engine/config';
 import { TempDir, VALID_MYSQL, VALID_POSTGRES } from './helpers';
 
@@ -153,5 +156,22 @@ describe('mode and source requirements (from the schema)', () => {
     assert.match(errorsOf(`${base}mode: multi-table-merge\nvirtualTables: {}\n`)[0].message, /^virtualTables is empty/);
     const warnings = diagnoseTaskText(`${base}  slot: s\nmode: database-mirror\ndatabases: [a]\ntables: [a.b]\n`, 'x');
     assert.deepEqual(warnings.map((d) => `${d.severity} ${d.path}`), ['warning source.slot', 'warning tables']);
+  });
+});
+
+describe('ajv cascades', () => {
+  // The task schema has no alternatives today; a value that may be a number or a reference is the
+  // classic case, so check the folding on such a schema with the same machinery.
+  it('folds an anyOf into one sentence naming every accepted form', () => {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+    const validate = ajv.compile({ type: 'object', properties: { source: { type: 'object', properties: { port: {
+      anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\$\\{env:', patternErrorMessage: 'an ${env:NAME} reference' }],
+    } } } } });
+    const text = 'source:\n  port: abc\n';
+    const parsed = parseTaskText(text, 'x.sync.yaml');
+    assert.equal(validate(parsed.value), false);
+    assert.ok((validate.errors ?? []).length >= 3, 'ajv reports the branches and the anyOf');
+    const out = schemaDiagnostics(validate.errors ?? [], parsed);
+    assert.deepEqual(out.map((d) => `${d.line}:${d.column} ${d.message}`), ['2:9 source.port must be a number, or an ${env:NAME} reference, got "abc"']);
   });
 });

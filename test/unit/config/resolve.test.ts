@@ -142,3 +142,16 @@ describe('task file resolution', () => {
     assert.match((await failure(latin1)).message, /l\.sync\.yaml:3:12 the file is not UTF-8 text/);
   });
 });
+
+describe('task file anchors', () => {
+  it('x- keys hold anchors that aliases reuse', async () => {
+    const dir = new TempDir();
+    try {
+      const text = 'x-common: &tables [shop.orders, shop.customers]\nsource: {type: mysql, host: h, user: u}\nmode: multi-table-mirror\ntables: *tables\nexclude: *tables\n';
+      const plan = await loadTask(dir.write('a.sync.yaml', text), { env: {} });
+      assert.deepEqual(plan.tables, ['shop.orders', 'shop.customers']);
+      assert.deepEqual(plan.exclude, ['shop.orders', 'shop.customers']);
+      assert.ok(!('x-common' in plan));
+    } finally { dir.remove(); }
+  });
+});
