@@ -66,8 +66,9 @@ export function hasRefs(value: string): boolean {
   return parseRefs(value).parts.some((p) => p.kind !== 'text');
 }
 
-/** Every string in a plain value, with its path segments. */
+/** Every string in a plain value, with its path segments (top-level x- keys are inert: skipped). */
 export function* strings(value: unknown, segments: (string | number)[] = []): Generator<[string, (string | number)[]]> {
+  if (segments.length === 1 && typeof segments[0] === 'string' && segments[0].startsWith('x-')) return;
   if (typeof value === 'string') yield [value, segments];
   else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* strings(value[i], [...segments, i]);
   else if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {

@@ -147,7 +147,7 @@ describe('task file anchors', () => {
   it('x- keys hold anchors that aliases reuse', async () => {
     const dir = new TempDir();
     try {
-      const text = 'x-common: &tables [shop.orders, shop.customers]\nsource: {type: mysql, host: h, user: u}\nmode: multi-table-mirror\ntables: *tables\nexclude: *tables\n';
+      const text = 'x-unused: ${env:NOT_SET}\nx-common: &tables [shop.orders, shop.customers]\nsource: {type: mysql, host: h, user: u}\nmode: multi-table-mirror\ntables: *tables\nexclude: *tables\n';
       const plan = await loadTask(dir.write('a.sync.yaml', text), { env: {} });
       assert.deepEqual(plan.tables, ['shop.orders', 'shop.customers']);
       assert.deepEqual(plan.exclude, ['shop.orders', 'shop.customers']);
