@@ -1,7 +1,10 @@
 // `lakesync check FILE [--json]`: loads the task and runs the source's preflight checks. Prints
 // ✔ / ✘ / ! per check with the fix under each problem; exit 1 when the task cannot run.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { CliArgs } from '../cli';
 import { loadTask } from '../config';
+import type { TaskPlan } from '../config/plan';
 import { canRun, runPreflight, type CheckResult } from '../source/preflight';
 
 const MARK: Record<CheckResult['status'], string> = { ok: '✔', fail: '✘', warn: '!' };
@@ -26,12 +29,33 @@ export function summary(results: CheckResult[]): string {
   return 'Ready to run: every check passed.';
 }
 
+/** The target file can be created or written: its folder (or the nearest existing ancestor) is writable. */
+export function targetCheck(plan: TaskPlan): CheckResult {
+  const file = plan.target.path;
+  const title = `target ${file} is writable`;
+  try {
+    if (existsSync(file)) {
+      if (!statSync(file).isFile()) return { id: 'target', title, status: 'fail', detail: 'the path exists and is not a file', fix: 'set target.path to a file name' };
+      accessSync(file, constants.R_OK | constants.W_OK);
+      return { id: 'target', title, status: 'ok', detail: 'exists' };
+    }
+    let dir = dirname(file);
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    accessSync(dir, constants.W_OK);
+    return { id: 'target', title, status: 'ok', detail: 'will be created' };
+  } catch (err) {
+    return { id: 'target', title, status: 'fail', detail: (err as Error).message,
+      fix: 'choose a target.path in a folder you may write to, or fix its permissions' };
+  }
+}
+
 export async function checkCommand(args: CliArgs): Promise<number> {
   const plan = await loadTask(args.file);
   const s = plan.source;
   const results: CheckResult[] = [
     ...(plan.warnings ?? []).map((w): CheckResult => ({ id: 'task_file', title: 'task file', status: 'warn', detail: w })),
     ...await runPreflight(plan),
+    targetCheck(plan),
   ];
   const ok = canRun(results);
   if (args.flags.json) {
