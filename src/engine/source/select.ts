@@ -175,3 +175,12 @@ export function selectTables(plan: TaskPlan, available: TableId[]): Selection {
 }
 
 function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
+
+/**
+ * Where one table goes, or undefined when the task does not take it: for tables that appear
+ * while the task runs (database-mirror "new ones too", globs, merge regexes).
+ */
+export function targetOf(plan: TaskPlan, table: TableId): { target: string; merged: boolean } | undefined {
+  const g = selectTables(plan, [table]).groups.find((x) => x.sources.length > 0);
+  return g ? { target: g.target, merged: g.merged } : undefined;
+}

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { TaskPlan } from '../../../src/engine/config/plan';
 import type { TableId } from '../../../src/engine/source/types';
-import { parseNamePattern, selectTables } from '../../../src/engine/source/select';
+import { parseNamePattern, selectTables, targetOf } from '../../../src/engine/source/select';
 
 const t = (k: string): TableId => { const i = k.indexOf('.'); return { db: k.slice(0, i), table: k.slice(i + 1) }; };
 const available = ['shop.orders', 'shop.order_items', 'shop.order_2024', 'shop.customers', 'shop.tmp_x', 'shop.Orders',
@@ -74,5 +74,14 @@ describe('table selection', () => {
     const s = selectTables(plan({ mode: 'multi-table-merge', virtualTables: { a: ['crm\\..*'], b: ['crm\\.orders'] } }), available);
     assert.deepEqual(names(s), [['a', ['crm.contacts', 'crm.orders']], ['b', []]]);
     assert.match(s.warnings.join('\n'), /crm\.orders matches virtual tables a and b/);
+  });
+
+  it('targetOf places a table that appears later, or refuses it', () => {
+    const mirror = plan({ mode: 'database-mirror', databases: ['shop'], exclude: ['shop.tmp_*'] });
+    assert.deepEqual(targetOf(mirror, t('shop.new_table')), { target: 'new_table', merged: false });
+    assert.equal(targetOf(mirror, t('shop.tmp_9')), undefined);
+    assert.equal(targetOf(mirror, t('crm.x')), undefined);
+    const merge = plan({ mode: 'multi-table-merge', virtualTables: { orders_all: ['shard_\\d+\\.orders_\\d+'] } });
+    assert.deepEqual(targetOf(merge, t('shard_9.orders_12')), { target: 'orders_all', merged: true });
   });
 });
