@@ -109,6 +109,8 @@ describe('PostgreSQL metadata (real server)', () => {
     assert.deepEqual(t.columns.map((c) => c.name), ['Mixed "Case".col', LONG]);
     assert.deepEqual(t.primaryKey, ['Mixed "Case".col']);
     assert.deepEqual(await describePostgresTables(client, [{ db: 'public', table: 'missing' }]), []);
+    const twice = await describePostgresTables(client, [want, want]);
+    assert.deepEqual(twice.map((x) => x.columns.length), [2, 2], 'asking twice does not double the columns');
   });
 
   describe('table sets of each mode (discoverTables)', () => {

@@ -102,7 +102,7 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
             a.attndims::int AS ndims, a.attgenerated::text AS generated,
             format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
                         CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS full_type
-       FROM unnest($1::text[], $2::text[]) AS want(db, t)
+       FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS want(db, t)
        JOIN pg_namespace n ON n.nspname = want.db
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = want.t AND c.relkind IN ('r', 'p')
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
