@@ -158,7 +158,12 @@ describe('runner (scripted test-double source)', function () {
     for (let i = 0; i < 200 && src.snapshotsOpened === before; i++) await new Promise((r) => setTimeout(r, 25));
     assert.equal(src.snapshotsOpened, before + 1);
     src.commitAll(workload(10, 20, structuredClone(src.model)));
-    await new Promise((r) => setTimeout(r, 400));
+    const goal = formatPosition(await src.currentPosition());
+    for (let i = 0; i < 400; i++) {
+      const s = await sendControlRequest(plan.file, { type: 'status', id: 8 });
+      if (s?.type === 'reply' && s.ok && (s.result as { position?: string }).position === goal) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     await sendControlRequest(plan.file, { type: 'stop', id: 7 });
     assert.equal(await running, 0);
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
