@@ -50,6 +50,19 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
     }
   }
 
+  // PostgreSQL names tables schema.table inside source.database; "db.schema.table" never matches.
+  if (source.type === 'postgres' && typeof source.database === 'string') {
+    for (const key of ['tables', 'exclude']) {
+      if (!Array.isArray(d[key])) continue;
+      d[key].forEach((pattern: unknown, i: number) => {
+        if (typeof pattern === 'string' && pattern.startsWith(`${source.database}.`) && pattern.split('.').length === 3) {
+          const fixed = pattern.slice(source.database.length + 1);
+          report([key, i], `${key}[${i}] ${describeValue(pattern)} names the database; PostgreSQL tables are schema.table inside source.database, so write ${describeValue(fixed)}`, 'warning');
+        }
+      });
+    }
+  }
+
   for (const key of ['tables', 'exclude']) {
     if (!Array.isArray(d[key])) continue;
     d[key].forEach((pattern: unknown, i: number) => {

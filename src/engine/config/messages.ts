@@ -147,10 +147,13 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
       if (key === '<<') fix = 'YAML merge keys are not supported in task files; write the keys out';
       else if (near) fix = `did you mean '${near}'?`;
       else {
-        const home = schemaObjects().find((o) => o.segments.join('.') !== segments.join('.') && o.keys.includes(key));
-        fix = home && home.segments.length > 0
-          ? `it belongs under ${home.segments.join('.')}; move it there`
-          : `remove it; the keys here are ${valid.join(', ')}`;
+        // Maybe right key, wrong level: "chunkSize" at the top belongs under snapshot.
+        const others = schemaObjects().filter((o) => o.segments.join('.') !== segments.join('.') && o.segments.length > 0);
+        const exact = others.find((o) => o.keys.includes(key));
+        const fuzzy = exact ? undefined : others.map((o) => ({ o, k: closest(key, o.keys) })).find((x) => x.k);
+        fix = exact ? `it belongs under ${exact.segments.join('.')}; move it there`
+          : fuzzy ? `did you mean '${fuzzy.k}' under ${fuzzy.o.segments.join('.')}?`
+            : `remove it; the keys here are ${valid.join(', ')}`;
       }
       return atNode(`unknown key '${key}'${inside}: ${fix}`, node, fullPath);
     }

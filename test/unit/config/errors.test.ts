@@ -175,3 +175,17 @@ describe('ajv cascades', () => {
     assert.deepEqual(out.map((d) => `${d.line}:${d.column} ${d.message}`), ['2:9 source.port must be a number, or an ${env:NAME} reference, got "abc"']);
   });
 });
+
+describe('task file hints', () => {
+  it('suggests a close key from another section', () => {
+    const [e] = errorsOf(VALID_MYSQL + 'chunk_sise: 5\n');
+    assert.equal(e.message, "unknown key 'chunk_sise': did you mean 'chunkSize' under snapshot?");
+  });
+
+  it('warns when a PostgreSQL table names the database too', () => {
+    const text = VALID_POSTGRES.replace('mode: database-mirror\ndatabases: [public]', 'mode: multi-table-mirror\ntables: [shop.public.orders, public.items]');
+    const diags = diagnoseTaskText(text, 'pg.sync.yaml');
+    assert.deepEqual(diags.map((d) => `${d.severity} ${d.line}:${d.column} ${d.path}`), ['warning 8:10 tables[0]']);
+    assert.match(diags[0].message, /write "public\.orders"/);
+  });
+});
