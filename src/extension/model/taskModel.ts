@@ -78,7 +78,8 @@ export class TaskModel {
     const entry = this.tasks.get(file);
     if (!entry) return;
     entry.run = run;
-    if (run === 'starting') entry.lastError = undefined;
+    // A new start, or a stop without an error, clears the last failure.
+    if (run === 'starting' || (run === 'stopped' && error === undefined)) entry.lastError = undefined;
     if (error !== undefined) entry.lastError = error;
     entry.restartAt = run === 'restarting' ? restartAt : undefined;
     this.changed(file);

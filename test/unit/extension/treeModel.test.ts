@@ -149,3 +149,18 @@ describe('task file info', () => {
     assert.equal(b.targetPath, '/w/.lakehouse/bad.duckdb');
   });
 });
+
+describe('status bar summary', () => {
+  it('counts running tasks, shows the worst lag, and calls out failures', async () => {
+    const { statusBarText } = await import('../../../src/extension/model/statusSummary');
+    const m = model();
+    assert.equal(statusBarText(m, T0), undefined, 'hidden when nothing runs');
+    m.setRun(FILE, 'running');
+    m.applyEngineStatus(FILE, status({ phase: 'incremental', tables: [table({ source: 'shop.a', phase: 'incremental', latencyMs: 1500 })] }), T0);
+    m.upsert(readTaskFileInfo('/w/b.sync.yaml', ''));
+    m.setRun('/w/b.sync.yaml', 'stopped', 'bad config');
+    const v = statusBarText(m, T0)!;
+    assert.equal(v.text, '$(database) 1 running · lag 1.5 s · $(error) 1 failed');
+    assert.equal(v.failed, 1);
+  });
+});

@@ -1,0 +1,36 @@
+// The one place commands are registered: each handler is wrapped so that Restricted Mode is
+// enforced for engine commands (a command can be run even when its menu is hidden) and every
+// error reaches the person as a notification instead of vanishing.
+import * as vscode from 'vscode';
+import { COMMANDS, type CommandKey } from './commandIds';
+import { MissingSecretError } from '../secrets/secretStore';
+import { requireTrust } from './trust';
+
+export type Handler = (...args: any[]) => unknown;
+
+export function registerCommands(
+  register: (d: vscode.Disposable) => void,
+  handlers: Record<CommandKey, Handler>,
+  log: vscode.LogOutputChannel,
+): void {
+  for (const key of Object.keys(handlers) as CommandKey[]) {
+    const info = COMMANDS[key];
+    register(vscode.commands.registerCommand(info.id, async (...args: unknown[]) => {
+      if ('needsTrust' in info && info.needsTrust && !(await requireTrust(info.title.replace(/…$/, '').toLowerCase()))) return;
+      try {
+        return await handlers[key](...args);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log.error(`${info.id}: ${err instanceof Error && err.stack ? err.stack : message}`);
+        if (err instanceof MissingSecretError) {
+          const set = 'Set Source Password';
+          if ((await vscode.window.showErrorMessage(`LakeSync: ${message}`, set)) === set) {
+            await vscode.commands.executeCommand(COMMANDS.setSourcePassword.id, { file: err.file, secret: err.names[0] });
+          }
+          return;
+        }
+        void vscode.window.showErrorMessage(`LakeSync: ${message}`);
+      }
+    }));
+  }
+}

@@ -1,0 +1,170 @@
+// The *.sync.yaml editor: diagnostics from the config loader (works without Red Hat YAML),
+// semantic warnings from the engine's preview on save, completion and hover from the schema,
+// live table names, a CodeLens row, and the quick fix for plain passwords.
+import * as vscode from 'vscode';
+import { diagnoseTaskText, taskSchema } from '../../engine/config';
+import { COMMANDS } from '../common/commandIds';
+import { Disposable } from '../common/disposable';
+import type { PreviewService } from '../engine/previewService';
+import type { TaskModel } from '../model/taskModel';
+import { readTaskFileInfo } from '../model/taskFile';
+import { completionCandidates, hoverText } from './completion';
+import { mapConfigDiagnostic, mapPreviewWarning, sharedSlotDiagnostic, type MappedDiagnostic } from './diagnostics';
+import { cursorContext, keyAt } from './yamlPath';
+import type { SecretStore } from '../secrets/secretStore';
+
+const SELECTOR: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.sync.yaml' }, { scheme: 'untitled', pattern: '**/*.sync.yaml' }];
+const DEBOUNCE_MS = 250;
+/** How long the first completion waits for table names from the source. */
+const LIVE_NAMES_WAIT_MS = 4000;
+
+export function isTaskDocument(doc: vscode.TextDocument): boolean {
+  return doc.uri.path.endsWith('.sync.yaml');
+}
+
+function toDiagnostic(m: MappedDiagnostic): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(new vscode.Range(m.startLine, m.startCol, m.endLine, m.endCol), m.message,
+    m.severity === 'error' ? vscode.DiagnosticSeverity.Error : m.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
+  d.source = 'LakeSync';
+  if (m.code) d.code = m.code;
+  return d;
+}
+
+export class LanguageFeatures extends Disposable implements vscode.CompletionItemProvider, vscode.HoverProvider, vscode.CodeLensProvider, vscode.CodeActionProvider {
+  private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lakesync'));
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Semantic warnings of the last preview, per file, until the next save replaces them. */
+  private readonly previewDiagnostics = new Map<string, MappedDiagnostic[]>();
+  private readonly lensEmitter = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this.lensEmitter.event;
+
+  constructor(private readonly model: TaskModel, private readonly previews: PreviewService, private readonly secrets: SecretStore) {
+    super();
+    this.register(vscode.languages.registerCompletionItemProvider(SELECTOR, this, ':', ' ', '-', '[', ','));
+    this.register(vscode.languages.registerHoverProvider(SELECTOR, this));
+    this.register(vscode.languages.registerCodeLensProvider(SELECTOR, this));
+    this.register(vscode.languages.registerCodeActionsProvider(SELECTOR, this, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
+    this.register(vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)));
+    this.register(vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)));
+    this.register(vscode.workspace.onDidSaveTextDocument((d) => void this.semanticCheck(d)));
+    this.register(vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.scheme === 'untitled') this.diagnostics.delete(d.uri); }));
+    // Another task file changing can create or end a shared-slot conflict in this one.
+    this.register(model.onChange(() => { this.lensEmitter.fire(); this.refreshOpen(); }));
+    this.register({ dispose: () => { for (const t of this.timers.values()) clearTimeout(t); } });
+    this.refreshOpen();
+  }
+
+  private refreshOpenPending = false;
+  private refreshOpen(): void {
+    if (this.refreshOpenPending) return;
+    this.refreshOpenPending = true;
+    setTimeout(() => {
+      this.refreshOpenPending = false;
+      for (const d of vscode.workspace.textDocuments) if (isTaskDocument(d)) this.validate(d);
+    }, DEBOUNCE_MS);
+  }
+
+  private schedule(doc: vscode.TextDocument, ms: number): void {
+    if (!isTaskDocument(doc)) return;
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.validate(doc); }, ms));
+  }
+
+  /** Schema and config diagnostics, shared slots, and the last preview's warnings. */
+  validate(doc: vscode.TextDocument): void {
+    if (doc.isClosed) return;
+    const text = doc.getText();
+    const file = doc.uri.fsPath;
+    const mapped = diagnoseTaskText(text, file).map((d) => mapConfigDiagnostic(text, d));
+    const others = this.model.list().map((e) => e.info).filter((i) => i.file !== file);
+    const slot = sharedSlotDiagnostic(text, readTaskFileInfo(file, text), others);
+    if (slot) mapped.push(slot);
+    mapped.push(...(this.previewDiagnostics.get(file) ?? []));
+    this.diagnostics.set(doc.uri, mapped.map(toDiagnostic));
+  }
+
+  /** On save: the engine's preview says which tables and patterns do not exist at the source. */
+  private async semanticCheck(doc: vscode.TextDocument): Promise<void> {
+    if (!isTaskDocument(doc) || doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return;
+    const file = doc.uri.fsPath;
+    const text = doc.getText();
+    if (diagnoseTaskText(text, file).some((d) => d.severity === 'error')) return;
+    if ((await this.secrets.resolve(text)).missing.length > 0) return;
+    this.previews.forget(file);
+    try {
+      const r = await this.previews.load(file);
+      this.previewDiagnostics.set(file, r.data.warnings.map((w) => mapPreviewWarning(text, w)));
+    } catch (err) {
+      // Unreachable source and the like: one warning at `source`, so the file says why it was not checked.
+      this.previewDiagnostics.set(file, [mapPreviewWarning(text, { message: `Not checked against the source: ${(err as Error).message.split('\n')[0]}`, severity: 'info' })]);
+    }
+    this.validate(doc);
+  }
+
+  async provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> {
+    const ctx = cursorContext(doc.getText(), pos.line, pos.character);
+    if (!ctx) return [];
+    const live = await this.liveNames(doc);
+    const range = new vscode.Range(pos.line, ctx.prefixStart, pos.line, pos.character);
+    return completionCandidates(taskSchema, ctx, live).map((c) => {
+      const item = new vscode.CompletionItem(c.label, c.kind === 'property' ? vscode.CompletionItemKind.Property
+        : c.kind === 'table' ? vscode.CompletionItemKind.Struct : c.kind === 'database' ? vscode.CompletionItemKind.Folder : vscode.CompletionItemKind.EnumMember);
+      item.insertText = c.insertText;
+      item.range = range;
+      item.sortText = c.sortText;
+      if (c.detail) item.detail = c.detail;
+      if (c.documentation) item.documentation = new vscode.MarkdownString(c.documentation);
+      if (c.kind === 'property' && c.insertText.includes('\n')) item.command = { command: 'editor.action.triggerSuggest', title: '' };
+      return item;
+    });
+  }
+
+  /** Table and database names of the live source, from the preview (cached per task). */
+  private async liveNames(doc: vscode.TextDocument): Promise<{ tables: string[]; databases: string[] } | undefined> {
+    const file = doc.uri.fsPath;
+    const cached = this.previews.cached(file);
+    if (cached) return { tables: cached.data.sourceTables, databases: cached.data.databases };
+    if (!vscode.workspace.isTrusted || doc.uri.scheme !== 'file' || doc.isDirty) return undefined;
+    if ((await this.secrets.resolve(doc.getText())).missing.length > 0) return undefined;
+    const load = this.previews.load(file).then((r) => ({ tables: r.data.sourceTables, databases: r.data.databases }), () => undefined);
+    return Promise.race([load, new Promise<undefined>((r) => setTimeout(() => r(undefined), LIVE_NAMES_WAIT_MS))]);
+  }
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const k = keyAt(doc.getText(), pos.line, pos.character);
+    if (!k) return undefined;
+    const text = hoverText(taskSchema, k.path);
+    return text ? new vscode.Hover(new vscode.MarkdownString(text), new vscode.Range(pos.line, k.start, pos.line, k.end)) : undefined;
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isTaskDocument(doc) || doc.uri.scheme !== 'file') return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const arg = { file: doc.uri.fsPath };
+    const run = this.model.get(doc.uri.fsPath)?.run;
+    const running = run !== undefined && run !== 'stopped';
+    return [
+      running ? new vscode.CodeLens(top, { title: '$(debug-stop) Stop', command: COMMANDS.stop.id, arguments: [arg] })
+        : new vscode.CodeLens(top, { title: '$(play) Start', command: COMMANDS.start.id, arguments: [arg] }),
+      new vscode.CodeLens(top, { title: 'Preview', command: COMMANDS.previewMapping.id, arguments: [arg] }),
+      new vscode.CodeLens(top, { title: 'Check', command: COMMANDS.checkSource.id, arguments: [arg] }),
+      ...(running ? [new vscode.CodeLens(top, { title: 'Dashboard', command: COMMANDS.openDashboard.id, arguments: [arg] })] : []),
+    ];
+  }
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    return ctx.diagnostics.filter((d) => d.code === 'plain-password').map((d) => {
+      const action = new vscode.CodeAction('Move the password to VS Code secret storage', vscode.CodeActionKind.QuickFix);
+      action.diagnostics = [d];
+      action.isPreferred = true;
+      action.command = { command: COMMANDS.movePasswordToSecret.id, title: action.title, arguments: [doc.uri] };
+      return action;
+    });
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.previewDiagnostics.clear();
+  }
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { COMMANDS } from '../../../src/extension/common/commandIds';
+
+const root = path.resolve(__dirname, '../../..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+describe('extension manifest', () => {
+  it('declares exactly the commands the code registers, with their titles', () => {
+    const declared = new Map<string, string>(pkg.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
+    const code = Object.values(COMMANDS);
+    assert.deepEqual([...declared.keys()].sort(), code.map((c) => c.id).sort());
+    for (const c of code) assert.equal(declared.get(c.id), c.title, c.id);
+  });
+
+  it('menus only name declared commands', () => {
+    const ids = new Set(Object.values(COMMANDS).map((c) => c.id));
+    for (const [menu, items] of Object.entries<{ command: string }[]>(pkg.contributes.menus)) {
+      for (const i of items) assert.ok(ids.has(i.command), `${menu}: ${i.command}`);
+    }
+  });
+
+  it('activates on task files, the view and commands; limited in Restricted Mode', () => {
+    assert.ok(pkg.activationEvents.includes('workspaceContains:**/*.sync.yaml'));
+    assert.ok(pkg.activationEvents.includes('onView:lakesync.tasks'));
+    assert.ok(pkg.activationEvents.includes('onCommand:lakesync.newTask'));
+    assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  });
+
+  it('points at files that exist (schema, grammar, icons)', () => {
+    for (const v of pkg.contributes.yamlValidation) assert.ok(fs.existsSync(path.join(root, v.url)), v.url);
+    for (const g of pkg.contributes.grammars) assert.ok(fs.existsSync(path.join(root, g.path)), g.path);
+    for (const c of pkg.contributes.viewsContainers.activitybar) assert.ok(fs.existsSync(path.join(root, c.icon)), c.icon);
+  });
+
+  it('the injection grammar matches ${env:…} and ${secret:…}', () => {
+    const g = JSON.parse(fs.readFileSync(path.join(root, 'syntaxes/lakesync-refs.injection.tmLanguage.json'), 'utf8'));
+    const re = new RegExp(g.repository.reference.match);
+    assert.deepEqual(re.exec('password: ${secret:shop-db}')!.slice(2, 5), ['secret', ':', 'shop-db']);
+    assert.equal(re.exec('x: ${env:SHOP_PW}')![2], 'env');
+    assert.equal(re.exec('x: ${other:A}'), null);
+  });
+
+  it('the extension bundle holds no database driver and no DuckDB', async () => {
+    const result = await esbuild.build({
+      entryPoints: [path.join(root, 'src/extension/extension.ts')], bundle: true, write: false, metafile: true,
+      platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile!.inputs);
+    const heavy = inputs.filter((i) => /node_modules\/(pg|pg-copy-streams|mysql2|@vlasky\/zongji|@duckdb)\//.test(i) || /src\/engine\/(source|target|runtime)\//.test(i));
+    assert.deepEqual(heavy, []);
+    assert.ok(inputs.some((i) => i.includes('src/engine/config/')), 'the config loader (yaml + ajv) is bundled');
+  });
+});
