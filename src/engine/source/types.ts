@@ -27,7 +27,7 @@ export interface SourceColumn {
   typeOid?: number;
   /** PostgreSQL: the domain's name when the column's type is a domain (dataType/fullType are then its base type). */
   domain?: string;
-  /** MySQL/MariaDB generated column (values are computed by the server) / PostgreSQL generated column. */
+  /** MySQL/MariaDB generated column (VIRTUAL/STORED/PERSISTENT); PostgreSQL generated columns are not listed at all. */
   generated?: boolean;
 }
 

@@ -78,7 +78,7 @@ describe('PostgreSQL metadata (real server)', () => {
     assert.deepEqual(pick(col('ta')), { dataType: 'text[]', fullType: 'text[][]', isArray: true, elementType: 'text' });
     assert.deepEqual(pick(col('na')), { dataType: 'numeric[]', fullType: 'numeric(8,3)[]', isArray: true, elementType: 'numeric', precision: 8, scale: 3 });
     assert.deepEqual(col('ma').enumValues, ['sad', 'ok', 'happy face']);
-    assert.equal(col('gen').generated, true);
+    assert.equal(t.columns.find((c) => c.name === 'gen'), undefined, 'generated columns are not replicated by pgoutput: left out');
     const oids = await client.query<{ oid: number }>(`SELECT 'int4'::regtype::oid::int AS oid`);
     assert.equal(col('a').typeOid, oids.rows[0].oid);
     const [o] = await describePostgresTables(client, [{ db: 'public', table: 'orders_1' }]);
@@ -97,7 +97,7 @@ describe('PostgreSQL metadata (real server)', () => {
       r: 'FLOAT', d: 'DOUBLE', ok: 'BOOLEAN', c: 'VARCHAR', vc: 'VARCHAR', nm: 'VARCHAR', by: 'BLOB', bt: 'BIT', vb: 'VARCHAR', vbu: 'VARCHAR',
       dt: 'DATE', ts: 'TIMESTAMP', tstz: 'TIMESTAMPTZ', tm: 'TIME', ttz: 'TIMETZ', iv: 'INTERVAL', u: 'UUID', j: 'JSON', jb: 'JSON',
       ip: 'VARCHAR', cd: 'VARCHAR', mac: 'VARCHAR', x: 'VARCHAR', tv: 'VARCHAR', pt: 'VARCHAR', md: 'VARCHAR', pr: 'DECIMAL(10,2)',
-      tg: 'VARCHAR[]', ia: 'INTEGER[]', ta: 'VARCHAR[][]', na: 'DECIMAL(8,3)[]', ma: 'VARCHAR[]', gen: 'BIGINT',
+      tg: 'VARCHAR[]', ia: 'INTEGER[]', ta: 'VARCHAR[][]', na: 'DECIMAL(8,3)[]', ma: 'VARCHAR[]',
     });
     assert.deepEqual(mappings[0].key, ['b', 'a']);
   });

@@ -89,7 +89,7 @@ function resolve(types: Map<number, TypeRow>, oid: number, typmod: number, dims:
 
 interface ColumnRow {
   db: string; t: string; relid: number; replident: string; reltuples: number;
-  name: string; num: number; notnull: boolean; typid: number; typmod: number; ndims: number; generated: string;
+  name: string; num: number; notnull: boolean; typid: number; typmod: number; ndims: number;
   full_type: string;
 }
 
@@ -99,13 +99,16 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
   const cols = await c.query<ColumnRow>(
     `SELECT n.nspname AS db, c.relname AS t, c.oid::int AS relid, c.relreplident::text AS replident, c.reltuples::float8 AS reltuples,
             a.attname AS name, a.attnum::int AS num, a.attnotnull AS notnull, a.atttypid::int AS typid, a.atttypmod AS typmod,
-            a.attndims::int AS ndims, a.attgenerated::text AS generated,
+            a.attndims::int AS ndims,
             format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
                         CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS full_type
        FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS want(db, t)
        JOIN pg_namespace n ON n.nspname = want.db
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = want.t AND c.relkind IN ('r', 'p')
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            -- generated columns: pgoutput (before PostgreSQL 18) never sends them, so the stream
+            -- could not keep them; they are left out of the table everywhere (docs/type-mapping.md)
+            AND a.attgenerated = ''
        JOIN pg_type t ON t.oid = a.atttypid
       ORDER BY c.oid, a.attnum`,
     [ids.map((i) => i.db), ids.map((i) => i.table)]);
@@ -136,7 +139,6 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
     const col: SourceColumn = {
       name: r.name, ordinal: r.num, nullable: !r.notnull, typeOid: r.typid, ...res,
     };
-    if (r.generated) col.generated = true;
     table.columns.push(col);
   }
   return ids.map((i) => byKey.get(JSON.stringify([i.db, i.table]))).filter((t): t is SourceTable => t !== undefined);
