@@ -40,6 +40,7 @@ export function findMariadbBinaries(): { installDb: string; server: string } {
 }
 
 let serverCount = 0;
+const MAX_HELPER_CONNECTIONS = 8;
 
 export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHandle> {
   const bins = findMariadbBinaries();
@@ -105,7 +106,7 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHan
       dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4', timezone: 'Z',
     });
     // A server killed by a test must not crash mocha with an unhandled 'error' event.
-    c.on('error', () => { conns.delete(database ?? ''); });
+    c.on('error', () => { if (conns.get(database ?? '') === c) conns.delete(database ?? ''); });
     return c;
   };
 
@@ -174,15 +175,36 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHan
   await launch();
   serverEnv[passwordEnv] = password;
 
+  // Tests touch many databases of the shared server: keep only a few idle helper connections.
+  const busy = new Map<mysql.Connection, number>();
+  const evictIdle = (): void => {
+    for (const [k, oc] of conns) {
+      if (conns.size <= MAX_HELPER_CONNECTIONS) break;
+      if (busy.get(oc)) continue;
+      conns.delete(k);
+      busy.delete(oc);
+      oc.end().catch(() => undefined);
+    }
+  };
+
   const sql = async <T = any>(query: string, params?: unknown[], o?: SqlOptions): Promise<T[]> => {
     const key = o?.database ?? '';
     let c = conns.get(key);
     if (!c) {
-      c = await connect(o?.database);
-      conns.set(key, c);
+      const fresh = await connect(o?.database);
+      c = conns.get(key); // a parallel call may have connected first
+      if (c) fresh.end().catch(() => undefined); else c = fresh;
     }
-    const [rows] = await c.query(query, params);
-    return (Array.isArray(rows) ? rows : [rows]) as T[];
+    conns.delete(key);
+    conns.set(key, c); // most recently used last
+    busy.set(c, (busy.get(c) ?? 0) + 1);
+    try {
+      const [rows] = await c.query(query, params);
+      return (Array.isArray(rows) ? rows : [rows]) as T[];
+    } finally {
+      busy.set(c, (busy.get(c) ?? 1) - 1);
+      evictIdle();
+    }
   };
 
   const handle: ServerHandle = {

@@ -40,6 +40,7 @@ export function findPostgresBin(): string {
 }
 
 let serverCount = 0;
+const MAX_HELPER_CONNECTIONS = 8;
 
 export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerHandle> {
   const binDir = opts.binDir ?? findPostgresBin();
@@ -74,7 +75,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
     synchronous_commit: 'on',
     full_page_writes: 'off',
     shared_buffers: '32MB',
-    max_connections: 150,
+    max_connections: 200,
     logging_collector: 'off',
     log_min_messages: 'warning',
     dynamic_shared_memory_type: 'posix',
@@ -97,7 +98,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
     const c = new pg.Client({ host: '127.0.0.1', port, user, password, database, connectionTimeoutMillis: 5000,
       application_name: 'lakesync-test-harness' });
     // A server killed by a test must not crash mocha with an unhandled 'error' event.
-    c.on('error', () => { clients.delete(database); });
+    c.on('error', () => { if (clients.get(database) === c) clients.delete(database); });
     await c.connect();
     return c;
   };
@@ -155,15 +156,43 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
   await launch();
   serverEnv[passwordEnv] = password;
 
+  // Tests touch many databases of the shared server: keep only a few idle helper connections.
+  const busy = new Map<pg.Client, number>();
+  const tails = new Map<pg.Client, Promise<unknown>>();
+  const evictIdle = (): void => {
+    for (const [k, oc] of clients) {
+      if (clients.size <= MAX_HELPER_CONNECTIONS) break;
+      if (busy.get(oc)) continue;
+      clients.delete(k);
+      busy.delete(oc);
+      tails.delete(oc);
+      oc.end().catch(() => undefined);
+    }
+  };
+
   const sql = async <T = any>(query: string, params?: unknown[], o?: SqlOptions): Promise<T[]> => {
     const database = o?.database ?? 'postgres';
     let c = clients.get(database);
     if (!c) {
-      c = await connectClient(database);
-      clients.set(database, c);
+      const fresh = await connectClient(database);
+      c = clients.get(database); // a parallel call may have connected first
+      if (c) fresh.end().catch(() => undefined); else c = fresh;
     }
-    const res = await c.query(query, params as any[] | undefined);
-    return (Array.isArray(res) ? res.at(-1)?.rows ?? [] : res.rows) as T[];
+    clients.delete(database);
+    clients.set(database, c); // most recently used last
+    busy.set(c, (busy.get(c) ?? 0) + 1);
+    try {
+      // One query at a time per connection (pg deprecates its implicit queue).
+      const client = c;
+      const prev = tails.get(client) ?? Promise.resolve();
+      const run = prev.catch(() => undefined).then(() => client.query(query, params as any[] | undefined));
+      tails.set(client, run);
+      const res = await run;
+      return (Array.isArray(res) ? res.at(-1)?.rows ?? [] : res.rows) as T[];
+    } finally {
+      busy.set(c, (busy.get(c) ?? 1) - 1);
+      evictIdle();
+    }
   };
 
   const handle: ServerHandle = {

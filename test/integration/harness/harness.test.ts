@@ -30,6 +30,15 @@ describe('test harness', () => {
       await pg.dropDatabase(db);
     });
 
+    it('keeps few helper connections open while tests use many databases at once', async () => {
+      const dbs = await Promise.all(Array.from({ length: 12 }, () => pg.createDatabase()));
+      const counts = await Promise.all(dbs.map(async (db) => (await pg.sql('SELECT count(*)::int AS n FROM pg_class', [], { database: db }))[0].n));
+      assert.ok(counts.every((n) => n > 0));
+      const [{ n }] = await pg.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lakesync-test-harness'`);
+      assert.ok(n <= 9, `${n} helper connections open`);
+      for (const db of dbs) await pg.dropDatabase(db);
+    });
+
     it('rejects a wrong password over TCP', async () => {
       const { default: pgLib } = await import('pg');
       const c = new pgLib.Client({ host: pg.host, port: pg.port, user: pg.user, password: 'wrong', database: 'postgres' });
