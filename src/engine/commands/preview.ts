@@ -47,7 +47,7 @@ function sourceType(c: { domain?: string; fullType: string }): string {
   return c.domain ? `${c.domain} (${c.fullType})` : c.fullType;
 }
 
-function previewText(doc: PreviewJson, plan: TaskPlan): string {
+export function previewText(doc: PreviewJson, plan: TaskPlan): string {
   const out: string[] = [];
   out.push(`task ${doc.task}: ${doc.source}, ${doc.mode} -> ${plan.target.path} (namespace ${plan.target.namespace})`);
   if (!doc.tables.length) out.push('', 'no source table matches this task');
