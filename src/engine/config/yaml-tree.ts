@@ -2,7 +2,7 @@
 // error found later can point at line:column). Hostile input is stopped here: oversized
 // files, binary data, syntax errors, deep nesting and alias bombs each become one positioned
 // problem instead of a crash or a hang.
-import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { TaskDiagnostic } from './diagnostics';
 import { findDeepNesting } from './nesting';
 
@@ -92,11 +92,14 @@ function yamlMessage(code: string, message: string): string {
       return `YAML syntax error: ${plain}; quote values that start with * & ! | > % @ or \``;
     case 'KEY_OVER_1024_CHARS': return 'YAML syntax error: a key is longer than 1024 characters; is a ":" missing after a key?';
     case 'BAD_INDENT':
+      if (/^Flow (sequence|map) in block collection must be sufficiently indented and end with/.test(plain)) {
+        return `YAML syntax error: this ${plain.endsWith(']') ? '[ list' : '{ mapping'} is never closed; add "${plain.endsWith(']') ? ']' : '}'}" at its end (continuation lines must be indented)`;
+      }
       return /same column/.test(plain)
         ? `YAML syntax error: ${plain}; align the keys of one mapping with spaces`
         : `YAML syntax error: ${plain}`;
     default:
-      if (/Missing closing .?quote/.test(plain)) return 'YAML syntax error: a quoted value is not closed; add the closing quote';
+      if (/Missing closing .?quote/.test(plain)) return 'YAML syntax error: this quoted value is never closed; add the closing quote';
       if (/Nested mappings are not allowed in compact mappings/.test(plain)) {
         return 'YAML syntax error: a value on the same line as its key cannot itself be "key: value"; quote the value or put the inner keys on their own indented lines';
       }
@@ -134,7 +137,10 @@ export function parseTaskText(text: string, file: string): ParsedTask {
   for (const e of doc.errors) {
     const n = (shown.get(e.code) ?? 0) + 1;
     shown.set(e.code, n);
-    if (n <= 3 && result.diagnostics.length < 10) result.diagnostics.push(at(e.pos[0], e.pos[1], yamlMessage(e.code, e.message), ''));
+    if (n <= 3 && result.diagnostics.length < 10) {
+      const [start, end] = opening(doc, text, e.message, e.pos) ?? e.pos;
+      result.diagnostics.push(at(start, end, yamlMessage(e.code, e.message), ''));
+    }
   }
   for (const w of doc.warnings) {
     result.diagnostics.push(at(w.pos[0], w.pos[1], `YAML: ${w.message}; it is ignored`, '', 'warning'));
@@ -145,6 +151,23 @@ export function parseTaskText(text: string, file: string): ParsedTask {
   const converted = toPlain(doc, result);
   if (converted.ok) result.value = converted.value;
   return result;
+}
+
+// The parser notices an unclosed quote or bracket where the file (or block) ends; the person
+// needs the place where it was opened.
+function opening(doc: Document, text: string, message: string, pos: [number, number]): [number, number] | undefined {
+  const quote = /Missing closing (["'])quote/.exec(message)?.[1];
+  const flow = /^Flow (sequence|map) in block collection must be sufficiently indented and end with/.test(message);
+  if (!quote && !flow) return undefined;
+  let found: [number, number] | undefined;
+  visit(doc, (_key, node) => {
+    const range = (node as Node | undefined)?.range;
+    if (!range || range[0] >= pos[0]) return;
+    if (quote && isScalar(node) && node.type === (quote === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE') && range[1] >= pos[0] - 1) found = [range[0], range[0] + 1];
+    if (flow && !found && (isSeq(node) || isMap(node)) && node.flow && range[1] >= pos[0] - 1
+      && !text.slice(range[0], range[1]).trimEnd().endsWith(isSeq(node) ? ']' : '}')) found = [range[0], range[0] + 1];
+  });
+  return found;
 }
 
 interface Frame { node: Node | null | undefined; pointer: string; segments: (string | number)[]; depth: number }
