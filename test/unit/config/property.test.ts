@@ -68,4 +68,17 @@ describe('task file loader under random edits (fast-check)', function () {
       assert.ok(plan.snapshot.chunkSize >= 1 && plan.rules.events.length >= 1);
     }), { numRuns: 500 });
   });
+
+  it('never throws on arbitrary text, and every position lies inside the text', () => {
+    const alphabet = fc.constantFrom(...SPECIAL, 'a', 'b', ' ', '\n', '  - ', ': ', 'source:', 'mode: ');
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.array(alphabet, { maxLength: 80 }).map((a) => a.join('')));
+    fc.assert(fc.property(text, (t) => {
+      const diagnostics = diagnoseTaskText(t, 'x.sync.yaml');
+      const lines = t.split('\n');
+      for (const d of diagnostics) {
+        assert.ok(!d.message.startsWith('could not check'), `internal error: ${d.message}`);
+        assert.ok(d.line >= 1 && d.line <= lines.length && d.column >= 1 && d.column <= lines[d.line - 1].length + 1, `bad position ${JSON.stringify(d)}`);
+      }
+    }), { numRuns: 1000 });
+  });
 });
