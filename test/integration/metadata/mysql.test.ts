@@ -38,6 +38,8 @@ describe('MySQL/MariaDB metadata (real server)', () => {
     await server.sql('CREATE TABLE orders_1 (id INT PRIMARY KEY, amount DECIMAL(10,2), note TEXT)', [], { database: db });
     await server.sql('CREATE TABLE orders_1 (id BIGINT PRIMARY KEY, amount DECIMAL(12,4), extra JSON)', [], { database: shard2 });
     await server.sql('CREATE VIEW v AS SELECT 1 AS one', [], { database: db });
+    await server.sql('CREATE SEQUENCE seq1', [], { database: shard2 });
+    await server.sql('CREATE TABLE hist (id INT PRIMARY KEY) WITH SYSTEM VERSIONING', [], { database: shard2 });
     conn = await mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password });
   });
   after(async () => {
@@ -52,6 +54,7 @@ describe('MySQL/MariaDB metadata (real server)', () => {
     assert.ok(!dbs.includes('mysql') && !dbs.includes('information_schema'));
     assert.deepEqual((await listMysqlTables(conn, [db, HOSTILE_DB])).map(tableKey).sort(),
       [`${db}.orders_1`, `${db}.typed`, `${HOSTILE_DB}.order`, `${HOSTILE_DB}.${HOSTILE_TABLE}`].sort());
+    assert.deepEqual((await listMysqlTables(conn, [shard2])).map((t) => t.table).sort(), ['hist', 'orders_1'], 'system-versioned yes, sequence no');
   });
 
   it('describes every column with its full type, charset, key order and estimated rows', async () => {

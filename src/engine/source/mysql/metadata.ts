@@ -19,12 +19,12 @@ export async function listMysqlDatabases(c: Query): Promise<string[]> {
   return r.map((x) => String(x.s));
 }
 
-/** Base tables (no views); `databases` limits the search. */
+/** Base tables, MariaDB system-versioned tables included (no views, no sequences); `databases` limits the search. */
 export async function listMysqlTables(c: Query, databases?: string[]): Promise<TableId[]> {
   if (databases && !databases.length) return [];
   const r = await rows<{ db: string; t: string }>(c,
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t FROM information_schema.TABLES
-      WHERE TABLE_TYPE = 'BASE TABLE' AND ${databases ? 'TABLE_SCHEMA IN (?)' : 'TABLE_SCHEMA NOT IN (?)'}
+      WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND ${databases ? 'TABLE_SCHEMA IN (?)' : 'TABLE_SCHEMA NOT IN (?)'}
       ORDER BY 1, 2`, [databases ?? SYSTEM]);
   return r.map((x) => ({ db: String(x.db), table: String(x.t) }));
 }
