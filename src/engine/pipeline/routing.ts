@@ -1,25 +1,21 @@
-// Which target table each source table feeds: the table selection (source/select.ts) names the
-// target of every source table; the type map gives the mapping (merged for virtual tables).
+// Which target table each source table feeds: the same mappings `lakesync preview` shows
+// (source/discover.ts planMappings: table selection + type map), one route per source table.
 import type { TaskPlan } from '../config/plan';
-import { selectTables } from '../source/select';
+import { planMappings } from '../source/discover';
 import type { SourceTable } from '../source/types';
 import { tableKey } from '../source/types';
-import { mapTable, mergeMappings } from '../typemap';
 import { makeRoute, type Route } from './route';
 
 /** Routes for every source table of the task (tables that route nowhere are left out). */
 export function planRoutes(plan: TaskPlan, tables: SourceTable[]): { routes: Route[]; warnings: string[] } {
   const byKey = new Map(tables.map((t) => [tableKey(t.id), t]));
-  const ns = plan.target.namespace;
-  const selection = selectTables(plan, tables.map((t) => t.id));
+  const { mappings, warnings } = planMappings(plan, tables);
   const routes: Route[] = [];
-  for (const group of selection.groups) {
-    const members = group.sources.map((id) => byKey.get(tableKey(id))).filter((t): t is SourceTable => t !== undefined);
-    if (members.length === 0) continue;
-    const parts = members.map((t) => mapTable(plan.source.type, t, ns, group.target));
-    const mapping = group.merged ? mergeMappings(parts, ns, group.target) : parts[0];
-    for (const t of members) routes.push(makeRoute(t, mapping));
+  for (const mapping of mappings) {
+    for (const id of mapping.sources) {
+      const table = byKey.get(tableKey(id));
+      if (table) routes.push(makeRoute(table, mapping));
+    }
   }
-  const warnings = [...selection.warnings, ...new Set(routes.flatMap((r) => r.mapping.warnings))];
-  return { routes, warnings };
+  return { routes, warnings: [...warnings, ...new Set(mappings.flatMap((m) => m.warnings))] };
 }

@@ -10,9 +10,9 @@ export type Sql = string;
 export class Db {
   private constructor(readonly instance: DuckDBInstance, readonly path: string) {}
 
-  static async open(path: string): Promise<Db> {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+  static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<Db> {
+    if (path !== ':memory:' && !opts.readOnly) await mkdir(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : undefined);
     return new Db(instance, path);
   }
 

@@ -1,0 +1,47 @@
+// `lakesync reset FILE [--drop-slot]`: forgets the task's checkpoint and state (the target data
+// stays; the next run is a full sync). --drop-slot also drops the source's replication state.
+import { rmSync } from 'node:fs';
+import type { CliArgs } from '../cli';
+import { loadTask } from '../config';
+import { UserError } from '../errors';
+import { sendControlRequest } from '../runtime/control';
+import { loadTaskOffline } from '../runtime/offline';
+import { statusFilePath } from '../runtime/status';
+import { DuckDbTarget } from '../target/duckdb/target';
+
+export async function resetCommand(args: CliArgs): Promise<number> {
+  const plan = args.flags['drop-slot'] ? await loadTask(args.file) : await loadTaskOffline(args.file);
+  const live = await sendControlRequest(plan.file, { type: 'status', id: 1 }, 5000).catch(() => undefined);
+  if (live) throw new UserError(`task ${plan.name} is running; stop it first (Ctrl+C in its terminal, or the Stop command in VS Code)`);
+  const target = await DuckDbTarget.open(plan.target.path).catch((err: Error) => {
+    throw new UserError(`cannot open ${plan.target.path}: ${err.message}`);
+  });
+  try {
+    const cp = await target.state.checkpoint();
+    await target.conn.transaction(() => target.state.reset());
+    rmSync(statusFilePath(plan.target.path), { force: true });
+    console.log(cp
+      ? `task ${plan.name}: checkpoint ${cp.position} and table state forgotten; the data in ${plan.target.path} stays. The next run is a full sync.`
+      : `task ${plan.name}: there was no checkpoint; state cleared.`);
+  } finally {
+    target.close();
+  }
+  if (args.flags['drop-slot']) {
+    const source = plan.source.type === 'postgres'
+      ? (await import('../source/postgres/index')).createPostgresSource(plan)
+      : (await import('../source/mysql/index')).createMysqlSource(plan);
+    try {
+      if (!source.dropReplicationState) {
+        console.log(`the ${plan.source.type} source keeps no replication state on the server: nothing to drop`);
+      } else {
+        await source.dropReplicationState();
+        console.log(plan.source.type === 'postgres'
+          ? `dropped replication slot ${plan.source.slot} and publication ${plan.source.publication}`
+          : 'dropped the source\'s replication state');
+      }
+    } finally {
+      await source.close().catch(() => undefined);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,113 @@
+// `lakesync run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up] [--json] [--supervise] [--ipc]`
+// Runs the task in the foreground. SIGINT/SIGTERM stop it gracefully (checkpoint saved, exit 0).
+// --ipc: spawned by the extension; the first message is `init` with the secrets, then status,
+// logs and replies go over the IPC channel.
+import type { CliArgs } from '../cli';
+import { loadTask, secretEnvName } from '../config';
+import type { TaskPlan } from '../config/plan';
+import { UserError } from '../errors';
+import type { SourceAdapter } from '../source/adapter';
+import { ProgressOutput, type OutputMode } from '../runtime/progress';
+import { TaskRunner } from '../runtime/runner';
+import { supervise } from '../runtime/supervise';
+import type { EngineInit, EngineToExtension, ExtensionToEngine, LogLevel } from '../../protocol/ipc';
+
+const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+
+async function createSource(plan: TaskPlan): Promise<SourceAdapter> {
+  if (plan.source.type === 'postgres') return (await import('../source/postgres/index')).createPostgresSource(plan);
+  return (await import('../source/mysql/index')).createMysqlSource(plan);
+}
+
+function send(msg: EngineToExtension): void {
+  process.send?.(msg);
+}
+
+/** The extension sends `init` (with the secrets) first; nothing else starts before it. */
+function waitForInit(timeoutMs = 30_000): Promise<EngineInit> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { process.off('message', onMessage); reject(new UserError('--ipc: no init message from the extension')); }, timeoutMs);
+    function onMessage(msg: unknown) {
+      if ((msg as { type?: string })?.type !== 'init') return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(msg as EngineInit);
+    }
+    process.on('message', onMessage);
+  });
+}
+
+export async function runCommand(args: CliArgs): Promise<number> {
+  const f = args.flags;
+  if (f.supervise) {
+    const plan = await loadTask(args.file);
+    const argv = process.argv.slice(1).filter((a) => a !== '--supervise');
+    return supervise({ argv, memoryMb: plan.parameters.memoryMb, log: (m) => process.stderr.write(`${new Date().toISOString()} warn  ${m}\n`) });
+  }
+  const ipc = Boolean(f.ipc) && typeof process.send === 'function';
+  let minLevel: LogLevel = 'info';
+  let secrets: Record<string, string> | undefined;
+  if (ipc) {
+    const init = await waitForInit();
+    secrets = init.secrets;
+    minLevel = init.logLevel ?? 'info';
+  }
+  const plan = await loadTask(args.file, secrets
+    ? { secrets: { get: (name) => secrets![name] ?? process.env[secretEnvName(name)] } }
+    : {});
+  const mode: OutputMode = ipc ? 'plain' : f.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
+  const adapter = await createSource(plan);
+  const holder: { runner?: TaskRunner } = {};
+  const output = new ProgressOutput(ipc ? 'json' : mode, () => holder.runner!.status.snapshot());
+  const log = (level: LogLevel, message: string) => {
+    if (ipc) {
+      if (LEVELS.indexOf(level) >= LEVELS.indexOf(minLevel)) send({ type: 'log', level, message, time: new Date().toISOString() });
+      return;
+    }
+    output.log(level, message);
+  };
+  for (const w of plan.warnings ?? []) log('warn', w);
+  const r = new TaskRunner(plan, adapter, {
+    stateless: Boolean(f.stateless), resume: Boolean(f.resume),
+    position: typeof f.position === 'string' ? f.position : undefined,
+    noSnapshot: Boolean(f['no-snapshot']), untilCaughtUp: Boolean(f['until-caught-up']),
+    log,
+    onStatus: (s) => (ipc ? send({ type: 'status', status: s }) : output.status(s)),
+  });
+  holder.runner = r;
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) { process.stderr.write(`\n${sig} again: exiting without a graceful stop\n`); process.exit(130); }
+    log('info', `${sig}: stopping (changes applied so far are checkpointed)`);
+    r.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const onMessage = (msg: ExtensionToEngine) => {
+    if (!msg || typeof msg !== 'object' || msg.type === 'init') return;
+    r.request(msg).then(
+      (result) => send({ type: 'reply', id: msg.id, ok: true, result }),
+      (err: Error) => send({ type: 'reply', id: msg.id, ok: false, error: err.message }),
+    );
+  };
+  if (ipc) {
+    process.on('message', onMessage);
+    process.on('disconnect', () => r.stop()); // the extension went away
+    send({ type: 'ready', pid: process.pid });
+  }
+  output.start();
+  try {
+    const code = await r.run();
+    if (ipc) send({ type: 'exit', code });
+    return code;
+  } catch (err) {
+    if (ipc) send({ type: 'exit', code: 1, error: (err as Error).message });
+    throw err;
+  } finally {
+    output.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (ipc) { process.off('message', onMessage); process.disconnect?.(); }
+  }
+}
