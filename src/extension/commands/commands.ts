@@ -61,8 +61,8 @@ export class Commands {
     const { file } = argTarget(arg);
     if (file) return this.d.model.get(file) ?? this.unknownTask(file);
     const active = vscode.window.activeTextEditor?.document.uri.fsPath;
-    if (active && this.d.model.get(active)) return this.d.model.get(active);
-    const tasks = this.d.model.list();
+    // The task file in the active editor comes first in the pick.
+    const tasks = this.d.model.list().sort((a, b) => Number(b.info.file === active) - Number(a.info.file === active));
     if (tasks.length === 0) {
       const create = 'New Sync Task';
       if ((await vscode.window.showInformationMessage('There is no *.sync.yaml task in this workspace yet.', create)) === create) {

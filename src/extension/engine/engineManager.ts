@@ -11,6 +11,7 @@ import { levelAtLeast, readSettings } from '../common/settings';
 import { locateError, looksLikeSourceProblem } from '../feedback/errorLocation';
 import type { LogChannels } from '../feedback/logChannels';
 import type { TaskModel } from '../model/taskModel';
+import { isLive } from '../model/treeNodes';
 import { MissingSecretError, type SecretStore } from '../secrets/secretStore';
 import type { TaskDiscovery } from '../tasks/taskDiscovery';
 import type { DashboardFeed } from '../webviews/feed';
@@ -54,6 +55,11 @@ export class EngineManager extends Disposable {
   /** Starts the task's engine with `run FILE --ipc [flags]`. Throws errors meant for people. */
   async start(file: string, flags: string[]): Promise<void> {
     if (this.supervisors.has(file)) throw new Error('The task is already running.');
+    const current = this.model.get(file);
+    if (current && isLive(current, Date.now())) {
+      // DuckDB allows one writer: a second engine on the same target would fail anyway.
+      throw new Error(`The task already runs in another process${current.status?.pid ? ` (pid ${current.status.pid})` : ''}: stop it there first.`);
+    }
     const text = await this.taskText(file);
     const errors = diagnoseTaskText(text, file).filter((d) => d.severity === 'error');
     if (errors.length > 0) {

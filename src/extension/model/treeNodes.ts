@@ -45,6 +45,8 @@ export function shownTaskPhase(entry: TaskEntry, now: number): ShownTaskPhase {
       const st = entry.status;
       if (!st) return 'stopped';
       if (st.phase === 'failed') return 'failed';
+      // The last word of our own engine, which has ended: whatever it said, it runs no more.
+      if (entry.statusFrom === 'engine') return 'stopped';
       const live = st.phase === 'initializing' || st.phase === 'full-sync' || st.phase === 'incremental';
       // A fresh status file of a running phase: the task runs elsewhere (the CLI, another window).
       if (live && now - Date.parse(st.updatedAt) <= STALE_STATUS_MS) return st.phase;
@@ -161,7 +163,9 @@ export function taskNode(entry: TaskEntry, now: number): NodeView {
     description: taskDescription(entry, now),
     tooltip: lines.join('  \n'),
     icon: taskIcon(phase),
-    contextValue: ours ? 'lakesync.task.running' : phase === 'failed' ? 'lakesync.task.failed' : 'lakesync.task.stopped',
+    // external: an engine elsewhere (CLI, another window) holds the target; this window must not start a second one.
+    contextValue: ours ? 'lakesync.task.running' : phase === 'failed' ? 'lakesync.task.failed'
+      : isLive(entry, now) ? 'lakesync.task.external' : 'lakesync.task.stopped',
     collapsible: true,
   };
 }

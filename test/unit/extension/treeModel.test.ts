@@ -95,12 +95,26 @@ describe('tree model built from status events', () => {
     m.applyFileStatus(FILE, st);
     assert.equal(shownTaskPhase(m.get(FILE)!, T0 + 1000), 'incremental');
     assert.match(taskNode(m.get(FILE)!, T0 + 1000).description!, /runs outside this window/);
+    assert.equal(taskNode(m.get(FILE)!, T0 + 1000).contextValue, 'lakesync.task.external', 'no Start while another engine holds the target');
     assert.equal(shownTaskPhase(m.get(FILE)!, T0 + STALE_STATUS_MS + 1), 'stopped');
     // Tables of a stopped task keep their last phase but stop spinning, and show no lag.
     const kid = taskChildren(m.get(FILE)!, T0 + STALE_STATUS_MS + 1)[2];
     assert.equal(kid.icon.id, 'pass');
     assert.equal(kid.contextValue, 'lakesync.table.incremental');
     assert.equal(kid.description, '0 rows');
+  });
+
+  it("after this window's engine stops, its last status no longer counts as running", () => {
+    const m = model();
+    m.setRun(FILE, 'running');
+    m.applyEngineStatus(FILE, status({ phase: 'incremental' }), T0);
+    m.setRun(FILE, 'stopping');
+    assert.equal(shownTaskPhase(m.get(FILE)!, T0), 'stopping');
+    m.setRun(FILE, 'stopped');
+    assert.equal(shownTaskPhase(m.get(FILE)!, T0 + 10), 'stopped');
+    assert.equal(taskNode(m.get(FILE)!, T0 + 10).contextValue, 'lakesync.task.stopped');
+    m.applyFileStatus(FILE, status({ phase: 'stopped' }));
+    assert.equal(m.get(FILE)!.statusFrom, 'file', 'the status file the engine wrote last replaces the stream');
   });
 
   it('the engine stream wins over a status file while the engine runs', () => {
