@@ -10,7 +10,7 @@ import { tableKey, type SourceTable, type TableId } from '../types';
 import { describePostgresTable, describePostgresTables, listPostgresTables } from './metadata';
 import type { RelationColumn } from './pgoutput';
 import { connect, ident, literal } from './session';
-import { checkSlot, createSlot, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, readSlot } from './slot';
+import { checkSlot, createSlot, type SlotInfo, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, readSlot } from './slot';
 import { PgSnapshotSession } from './snapshot';
 import { MESSAGE_PREFIX, PgOutputStream } from './stream';
 import { TypeResolver } from './typeinfo';
@@ -125,7 +125,7 @@ class PgSource implements PostgresSource {
     if (this.active) throw new Error('the PostgreSQL stream is already running');
     const c = await this.control();
     await ensurePublication(c, this.plan, tables);
-    const slot = await readSlot(c, this.plan.source.slot);
+    const slot = await this.waitInactive(c);
     if (!slot) throw this.slotGone();
     checkSlot(this.plan, slot, []);
     const replication = await connect(this.plan, { replication: true, appName: `lakesync:${this.plan.name}:stream` });
@@ -215,6 +215,20 @@ class PgSource implements PostgresSource {
   private async catalog(): Promise<Pick<pg.Client, 'query'>> {
     const c = await this.control();
     return { query: ((text: string, values?: unknown[]) => c.query({ text, values, types: pg.types })) as pg.Client['query'] };
+  }
+
+  /**
+   * The slot, once no connection holds it, or still active after a few seconds. A connection
+   * that just failed (ours after a network error, or one ended by pg_terminate_backend) leaves
+   * its walsender holding the slot for a moment; only a slot that stays busy is refused.
+   */
+  private async waitInactive(c: pg.Client): Promise<SlotInfo | undefined> {
+    const until = Date.now() + 5_000;
+    for (;;) {
+      const slot = await readSlot(c, this.plan.source.slot);
+      if (!slot?.active || Date.now() > until) return slot;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   private ownPids(): number[] { return this.active ? [this.active.pid] : []; }

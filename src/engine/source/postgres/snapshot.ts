@@ -31,7 +31,7 @@ const ROWS_PER_BATCH = 5000;
 export class PgSnapshotSession implements SnapshotSession {
   private readonly idle: pg.Client[] = [];
   private readonly all: pg.Client[] = [];
-  private readonly waiting: ((c: pg.Client) => void)[] = [];
+  private readonly waiting: { resolve: (c: pg.Client) => void; reject: (e: unknown) => void }[] = [];
   private opening = 0;
   private closed = false;
   private readonly columnKinds = new Map<string, ValueKind[]>();
@@ -111,6 +111,7 @@ export class PgSnapshotSession implements SnapshotSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const w of this.waiting.splice(0)) w.reject(new Error('snapshot session is closed'));
     const clients = [...this.all, ...(this.exported ? [this.exported.client] : [])];
     this.all.length = 0;
     this.idle.length = 0;
@@ -166,7 +167,7 @@ export class PgSnapshotSession implements SnapshotSession {
         this.opening--;
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private release(client: pg.Client, healthy: boolean): void {
@@ -175,11 +176,11 @@ export class PgSnapshotSession implements SnapshotSession {
       this.all.splice(this.all.indexOf(client), 1);
       void client.end().catch(() => undefined);
       const next = this.waiting.shift();
-      if (next) this.acquire().then(next, () => undefined);
+      if (next) this.acquire().then(next.resolve, next.reject);
       return;
     }
     const next = this.waiting.shift();
-    if (next) next(client);
+    if (next) next.resolve(client);
     else this.idle.push(client);
   }
 
