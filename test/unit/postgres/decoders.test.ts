@@ -9,7 +9,7 @@ import { toCanonical } from '../../../src/engine/source/postgres/values';
 function copyEscape(v: string | null): string {
   if (v === null) return '\\N';
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
-    .replace(/\x08/g, '\\b').replace(/\f/g, '\\f').replace(/\v/g, '\\v');
+    .split('\b').join('\\b').replace(/\f/g, '\\f').replace(/\v/g, '\\v');
 }
 
 describe('COPY text decoder', () => {
