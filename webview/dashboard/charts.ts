@@ -51,7 +51,7 @@ export class Charts {
     const read = themeColor('--vscode-charts-blue', '#3794ff');
     const write = themeColor('--vscode-charts-green', '#89d185');
     const lat = themeColor('--vscode-charts-orange', '#d18616');
-    const base = (el: HTMLElement) => ({ width: Math.max(200, el.clientWidth), height: 160, legend: { show: true }, cursor: { drag: { x: false, y: false } } });
+    const base = (el: HTMLElement) => ({ width: Math.max(200, el.clientWidth), height: 160, legend: { show: true, live: false }, cursor: { drag: { x: false, y: false } } });
     const rate = new uPlot({
       ...base(this.rateEl),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },

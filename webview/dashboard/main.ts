@@ -247,7 +247,10 @@ function openMenu(table: string, anchor: HTMLElement): void {
 function closeMenu(): void { menuEl.hidden = true; menuFor = undefined; }
 document.addEventListener('click', (e) => { if (menuFor && !menuEl.contains(e.target as Node) && !(e.target as HTMLElement).closest?.('.icon-button')) closeMenu(); });
 document.addEventListener('keydown', (e) => {
-  if (menuEl.hidden) return;
+  if (menuEl.hidden) {
+    if (e.key === 'Escape' && state.view.selected) setView({ selected: undefined });
+    return;
+  }
   const items = Array.from(menuEl.querySelectorAll<HTMLElement>('button'));
   const i = items.indexOf(document.activeElement as HTMLElement);
   if (e.key === 'Escape') { const t = menuFor; closeMenu(); document.querySelector<HTMLElement>(`[data-key="menu:${CSS.escape(t ?? '')}"]`)?.focus(); }

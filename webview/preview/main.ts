@@ -102,6 +102,7 @@ function tableCard(t: PreviewTable, merge: boolean): HTMLElement {
         `Merged from ${t.sources.length} source tables; rows keep their source database and table as part of the key.`) : null,
       t.warnings.length ? h('ul', { class: 'warnings' }, t.warnings.map((w) => h('li', null, w))) : null,
       h('table', { class: 'cols' },
+        h('colgroup', null, h('col', { class: 'c-name' }), h('col', { class: 'c-types' }), h('col', { class: 'c-key' }), h('col', { class: 'c-null' }), h('col')),
         h('thead', null, h('tr', null, h('th', null, 'Column'), h('th', null, 'Source type → target type'), h('th', null, 'Key'), h('th', null, 'Nullable'), h('th', null, 'Notes'))),
         h('tbody', null, t.columns.map((c) => h('tr', { class: [c.key ? 'key' : '', c.warning ? 'warning' : ''].join(' ').trim() || null },
           h('td', { class: 'name mono' }, c.name),

@@ -1,0 +1,186 @@
+// The two LakeSync webviews in a real VS Code workbench (code-server + Chromium), opened by a
+// test-only extension with synthetic data: they render, follow the theme, keep to the CSP, stay
+// cheap with many tables, and their operations reach the extension side.
+import { strict as assert } from 'node:assert';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { buildHarnessExtension } from './lib/build';
+import { launchBrowser, openWorkbench, runCommand, screenshot, setColorTheme, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
+
+const THEMES: [string, string][] = [['dark', 'Dark Modern'], ['light', 'Light Modern'], ['hc', 'Dark High Contrast']];
+
+describe('webviews in VS Code (code-server)', function () {
+  this.timeout(300_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let extDir: string;
+  const workspace = '/tmp/lakesync-harness';
+  const cspViolations: string[] = [];
+
+  before(async () => {
+    extDir = await buildHarnessExtension();
+    rmSync(workspace, { recursive: true, force: true });
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(path.join(workspace, 'shop.sync.yaml'), 'source:\n  type: mysql\n');
+    server = await startCodeServer({ workspace, extensionFolder: extDir, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server, workspace);
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text()); });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (extDir) rmSync(extDir, { recursive: true, force: true });
+  });
+
+  let preview: FrameLocator;
+  let dashboard: FrameLocator;
+
+  it('the mapping preview renders every table with its types, keys and warnings', async () => {
+    await runCommand(page, 'LakeSync Harness: Open Mapping Preview');
+    preview = await webviewFrame(page, 'preview');
+    await preview.locator('details.table').first().waitFor();
+    assert.equal(await preview.locator('details.table').count(), 3);
+    const orders = preview.locator('details.table[data-target="ods.orders"]');
+    assert.match(await orders.locator('tr', { hasText: 'total' }).innerText(), /decimal\(12,2\)\s*→\s*DECIMAL\(12,2\)/);
+    assert.match(await orders.locator('tr.key').first().innerText(), /^id/);
+    assert.equal(await preview.locator('tr.warning').count(), 1);
+    assert.match(await preview.locator('tr.warning').innerText(), /WKB/);
+    assert.equal(await preview.locator('details.table[data-target="ods.orders_all"] .source').count(), 3);
+    await screenshot(page, 'webview-preview-dark');
+  });
+
+  it('the preview filter narrows the tables by column type', async () => {
+    await preview.locator('vscode-textfield[data-key="filter"] input').fill('type:blob');
+    await preview.locator('details.table').first().waitFor();
+    assert.deepEqual(await preview.locator('details.table').evaluateAll((els) => els.map((e) => e.getAttribute('data-target'))), ['ods.customers']);
+    await preview.locator('vscode-textfield[data-key="filter"] input').fill('');
+  });
+
+  it('the dashboard renders the timeline, tiles, both charts and the grid', async () => {
+    await runCommand(page, 'LakeSync Harness: Open Dashboard');
+    dashboard = await webviewFrame(page, 'dashboard');
+    await dashboard.locator('.grid-body .grid-row').first().waitFor();
+    assert.equal(await dashboard.locator('.grid-body .grid-row').count(), 6);
+    assert.equal(await dashboard.locator('.phase-seg').count(), 3);
+    assert.match(await dashboard.locator('#tile-read .tile-value').innerText(), /^\d{1,3}(,\d{3})+$/);
+    assert.match(await dashboard.locator('#tile-rates').innerText(), /read\/s/);
+    assert.match(await dashboard.locator('#tile-failovers .tile-value').innerText(), /^2$/);
+    assert.equal(await dashboard.locator('canvas').count(), 2);
+    await page.waitForTimeout(1500);
+    await screenshot(page, 'webview-dashboard-dark');
+  });
+
+  it('status reaches the page at most once a second and keeps it current', async () => {
+    const read = async () => Number((await dashboard.locator('#tile-read .tile-value').innerText()).replace(/,/g, ''));
+    const samples: number[] = [];
+    for (let i = 0; i < 12; i++) { samples.push(await read()); await page.waitForTimeout(250); }
+    const changes = samples.filter((v, i) => i > 0 && v !== samples[i - 1]).length;
+    assert.ok(changes >= 1 && changes <= 4, `the count changed ${changes} times in 3 s: ${samples.join(' ')}`);
+  });
+
+  it('the grid sorts by a column and filters by state', async () => {
+    await dashboard.locator('button[data-key="sort:rows"]').click();
+    await dashboard.locator('button[data-key="sort:rows"]').click();
+    await page.waitForTimeout(300);
+    const rows = await dashboard.locator('.grid-body .c-rows').allInnerTexts();
+    const nums = rows.map((r) => Number(r.replace(/,/g, '')));
+    assert.deepEqual(nums, nums.slice().sort((a, b) => b - a));
+    await dashboard.locator('#grid-filter input').fill('state:failed');
+    await page.waitForTimeout(300);
+    assert.equal(await dashboard.locator('.grid-body .grid-row').count(), 1);
+  });
+
+  it('a table\'s exceptions open from its row menu', async () => {
+    await dashboard.locator('.grid-body .icon-button').first().click();
+    await dashboard.locator('#row-menu button[data-op="exceptions"]').click();
+    await dashboard.locator('ol.exceptions li').first().waitFor();
+    assert.match(await dashboard.locator('ol.exceptions').innerText(), /Could not convert string/);
+    await screenshot(page, 'webview-dashboard-exceptions');
+    await dashboard.locator('ol.exceptions').click();
+    await page.keyboard.press('Escape');
+    await dashboard.locator('#panel').waitFor({ state: 'hidden' });
+    await dashboard.locator('#grid-filter input').fill('');
+  });
+
+  it('a resync from the row menu is confirmed in VS Code and reaches the extension', async () => {
+    const row = dashboard.locator('.grid-row[data-table="shop.orders"]');
+    await row.locator('.icon-button').click();
+    await dashboard.locator('#row-menu button[data-op="resync"]').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), /Resync shop\.orders\?/);
+    await screenshot(page, 'webview-dashboard-resync-confirm');
+    await dialog.locator('.monaco-button', { hasText: /^Resync$/ }).click();
+    await dashboard.locator('#notices', { hasText: 'Resync shop.orders: requested' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('a failing operation shows the engine\'s message', async () => {
+    await dashboard.locator('.grid-row[data-table="shop.products"] .icon-button').click();
+    await dashboard.locator('#row-menu button[data-op="prioritize"]').click();
+    await dashboard.locator('#notices .banner.error', { hasText: 'already incremental' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('hidden and shown again, the dashboard rebuilds its state and keeps the person\'s choices', async () => {
+    await dashboard.locator('#grid-filter input').fill('order');
+    await page.waitForTimeout(300);
+    await page.locator('.tab', { hasText: 'Mapping: shop' }).click();
+    await page.waitForTimeout(1000);
+    await page.locator('.tab', { hasText: 'LakeSync: shop' }).click();
+    dashboard = await webviewFrame(page, 'dashboard');
+    await dashboard.locator('.grid-body .grid-row').first().waitFor();
+    assert.equal(await dashboard.locator('#grid-filter input').inputValue(), 'order');
+    assert.equal(await dashboard.locator('.grid-body .grid-row').count(), 2);
+    assert.equal(await dashboard.locator('canvas').count(), 2);
+    await dashboard.locator('#grid-filter input').fill('');
+  });
+
+  for (const [short, theme] of THEMES.slice(1)) {
+    it(`follows the ${short} theme`, async () => {
+      await setColorTheme(page, theme);
+      dashboard = await webviewFrame(page, 'dashboard');
+      const cls = await dashboard.locator('body').getAttribute('class');
+      assert.match(cls ?? '', short === 'hc' ? /vscode-high-contrast/ : /vscode-light/);
+      await page.waitForTimeout(1000);
+      await screenshot(page, `webview-dashboard-${short}`);
+      await page.locator('.tab', { hasText: 'Mapping: shop' }).click();
+      preview = await webviewFrame(page, 'preview');
+      await preview.locator('details.table').first().waitFor();
+      await screenshot(page, `webview-preview-${short}`);
+      await page.locator('.tab', { hasText: 'LakeSync: shop' }).click();
+    });
+  }
+
+  it('with 2000 tables the grid renders only the rows in view and scrolls to the last one', async () => {
+    await runCommand(page, 'LakeSync Harness: Open Large Dashboard');
+    await page.waitForTimeout(1000);
+    const big = await webviewFrame(page, 'dashboard', 30_000).then(async () => {
+      // Two dashboards exist now; the visible one is the large one.
+      const frames = page.locator('iframe.webview');
+      for (let i = 0; i < await frames.count(); i++) {
+        const f = frames.nth(i).contentFrame().locator('#active-frame').contentFrame();
+        if ((await f.locator('#grid-count').innerText().catch(() => '')).startsWith('2000')) return f;
+      }
+      throw new Error('large dashboard not found');
+    });
+    assert.ok(await big.locator('.grid-body .grid-row').count() < 80);
+    const scroller = big.locator('.grid-scroll');
+    await scroller.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await page.waitForTimeout(300);
+    assert.equal(await big.locator('.grid-body .grid-row').last().getAttribute('aria-rowindex'), '2000');
+    const t0 = Date.now();
+    await big.locator('button[data-key="sort:latency"]').click();
+    await big.locator('.grid-head [aria-sort="ascending"]').waitFor();
+    assert.ok(Date.now() - t0 < 2000, 'sorting 2000 rows took more than 2 s');
+    await screenshot(page, 'webview-dashboard-2000-tables');
+  });
+
+  it('nothing broke the content security policy', () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});
