@@ -2,7 +2,7 @@
 // scripts/install-code-server.sh) on a free port with a fresh user-data dir, and drives it with
 // playwright-core in Debian's Chromium. Recipe: docs/webviews.md, "End-to-end".
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
@@ -66,8 +66,7 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
     if (r.status !== 0) throw new Error(`installing ${o.vsix} failed:\n${r.stdout}\n${r.stderr}`);
   }
   if (o.extensionFolder) {
-    const pkg = require(path.join(o.extensionFolder, 'package.json')) as { publisher: string; name: string; version: string };
-    const { symlinkSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(path.join(o.extensionFolder, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
     symlinkSync(o.extensionFolder, path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
   }
   const args = [ENTRY, ...base, '--bind-addr', '127.0.0.1:0', '--ignore-last-opened'];
