@@ -17,6 +17,7 @@ const commands: Record<string, { load: () => Promise<Command>; usage: string }> 
   run: { load: async () => (await import('./commands/run')).runCommand,
     usage: 'run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up] [--json] [--supervise]' },
   status: { load: async () => (await import('./commands/status')).statusCommand, usage: 'status FILE [--json]' },
+  query: { load: async () => (await import('./commands/query')).queryCommand, usage: 'query FILE --sql SQL [--json]' },
   reset: { load: async () => (await import('./commands/reset')).resetCommand, usage: 'reset FILE [--drop-slot]' },
 };
 for (const op of ['resync', 'backfill', 'prioritize', 'cancel', 'force-stop', 'details', 'exceptions']) {
