@@ -70,14 +70,18 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
   t.snapshotRows = chunks.reduce((a, c) => a + c.rows, 0);
   status.setTablePhase(req.source, 'full-sync');
   const w: Work = { req, chunks, remaining: chunks.filter((c) => !c.done).length, append, started: Date.now() };
-  if (w.remaining === 0) await finishTable(ctx, req.source);
+  if (w.remaining === 0) await finishTable(ctx, w);
   return w;
 }
 
-async function finishTable(ctx: TaskContext, source: string): Promise<void> {
-  await ctx.target.locked((state) => state.snapshotFinished(source));
+async function finishTable(ctx: TaskContext, w: Work): Promise<void> {
+  const source = w.req.source;
+  const route = ctx.routes.get(source);
+  if (!route) return;
+  // a whole-table sync over existing rows removes what the source no longer has; a backfill never deletes
+  const removed = await ctx.target.finishSnapshot(route, !w.append && !w.req.where);
   ctx.status.setTablePhase(source, 'incremental');
-  ctx.log('info', `${source}: full sync done`);
+  ctx.log('info', `${source}: full sync done${removed ? ` (${removed} rows no longer at the source removed)` : ''}`);
 }
 
 /** Picks the next chunk: tables in queue order (prioritize reorders), unfinished chunks in index order. */
@@ -143,7 +147,7 @@ async function readOne(ctx: TaskContext, session: SnapshotSession, writer: Snaps
       t.chunksDone++;
       t.snapshotRows += rows;
       ctx.status.wrote(source, rows);
-      if (w.remaining === 0) await finishTable(ctx, source);
+      if (w.remaining === 0) await finishTable(ctx, w);
       return;
     } catch (err) {
       await writer.abandon().catch(() => undefined);

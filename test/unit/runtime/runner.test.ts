@@ -165,4 +165,21 @@ describe('runner (scripted test-double source)', function () {
     assert.equal(await runTask(plan, again, { untilCaughtUp: true, controlSocket: false }), 0);
     assert.deepEqual(again.chunkReads.every((c) => c.startsWith('tags#')) && again.chunkReads.length, 100);
   });
+
+  it('a resync over existing rows removes the rows the source no longer has, and only in that table', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(12, 40, emptyModel()));
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    const t = await DuckDbTarget.open(plan.target.path);
+    // rows whose deletes were never applied (e.g. while the table was force-stopped)
+    await t.conn.exec("INSERT INTO ods.items VALUES (9999, 'stale', 'x', 'insert', now(), now() - INTERVAL 1 DAY)");
+    await t.conn.exec("INSERT INTO ods.tags VALUES (9999, 'kept', 'insert', now(), now() - INTERVAL 1 DAY)");
+    await t.state.queueOp('resync', 'app.items');
+    t.close();
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
+    const tags = await targetRows(plan.target.path, 'tags');
+    assert.deepEqual(tags.at(-1), ['9999', 'kept']);
+  });
 });

@@ -77,6 +77,26 @@ export class DuckDbTarget {
     }));
   }
 
+  /**
+   * Ends a table's full sync. After a full sync over existing rows (resync, a run after reset),
+   * rows the snapshot did not write again are gone at the source: they are deleted, in the same
+   * transaction that marks the table incremental. (No change is applied while a snapshot runs.)
+   */
+  async finishSnapshot(route: Route, removeStale: boolean): Promise<number> {
+    return this.writeLock.run(() => this.conn.transaction(async () => {
+      let removed = 0;
+      if (removeStale) {
+        const filter = route.merged
+          ? ` AND t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}`
+          : '';
+        removed = await this.conn.exec(`DELETE FROM ${qualified(route.mapping.namespace, route.mapping.table)} t `
+          + `WHERE t."_lakesync_synced_at" < (SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)})${filter}`);
+      }
+      await this.state.snapshotFinished(route.key);
+      return removed;
+    }));
+  }
+
   /** Tries one table's batch in a transaction that is always rolled back: the error it would raise, if any. */
   async probe(batch: TableBatch): Promise<Error | undefined> {
     return this.writeLock.run(async () => {
