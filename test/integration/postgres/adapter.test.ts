@@ -174,6 +174,56 @@ describe('PostgreSQL source (adapter)', function () {
     await h.stop();
   });
 
+  it('a column added mid-stream is announced once, then rows follow the new shape; generated columns are left out', async () => {
+    await t.sql('CREATE TABLE g (id int PRIMARY KEY, a int, twice int GENERATED ALWAYS AS (a * 2) STORED)');
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    await t.sql('INSERT INTO g (id, a) VALUES (1, 10)');
+    await t.sql('ALTER TABLE g ADD COLUMN note text');
+    await t.sql("INSERT INTO g (id, a, note) VALUES (2, 20, 'hi')");
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('3 changes', () => col.changes.length >= 3);
+    await h.stop();
+    const [first, schema, second] = col.changes;
+    // generated columns are left out of the table (the stream could never update them)
+    assert.deepEqual(tables[0].columns.map((c) => c.name), ['id', 'a']);
+    assert.deepEqual((first as RowChange).after, ['1', '10']);
+    assert.equal(schema.kind, 'schema');
+    const fresh = await src.describe({ db: 'public', table: 'g' });
+    assert.deepEqual(fresh!.columns.map((c) => c.name), ['id', 'a', 'note']);
+    assert.deepEqual((second as RowChange).after, ['2', '20', 'hi']);
+    assert.equal(col.changes.filter((c) => c.kind === 'schema').length, 1);
+  });
+
+  it('database-mirror publishes the schema and picks up a table created later', async () => {
+    await t.sql('CREATE SCHEMA shop');
+    await t.sql('CREATE TABLE shop.a (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan({ mode: 'database-mirror', databases: ['shop'], tables: [] }));
+    const tables = await src.discover();
+    assert.deepEqual(tables.map((x) => x.id.table), ['a']);
+    const { streamStart } = await readAll(src, tables);
+    const [pub] = await t.sql<{ n: string }>('SELECT count(*)::text AS n FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid WHERE p.pubname = $1', [t.plan().source.publication]);
+    assert.equal(pub.n, '1');
+    await t.sql('CREATE TABLE shop.b (id int PRIMARY KEY, v text)');
+    await t.sql("INSERT INTO shop.b VALUES (1, 'x')");
+    await t.sql('CREATE TABLE public.other (id int PRIMARY KEY)');
+    await t.sql('INSERT INTO public.other VALUES (1)');
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('the new table', () => col.changes.length >= 2);
+    await h.stop();
+    assert.deepEqual(col.changes.map((c) => `${c.kind} ${c.table.db}.${c.table.table}`), ['schema shop.b', 'insert shop.b']);
+  });
+
+  it('refuses to publish a table without primary key or replica identity, naming the fix', async () => {
+    await t.sql('CREATE TABLE loose (a int)');
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    await assert.rejects(src.openSnapshot(tables, 1), (e: Error) => e instanceof UserError && /ALTER TABLE "public"."loose" REPLICA IDENTITY FULL;/.test(e.message));
+  });
+
   it('dropReplicationState removes the slot and the publication', async () => {
     await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
     src = createPostgresSource(t.plan());

@@ -255,25 +255,20 @@ class PgSource implements PostgresSource {
   private async resolveStreamTable(taskTables: Map<string, SourceTable>, id: TableId, columns: RelationColumn[]): Promise<SourceTable | undefined> {
     const key = tableKey(id);
     const known = taskTables.get(key);
-    const names = columns.map((c) => c.name);
-    if (known) {
-      const same = known.columns.length === names.length && known.columns.every((c, i) => c.name === names[i]);
-      if (same) return known;
-    } else {
+    // pgoutput never sends generated columns (before PostgreSQL 18): they are not a change of shape.
+    const sent = (t: SourceTable) => t.columns.filter((c) => !c.generated).map((c) => c.name).join('\u0000');
+    if (known && sent(known) === columns.map((c) => c.name).join('\u0000')) return known;
+    if (!known) {
       if (this.plan.rules.newTables !== 'sync') return undefined;
       const selected = selectTables(this.plan, [id]).groups.some((g) => g.sources.some((s) => tableKey(s) === key));
       if (!selected) return undefined;
     }
+    // Rows follow the described column order (what the runner's describe() sees too); relation
+    // columns are matched by name, and a column the relation lacks stays undefined.
     const described = await this.describe(id);
     if (!described) return known;
-    // The relation message is what the stream's tuples follow; keep its column order.
-    const byName = new Map(described.columns.map((c) => [c.name, c]));
-    const cols = columns.map((rc, i) => byName.get(rc.name) ?? {
-      name: rc.name, ordinal: i + 1, dataType: 'text', fullType: 'text', nullable: true, typeOid: rc.typeOid,
-    });
-    const table: SourceTable = { ...described, columns: cols };
-    taskTables.set(key, table);
-    return table;
+    taskTables.set(key, described);
+    return described;
   }
 
   private slotGone(): UserError {
