@@ -2,7 +2,7 @@
 // `reset`): the same bundled engine, forked like a running task so secrets travel only in the
 // IPC `init` message. No vscode import.
 import { fork } from 'node:child_process';
-import type { EngineToExtension, ExtensionToEngine } from '../../protocol/ipc';
+import type { ExtensionToEngine } from '../../protocol/ipc';
 import type { EngineRuntime } from './policy';
 
 export interface CliRun {
@@ -25,23 +25,20 @@ export function runEngineCli(run: CliRun): Promise<CliResult> {
       env: { ...process.env, ...run.runtime.env, LAKESYNC_CLI: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json',
     });
-    let stdout = '', stderr = '', cancelled = false, timedOut = false, initSent = false;
+    let stdout = '', stderr = '', cancelled = false, timedOut = false;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const sendInit = () => {
-      if (initSent || !child.connected) return;
-      initSent = true;
+    // Same handshake as a running task: `init` (the secrets) first. A command that needs no
+    // secret ignores it; the channel does not keep it alive.
+    if (child.connected) {
       const init: ExtensionToEngine = { type: 'init', secrets: run.secrets };
-      try { child.send(init); } catch { /* the command may not listen: it then needs no secret */ }
-    };
-    // Same handshake as a running task: init after `ready`, or soon anyway.
-    child.on('message', (m: EngineToExtension) => { if (m?.type === 'ready') sendInit(); });
-    const early = setTimeout(sendInit, 300);
+      try { child.send(init); } catch { /* it may have ended already */ }
+    }
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, run.timeoutMs ?? 120_000);
     const onAbort = () => { cancelled = true; child.kill('SIGTERM'); };
     run.signal?.addEventListener('abort', onAbort, { once: true });
     const done = (code: number | null) => {
-      clearTimeout(timer); clearTimeout(early);
+      clearTimeout(timer);
       run.signal?.removeEventListener('abort', onAbort);
       resolve({ code, stdout, stderr, cancelled, timedOut });
     };

@@ -25,9 +25,6 @@ export interface EngineExit {
   reported?: { code: number; error?: string };
 }
 
-/** If the engine never says `ready`, send `init` anyway after this long (it may wait for init first). */
-const INIT_FALLBACK_MS = 1500;
-
 type RequestBody = EngineRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 interface EngineEvents {
@@ -70,10 +67,11 @@ export class EngineProcess extends EventEmitter<EngineEvents> {
     // In --ipc mode stdout carries nothing we need; drain it so the engine never blocks on a full pipe.
     child.stdout?.resume();
     child.on('message', (msg: EngineToExtension) => this.onMessage(msg));
-    const fallback = setTimeout(() => this.sendInit(), INIT_FALLBACK_MS);
+    // The engine waits for `init` before anything else (it listens before its first I/O, so the
+    // message cannot arrive too early); `ready` follows once it takes requests.
+    this.sendInit();
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-        clearTimeout(fallback);
         if (stderrBuf.trim()) this.emit('stderr', stderrBuf);
         stderrBuf = '';
         for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new Error('the engine ended before it replied')); }
@@ -104,7 +102,6 @@ export class EngineProcess extends EventEmitter<EngineEvents> {
 
   private onMessage(msg: EngineToExtension): void {
     if (!msg || typeof msg !== 'object') return;
-    if (msg.type === 'ready') this.sendInit();
     if (msg.type === 'exit') this.reported = { code: msg.code, ...(msg.error ? { error: msg.error } : {}) };
     if (msg.type === 'reply') {
       const p = this.pending.get(msg.id);

@@ -80,8 +80,17 @@ export class TaskSupervisor extends EventEmitter<SupervisorEvents> {
     engine.on('exit', (exit) => this.onExit(engine, exit));
     engine.start();
     const timeout = this.opts.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS;
+    let probing = false;
     this.heartbeatTimer = setInterval(() => {
-      if (this.now() - this.lastMessage > timeout && engine.running && !this.stopRequested) {
+      const silent = this.now() - this.lastMessage;
+      // A quiet engine (idle source, nothing to report) is asked for its status before it is judged.
+      if (silent > timeout / 2 && !probing && engine.running && !this.stopRequested) {
+        probing = true;
+        engine.request({ type: 'status' }, timeout).then((st) => {
+          if (st && typeof st === 'object' && Array.isArray((st as TaskStatus).tables)) this.emit('status', st as TaskStatus);
+        }, () => undefined).finally(() => { probing = false; });
+      }
+      if (silent > timeout && engine.running && !this.stopRequested) {
         this.hung = true;
         this.emit('log', 'error', `no message from the engine for ${Math.round(timeout / 1000)} s: killing it`, new Date(this.now()).toISOString());
         engine.kill();

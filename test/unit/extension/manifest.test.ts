@@ -16,7 +16,7 @@ describe('extension manifest', () => {
   });
 
   it('menus only name declared commands', () => {
-    const ids = new Set(Object.values(COMMANDS).map((c) => c.id));
+    const ids = new Set<string>(Object.values(COMMANDS).map((c) => c.id));
     for (const [menu, items] of Object.entries<{ command: string }[]>(pkg.contributes.menus)) {
       for (const i of items) assert.ok(ids.has(i.command), `${menu}: ${i.command}`);
     }

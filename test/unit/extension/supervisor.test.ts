@@ -78,6 +78,17 @@ describe('engine supervision (real child process speaking the IPC protocol)', ()
     assert.equal(t.sup.current, 'stopped');
   });
 
+  it('asks a quiet engine for its status instead of killing it', async () => {
+    const t = setup('quiet', { heartbeatTimeoutMs: 400 });
+    let statuses = 0;
+    t.sup.on('status', () => statuses++);
+    await t.sup.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(t.failovers, []);
+    assert.ok(statuses >= 3, `answers to status probes count as heartbeats (${statuses})`);
+    await t.sup.stop();
+  });
+
   it('does not restart an engine that reported a failure, and keeps its message', async () => {
     const t = setup('fail');
     await t.sup.start();
