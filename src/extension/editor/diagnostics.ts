@@ -117,6 +117,10 @@ export function mapPreviewWarning(text: string, w: PreviewWarning): MappedDiagno
   if (w.line !== undefined) range = rangeAtPoint(text, w.line, w.column ?? 1);
   if (!range && w.path) range = rangeOfPath(text, w.path);
   if (!range && w.table) range = rangeOfText(text, w.table) ?? rangeOfPath(text, ['tables']);
+  // The engine's warnings are sentences: `tables entry "shop.nope_*" matches no source table`.
+  for (const m of w.message.matchAll(/"([^"]+)"/g)) { if (!range) range = rangeOfText(text, m[1]); }
+  const lead = /^([A-Za-z]+(?:\.[\w-]+)*)[\s:]/.exec(w.message);
+  if (!range && lead) range = rangeOfPath(text, lead[1].split('.'));
   range ??= rangeOfPath(text, ['source']) ?? { startLine: 0, startCol: 0, endLine: 0, endCol: 1 };
   return { ...range, message: w.message, severity: w.severity, code: 'preview' };
 }

@@ -38,6 +38,10 @@ describe('diagnostics mapping', () => {
   it('places preview warnings by table name, and unplaceable ones at source', () => {
     const w = mapPreviewWarning(text, { message: 'pattern shop.nope_* matches no table', table: 'shop.nope_*', severity: 'warning' });
     assert.deepEqual([w.startLine, w.startCol, w.endCol, w.code], [7, 4, 15, 'preview']);
+    const q = mapPreviewWarning(text, { message: 'tables entry "shop.nope_*" matches no source table; did you mean shop.notes?', severity: 'warning' });
+    assert.deepEqual([q.startLine, q.startCol, q.endCol], [7, 4, 15], 'placed at the quoted pattern');
+    const v = mapPreviewWarning('virtualTables:\n  all: [x]\n', { message: 'virtualTables.all pattern "y" matches no source table', severity: 'warning' });
+    assert.deepEqual([v.startLine, v.startCol], [1, 2], 'placed at the key the sentence starts with');
     const g = mapPreviewWarning(text, { message: 'something', severity: 'info' });
     assert.deepEqual([g.startLine, g.startCol], [1, 0]);
   });
