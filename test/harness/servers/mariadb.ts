@@ -262,6 +262,19 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHan
       if (handle.isRunning()) return;
       await launch();
     },
+    async killClients(which) {
+      const mine = new Set<number>();
+      for (const c of conns.values()) mine.add(c.threadId ?? -1);
+      const list = await sql<{ Id: number | string; Command: string; User: string }>('SHOW FULL PROCESSLIST');
+      let n = 0;
+      for (const p of list) {
+        const id = Number(p.Id);
+        if (mine.has(id) || p.User === 'system user' || p.Command === 'Daemon') continue;
+        if (which === 'replication' && !/^Binlog Dump/i.test(p.Command)) continue;
+        try { await sql(`KILL CONNECTION ${id}`); n += 1; } catch { /* already gone */ }
+      }
+      return n;
+    },
     closeConnections,
   };
   return handle;

@@ -252,6 +252,13 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
       if (handle.isRunning()) return;
       await launch();
     },
+    async killClients(which) {
+      const rows = await sql<{ n: number }>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+          WHERE pid <> pg_backend_pid() AND application_name <> 'lakesync-test-harness'
+            AND ${which === 'replication' ? "backend_type = 'walsender'" : "backend_type IN ('client backend', 'walsender')"}`);
+      return rows[0]?.n ?? 0;
+    },
     closeConnections,
   };
   return handle;

@@ -46,6 +46,11 @@ export interface ServerHandle {
   kill9(): Promise<void>;
   /** Start again after kill9() or stop({keepData:true}). */
   start(): Promise<void>;
+  /**
+   * Kills client sessions (not the harness's own): 'replication' = WAL senders / binlog dumps
+   * (the stream of a running task), 'all' = every client session. Returns how many were killed.
+   */
+  killClients(which: 'replication' | 'all'): Promise<number>;
   /** Closes the helper connections used by sql() (e.g. before a restart a test wants to observe). */
   closeConnections(): Promise<void>;
 }

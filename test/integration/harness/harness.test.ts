@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { sharedMariadb, sharedPostgres, startMariadb, startPostgres, writeTask, uniqueName, type ServerHandle } from '../../harness';
 import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { sleep } from '../../harness';
 
 describe('test harness', () => {
   describe('shared PostgreSQL', () => {
@@ -105,6 +107,41 @@ describe('test harness', () => {
         await my.stop();
       }
       assert.equal(existsSync(my.baseDir), false);
+    });
+  });
+
+  describe('killClients (fault injection)', () => {
+    it('PostgreSQL: kills a replication connection and leaves other sessions alone', async () => {
+      const pg = await sharedPostgres();
+      const { default: pgLib } = await import('pg');
+      const repl = new pgLib.Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres', replication: 'database' } as any);
+      const plain = new pgLib.Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres' });
+      const replEnded = new Promise((r) => repl.on('error', r));
+      plain.on('error', () => undefined);
+      await repl.connect();
+      await plain.connect();
+      await repl.query('IDENTIFY_SYSTEM');
+      assert.equal(await pg.killClients('replication'), 1);
+      await replEnded;
+      assert.deepEqual((await plain.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+      assert.ok(await pg.killClients('all') >= 1);
+      await assert.rejects(plain.query('SELECT 1'));
+      assert.equal((await pg.sql('SELECT 1 AS one'))[0].one, 1, 'the harness keeps its own connection');
+    });
+
+    it('MariaDB: kills a binlog dump (mariadb-binlog --stop-never)', async function () {
+      const my = await sharedMariadb();
+      const dump = spawn('mariadb-binlog', ['--read-from-remote-server', '--stop-never', '--host=127.0.0.1', `--port=${my.port}`,
+        `--user=${my.user}`, `--password=${my.password}`, 'mysql-bin.000001'], { stdio: 'ignore' });
+      const exited = new Promise((r) => dump.once('exit', r));
+      try {
+        let killed = 0;
+        for (let i = 0; i < 50 && killed === 0; i++) { await sleep(100); killed = await my.killClients('replication'); }
+        assert.equal(killed, 1);
+        await exited;
+      } finally {
+        dump.kill('SIGKILL');
+      }
     });
   });
 
