@@ -24,6 +24,7 @@ export class LakeSyncController extends Disposable {
   readonly engines: EngineManager;
   readonly previews: PreviewService;
   readonly tree: TaskTreeProvider;
+  private readonly setKey: (key: string, value: boolean) => void;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -31,16 +32,23 @@ export class LakeSyncController extends Disposable {
     this.engines = this.register(new EngineManager(context, this.model, this.logs, this.secrets, this.discovery));
     this.previews = this.register(new PreviewService(this.engines, this.model));
     this.tree = this.register(new TaskTreeProvider(this.model));
-    const view = this.register(vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: this.tree, showCollapseAll: true }));
+    this.register(vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: this.tree, showCollapseAll: true }));
     // Expanding a task with no known tables asks the engine's preview (only where engines may run).
     this.tree.onNeedTables = (file) => {
       if (vscode.workspace.isTrusted) void this.previews.load(file).catch(() => undefined);
     };
+    // Context keys for `when` clauses, set only when they change (status arrives every second).
+    const keys = new Map<string, boolean>();
+    const setKey = (key: string, value: boolean) => {
+      if (keys.get(key) === value) return;
+      keys.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    };
     this.register(this.model.onChange(() => {
-      view.message = undefined;
-      void vscode.commands.executeCommand('setContext', 'lakesync.hasTasks', this.model.list().length > 0);
-      void vscode.commands.executeCommand('setContext', 'lakesync.anyRunning', this.model.running().length > 0);
+      setKey('lakesync.hasTasks', this.model.list().length > 0);
+      setKey('lakesync.anyRunning', this.model.running().length > 0);
     }));
+    this.setKey = setKey;
     this.register(new StatusBar(this.model));
     const docs = this.register(new ReadOnlyDocuments());
     this.register(new LanguageFeatures(this.model, this.previews, this.secrets));
@@ -56,7 +64,7 @@ export class LakeSyncController extends Disposable {
   async activate(): Promise<void> {
     this.logs.main.info(`LakeSync activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'in Restricted Mode: no engine starts'})`);
     await this.discovery.scan();
-    void vscode.commands.executeCommand('setContext', 'lakesync.hasTasks', this.model.list().length > 0);
+    this.setKey('lakesync.hasTasks', this.model.list().length > 0);
   }
 
   /** Engines stop first (stop request, then kill), then everything else is released. */

@@ -49,7 +49,15 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
     this.register(vscode.workspace.onDidSaveTextDocument((d) => void this.semanticCheck(d)));
     this.register(vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.scheme === 'untitled') this.diagnostics.delete(d.uri); }));
     // Another task file changing can create or end a shared-slot conflict in this one.
-    this.register(model.onChange(() => { this.lensEmitter.fire(); this.refreshOpen(); }));
+    // Status arrives every second while tasks run: react only to what these features show.
+    let runs = '', slots = '';
+    this.register(model.onChange(() => {
+      const tasks = model.list();
+      const r = tasks.map((e) => `${e.info.file}=${e.run === 'stopped' ? 0 : 1}`).join('|');
+      const s = tasks.map((e) => [e.info.file, e.info.sourceType, e.info.host, e.info.port, e.info.database, e.info.slot, e.info.serverId].join(',')).join('|');
+      if (r !== runs) { runs = r; this.lensEmitter.fire(); }
+      if (s !== slots) { slots = s; this.refreshOpen(); }
+    }));
     this.register({ dispose: () => { for (const t of this.timers.values()) clearTimeout(t); } });
     this.refreshOpen();
   }

@@ -41,6 +41,15 @@ describe('new task file', () => {
     assert.deepEqual(my.virtualTables, { merged: ['shop\\.orders_\\d+'] });
     assert.equal(my.source.slot, undefined);
   });
+  it("every mode and source type passes the engine's own config check", async () => {
+    const { diagnoseTaskText } = await import('../../../src/engine/config');
+    for (const sourceType of ['mysql', 'postgres'] as const) {
+      for (const mode of ['database-mirror', 'multi-table-mirror', 'multi-table-merge'] as const) {
+        const text = newTaskText({ name: 'app', sourceType, host: 'db', port: 5432, user: 'u', database: 'app', mode, passwordRef: 'app-db' });
+        assert.deepEqual(diagnoseTaskText(text, '/w/app.sync.yaml').map((d) => `${d.line}:${d.column} ${d.message}`), [], `${sourceType} ${mode}`);
+      }
+    }
+  });
   it('rejects names that cannot be file and slot names', () => {
     assert.equal(validateTaskName('shop_1'), undefined);
     assert.ok(validateTaskName('1shop'));
