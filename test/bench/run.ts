@@ -1,0 +1,130 @@
+// `npm run bench`: LakeSync against the raw limits of this machine, measured in the same run on its
+// own private servers. Reports; asserts nothing about speed; exits 0 when every case ran.
+//
+// BENCH_SCALE=0.1   scales every size (rows, changes, freshness duration) for a quick run
+// BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh my-fresh bigtx vsix
+// BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
+// BENCH_VERBOSE=1   echoes the engine's log lines
+// BENCH_SUMMARY=0  leaves bench-results/summary.md alone (quick or partial runs)
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { repoRoot, startMariadb, startPostgres, tempDir, type ServerHandle } from '../harness';
+import {
+  bigTransaction, freshness, lakesyncSnapshot, prepareSnapshotData, rawSnapshot, streaming, type Ctx, type Figure,
+} from './cases';
+import { describeMachine, load1, type Machine } from './machine';
+import { printTable, summaryMarkdown } from './report';
+
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : undefined;
+const want = (name: string) => !only || only.has(name);
+const n = (x: number) => Math.max(1000, Math.round(x * scale));
+
+async function duckdbVersion(): Promise<string> {
+  const inst = await DuckDBInstance.create(':memory:');
+  const conn = await inst.connect();
+  const v = String((await conn.runAndReadAll('SELECT version() AS v')).getRowObjectsJS()[0].v);
+  conn.closeSync();
+  inst.closeSync();
+  return v;
+}
+
+function vsixFigure(): Figure | undefined {
+  const found = readdirSync(repoRoot).filter((f) => f.endsWith('.vsix')).map((f) => join(repoRoot, f));
+  const dist = join(repoRoot, 'dist');
+  if (existsSync(dist)) found.push(...readdirSync(dist).filter((f) => f.endsWith('.vsix')).map((f) => join(dist, f)));
+  if (found.length === 0) return undefined;
+  const newest = found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  return { case: `VSIX size (${newest.slice(repoRoot.length + 1)})`, value: Math.round(statSync(newest).size / 1024 / 102.4) / 10, unit: 'MB', load1: load1() };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine: Machine = describeMachine();
+  const figures: Figure[] = [];
+  const failures: string[] = [];
+  const step = async (name: string, fn: () => Promise<Figure | Figure[] | undefined>) => {
+    const t0 = Date.now();
+    process.stderr.write(`bench: ${name} (load ${load1()}) ...\n`);
+    try {
+      const f = await fn();
+      for (const x of f === undefined ? [] : Array.isArray(f) ? f : [f]) {
+        figures.push(x);
+        process.stderr.write(`  ${x.case}: ${x.value.toLocaleString('en-US')} ${x.unit}${x.ratio !== undefined ? ` (${(x.ratio * 100).toFixed(0)}% of raw ${x.raw!.toLocaleString('en-US')})` : ''}${x.peakRssMb ? `, peak RSS ${x.peakRssMb} MB` : ''}\n`);
+      }
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).message}`);
+      process.stderr.write(`  FAILED ${name}: ${(err as Error).stack}\n`);
+    }
+    process.stderr.write(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  };
+
+  const dir = tempDir('bench');
+  let pg: ServerHandle | undefined;
+  let my: ServerHandle | undefined;
+  try {
+    // Fast, not durable: this is a benchmark box; the engine's own durability is unchanged.
+    [pg, my] = await Promise.all([
+      startPostgres({ settings: { shared_buffers: '256MB', synchronous_commit: 'off', max_wal_size: '8GB', checkpoint_timeout: '30min',
+        wal_buffers: '16MB', maintenance_work_mem: '256MB' } }),
+      startMariadb({ args: ['--innodb-buffer-pool-size=512M', '--max-allowed-packet=256M', '--secure-file-priv='] }),
+    ]);
+    machine.postgres = pg.version;
+    machine.mariadb = my.version;
+    machine.duckdb = await duckdbVersion();
+    const c: Ctx = { pg, my, scale, dir };
+    const snapRows = n(2_000_000);
+    for (const kind of ['pg', 'my'] as const) {
+      if (!want(`${kind}-snapshot`)) continue;
+      await step(`${kind} snapshot of ${snapRows} rows`, async () => {
+        const s = kind === 'pg' ? pg! : my!;
+        const { db, ms } = await prepareSnapshotData(c, kind, snapRows);
+        process.stderr.write(`  data generated in ${(ms / 1000).toFixed(1)} s\n`);
+        const out: Figure[] = [];
+        const raw = await rawSnapshot(c, kind, db, snapRows);
+        out.push(raw);
+        for (const conc of [1, 4]) out.push(await lakesyncSnapshot(c, kind, db, snapRows, conc, raw));
+        await s.dropDatabase(db);
+        return out;
+      });
+    }
+    const changes = n(1_000_000);
+    if (want('pg-stream')) await step(`pg streaming of ${changes} changes`, () => streaming(c, 'pg', changes));
+    if (want('my-stream')) await step(`my streaming of ${changes} changes`, () => streaming(c, 'my', changes));
+    const freshSeconds = Math.max(10, Math.round(60 * scale));
+    if (want('pg-fresh')) await step(`pg freshness, 5000 changes/s for ${freshSeconds} s`, () => freshness(c, 'pg', 5000, freshSeconds));
+    if (want('my-fresh')) await step(`my freshness, 5000 changes/s for ${freshSeconds} s`, () => freshness(c, 'my', 5000, freshSeconds));
+    if (want('bigtx')) {
+      const big = n(1_000_000);
+      await step(`pg one transaction of ${big} rows`, () => bigTransaction(c, 'pg', big));
+      await step(`my one transaction of ${big} rows`, () => bigTransaction(c, 'my', big));
+    }
+    if (want('vsix')) await step('vsix', async () => vsixFigure());
+  } finally {
+    await Promise.all([pg?.stop(), my?.stop()].map((p) => p?.catch(() => undefined)));
+  }
+
+  const result = {
+    when: new Date(started).toISOString(), durationS: Math.round((Date.now() - started) / 1000), scale, machine,
+    loadAtEnd: load1(), figures, failures,
+    notMeasured: [
+      ...(figures.some((f) => f.case.startsWith('VSIX')) ? [] : ['VSIX size (no .vsix in the repository or dist/)']),
+      'extension activation time in code-server (test/e2e does not report it yet)',
+    ],
+  };
+  const outDir = join(repoRoot, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  // summary.md: the generated figures; hand-written notes below its marker line are kept
+  const summaryPath = join(outDir, 'summary.md');
+  const previous = existsSync(summaryPath) ? readFileSync(summaryPath, 'utf8') : '';
+  if (process.env.BENCH_SUMMARY !== '0') writeFileSync(summaryPath, summaryMarkdown(result, previous));
+  printTable(result);
+  if (failures.length) {
+    process.stderr.write(`\n${failures.length} case(s) failed:\n${failures.map((f) => `  ${f.split('\n')[0]}`).join('\n')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().then(() => process.exit(process.exitCode ?? 0), (err) => { process.stderr.write(`${(err as Error).stack}\n`); process.exit(1); });
