@@ -211,8 +211,14 @@ export class Commands {
     if (!e) return;
     if (this.d.engines.isRunning(e.info.file)) { void vscode.window.showWarningMessage(`Stop ${e.info.name} before resetting it.`); return; }
     const ok = 'Reset';
-    if ((await vscode.window.showWarningMessage(`Reset ${e.info.name}? Its checkpoint is forgotten: the target data stays, the next start is a full sync.`, { modal: true }, ok)) !== ok) return;
-    const r = await this.d.engines.runCli(e.info.file, ['reset', e.info.file]);
+    const drop = 'Reset and Drop Slot';
+    const pg = e.info.sourceType === 'postgres';
+    const pick = await vscode.window.showWarningMessage(`Reset ${e.info.name}? Its checkpoint is forgotten: the target data stays, the next start is a full sync.`,
+      { modal: true, detail: pg ? `"${drop}" also drops the replication slot ${e.info.slot ?? ''}, so the server stops keeping WAL for this task.` : undefined },
+      ok, ...(pg ? [drop] : []));
+    if (pick !== ok && pick !== drop) return;
+    // Dropping the slot connects to the source (secrets needed); a plain reset only touches the target file.
+    const r = await this.d.engines.runCli(e.info.file, ['reset', e.info.file, ...(pick === drop ? ['--drop-slot'] : [])], undefined, undefined, pick === drop);
     if (r.code !== 0) throw new Error(cliError(r));
     this.d.discovery.invalidate(e.info.file);
     await this.d.discovery.refreshStatus(e.info.file);

@@ -141,9 +141,10 @@ export class EngineManager extends Disposable {
   }
 
   /** Runs `lakesync <args> --ipc` once (secrets through init); cancellable. */
-  async runCli(file: string, args: string[], token?: vscode.CancellationToken, timeoutMs?: number): Promise<CliResult> {
+  async runCli(file: string, args: string[], token?: vscode.CancellationToken, timeoutMs?: number, secretsNeeded = true): Promise<CliResult> {
     const text = await this.taskText(file);
-    const secrets = await this.secretsFor(file, text);
+    // Offline commands (queued table operations, reset) read no source: missing secrets are fine.
+    const secrets = secretsNeeded ? await this.secretsFor(file, text) : (await this.secrets.resolve(text)).secrets;
     const abort = new AbortController();
     const sub = token?.onCancellationRequested(() => abort.abort());
     try {
@@ -159,7 +160,7 @@ export class EngineManager extends Disposable {
   /** A table operation: through the running engine, else queued by the CLI for the next start. */
   async tableOp(file: string, op: TableOp, table: string, where?: string): Promise<unknown> {
     if (this.supervisors.has(file)) return this.request(file, { type: 'table-op', op, table, ...(where ? { where } : {}) });
-    const r = await this.runCli(file, [op, file, '--table', table, ...(where ? ['--where', where] : []), '--json']);
+    const r = await this.runCli(file, [op, file, '--table', table, ...(where ? ['--where', where] : []), '--json'], undefined, undefined, false);
     if (r.code !== 0) throw new Error(cliError(r));
     const out = r.stdout.trim();
     try { return out ? JSON.parse(out) : { queued: true }; } catch { return out; }
