@@ -42,6 +42,16 @@ describe('lakesync check (MariaDB)', function () {
     assert.equal(pk?.detail, `without primary key: ${db}.audit_log`);
   });
 
+  it('passes for a least-privilege user: REPLICATION SLAVE, BINLOG MONITOR, SELECT on the database', async () => {
+    const u = await my.createUser({ grants: ['GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO {user}', `GRANT SELECT ON \`${db}\`.* TO {user}`] });
+    secrets.push(u.password);
+    const r = await runCli(['check', task(my.source(db, { user: u.user, password: '${env:CHECK_MY_LP_PW}' }), [`${db}.orders`])],
+      { env: { CHECK_MY_LP_PW: u.password } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /^[✘!]/m);
+    assertCleanOutput(r, secrets);
+  });
+
   describe('a server without binlog (and statement-based, minimal images)', () => {
     let bare: ServerHandle;
     before(async () => {

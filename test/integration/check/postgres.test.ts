@@ -107,6 +107,22 @@ describe('lakesync check (PostgreSQL)', function () {
     });
   });
 
+  it('passes for a least-privilege user: REPLICATION, SELECT, and a publication its owner created', async () => {
+    const u = await pg.createUser({ grants: ['ALTER ROLE {user} WITH REPLICATION'] });
+    secrets.push(u.password);
+    await pg.sql(`GRANT SELECT ON public.orders TO ${u.user}; CREATE PUBLICATION lakesync_pgcheck_lp FOR TABLE public.orders`, [], { database: db });
+    try {
+      const r = await runCli(['check', task(pg.source(db, { user: u.user, password: '${env:CHECK_LP_PW}', publication: 'lakesync_pgcheck_lp' }))],
+        { env: { CHECK_LP_PW: u.password } });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^✔ publication "lakesync_pgcheck_lp": exists and publishes every table of the task$/m);
+      assert.match(r.stdout, new RegExp(`^✔ user "${u.user}" may replicate \\(REPLICATION\\)$`, 'm'));
+      assertCleanOutput(r, secrets);
+    } finally {
+      await pg.sql('DROP PUBLICATION lakesync_pgcheck_lp', [], { database: db });
+    }
+  });
+
   describe('the replication slot', () => {
     it('fails when another program streams from the task\'s slot, naming its process and the fix', async () => {
       const slot = uniqueName('slot');

@@ -152,11 +152,12 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
         else throw err;
       }
     }
+    // STATISTICS, not TABLE_CONSTRAINTS: MariaDB hides constraints from a user with SELECT only.
     const listed = await rows<{ db: string; tbl: string; has_pk: number | string }>(
       `SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS tbl,
-              EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c
-                       WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
-                         AND c.CONSTRAINT_TYPE = 'PRIMARY KEY') AS has_pk
+              EXISTS (SELECT 1 FROM information_schema.STATISTICS i
+                       WHERE i.TABLE_SCHEMA = t.TABLE_SCHEMA AND i.TABLE_NAME = t.TABLE_NAME
+                         AND i.INDEX_NAME = 'PRIMARY') AS has_pk
          FROM information_schema.TABLES t
         WHERE t.TABLE_TYPE = 'BASE TABLE'${dbs ? ` AND t.TABLE_SCHEMA IN (${dbs.length ? dbs.map(() => '?').join(', ') : "''"})` : ''}`,
       dbs ?? []);
