@@ -15,6 +15,8 @@ import { isLive } from '../model/treeNodes';
 import { MissingSecretError, type SecretStore } from '../secrets/secretStore';
 import type { TaskDiscovery } from '../tasks/taskDiscovery';
 import type { DashboardFeed } from '../webviews/feed';
+import type { MetricSample } from '../../protocol/webview';
+import { appendSample, sampleOf } from '../../../webview/dashboard/series';
 import { runEngineCli, type CliResult } from './engineCli';
 import { engineExecArgv, engineRuntime, STOP_GRACE_MS } from './policy';
 import { TaskSupervisor } from './supervisor';
@@ -25,6 +27,8 @@ const DEACTIVATE_GRACE_MS = 3000;
 export class EngineManager extends Disposable {
   private readonly supervisors = new Map<string, TaskSupervisor>();
   private readonly statusEmitters = new Map<string, vscode.EventEmitter<TaskStatus>>();
+  /** Metric samples per task since this window started it, so a dashboard opened later has charts. */
+  private readonly history = new Map<string, MetricSample[]>();
   readonly enginePath: string;
 
   constructor(
@@ -90,6 +94,7 @@ export class EngineManager extends Disposable {
     sup.on('state', (state, detail) => this.model.setRun(file, state, detail.error, detail.restartAt));
     sup.on('status', (status) => {
       this.model.applyEngineStatus(file, status, Date.now());
+      this.history.set(file, appendSample(this.history.get(file) ?? [], sampleOf(status, Date.now())));
       this.statusEmitters.get(file)?.fire(status);
     });
     sup.on('log', (level, message) => {
@@ -186,6 +191,7 @@ export class EngineManager extends Disposable {
       onStatus: emitter.event,
       runTableOp: (op, table, where) => this.tableOp(file, op, table, where),
       query: (sql) => this.query(file, sql),
+      history: () => this.history.get(file) ?? [],
     };
   }
 

@@ -2,6 +2,8 @@
 
 /** No engine message for this long = the engine hangs: it is killed and restarted. */
 export const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** Until the engine says `ready` (it loads the task first), silence is allowed this long. */
+export const STARTUP_TIMEOUT_MS = 60_000;
 /** A run this long without crashing resets the consecutive-crash count. */
 export const HEALTHY_RUN_MS = 60_000;
 /** After this many crashes in a row the task is left failed. */

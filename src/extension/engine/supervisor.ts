@@ -6,7 +6,7 @@ import type { EngineToExtension, LogLevel } from '../../protocol/ipc';
 import type { TaskStatus } from '../../protocol/status';
 import { EngineProcess, type EngineExit, type EngineLaunch } from './engineProcess';
 import {
-  HEALTHY_RUN_MS, HEARTBEAT_TIMEOUT_MS, MAX_CONSECUTIVE_CRASHES, classifyEnd, describeEnd, restartDelayMs,
+  HEALTHY_RUN_MS, HEARTBEAT_TIMEOUT_MS, MAX_CONSECUTIVE_CRASHES, STARTUP_TIMEOUT_MS, classifyEnd, describeEnd, restartDelayMs,
 } from './policy';
 
 export type SupervisorState = 'starting' | 'running' | 'stopping' | 'restarting' | 'stopped';
@@ -34,6 +34,8 @@ export class TaskSupervisor extends EventEmitter<SupervisorEvents> {
   private state: SupervisorState = 'stopped';
   private stopRequested = false;
   private hung = false;
+  /** The engine said `ready` (or sent a status): it takes requests. */
+  private ready = false;
   private lastMessage = 0;
   private startedAt = 0;
   private crashes = 0;
@@ -74,6 +76,7 @@ export class TaskSupervisor extends EventEmitter<SupervisorEvents> {
     const engine = new EngineProcess(launch);
     this.engine = engine;
     this.hung = false;
+    this.ready = false;
     this.startedAt = this.lastMessage = this.now();
     engine.on('message', (m) => this.onMessage(m));
     engine.on('stderr', (line) => this.emit('log', 'error', line, new Date(this.now()).toISOString()));
@@ -82,17 +85,19 @@ export class TaskSupervisor extends EventEmitter<SupervisorEvents> {
     const timeout = this.opts.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS;
     let probing = false;
     this.heartbeatTimer = setInterval(() => {
+      // Before `ready` the engine loads the task and cannot answer yet: give it longer.
+      const limit = this.ready ? timeout : Math.max(timeout, STARTUP_TIMEOUT_MS);
       const silent = this.now() - this.lastMessage;
       // A quiet engine (idle source, nothing to report) is asked for its status before it is judged.
-      if (silent > timeout / 2 && !probing && engine.running && !this.stopRequested) {
+      if (this.ready && silent > timeout / 2 && !probing && engine.running && !this.stopRequested) {
         probing = true;
         engine.request({ type: 'status' }, timeout).then((st) => {
           if (st && typeof st === 'object' && Array.isArray((st as TaskStatus).tables)) this.emit('status', st as TaskStatus);
         }, () => undefined).finally(() => { probing = false; });
       }
-      if (silent > timeout && engine.running && !this.stopRequested) {
+      if (silent > limit && engine.running && !this.stopRequested) {
         this.hung = true;
-        this.emit('log', 'error', `no message from the engine for ${Math.round(timeout / 1000)} s: killing it`, new Date(this.now()).toISOString());
+        this.emit('log', 'error', `no message from the engine for ${Math.round(limit / 1000)} s: killing it`, new Date(this.now()).toISOString());
         engine.kill();
       }
     }, Math.min(1000, Math.max(50, timeout / 5)));
@@ -102,11 +107,12 @@ export class TaskSupervisor extends EventEmitter<SupervisorEvents> {
     this.lastMessage = this.now();
     switch (m.type) {
       case 'status':
+        this.ready = true;
         if (this.state === 'starting' || this.state === 'restarting') this.setState('running');
         this.emit('status', m.status);
         break;
       case 'log': this.emit('log', m.level, m.message, m.time); break;
-      case 'ready':
+      case 'ready': this.ready = true; break;
       case 'reply':
       case 'exit':
         break;
