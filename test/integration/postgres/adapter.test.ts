@@ -224,6 +224,40 @@ describe('PostgreSQL source (adapter)', function () {
     await assert.rejects(src.openSnapshot(tables, 1), (e: Error) => e instanceof UserError && /ALTER TABLE "public"."loose" REPLICA IDENTITY FULL;/.test(e.message));
   });
 
+  it('a partitioned table: snapshot and changes arrive under the table the task names', async () => {
+    await t.sql('CREATE TABLE m (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)');
+    await t.sql("CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')");
+    await t.sql("CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')");
+    await t.sql("INSERT INTO m VALUES (1, '2025-05-01', 'a'), (2, '2026-05-01', 'b')");
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    assert.deepEqual(tables.map((x) => x.id.table), ['m']);
+    const { rows, streamStart } = await readAll(src, tables);
+    assert.equal(rows.get('m')!.length, 2);
+    await t.sql("INSERT INTO m VALUES (3, '2026-06-01', 'c')");
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('the insert', () => col.changes.length >= 1);
+    await h.stop();
+    assert.deepEqual(col.changes.map((c) => [c.table.table, (c as RowChange).after]), [['m', ['3', '2026-06-01', 'c']]]);
+  });
+
+  it('REPLICA IDENTITY FULL: an unchanged TOAST value is taken from the old row', async () => {
+    await t.sql('CREATE TABLE f (id int PRIMARY KEY, body text, n int)');
+    await t.sql('ALTER TABLE f REPLICA IDENTITY FULL');
+    await t.sql("INSERT INTO f VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 2000) g), 1)");
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    await t.sql('UPDATE f SET n = 2');
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('the update', () => col.changes.length >= 1);
+    await h.stop();
+    const [{ body }] = await t.sql<{ body: string }>('SELECT body FROM f');
+    assert.deepEqual((col.changes[0] as RowChange).after, ['1', body, '2']);
+  });
+
   it('dropReplicationState removes the slot and the publication', async () => {
     await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
     src = createPostgresSource(t.plan());

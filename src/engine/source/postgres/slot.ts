@@ -117,7 +117,8 @@ export async function dropSlot(client: pg.Client, plan: TaskPlan): Promise<boole
  */
 export async function ensurePublication(client: pg.Client, plan: TaskPlan, tables: SourceTable[]): Promise<void> {
   const name = plan.source.publication;
-  const pub = await client.query<{ puballtables: string }>('SELECT puballtables::text AS puballtables FROM pg_publication WHERE pubname = $1', [name]);
+  const pub = await client.query<{ puballtables: string; pubviaroot: string }>(
+    'SELECT puballtables::text AS puballtables, pubviaroot::text AS pubviaroot FROM pg_publication WHERE pubname = $1', [name]);
   const schemaMode = plan.mode === 'database-mirror' && plan.databases.length > 0;
   await refuseTablesWithoutIdentity(client, plan, tables, schemaMode);
   const target = schemaMode
@@ -126,9 +127,12 @@ export async function ensurePublication(client: pg.Client, plan: TaskPlan, table
   if (!schemaMode && tables.length === 0) return; // nothing to publish; the stream will carry nothing
   try {
     if (pub.rows.length === 0) {
-      await client.query(`CREATE PUBLICATION ${ident(name)} FOR ${target}`);
+      // publish_via_partition_root: changes of a partitioned table arrive under the table the task
+      // names, not under each partition.
+      await client.query(`CREATE PUBLICATION ${ident(name)} FOR ${target} WITH (publish_via_partition_root = true)`);
       return;
     }
+    if (pub.rows[0].pubviaroot !== 'true') await client.query(`ALTER PUBLICATION ${ident(name)} SET (publish_via_partition_root = true)`);
     if (pub.rows[0].puballtables === 'true') return; // FOR ALL TABLES already covers every table
     if (schemaMode) {
       const res = await client.query<{ nspname: string }>(

@@ -46,7 +46,7 @@ export class PgSnapshotSession implements SnapshotSession {
   ) {}
 
   /**
-   * Chunk rule: tables without a primary key are one chunk. Otherwise the boundaries are every
+   * Chunk rule: tables without a primary key (or with an array in it) are one chunk. Otherwise the boundaries are every
    * `chunkSize`-th key in key order (`ORDER BY pk OFFSET chunkSize LIMIT 1`, an index scan per
    * step), so chunks hold about chunkSize rows whatever the key distribution; a table with fewer
    * rows is one chunk. Planned on a snapshot connection, so the boundaries match what is read.
@@ -56,6 +56,8 @@ export class PgSnapshotSession implements SnapshotSession {
     if (table.primaryKey.length === 0) return one();
     const kinds = await this.kinds(table);
     const keyIdx = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    // Key bounds are written back as literals; array keys (JSON canonical text) are read whole.
+    if (keyIdx.some((i) => i < 0 || kinds[i].kind === 'array')) return one();
     const keyList = table.primaryKey.map(ident).join(', ');
     const bounds: string[][] = [];
     await this.withClient(async (client) => {

@@ -145,7 +145,10 @@ export class PgOutputStream {
       case 'relation': return this.onRelation(msg.relationId, msg.schema, msg.name, msg.columns);
       case 'insert': return this.add(msg.relationId, (rel) => ({ kind: 'insert', table: rel.table!.id, after: this.row(rel, msg.newTuple) }));
       case 'update': return this.add(msg.relationId, (rel) => {
-        const after = this.row(rel, msg.newTuple);
+        // REPLICA IDENTITY FULL sends the old row whole: an unchanged TOAST value is taken from it.
+        const newTuple = msg.oldKind === 'O' && msg.oldTuple
+          ? msg.newTuple.map((v, i) => (v === undefined ? msg.oldTuple![i] : v)) : msg.newTuple;
+        const after = this.row(rel, newTuple);
         // Without an old tuple the key did not change (REPLICA IDENTITY DEFAULT): before = after's key.
         const before = msg.oldTuple ? this.row(rel, msg.oldTuple) : undefined;
         return { kind: 'update', table: rel.table!.id, after, ...(before ? { before } : {}) };
