@@ -33,6 +33,7 @@ describe('extension manifest', () => {
     for (const v of pkg.contributes.yamlValidation) assert.ok(fs.existsSync(path.join(root, v.url)), v.url);
     for (const g of pkg.contributes.grammars) assert.ok(fs.existsSync(path.join(root, g.path)), g.path);
     for (const c of pkg.contributes.viewsContainers.activitybar) assert.ok(fs.existsSync(path.join(root, c.icon)), c.icon);
+    for (const w of pkg.contributes.walkthroughs) for (const s of w.steps) assert.ok(fs.existsSync(path.join(root, s.media.markdown)), s.media.markdown);
   });
 
   it('the injection grammar matches ${env:…} and ${secret:…}', () => {
