@@ -109,4 +109,18 @@ describe('lakesync run (PostgreSQL)', function () {
     const rows = await targetRows(other.duckdb, 'SELECT id::VARCHAR, v FROM ods.ev ORDER BY id');
     assert.deepEqual(rows, [['1', 'updated after'], ['3', 'after the position']]);
   });
+
+  it('reset --drop-slot drops slot and publication; the next run is a full sync that matches the source', async () => {
+    const t = await testDatabase();
+    await createWorkload(t, 500);
+    const task = e2eTask(t);
+    await runUntilCaughtUp(task);
+    await t.sql('DELETE FROM items WHERE id <= 100');
+    const res = await runCli(['reset', task.file, '--drop-slot']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal((await t.sql('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [task.slot])).length, 0);
+    assert.equal((await t.sql('SELECT 1 FROM pg_publication WHERE pubname = $1', [task.slot])).length, 0);
+    await runUntilCaughtUp(task);
+    await assertWorkloadEqual(t, task.duckdb);
+  });
 });
