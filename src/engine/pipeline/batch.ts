@@ -37,9 +37,28 @@ function keyString(key: (string | null)[]): string {
   return JSON.stringify(key);
 }
 
+/** Puts a row written in another shape (named columns) into the route's column order. */
+function placeByName(route: Route, names: string[], row: Row | undefined, missing: null | undefined, cache: Map<string, number[]>): Row | undefined {
+  if (!row) return row;
+  const sig = `${route.key}\u0000${names.join('\u0000')}`;
+  let index = cache.get(sig);
+  if (!index) {
+    const at = new Map(names.map((n, i) => [n, i]));
+    index = route.source.columns.map((c) => at.get(c.name) ?? -1);
+    cache.set(sig, index);
+  }
+  return index.map((i) => (i < 0 ? missing : row[i]));
+}
+
+function sameNames(route: Route, names: string[]): boolean {
+  const cols = route.source.columns;
+  return cols.length === names.length && cols.every((c, i) => c.name === names[i]);
+}
+
 export class BatchReducer {
   readonly tables = new Map<string, TableBatch>();
   size = 0;
+  private readonly shapes = new Map<string, number[]>();
 
   constructor(private readonly routeFor: (tableKey: string) => Route | undefined) {}
 
@@ -60,6 +79,14 @@ export class BatchReducer {
       batch.truncate = true;
       batch.entries.clear();
       return;
+    }
+    if (change.columns && !sameNames(route, change.columns)) {
+      const names = change.columns;
+      change = {
+        ...change,
+        before: placeByName(route, names, change.before, null, this.shapes),
+        after: placeByName(route, names, change.after, change.kind === 'insert' ? null : undefined, this.shapes),
+      };
     }
     applyChange(batch, change, commitTime);
   }

@@ -17,6 +17,13 @@ export interface RowChange {
   before?: Row;
   /** insert / update: the new image. */
   after?: Row;
+  /**
+   * Optional: the column names of `before`/`after` when the reader knows them (pgoutput
+   * Relation message, MySQL FULL row metadata) and they may differ from the table's current shape,
+   * e.g. rows written before a DDL and replayed after a restart. The runner then places values by
+   * name: a column the row lacks is NULL in an insert and kept in an update; unknown names are dropped.
+   */
+  columns?: string[];
 }
 
 export interface TruncateChange { kind: 'truncate'; table: TableId }

@@ -80,6 +80,47 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
   return { ...mapping, columns };
 }
 
+/**
+ * At start: the target table may predate the source's current shape (a DDL while the task was
+ * stopped). Missing columns are added, changed types widened, under the same rules as in the
+ * stream. Returns the mapping the target really has, or undefined when a `fail` rule stops the table.
+ */
+export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping): Promise<TableMapping | undefined> {
+  const existing = await ctx.target.targetColumns(mapping);
+  if (existing.size === 0) return mapping;
+  const { rules } = ctx.plan;
+  const target = qualified(mapping.namespace, mapping.table);
+  const exec = (sql: string) => ctx.target.locked((_s, conn) => conn.exec(sql));
+  const name = `${mapping.namespace}.${mapping.table}`;
+  const columns: ColumnMapping[] = [];
+  for (const c of mapping.columns) {
+    const has = existing.get(c.name);
+    if (has === undefined) {
+      if (rules.addColumn === 'ignore') continue;
+      if (rules.addColumn === 'fail') { ctx.log('error', `${name}: the source has a new column ${c.name} (rules.addColumn: fail)`); return undefined; }
+      await exec(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(c.name)} ${c.targetType}`);
+      ctx.log('info', `${name}: column ${c.name} added as ${c.targetType}`);
+      columns.push(c);
+      continue;
+    }
+    if (await ctx.target.sameType(has, c.targetType)) { columns.push(c); continue; }
+    if (rules.changeType === 'fail') { ctx.log('error', `${name}: column ${c.name} is ${has} in the target, the source now needs ${c.targetType} (rules.changeType: fail)`); return undefined; }
+    const wanted = rules.changeType === 'ignore' ? has : widen(has, c.targetType).targetType;
+    if (!(await ctx.target.sameType(has, wanted))) {
+      try {
+        await exec(`ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${wanted}`);
+        ctx.log('warn', `${name}: column ${c.name} changed from ${has} to ${wanted}`);
+      } catch (err) {
+        ctx.log('warn', `${name}: column ${c.name} stays ${has} (${(err as Error).message})`);
+        columns.push({ ...c, targetType: has, fromText: fromTextFor(has) });
+        continue;
+      }
+    }
+    columns.push(wanted === c.targetType ? c : { ...c, targetType: wanted, fromText: fromTextFor(wanted) });
+  }
+  return { ...mapping, columns };
+}
+
 async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
   if (ctx.plan.rules.newTables !== 'sync') return;
   const key = tableKey(fresh.id);

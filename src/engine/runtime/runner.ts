@@ -2,7 +2,10 @@
 // failover, per-table operations, the status stream and a graceful stop.
 import type { TaskPlan } from '../config/plan';
 import { UserError } from '../errors';
+import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
+import type { TableMapping } from '../typemap/types';
+import { reconcileTarget } from './evolve';
 import { formatPosition, parsePosition, PositionError } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { DuckDbTarget } from '../target/duckdb/target';
@@ -13,7 +16,7 @@ import { ControlServer } from './control';
 import { tableOp } from './ops';
 import { runSnapshots } from './snapshot';
 import { StatusTracker, statusFilePath } from './status';
-import { streamChanges } from './stream';
+import { failTable, streamChanges } from './stream';
 
 export interface RunOptions {
   stateless?: boolean;
@@ -142,11 +145,18 @@ export class TaskRunner {
     for (const w of warnings) this.log('warn', w);
     if (routes.length === 0) throw new UserError(`task ${plan.name} selects no source table; check mode, tables/databases and exclude (lakesync preview ${plan.file})`);
     const stored = new Map((await target.state.tables()).map((t) => [t.source, t]));
-    const created = new Set<string>();
-    for (const r of routes) {
+    const reconciled = new Map<TableMapping, TableMapping | undefined>();
+    const failing: string[] = [];
+    for (const r0 of routes) {
+      if (!reconciled.has(r0.mapping)) {
+        await target.ensureTable(r0.mapping);
+        reconciled.set(r0.mapping, await reconcileTarget(ctx, r0.mapping));
+      }
+      const mapping = reconciled.get(r0.mapping);
+      const r = mapping && mapping !== r0.mapping ? makeRoute(r0.source, mapping) : r0;
       ctx.routes.set(r.key, r);
       const name = ctx.targetName(r);
-      if (!created.has(name)) { await target.ensureTable(r.mapping); created.add(name); }
+      if (!mapping) failing.push(r.key);
       const st = stored.get(r.key);
       const t = status.table(r.key, name);
       if (!st) { await target.state.upsertTable(r.key, name, 'pending'); continue; }
@@ -157,6 +167,7 @@ export class TaskRunner {
       });
       t.phase = TABLE_PHASES.has(st.phase as TablePhase) ? st.phase as TablePhase : 'pending';
     }
+    for (const key of failing) await failTable(ctx, key, 'the target table does not fit the source\'s current shape under the task\'s rules (see the log)');
     if (cp) { ctx.checkpoint = cp.position; status.setPosition(cp.position); }
     const snapshotting = plan.snapshot.enabled && !options.noSnapshot;
     const allIncremental = async () => {
@@ -174,7 +185,7 @@ export class TaskRunner {
       await allIncremental();
     } else if (!cp) {
       if (snapshotting) {
-        for (const key of ctx.routes.keys()) ctx.queueSnapshot({ source: key, kind: 'fresh' });
+        for (const key of ctx.routes.keys()) if (!ctx.paused.has(key)) ctx.queueSnapshot({ source: key, kind: 'fresh' });
       } else {
         const start = formatPosition(await adapter.currentPosition());
         await target.state.saveCheckpoint(start);
@@ -185,6 +196,7 @@ export class TaskRunner {
       }
     } else {
       for (const key of ctx.routes.keys()) {
+        if (ctx.paused.has(key)) continue;
         const st = stored.get(key);
         const phase = st?.phase ?? 'new';
         if (phase === 'incremental') continue;

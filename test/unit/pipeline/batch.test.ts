@@ -85,4 +85,16 @@ describe('batch reduction', () => {
     red.add({ kind: 'insert', table: id, after: ['1', 'a', 'x'] }, 1);
     assert.equal(red.tables.size, 0);
   });
+
+  it('places values by column name when a change carries the names of another shape', () => {
+    const out = reduce([
+      // written before a column was added and another dropped: (id, doc, gone)
+      { kind: 'update', table: id, columns: ['id', 'doc', 'gone'], before: ['1', null, null], after: ['1', 'd', 'x'] },
+      { kind: 'insert', table: id, columns: ['id', 'doc'], after: ['2', 'e'] },
+    ]);
+    assert.deepEqual(out, [
+      { op: 'update', row: ['1', undefined, 'd'], fillKey: ['1'], commitTime: 1000 },
+      { op: 'insert', row: ['2', null, 'e'], fillKey: undefined, commitTime: 1001 },
+    ]);
+  });
 });

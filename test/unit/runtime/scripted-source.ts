@@ -2,7 +2,7 @@
 // list of transactions over an in-memory table model. It is not a database and proves nothing
 // about PostgreSQL or MySQL; the real-server tests of each source live in test/integration/.
 import type { TaskPlan } from '../../../src/engine/config/plan';
-import type { Row, RowChange, Transaction } from '../../../src/engine/pipeline/events';
+import type { Change, Row, RowChange, Transaction } from '../../../src/engine/pipeline/events';
 import { lsn, type Position } from '../../../src/engine/positions';
 import type { Chunk, SnapshotSession, SourceAdapter, StreamHandle } from '../../../src/engine/source/adapter';
 import type { SourceTable, TableId } from '../../../src/engine/source/types';
@@ -86,17 +86,26 @@ export interface ScriptedOptions {
 export class ScriptedSource implements SourceAdapter {
   /** Committed transactions; transaction i ends at position lsn(i + 1). */
   readonly log: Transaction[] = [];
-  readonly model: Model = emptyModel();
+  readonly model: Model;
+  /** The source's current tables (tests change shapes through it). */
+  readonly tables: Map<string, SourceTable>;
   readonly confirmed: Position[] = [];
   readonly chunkReads: string[] = [];
   snapshotsOpened = 0;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly plan: TaskPlan, private readonly opts: ScriptedOptions = {}) {}
+  constructor(readonly plan: TaskPlan, private readonly opts: ScriptedOptions = {}, tables: SourceTable[] = [ITEMS, TAGS]) {
+    this.tables = new Map(tables.map((t) => [`${t.id.db}.${t.id.table}`, t]));
+    this.model = new Map(tables.map((t) => [`${t.id.db}.${t.id.table}`, new Map()]));
+  }
 
   /** Commits changes at the source: the model moves on and the log grows (in `parts` partial pieces). */
-  commit(changes: RowChange[], parts = 1): void {
+  commit(changes: Change[], parts = 1): void {
     for (const c of changes) {
+      if (c.kind === 'schema' || c.kind === 'truncate') {
+        if (c.kind === 'truncate') this.model.get(`${c.table.db}.${c.table.table}`)!.clear();
+        continue;
+      }
       const rows = this.model.get(`${c.table.db}.${c.table.table}`)!;
       const old = c.before ? rows.get(Number(c.before[0])) : undefined;
       if (c.before) rows.delete(Number(c.before[0]));
@@ -113,10 +122,10 @@ export class ScriptedSource implements SourceAdapter {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  commitAll(txs: RowChange[][], parts = 1): void { for (const tx of txs) this.commit(tx, parts); }
+  commitAll(txs: Change[][], parts = 1): void { for (const tx of txs) this.commit(tx, parts); }
 
-  async discover(): Promise<SourceTable[]> { return [ITEMS, TAGS]; }
-  async describe(table: TableId): Promise<SourceTable | undefined> { return [ITEMS, TAGS].find((t) => t.id.table === table.table); }
+  async discover(): Promise<SourceTable[]> { return [...this.tables.values()]; }
+  async describe(table: TableId): Promise<SourceTable | undefined> { return this.tables.get(`${table.db}.${table.table}`); }
   async currentPosition(): Promise<Position> { return lsn(BigInt(this.log.length)); }
   async resolveStart(requested: Position): Promise<Position> { return requested; }
   async confirm(position: Position): Promise<void> { this.confirmed.push(position); }

@@ -50,6 +50,25 @@ export class DuckDbTarget {
     });
   }
 
+  /** The existing target table's columns and their DuckDB types (empty when the table does not exist). */
+  async targetColumns(m: TableMapping): Promise<Map<string, string>> {
+    const rows = await this.conn.rows<{ column_name: string; data_type: string }>(
+      'SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index',
+      [m.namespace, m.table]);
+    return new Map(rows.map((r) => [r.column_name, r.data_type]));
+  }
+
+  /** Whether two type names are the same DuckDB type (asks DuckDB; unknown names count as equal). */
+  async sameType(a: string, b: string): Promise<boolean> {
+    if (a === b) return true;
+    try {
+      const [r] = await this.conn.rows<{ a: string; b: string }>(`SELECT typeof(CAST(NULL AS ${a})) AS a, typeof(CAST(NULL AS ${b})) AS b`);
+      return r.a === r.b;
+    } catch {
+      return true;
+    }
+  }
+
   async tableRowCount(route: Route): Promise<number> {
     const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${qualified(route.mapping.namespace, route.mapping.table)} t`
       + (route.merged ? ` WHERE t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}` : ''));
