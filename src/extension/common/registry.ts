@@ -1,7 +1,10 @@
 // The one place commands are registered: each handler is wrapped so that Restricted Mode is
 // enforced for engine commands (a command can be run even when its menu is hidden) and every
 // error reaches the person as a notification instead of vanishing.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { locateError } from '../feedback/errorLocation';
 import { COMMANDS, type CommandKey } from './commandIds';
 import { MissingSecretError } from '../secrets/secretStore';
 import { requireTrust } from './trust';
@@ -29,7 +32,17 @@ export function registerCommands(
           }
           return;
         }
-        void vscode.window.showErrorMessage(`LakeSync: ${message}`);
+        // An error that names a place in a task file offers to go there.
+        const at = locateError(message);
+        const open = 'Open Task File';
+        const pick = await vscode.window.showErrorMessage(`LakeSync: ${message.split('\n')[0]}`, ...(at ? [open] : []));
+        if (pick === open && at) {
+          const file = path.isAbsolute(at.file) ? at.file : vscode.workspace.workspaceFolders?.map((f) => path.join(f.uri.fsPath, at.file)).find((f) => fs.existsSync(f));
+          if (file) {
+            const pos = new vscode.Position(Math.max(0, at.line - 1), Math.max(0, at.column - 1));
+            await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(pos, pos) });
+          }
+        }
       }
     }));
   }

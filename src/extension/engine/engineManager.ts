@@ -67,7 +67,7 @@ export class EngineManager extends Disposable {
     const text = await this.taskText(file);
     const errors = diagnoseTaskText(text, file).filter((d) => d.severity === 'error');
     if (errors.length > 0) {
-      throw new Error(`The task file has ${errors.length} error${errors.length === 1 ? '' : 's'}; the first: ${path.basename(file)}:${errors[0].line}:${errors[0].column} ${errors[0].message}`);
+      throw new Error(`The task file has ${errors.length} error${errors.length === 1 ? '' : 's'}; the first: ${vscode.workspace.asRelativePath(file)}:${errors[0].line}:${errors[0].column} ${errors[0].message}`);
     }
     await this.secretsFor(file, text); // fail early, before a process exists
     const entry = this.model.get(file);
