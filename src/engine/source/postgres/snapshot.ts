@@ -34,6 +34,7 @@ export class PgSnapshotSession implements SnapshotSession {
   private readonly waiting: { resolve: (c: pg.Client) => void; reject: (e: unknown) => void }[] = [];
   private opening = 0;
   private closed = false;
+  private exportLost = false;
   private readonly columnKinds = new Map<string, ValueKind[]>();
 
   constructor(
@@ -190,7 +191,19 @@ export class PgSnapshotSession implements SnapshotSession {
     const client = await connect(this.plan, { appName: `lakesync:${this.plan.name}:snapshot` });
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      if (this.exported) await client.query(`SET TRANSACTION SNAPSHOT ${literal(this.exported.snapshotName)}`);
+      if (this.exported && !this.exportLost) {
+        try {
+          await client.query(`SET TRANSACTION SNAPSHOT ${literal(this.exported.snapshotName)}`);
+        } catch {
+          // The exporting connection is gone (source restart, network failure): the snapshot can
+          // no longer be imported. The slot survives, and the runner streams from its consistent
+          // point, so readers from here on use their own snapshot, which converges as explained at
+          // the top of this file (each chunk is one key range read at one moment at or after it).
+          this.exportLost = true;
+          await client.query('ROLLBACK');
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        }
+      }
       return client;
     } catch (err) {
       await client.end().catch(() => undefined);
