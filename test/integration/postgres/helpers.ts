@@ -13,8 +13,8 @@ export interface PgTestDb {
   plan(over?: Partial<TaskPlan>): TaskPlan;
 }
 
-export async function testDatabase(): Promise<PgTestDb> {
-  const server = await sharedPostgres();
+export async function testDatabase(onServer?: ServerHandle): Promise<PgTestDb> {
+  const server = onServer ?? await sharedPostgres();
   const db = await server.createDatabase(uniqueName('pgsrc'));
   const name = uniqueName('t');
   return {

@@ -1,7 +1,7 @@
 // `lakesync run` on a PostgreSQL task, end to end: the lakehouse equals the source row by row
 // after a snapshot taken under writes, after streaming, and after kill -9 anywhere.
 import assert from 'node:assert/strict';
-import { runCli, sleep, spawnCli } from '../../harness';
+import { runCli, sleep, spawnCli, startPostgres } from '../../harness';
 import { assertWorkloadEqual, createWorkload, e2eTask, runUntilCaughtUp, targetRows, Writer } from './e2e-helpers';
 import { testDatabase } from './helpers';
 
@@ -122,5 +122,38 @@ describe('lakesync run (PostgreSQL)', function () {
     assert.equal((await t.sql('SELECT 1 FROM pg_publication WHERE pubname = $1', [task.slot])).length, 0);
     await runUntilCaughtUp(task);
     await assertWorkloadEqual(t, task.duckdb);
+  });
+
+  it('the source server restarts while streaming: the engine reconnects by itself and the target equals the source', async () => {
+    const server = await startPostgres();
+    try {
+      const t = await testDatabase(server);
+      await createWorkload(t, 300);
+      const task = e2eTask(t);
+      const run = spawnCli(['run', task.file]);
+      try {
+        await run.waitFor(/public\.items: full sync done/, 60_000);
+        await run.waitFor(/public\.docs: full sync done/, 60_000);
+        await t.sql("INSERT INTO items VALUES (100001, 'before restart', 1, 1.00, now())");
+        await sleep(1500);
+        await server.closeConnections();
+        await server.restart();
+        await t.sql("INSERT INTO items VALUES (100002, 'after restart', 2, 2.00, now())");
+        await t.sql('DELETE FROM items WHERE id = 1');
+        await run.waitFor(/reconnecting/, 30_000);
+        await sleep(4000);
+      } finally {
+        run.kill('SIGTERM');
+      }
+      const res = await run.exited;
+      assert.equal(res.code, 0, res.stderr);
+      // what the running engine applied after reconnecting, before any other run
+      const rows = await targetRows(task.duckdb, 'SELECT name FROM ods.items WHERE id IN (1, 100001, 100002) ORDER BY items.id');
+      assert.deepEqual(rows, [['before restart'], ['after restart']]);
+      await runUntilCaughtUp(task);
+      await assertWorkloadEqual(t, task.duckdb);
+    } finally {
+      await server.stop();
+    }
   });
 });
