@@ -2,9 +2,9 @@
 // with task files pointing at a real PostgreSQL (the harness's), driven in Chromium.
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { sharedPostgres, tempDir, writeTask, type ServerHandle } from '../harness';
-import { launchBrowser, openWorkbench, screenshot, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
+import { contextMenu, launchBrowser, openWorkbench, screenshot, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
 import { vsixUnderTest } from './lib/vsix';
 
 describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
@@ -14,10 +14,11 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
   let browser: Browser;
   let page: Page;
   let workspace: string;
+  let db: string;
 
   before(async () => {
     pg = await sharedPostgres();
-    const db = await pg.createDatabase();
+    db = await pg.createDatabase();
     await pg.sql(`CREATE TABLE orders (id int PRIMARY KEY, total numeric(12,2) NOT NULL, note text, created_at timestamptz);
       CREATE TABLE customers (id bigint PRIMARY KEY, email varchar(200) NOT NULL, tags text[]);
       INSERT INTO orders VALUES (1, 12.50, 'first', now()), (2, 99.00, NULL, now());
@@ -53,8 +54,7 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
   });
 
   it('the mapping preview renders the tables and their types', async () => {
-    await taskRow('shop').click({ button: 'right' });
-    await page.locator('.monaco-menu .action-label', { hasText: /^Preview Mapping$/ }).click();
+    await contextMenu(page, taskRow('shop'), 'Preview Mapping');
     const preview = await webviewFrame(page, 'preview', 60_000);
     await preview.locator('details.table').first().waitFor({ timeout: 60_000 });
     const targets = await preview.locator('details.table').evaluateAll((els) => els.map((e) => e.getAttribute('data-target')).sort());
@@ -63,5 +63,59 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
     assert.match(total, /numeric\(12,\s?2\)\s*→\s*DECIMAL\(12,\s?2\)/i);
     await page.waitForTimeout(500);
     await screenshot(page, 'e2e-preview');
+  });
+
+  let dashboard: FrameLocator;
+  const gridRow = (table: string) => dashboard.locator(`.grid-row[data-table="${table}"]`);
+
+  it('Start runs the full sync; the dashboard shows every table reach incremental', async () => {
+    await contextMenu(page, taskRow('shop'), 'Start');
+    await contextMenu(page, taskRow('shop'), 'Open Dashboard');
+    dashboard = await webviewFrame(page, 'dashboard', 60_000);
+    for (const t of ['public.orders', 'public.customers']) {
+      await gridRow(t).locator('[data-phase="incremental"]').waitFor({ timeout: 120_000 });
+    }
+    assert.equal(await gridRow('public.orders').locator('.c-rows').innerText(), '2');
+    assert.equal(await dashboard.locator('canvas').count(), 2);
+    await screenshot(page, 'e2e-dashboard-incremental');
+  });
+
+  it('rows inserted at the source show up in the dashboard', async () => {
+    await pg.sql('INSERT INTO orders SELECT g, g * 1.5, NULL, now() FROM generate_series(3, 52) g', [], { database: db });
+    await dashboard.locator('.grid-row[data-table="public.orders"] .c-rows', { hasText: /^52$/ }).waitFor({ timeout: 60_000 });
+    const written = Number((await dashboard.locator('#tile-written .tile-value').innerText()).replace(/,/g, ''));
+    assert.ok(written >= 53, `records written ${written}`);
+    await page.waitForTimeout(1500);
+    await screenshot(page, 'e2e-dashboard-after-insert');
+  });
+
+  it('a per-table Resync from the dashboard runs and the table is incremental again', async () => {
+    await gridRow('public.orders').locator('.icon-button').click();
+    await dashboard.locator('#row-menu button[data-op="resync"]').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Resync$/ }).click();
+    await dashboard.locator('#notices', { hasText: 'Resync public.orders: requested' }).waitFor({ timeout: 30_000 });
+    await gridRow('public.orders').locator('[data-phase="incremental"]').waitFor({ timeout: 120_000 });
+    // The new full sync copied all 52 rows (the first one copied 2).
+    await gridRow('public.orders').locator('.table-name').click();
+    await dashboard.locator('dl.details dd', { hasText: /· 52 rows$/ }).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'e2e-dashboard-after-resync');
+  });
+
+  it('the table details show the target rows, queried through the engine', async () => {
+    await dashboard.locator('vscode-button[data-key="query"]').click();
+    await dashboard.locator('.query-result tbody tr').first().waitFor({ timeout: 30_000 });
+    assert.equal(await dashboard.locator('.query-result tbody tr').count(), 50);
+    const header = await dashboard.locator('.query-result thead th').allInnerTexts();
+    assert.ok(header.includes('id') && header.includes('total'), header.join(', '));
+    await screenshot(page, 'e2e-dashboard-query');
+    await page.keyboard.press('Escape');
+  });
+
+  it('Stop ends the task', async () => {
+    await page.locator('.tab', { hasText: 'Mapping: shop' }).click().catch(() => undefined);
+    await contextMenu(page, taskRow('shop'), 'Stop');
+    await page.locator('.pane-body .monaco-list-row', { hasText: /shop\s*stopped/ }).waitFor({ timeout: 60_000 });
   });
 });

@@ -13,6 +13,11 @@ function tint(color: string): string | undefined {
   return /^#[0-9a-f]{6}$/i.test(color) ? color + '22' : undefined;
 }
 
+function clock(sec: number): string {
+  const d = new Date(sec * 1000);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
 interface Chart { plot: uPlot; el: HTMLElement; kind: 'rate' | 'latency' }
 
 export class Charts {
@@ -44,7 +49,10 @@ export class Charts {
     const grid = themeColor('--vscode-editorWidget-border', 'rgba(128,128,128,0.2)');
     const font = `11px ${themeColor('--vscode-font-family', 'sans-serif')}`;
     const axes = (fmt: (v: number) => string): uPlot.Axis[] => [
-      { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font },
+      // Whole seconds at least (samples come once a second), labelled as local wall-clock time.
+      { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font, space: 70,
+        incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+        values: (_u, vals) => vals.map((v) => clock(v)) },
       { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font, size: 56,
         values: (_u, vals) => vals.map((v) => (v == null ? '' : fmt(v))) },
     ];

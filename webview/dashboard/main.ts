@@ -169,7 +169,7 @@ function drawTiles(): void {
 // ---------- grid ----------
 const COLUMNS: { key: SortKey | null; label: string; cls: string }[] = [
   { key: 'table', label: 'Table', cls: 'c-table' }, { key: 'state', label: 'State', cls: 'c-state' },
-  { key: 'progress', label: 'Full sync', cls: 'c-progress' }, { key: 'rows', label: 'Rows', cls: 'c-rows num' },
+  { key: 'progress', label: 'Full sync', cls: 'c-progress' }, { key: 'rows', label: 'Rows written', cls: 'c-rows num' },
   { key: 'position', label: 'Read position', cls: 'c-position' }, { key: 'updated', label: 'Updated', cls: 'c-updated' },
   { key: 'latency', label: 'Latency', cls: 'c-latency num' }, { key: null, label: '', cls: 'c-actions' },
 ];
@@ -221,7 +221,7 @@ function gridRow(t: TableStatus, index: number): HTMLElement {
     h('div', { class: 'cell c-progress', role: 'gridcell', title: `${t.chunksDone}/${t.chunksTotal} chunks, ${formatCount(t.snapshotRows)} rows` },
       h('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': Math.round(p * 100), 'aria-valuemin': 0, 'aria-valuemax': 100 }, bar),
       h('span', { class: 'muted pct' }, `${Math.round(p * 100)}%`)),
-    h('div', { class: 'cell c-rows num', role: 'gridcell' }, formatCount(t.rowsWritten)),
+    h('div', { class: 'cell c-rows num', role: 'gridcell', title: `read ${formatCount(t.rowsRead)} · written ${formatCount(t.rowsWritten)} · full sync ${formatCount(t.snapshotRows)}` }, formatCount(t.rowsWritten)),
     h('div', { class: 'cell c-position mono', role: 'gridcell', title: t.position ?? '' }, t.position ?? '–'),
     h('div', { class: 'cell c-updated', role: 'gridcell', title: t.lastUpdate ?? '' }, formatTime(t.lastUpdate)),
     h('div', { class: 'cell c-latency num', role: 'gridcell' }, formatDuration(t.latencyMs)),

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const RESULTS = path.join(ROOT, 'test-results');
@@ -143,6 +143,25 @@ export async function runCommand(page: Page, title: string, timeout = 60_000): P
       if (Date.now() > deadline) throw e;
     }
   }
+}
+
+/**
+ * Runs `label` from the context menu of `target`. The workbench's menus ignore a click that
+ * arrives right after they open, so wait a moment and check the menu closed.
+ */
+export async function contextMenu(page: Page, target: Locator, label: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await target.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { has: page.locator('.action-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(300);
+    await item.hover();
+    await page.waitForTimeout(100);
+    await item.click();
+    if (await page.locator('.monaco-menu').waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false)) return;
+    await page.keyboard.press('Escape');
+  }
+  throw new Error(`context menu item "${label}" did not run`);
 }
 
 /** Switches the colour theme through the palette, as a person would. */
