@@ -32,7 +32,7 @@ export function runEngineCli(run: CliRun): Promise<CliResult> {
     // secret ignores it; the channel does not keep it alive.
     if (child.connected) {
       const init: ExtensionToEngine = { type: 'init', secrets: run.secrets };
-      try { child.send(init); } catch { /* it may have ended already */ }
+      try { child.send(init, () => undefined); } catch { /* it may have ended already */ }
     }
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, run.timeoutMs ?? 120_000);
     const onAbort = () => { cancelled = true; child.kill('SIGTERM'); };
@@ -42,7 +42,13 @@ export function runEngineCli(run: CliRun): Promise<CliResult> {
       run.signal?.removeEventListener('abort', onAbort);
       resolve({ code, stdout, stderr, cancelled, timedOut });
     };
-    child.once('error', (err) => { stderr += `cannot start the engine: ${err.message}\n`; if (child.pid === undefined) done(null); });
+    let failed = false;
+    child.on('error', (err) => {
+      if (child.pid !== undefined || failed) return;
+      failed = true;
+      stderr += `cannot start the engine with ${run.runtime.execPath}: ${err.message} (see the setting lakesync.engine.runtime)\n`;
+      done(null);
+    });
     child.once('close', (code) => done(code));
     // The IPC channel must not keep a finished command alive.
     child.once('exit', () => { if (child.connected) child.disconnect(); });

@@ -71,7 +71,10 @@ export class EngineProcess extends EventEmitter<EngineEvents> {
     // message cannot arrive too early); `ready` follows once it takes requests.
     this.sendInit();
     this.exited = new Promise((resolve) => {
+      let finished = false;
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (finished) return; // 'error' and 'exit' can both report a failed spawn
+        finished = true;
         if (stderrBuf.trim()) this.emit('stderr', stderrBuf);
         stderrBuf = '';
         for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new Error('the engine ended before it replied')); }
@@ -81,9 +84,15 @@ export class EngineProcess extends EventEmitter<EngineEvents> {
         resolve(exit);
       };
       child.once('exit', finish);
-      child.once('error', (err) => {
-        this.emit('stderr', `cannot start the engine: ${err.message}`);
-        if (child.exitCode === null && child.pid === undefined) finish(null, null);
+      let failedToStart = false;
+      child.on('error', (err) => {
+        if (child.pid === undefined) {
+          if (failedToStart) return;
+          failedToStart = true;
+          // Nothing to restart: the runtime itself is wrong (a setting), not the engine.
+          this.reported = { code: 1, error: `cannot start the engine with ${l.runtime.execPath}: ${err.message} (see the setting lakesync.engine.runtime)` };
+          finish(null, null);
+        } else this.emit('stderr', `engine process error: ${err.message}`);
       });
     });
   }
@@ -97,7 +106,8 @@ export class EngineProcess extends EventEmitter<EngineEvents> {
   private send(msg: ExtensionToEngine): boolean {
     const c = this.child;
     if (!c || !c.connected) return false;
-    try { c.send(msg); return true; } catch { return false; }
+    // With a callback a failed write (the engine just died) is not an 'error' event on the child.
+    try { c.send(msg, (err) => { if (err) this.emit('stderr', `could not send ${msg.type} to the engine: ${err.message}`); }); return true; } catch { return false; }
   }
 
   private onMessage(msg: EngineToExtension): void {

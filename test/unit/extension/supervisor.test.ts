@@ -98,6 +98,17 @@ describe('engine supervision (real child process speaking the IPC protocol)', ()
     assert.equal(t.sup.current, 'stopped');
   });
 
+  it('a runtime that cannot start is a failure to report, not a crash to retry', async () => {
+    const t = setup('normal');
+    const sup = new TaskSupervisor({ prepare: async () => ({ enginePath: fake, runtime: { execPath: '/nonexistent/node', env: {} }, execArgv: [],
+      args: ['run', 'x'], cwd: t.dir, secrets: {} }), restartDelay: () => 50 });
+    const ended: string[] = [];
+    sup.on('ended', (k, e) => ended.push(`${k}: ${e}`));
+    await sup.start();
+    await until(() => ended.length === 1);
+    assert.match(ended[0], /^failed: cannot start the engine with \/nonexistent\/node: .*ENOENT.*lakesync.engine.runtime/);
+  });
+
   it('gives up after too many crashes in a row', async () => {
     const t = setup('crash-always', { maxConsecutiveCrashes: 2 });
     await t.sup.start();
