@@ -55,6 +55,16 @@ export class LakeSyncController extends Disposable {
     const commands = new Commands({ context, model: this.model, engines: this.engines, previews: this.previews,
       discovery: this.discovery, docs, secrets: this.secrets, logs: this.logs });
     registerCommands((d) => this.register(d), commands.handlers(), this.logs.main);
+    // A running engine keeps the task it loaded: say so when its file changes, and offer a restart.
+    this.register(this.discovery.onDidChangeTaskFile(async (file) => {
+      const entry = this.model.get(file);
+      if (!entry || !this.engines.isRunning(file)) return;
+      const restart = 'Restart Task';
+      const pick = await vscode.window.showInformationMessage(`${entry.info.name} is running with the previous version of its task file.`, restart);
+      if (pick !== restart || !this.engines.isRunning(file)) return;
+      await this.engines.stop(file);
+      await vscode.commands.executeCommand(COMMANDS.start.id, { file });
+    }));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => { this.logs.main.info('workspace trusted: engines may start'); this.tree.refresh(); }));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('lakesync.engine')) this.logs.main.info('engine settings changed: they apply from the next start of each task');
@@ -72,5 +82,4 @@ export class LakeSyncController extends Disposable {
     try { await this.engines.stopAll(); } finally { this.dispose(); }
   }
 
-  get commandIds(): string[] { return Object.values(COMMANDS).map((c) => c.id); }
 }
