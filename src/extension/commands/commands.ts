@@ -357,9 +357,8 @@ export class Commands {
     const name = await ask('Task name', (database || type.value).replace(/[^A-Za-z0-9_-]/g, '_'), 'Also the file name: NAME.sync.yaml', validateTaskName);
     if (!name) return;
     const uri = vscode.Uri.joinPath(folder.uri, `${name}.sync.yaml`);
-    try { await vscode.workspace.fs.stat(uri); throw new Error(`${name}.sync.yaml exists already; pick another name.`); } catch (err) {
-      if (!(err instanceof vscode.FileSystemError)) throw err;
-    }
+    const exists = await vscode.workspace.fs.stat(uri).then(() => true, () => false);
+    if (exists) throw new Error(`${name}.sync.yaml exists already; pick another name.`);
     const pw = await vscode.window.showQuickPick([
       { label: '$(key) Store the password in VS Code secret storage now', value: 'secret' as const },
       { label: '$(symbol-variable) Read it from an environment variable', value: 'env' as const },
