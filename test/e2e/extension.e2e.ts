@@ -1,10 +1,11 @@
 // LakeSync as a user meets it: the packaged VSIX installed into a fresh code-server, a workspace
 // with task files pointing at a real PostgreSQL (the harness's), driven in Chromium.
 import { strict as assert } from 'node:assert';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { sharedPostgres, tempDir, writeTask, type ServerHandle } from '../harness';
-import { contextMenu, launchBrowser, openWorkbench, screenshot, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
+import { contextMenu, launchBrowser, openWorkbench, runCommand, screenshot, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
 import { vsixUnderTest } from './lib/vsix';
 
 describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
@@ -117,5 +118,27 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
     await page.locator('.tab', { hasText: 'Mapping: shop' }).click().catch(() => undefined);
     await contextMenu(page, taskRow('shop'), 'Stop');
     await page.locator('.pane-body .monaco-list-row', { hasText: /shop\s*stopped/ }).waitFor({ timeout: 60_000 });
+  });
+
+  it('saving the task file refreshes the mapping preview', async () => {
+    const file = path.join(workspace, 'shop.sync.yaml');
+    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('public.customers')) + 1;
+    assert.ok(line > 0);
+    await runCommand(page, 'Go to File');
+    await page.keyboard.type('shop.sync.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'shop.sync.yaml' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-lines').first().waitFor();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(line));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+Shift+K');
+    await page.keyboard.press('Control+S');
+    await page.locator('.tab', { hasText: 'Mapping: shop' }).click();
+    const preview = await webviewFrame(page, 'preview');
+    await preview.locator('details.table[data-target="ods.customers"]').waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(await preview.locator('details.table').count(), 1);
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /public\.customers/);
+    await screenshot(page, 'e2e-preview-after-save');
   });
 });

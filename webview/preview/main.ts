@@ -71,7 +71,7 @@ function body(p: PreviewJson): (HTMLElement | null)[] {
   return [
     h('div', { class: 'stats' },
       stat(sum.tables, 'target tables'), stat(sum.sources, 'source tables'), stat(sum.columns, 'columns'),
-      h('span', { class: `stat ${sum.warnings ? 'warn' : 'muted'}` }, h('b', null, sum.warnings), 'warnings'),
+      h('span', { class: `stat ${sum.warnings ? 'warn' : 'muted'}` }, h('b', null, sum.warnings), sum.warnings === 1 ? 'warning' : 'warnings'),
       stat(sum.notes, 'notes')),
     p.warnings.length ? h('div', { class: 'banner warn', role: 'status' }, h('b', null, 'Task warnings'), h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', null, w)))) : null,
     h('div', { class: 'toolbar' }, filter, warnOnly, count, h('span', { class: 'spacer' }),
@@ -81,8 +81,9 @@ function body(p: PreviewJson): (HTMLElement | null)[] {
   ];
 }
 
+/** `label` is plural; one drops its final s ("1 target table"). */
 function stat(n: number, label: string): HTMLElement {
-  return h('span', { class: 'stat' }, h('b', null, n), h('span', { class: 'muted' }, label));
+  return h('span', { class: 'stat' }, h('b', null, n), h('span', { class: 'muted' }, n === 1 ? label.replace(/s$/, '') : label));
 }
 
 function tableCard(t: PreviewTable, merge: boolean): HTMLElement {
