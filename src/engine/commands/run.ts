@@ -72,6 +72,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     position: typeof f.position === 'string' ? f.position : undefined,
     noSnapshot: Boolean(f['no-snapshot']), untilCaughtUp: Boolean(f['until-caught-up']),
     log,
+    restartCause: process.env.LAKESYNC_RESTART_CAUSE || undefined,
     onStatus: (s) => (ipc ? send({ type: 'status', status: s }) : output.status(s)),
   });
   holder.runner = r;

@@ -28,6 +28,8 @@ export async function statusCommand(args: CliArgs): Promise<number> {
     status.writeRate = 0;
     if (state) {
       status.position = state.checkpoint?.position ?? status.position;
+      status.failovers = state.failovers.count;
+      status.failoverEvents = state.failovers.recent;
       const byName = new Map(status.tables.map((t) => [t.source, t]));
       status.tables = state.tables.map((st): TableStatus => ({
         ...(byName.get(st.source) ?? { rowsRead: 0, errors: [] }),

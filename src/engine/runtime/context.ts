@@ -50,6 +50,12 @@ export class TaskContext {
 
   targetName(route: Route): string { return `${route.mapping.namespace}.${route.mapping.table}`; }
 
+  /** Counts and records a failover (status now, `_lakesync.failovers` for later runs). */
+  async failover(cause: string, action: string): Promise<void> {
+    this.status.failover(cause, action);
+    await this.target.side.addFailover(cause, action).catch(() => undefined);
+  }
+
   prioritize(source: string): void {
     this.priorities.set(source, -(++this.prioritySeq));
     const req = this.snapshotQueue.find((r) => r.source === source);

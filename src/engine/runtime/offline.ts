@@ -22,6 +22,7 @@ export interface OfflineState {
   tables: TableState[];
   errors: StoredError[];
   queued: QueuedOp[];
+  failovers: { count: number; recent: { time: string; cause: string; action: string }[] };
 }
 
 /** State stored in the target file; undefined when the file does not exist or holds no LakeSync state. */
@@ -33,7 +34,8 @@ export async function readOfflineState(path: string): Promise<OfflineState | und
     const has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`);
     if (has.length === 0) return undefined;
     const state = new StateStore(conn);
-    return { checkpoint: await state.checkpoint(), tables: await state.tables(), errors: await state.errors(undefined, 20), queued: await state.queuedOps() };
+    return { checkpoint: await state.checkpoint(), tables: await state.tables(), errors: await state.errors(undefined, 20), queued: await state.queuedOps(),
+      failovers: await state.failovers() };
   } finally {
     conn.close();
     db.close();

@@ -35,6 +35,8 @@ export interface RunOptions {
   maxStreamRetries?: number;
   log?: Log;
   onStatus?: (status: TaskStatus) => void;
+  /** Set by `run --supervise` when it starts the engine again: why the previous one ended. */
+  restartCause?: string;
 }
 
 const TABLE_PHASES = new Set<TablePhase>(['pending', 'full-sync', 'incremental', 'cancelled', 'stopped', 'failed']);
@@ -140,6 +142,10 @@ export class TaskRunner {
       }
     }
     status.setPhase('initializing');
+    const past = await target.state.failovers();
+    status.status.failovers = past.count;
+    status.status.failoverEvents = past.recent;
+    if (options.restartCause) await ctx.failover(options.restartCause, 'engine restarted by the supervisor; resuming from the checkpoint');
     const tables = await adapter.discover();
     const { routes, warnings } = planRoutes(plan, tables);
     for (const w of warnings) this.log('warn', w);
@@ -246,7 +252,7 @@ export class TaskRunner {
         await ctx.target.side.addError(message, undefined, ctx.checkpoint).catch(() => undefined);
         if (failures > maxRetries) throw new Error(`the source stream failed ${failures} times in a row; last error: ${message}`, { cause: err });
         const wait = Math.min(30_000, 500 * 2 ** (failures - 1));
-        status.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
+        await ctx.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
         this.log('warn', `source stream failed (${message}); reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
         await this.sleep(wait);
         continue;

@@ -159,7 +159,7 @@ async function readOne(ctx: TaskContext, session: SnapshotSession, writer: Snaps
       ctx.status.error(source, message);
       await ctx.target.side.addError(message, source).catch(() => undefined);
       if (attempt >= CHUNK_ATTEMPTS) throw err;
-      ctx.status.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
+      await ctx.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
   }

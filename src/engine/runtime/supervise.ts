@@ -19,11 +19,13 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   let restarts = 0;
   let quick = 0;
   let argv = opts.argv;
+  let cause: string | undefined;
   try {
     for (;;) {
       const started = Date.now();
       const nodeArgs = opts.memoryMb ? [`--max-old-space-size=${opts.memoryMb}`] : [];
-      child = spawn(process.execPath, [...nodeArgs, ...argv], { stdio: 'inherit', env: process.env });
+      const env = cause ? { ...process.env, LAKESYNC_RESTART_CAUSE: cause } : process.env;
+      child = spawn(process.execPath, [...nodeArgs, ...argv], { stdio: 'inherit', env });
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
         child!.once('exit', (c, s) => resolve({ code: c, signal: s }));
       });
@@ -34,6 +36,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
       if (Date.now() - started > 10_000) { restarts = 0; quick = 0; } else quick++;
       if (quick >= 5) { opts.log('engine failed 5 times in a row right after starting; giving up'); return code ?? 1; }
       restarts++;
+      cause = `engine exited (${signal ?? `code ${code}`})`;
       const wait = Math.min(30_000, 1000 * 2 ** Math.min(restarts - 1, 5));
       opts.log(`engine exited (${signal ?? `code ${code}`}); restart ${restarts} in ${wait / 1000} s, resuming from the checkpoint`);
       await new Promise((r) => setTimeout(r, wait));

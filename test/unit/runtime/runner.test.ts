@@ -41,6 +41,8 @@ describe('runner (scripted test-double source)', function () {
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
     assert.deepEqual(await targetRows(plan.target.path, 'tags'), modelRows(src.model, 'app.tags'));
     assert.equal(await checkpoint(plan.target.path), formatPosition(await src.currentPosition()));
+    src.commit([{ kind: 'insert', table: { db: 'app', table: 'items' }, after: ['5000', 'last', 'x'] }]);
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     assert.equal(formatPosition(src.confirmed.at(-1)!), formatPosition(await src.currentPosition()), 'the source is confirmed up to the checkpoint');
   });
 
@@ -181,5 +183,19 @@ describe('runner (scripted test-double source)', function () {
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
     const tags = await targetRows(plan.target.path, 'tags');
     assert.deepEqual(tags.at(-1), ['9999', 'kept']);
+  });
+
+  it('counts failovers across engine processes: a supervised restart is recorded with its cause', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(13, 5, emptyModel()));
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    const runner = new TaskRunner(plan, src, { untilCaughtUp: true, controlSocket: false, restartCause: 'engine exited (SIGKILL)' });
+    assert.equal(await runner.run(), 0);
+    assert.equal(runner.status.status.failovers, 1);
+    const again = new TaskRunner(plan, src, { untilCaughtUp: true, controlSocket: false, restartCause: 'engine exited (code 1)' });
+    assert.equal(await again.run(), 0);
+    assert.equal(again.status.status.failovers, 2);
+    assert.deepEqual(again.status.status.failoverEvents.map((e) => e.cause), ['engine exited (SIGKILL)', 'engine exited (code 1)']);
   });
 });

@@ -44,6 +44,7 @@ const DDL = [
   `CREATE SEQUENCE IF NOT EXISTS ${S}.seq`,
   `CREATE TABLE IF NOT EXISTS ${S}.errors (id BIGINT DEFAULT nextval('_lakesync.seq'), time TIMESTAMPTZ, source VARCHAR, position VARCHAR, message VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS ${S}.operations (id BIGINT DEFAULT nextval('_lakesync.seq'), op VARCHAR, source VARCHAR, where_clause VARCHAR, queued_at TIMESTAMPTZ)`,
+  `CREATE TABLE IF NOT EXISTS ${S}.failovers (id BIGINT DEFAULT nextval('_lakesync.seq'), time TIMESTAMPTZ, cause VARCHAR, action VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS ${S}.schema_history (id BIGINT DEFAULT nextval('_lakesync.seq'), source VARCHAR, position VARCHAR, saved_at TIMESTAMPTZ, definition VARCHAR)`,
 ];
 
@@ -74,7 +75,7 @@ export class StateStore {
 
   /** Forgets the checkpoint, table states, chunk plans and queued work; errors and schema history too. Target data stays. */
   async reset(): Promise<void> {
-    for (const t of ['checkpoint', 'tables', 'chunks', 'errors', 'operations', 'schema_history']) await this.conn.exec(`DELETE FROM ${S}.${t}`);
+    for (const t of ['checkpoint', 'tables', 'chunks', 'errors', 'operations', 'schema_history', 'failovers']) await this.conn.exec(`DELETE FROM ${S}.${t}`);
   }
 
   // ---- tables ----
@@ -156,6 +157,17 @@ export class StateStore {
       : await this.conn.rows(`SELECT * FROM ${S}.errors ORDER BY id DESC LIMIT ${limit | 0}`);
     return rows.map((r) => ({ time: iso(r.time)!, source: (r.source as string | null) ?? undefined,
       position: (r.position as string | null) ?? undefined, message: String(r.message) }));
+  }
+
+  // ---- failovers (reconnects, retried chunks, engine restarts), kept across engine processes ----
+  async addFailover(cause: string, action: string): Promise<void> {
+    await this.conn.rows(`INSERT INTO ${S}.failovers (time, cause, action) VALUES (now(), ?, ?)`, [cause, action]);
+  }
+
+  async failovers(): Promise<{ count: number; recent: { time: string; cause: string; action: string }[] }> {
+    const [c] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${S}.failovers`);
+    const rows = await this.conn.rows(`SELECT time, cause, action FROM ${S}.failovers ORDER BY id DESC LIMIT 10`);
+    return { count: Number(c.n), recent: rows.reverse().map((r) => ({ time: iso(r.time)!, cause: String(r.cause), action: String(r.action) })) };
   }
 
   // ---- queued operations (for the next start) ----
