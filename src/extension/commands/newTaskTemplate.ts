@@ -26,6 +26,11 @@ export function slotName(name: string): string {
   return `lakesync_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 }
 
+/** `line  # comment`, comments lined up where the line allows. */
+function commented(line: string, comment: string): string {
+  return `${line.padEnd(Math.max(line.length + 1, 36))}# ${comment}`;
+}
+
 export function newTaskText(a: NewTaskAnswers): string {
   const pg = a.sourceType === 'postgres';
   const ref = a.passwordRef.startsWith('env:') ? `\${${a.passwordRef}}` : `\${secret:${a.passwordRef}}`;
@@ -45,9 +50,9 @@ export function newTaskText(a: NewTaskAnswers): string {
     `  password: ${ref}`,
   ];
   if (pg) {
-    lines.push(`  database: ${db}              # the one database of this task`,
-      `  slot: ${slotName(a.name)}        # replication slot, created when missing`,
-      `  publication: ${slotName(a.name)} # publication, created when missing`);
+    lines.push(commented(`  database: ${db}`, 'the one database of this task'),
+      commented(`  slot: ${slotName(a.name)}`, 'replication slot, created when missing'),
+      commented(`  publication: ${slotName(a.name)}`, 'publication, created when missing'));
   } else if (a.database) {
     lines.push(`  database: ${db}`);
   }
