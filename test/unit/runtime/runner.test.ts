@@ -198,4 +198,30 @@ describe('runner (scripted test-double source)', function () {
     assert.equal(again.status.status.failovers, 2);
     assert.deepEqual(again.status.status.failoverEvents.map((e) => e.cause), ['engine exited (SIGKILL)', 'engine exited (code 1)']);
   });
+
+  it('backfill --where rewrites only the matching rows and deletes nothing; prioritize puts a table first', async () => {
+    const plan = testPlan(tmp.dir, { snapshot: { enabled: true, concurrency: 1, chunkSize: 5000 } });
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(14, 60, emptyModel()));
+    let t = await DuckDbTarget.open(plan.target.path);
+    await t.state.queueOp('prioritize', 'app.tags');
+    t.close();
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    assert.deepEqual(src.chunkReads, ['tags#0', 'tags#1', 'items#0', 'items#1'], 'tags went first');
+    t = await DuckDbTarget.open(plan.target.path);
+    // drift in the target: one row wrong inside the range, one outside, one extra row inside
+    const ids = [...src.model.get('app.items')!.keys()].sort((a, b) => a - b);
+    const inside = ids.find((k) => k < 100)!, outside = ids.find((k) => k >= 100)!;
+    await t.conn.exec(`UPDATE ods.items SET v = 'drift' WHERE id IN (${inside}, ${outside})`);
+    await t.conn.exec("INSERT INTO ods.items VALUES (99999, 'extra', 'x', 'insert', now(), now())");
+    await t.state.queueOp('backfill', 'app.items', 'id < 100');
+    t.close();
+    src.chunkReads.length = 0;
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    assert.deepEqual(src.chunkReads, ['items#0', 'items#1']);
+    const got = new Map((await targetRows(plan.target.path, 'items')).map((r) => [r[0], r[1]]));
+    assert.equal(got.get(String(inside)), src.model.get('app.items')!.get(inside)![1], 'the row in the range is right again');
+    assert.equal(got.get(String(outside)), 'drift', 'rows outside the filter are not touched');
+    assert.equal(got.get('99999'), 'extra', 'a backfill deletes nothing');
+  });
 });

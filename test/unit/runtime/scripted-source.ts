@@ -153,8 +153,13 @@ export class ScriptedSource implements SourceAdapter {
         chunkReads.push(`${table.id.table}#${chunk.index}`);
         const lo = chunk.from ? Number(chunk.from[0]) : -Infinity;
         const hi = chunk.to ? Number(chunk.to[0]) : Infinity;
+        // backfill filters: only `id < N`, `id >= N` and `id BETWEEN A AND B` in this double
+        const where = chunk.where ? /^id\s*(<|>=|BETWEEN)\s*(\d+)(?:\s+AND\s+(\d+))?$/i.exec(chunk.where.trim()) : null;
+        if (chunk.where && !where) throw new Error(`the test double cannot read the filter ${chunk.where}`);
+        const keep = (k: number) => !where || (where[1] === '<' ? k < Number(where[2]) : where[1] === '>=' ? k >= Number(where[2])
+          : k >= Number(where[2]) && k <= Number(where[3]));
         const rows = [...model.get(`${table.id.db}.${table.id.table}`)!.entries()]
-          .filter(([k]) => k >= lo && k < hi).sort((a, b) => a[0] - b[0]).map(([, r]) => r.slice());
+          .filter(([k]) => k >= lo && k < hi && keep(k)).sort((a, b) => a[0] - b[0]).map(([, r]) => r.slice());
         for (let i = 0; i < rows.length; i += 7) await onRows(rows.slice(i, i + 7));
         return rows.length;
       },
