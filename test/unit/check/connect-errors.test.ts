@@ -24,7 +24,7 @@ describe('connect error sentences', () => {
     ['pg database', pgError(err('3D000', 'database "shop" does not exist'), pg), /^database "shop" does not exist on PostgreSQL at db\.example:6543; check source\.database or create it \(CREATE DATABASE shop;\)$/],
     ['pg role', pgError(err('28000', 'role "sync" does not exist'), pg), /^user "sync" does not exist on PostgreSQL/],
     ['pg hba', pgError(err('28000', 'no pg_hba.conf entry for host "10.0.0.5", user "sync", database "shop"'), pg), /pg_hba\.conf.*host shop sync .*scram-sha-256.*pg_reload_conf/],
-    ['pg replication', pgError(err('42501', 'must be superuser or replication role to start walsender'), pg, { replication: true }), /ALTER ROLE sync REPLICATION;$/],
+    ['pg replication', pgError(err('42501', 'must be superuser or replication role to start walsender'), pg, { replication: true }), /ALTER ROLE sync WITH REPLICATION;$/],
     ['my refused', myError(err('ECONNREFUSED'), my), /^cannot reach MySQL\/MariaDB at db\.example:6543: connection refused; is the server running and is source\.port right\?$/],
     ['my timeout', myError(err('ETIMEDOUT'), my), /no answer within 4 s/],
     ['my access', myError(err('ER_ACCESS_DENIED_ERROR', "Access denied for user 'sync'@'10.0.0.5' (using password: YES)"), my), /rejected user "sync" \(wrong password, or no such user for this client host\)/],

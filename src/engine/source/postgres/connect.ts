@@ -92,7 +92,7 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: P
         return `${at} refused user "${source.user}": ${scrubPassword(msg, source)}`;
       case '42501':
         if (opts.replication) {
-          return `user "${source.user}" may not open a replication connection on ${at}; run ALTER ROLE ${quoteIdent(source.user)} REPLICATION;`;
+          return `user "${source.user}" may not open a replication connection on ${at}; run ALTER ROLE ${quoteIdent(source.user)} WITH REPLICATION;`;
         }
         return `user "${source.user}" may not connect to database "${db}" on ${at}; run GRANT CONNECT ON DATABASE ${quoteIdent(db)} TO ${quoteIdent(source.user)};`;
       case '53300':
