@@ -7,7 +7,7 @@ import type { RowChange } from '../../../src/engine/pipeline/events';
 import { comparePositions, lsn, parseLsn } from '../../../src/engine/positions';
 import { createPostgresSource, type PostgresSource } from '../../../src/engine/source/postgres';
 import type { SourceTable } from '../../../src/engine/source/types';
-import { Collector, testDatabase, type PgTestDb } from './helpers';
+import { Collector, testDatabase, type PgTestDb, dropTestSlots } from './helpers';
 
 async function readAll(src: PostgresSource, tables: SourceTable[], chunkSize = 1000, concurrency = 4) {
   const session = await src.openSnapshot(tables, concurrency);
@@ -30,7 +30,7 @@ describe('PostgreSQL source (adapter)', function () {
   let t: PgTestDb;
   let src: PostgresSource;
   beforeEach(async () => { t = await testDatabase(); });
-  afterEach(async () => { await src?.close(); });
+  afterEach(async () => { await src?.close(); await dropTestSlots(); });
 
   it('snapshot holds exactly the rows committed before the slot; the stream carries the rest, in order', async () => {
     await t.sql('CREATE TABLE items (id int PRIMARY KEY, name text, qty int)');

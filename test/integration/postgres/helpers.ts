@@ -13,9 +13,31 @@ export interface PgTestDb {
   plan(over?: Partial<TaskPlan>): TaskPlan;
 }
 
+const created: { server: ServerHandle; db: string }[] = [];
+
+/**
+ * Drops the replication slots that tests left in their databases (the shared server has a limited
+ * number, and every test file of the run shares it). Call from afterEach.
+ */
+export async function dropTestSlots(): Promise<void> {
+  for (const { server, db } of created.splice(0)) {
+    if (!server.isRunning()) continue;
+    for (let i = 0; i < 20; i++) {
+      const rows = await server.sql<{ slot_name: string; active: boolean }>(
+        'SELECT slot_name, active FROM pg_replication_slots WHERE database = $1', [db]).catch(() => []);
+      for (const r of rows.filter((x) => !x.active)) {
+        await server.sql('SELECT pg_drop_replication_slot($1)', [r.slot_name]).catch(() => undefined);
+      }
+      if (rows.every((x) => !x.active)) break;
+      await sleep(250); // a walsender of a stopped stream exits a moment later
+    }
+  }
+}
+
 export async function testDatabase(onServer?: ServerHandle): Promise<PgTestDb> {
   const server = onServer ?? await sharedPostgres();
   const db = await server.createDatabase(uniqueName('pgsrc'));
+  created.push({ server, db });
   const name = uniqueName('t');
   return {
     server, db,

@@ -2,12 +2,12 @@
 // stays bounded by the part size, not by the transaction.
 import assert from 'node:assert/strict';
 import { createPostgresSource, type PostgresSource } from '../../../src/engine/source/postgres';
-import { testDatabase } from './helpers';
+import { testDatabase, dropTestSlots } from './helpers';
 
 describe('PostgreSQL source: a 1,000,000-row transaction', function () {
   this.timeout(300_000);
   let src: PostgresSource | undefined;
-  after(async () => { await src?.close(); });
+  afterEach(async () => { await src?.close(); await dropTestSlots(); });
 
   it('arrives in parts, complete and in order, with the heap staying far below the transaction size', async () => {
     const t = await testDatabase();

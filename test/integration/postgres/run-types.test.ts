@@ -3,7 +3,7 @@
 // source's values.
 import assert from 'node:assert/strict';
 import { e2eTask, runUntilCaughtUp, targetRows } from './e2e-helpers';
-import { testDatabase } from './helpers';
+import { testDatabase, dropTestSlots } from './helpers';
 import { CASES, createTypesTable } from './type-cases';
 
 /** The lakehouse value of each case in CASES order, as DuckDB prints it (`::VARCHAR`). */
@@ -64,6 +64,7 @@ const IN_DUCKDB: (string | null)[] = [
 
 describe('lakesync run (PostgreSQL): every type through both paths', function () {
   this.timeout(180_000);
+  afterEach(dropTestSlots);
 
   it('snapshot row and streamed row land identically, with the source values', async () => {
     const t = await testDatabase();

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { runCli, sleep, spawnCli, startPostgres } from '../../harness';
 import { assertWorkloadEqual, createWorkload, e2eTask, runUntilCaughtUp, targetRows, Writer } from './e2e-helpers';
-import { testDatabase } from './helpers';
+import { testDatabase, dropTestSlots } from './helpers';
 
 describe('lakesync run (PostgreSQL)', function () {
   this.timeout(300_000);
+  afterEach(dropTestSlots);
 
   it('snapshot with concurrency 4 while a writer changes the tables, then streaming: target equals source', async () => {
     const t = await testDatabase();

@@ -6,10 +6,11 @@ import { UserError } from '../../../src/engine/errors';
 import type { RowChange } from '../../../src/engine/pipeline/events';
 import { createPostgresSource } from '../../../src/engine/source/postgres';
 import { startPostgres, type ServerHandle } from '../../harness';
-import { Collector, testDatabase } from './helpers';
+import { Collector, testDatabase, dropTestSlots } from './helpers';
 
 describe('PostgreSQL source: slot health', function () {
   this.timeout(180_000);
+  afterEach(dropTestSlots);
   let server: ServerHandle | undefined;
   after(async () => { await server?.stop(); });
 

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import type { Row, RowChange } from '../../../src/engine/pipeline/events';
 import { createPostgresSource, type PostgresSource } from '../../../src/engine/source/postgres';
-import { Collector, testDatabase, type PgTestDb } from './helpers';
+import { Collector, testDatabase, type PgTestDb, dropTestSlots } from './helpers';
 import { CASES, createTypesTable } from './type-cases';
 
 describe('PostgreSQL source: every type, snapshot and stream alike', function () {
   this.timeout(120_000);
   let t: PgTestDb;
   let src: PostgresSource;
-  after(async () => { await src?.close(); });
+  afterEach(async () => { await src?.close(); await dropTestSlots(); });
 
   it('gives the documented canonical text through COPY and through pgoutput', async () => {
     t = await testDatabase();
