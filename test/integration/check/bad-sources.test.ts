@@ -1,8 +1,10 @@
 // A task started against a source that cannot serve it stops at once with one precise sentence and
 // the fix, never a stack trace, never the password (issue 11, "bad sources", for `lakesync run`).
 import assert from 'node:assert/strict';
-import { freePort } from '../../harness/servers/process';
-import { runCli, sharedMariadb, sharedPostgres, startMariadb, startPostgres, uniqueName, writeTask, type CliResult, type ServerHandle } from '../../harness';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort, sleep } from '../../harness/servers/process';
+import { findPostgresBin, runCli, sharedMariadb, sharedPostgres, startMariadb, startPostgres, uniqueName, writeTask, type CliResult, type ServerHandle } from '../../harness';
 import { assertCleanOutput } from './helpers';
 
 /** stderr without log lines (timestamped), i.e. what the user is told. */
@@ -83,5 +85,31 @@ describe('lakesync run against bad sources', function () {
       assert.match(told(r), /REPLICATION SLAVE/);
       assert.match(told(r), /GRANT .*REPLICATION SLAVE.* ON \*\.\* TO/);
     });
+  });
+
+  it('PostgreSQL slot held by another program: says the slot is in use', async () => {
+    const shared = await sharedPostgres();
+    const db = await shared.createDatabase(uniqueName('badsrc'));
+    const slot = uniqueName('busy');
+    await shared.sql('CREATE TABLE public.t (id int PRIMARY KEY); CREATE PUBLICATION busy_pub FOR TABLE public.t', [], { database: db });
+    await shared.sql("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot], { database: db });
+    const recv = spawn(join(findPostgresBin(), 'pg_recvlogical'), ['-h', shared.host, '-p', String(shared.port), '-U', shared.user, '-d', db,
+      '--slot', slot, '--start', '-o', 'proto_version=1', '-o', 'publication_names=busy_pub', '-f', '/dev/null'],
+    { env: { ...process.env, PGPASSWORD: shared.password }, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100; i++) {
+        if ((await shared.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]))[0]?.active) break;
+        await sleep(100);
+      }
+      const r = await run({ name: 'pgbusy', source: shared.source(db, { slot }), tables: ['public.t'] });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(told(r), new RegExp(`${slot}.*(in use|active)`));
+    } finally {
+      recv.kill('SIGKILL');
+      await new Promise((r) => recv.once('exit', r));
+      for (let i = 0; i < 50; i++) {
+        try { await shared.sql('SELECT pg_drop_replication_slot($1)', [slot]); break; } catch { await sleep(100); }
+      }
+    }
   });
 });
