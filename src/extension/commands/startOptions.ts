@@ -26,3 +26,12 @@ export function startFlags(mode: StartMode, position?: string): string[] {
     case 'position': return ['--position', formatPosition(parsePosition(position ?? ''))];
   }
 }
+
+/**
+ * Flags for a restart after a crash: resume from the checkpoint (the engine's default), never
+ * redo a stateless start; a start from a position that crashed before its first checkpoint
+ * starts from that position again.
+ */
+export function restartFlags(flags: string[], checkpointed: string | undefined): string[] {
+  return flags[0] === '--position' && !checkpointed ? flags : [];
+}

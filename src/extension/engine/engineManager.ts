@@ -19,6 +19,7 @@ import type { MetricSample } from '../../protocol/webview';
 import { appendSample, sampleOf } from '../../../webview/dashboard/series';
 import { runEngineCli, type CliResult } from './engineCli';
 import { engineExecArgv, engineRuntime, STOP_GRACE_MS } from './policy';
+import { restartFlags } from '../commands/startOptions';
 import { TaskSupervisor } from './supervisor';
 
 /** Engines get this long to stop when VS Code shuts the extension down (it waits only a few seconds). */
@@ -81,8 +82,7 @@ export class EngineManager extends Disposable {
           enginePath: this.enginePath,
           runtime: engineRuntime(s.runtime, process.execPath),
           execArgv: engineExecArgv(this.model.get(file)?.info.memoryMb, s.memoryMb),
-          // After a crash: resume from the checkpoint, never redo a stateless start or an old position.
-          args: ['run', file, '--ipc', ...(restart ? [] : flags)],
+          args: ['run', file, '--ipc', ...(restart ? restartFlags(flags, this.model.get(file)?.status?.position) : flags)],
           cwd: path.dirname(file),
           secrets: await this.secretsFor(file, current),
           logLevel: s.logLevel,

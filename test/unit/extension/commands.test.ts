@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseDocument } from 'yaml';
-import { startFlags, validatePositionText } from '../../../src/extension/commands/startOptions';
+import { restartFlags, startFlags, validatePositionText } from '../../../src/extension/commands/startOptions';
 import { newTaskText, validateTaskName } from '../../../src/extension/commands/newTaskTemplate';
 import { locateError, looksLikeSourceProblem } from '../../../src/extension/feedback/errorLocation';
 import { classifyEnd, engineExecArgv, engineRuntime, restartDelayMs } from '../../../src/extension/engine/policy';
@@ -23,6 +23,15 @@ describe('start from a position', () => {
     assert.deepEqual(startFlags('resume'), ['--resume']);
     assert.deepEqual(startFlags('stateless'), ['--stateless']);
     assert.deepEqual(startFlags('position', ' lsn:0/16b3748 '), ['--position', 'lsn:0/16B3748']);
+  });
+});
+
+describe('restart after a crash', () => {
+  it('resumes from the checkpoint; a position start without a checkpoint yet starts from the position again', () => {
+    assert.deepEqual(restartFlags(['--stateless'], undefined), [], 'never a second full sync');
+    assert.deepEqual(restartFlags(['--resume'], 'lsn:0/1'), []);
+    assert.deepEqual(restartFlags(['--position', 'lsn:0/5'], undefined), ['--position', 'lsn:0/5']);
+    assert.deepEqual(restartFlags(['--position', 'lsn:0/5'], 'lsn:0/9'), []);
   });
 });
 
