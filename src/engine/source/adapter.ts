@@ -83,4 +83,10 @@ export interface SourceAdapter {
   dropReplicationState?(): Promise<void>;
   /** Optional: called by the runner before discover() with the target's schema history store. */
   attachState?(store: SchemaHistoryStore): void;
+  /**
+   * Optional: warnings about the source's replication state, for people (PostgreSQL: the slot's
+   * retained WAL nears max_slot_wal_keep_size or grows large). Cheap; the runner may poll it
+   * (e.g. once a minute) and log / record what it returns. Empty when all is well.
+   */
+  checkHealth?(): Promise<string[]>;
 }

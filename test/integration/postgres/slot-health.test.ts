@@ -33,6 +33,7 @@ describe('PostgreSQL source: slot health', function () {
       await sql('CHECKPOINT');
       const [slot] = await server.sql<{ wal_status: string }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [plan.source.slot]);
       assert.equal(slot.wal_status, 'lost');
+      assert.match((await src.checkHealth()).join('\n'), /was invalidated \(wal_status lost\).*--drop-slot/);
       await assert.rejects(src.stream(session.streamStart, tables, () => undefined), (e: Error) =>
         e instanceof UserError && /invalidated/.test(e.message) && e.message.includes(`lakesync reset ${plan.file} --drop-slot`));
     } finally {
@@ -90,6 +91,7 @@ describe('PostgreSQL source: slot health', function () {
       const [{ written }] = await busy.sql<{ written: string }>(`SELECT (pg_current_wal_lsn() - '${start}'::pg_lsn)::text AS written`);
       await new Promise((r) => setTimeout(r, 1500));
       const retained = await lag();
+      assert.deepEqual(await src.checkHealth(), [], 'a slot that keeps up gives no warning');
       await h.stop();
       assert.ok(Number(written) > 40 * 1024 * 1024, `the neighbour wrote ${written} bytes of WAL`);
       assert.ok(retained < 4 * 1024 * 1024, `the quiet task's slot is ${retained} bytes behind`);

@@ -188,6 +188,15 @@ class PgSource implements PostgresSource {
     this.active?.stream.confirm(position.lsn);
   }
 
+  async checkHealth(): Promise<string[]> {
+    const c = await this.control();
+    const res = await c.query<{ wal_status: string | null; retained: string | null; safe: string | null; keep: string }>(
+      `SELECT wal_status, (pg_current_wal_lsn() - restart_lsn)::bigint::text AS retained, safe_wal_size::text AS safe,
+              current_setting('max_slot_wal_keep_size') AS keep
+         FROM pg_replication_slots WHERE slot_name = $1`, [this.plan.source.slot]);
+    return slotWarnings(this.plan, res.rows[0]);
+  }
+
   async dropReplicationState(): Promise<void> {
     const c = await this.control();
     await dropSlot(c, this.plan);
@@ -292,4 +301,32 @@ class PgSource implements PostgresSource {
     }
     return err;
   }
+}
+
+const MB = 1024 * 1024;
+/** Retained WAL above this is worth a warning even without max_slot_wal_keep_size. */
+export const RETAINED_WAL_WARNING = 1024 * MB;
+
+/** What a person should hear about the slot's WAL: invalidated, about to be, or retaining a lot. */
+export function slotWarnings(
+  plan: TaskPlan,
+  slot: { wal_status: string | null; retained: string | null; safe: string | null; keep: string } | undefined,
+): string[] {
+  const name = plan.source.slot;
+  if (!slot) return [];
+  const fix = `run \`lakesync reset ${plan.file} --drop-slot\`, then \`lakesync run ${plan.file}\` for a full sync`;
+  if (slot.wal_status === 'lost') return [`replication slot "${name}" was invalidated (wal_status lost): the changes since the checkpoint are gone; ${fix}`];
+  const retained = Number(slot.retained ?? 0);
+  const size = `${Math.round(retained / MB)} MB`;
+  if (slot.wal_status === 'unreserved') {
+    return [`replication slot "${name}" retains ${size} of WAL, past max_slot_wal_keep_size (${slot.keep}): PostgreSQL will invalidate it at its next checkpoint unless the task catches up`];
+  }
+  const safe = slot.safe === null ? null : Number(slot.safe);
+  if (safe !== null && safe < (retained + safe) * 0.2) {
+    return [`replication slot "${name}" retains ${size} of WAL, near max_slot_wal_keep_size (${slot.keep}; ${Math.round(safe / MB)} MB left before PostgreSQL invalidates it)`];
+  }
+  if (retained > RETAINED_WAL_WARNING) {
+    return [`replication slot "${name}" retains ${size} of WAL on the source: the task is behind or stopped; WAL is kept until it catches up`];
+  }
+  return [];
 }
