@@ -258,6 +258,18 @@ describe('PostgreSQL source (adapter)', function () {
     assert.deepEqual((col.changes[0] as RowChange).after, ['1', body, '2']);
   });
 
+  it('a snapshot of one table (resync) keeps every task table in the publication', async () => {
+    await t.sql('CREATE TABLE p1 (id int PRIMARY KEY)');
+    await t.sql('CREATE TABLE p2 (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan());
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    const resync = await src.openSnapshot([tables[1]], 1, streamStart);
+    await resync.close();
+    const published = await t.sql<{ tablename: string }>('SELECT tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1', [t.plan().source.publication]);
+    assert.deepEqual(published.map((r) => r.tablename), ['p1', 'p2']);
+  });
+
   it('dropReplicationState removes the slot and the publication', async () => {
     await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
     src = createPostgresSource(t.plan());

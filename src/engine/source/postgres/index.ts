@@ -26,6 +26,7 @@ export interface PostgresSourceOptions {
 export interface PostgresSource extends SourceAdapter {
   /** `lakesync reset --drop-slot`: drops the slot and the publication (refused while the slot is in use). */
   dropReplicationState(): Promise<void>;
+  checkHealth(): Promise<string[]>;
 }
 
 export function createPostgresSource(plan: TaskPlan, options: PostgresSourceOptions = {}): PostgresSource {
@@ -59,7 +60,7 @@ class PgSource implements PostgresSource {
 
   async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
     const c = await this.control();
-    await ensurePublication(c, this.plan, tables);
+    await this.publish(c, tables);
     const slot = await readSlot(c, this.plan.source.slot);
     if (resume) {
       if (resume.kind !== 'lsn') throw new Error(`a PostgreSQL snapshot resumes from an LSN, not ${formatPosition(resume)}`);
@@ -124,7 +125,7 @@ class PgSource implements PostgresSource {
     if (from.kind !== 'lsn') throw new UserError(`a PostgreSQL stream starts from lsn:X/Y, not ${formatPosition(from)}`);
     if (this.active) throw new Error('the PostgreSQL stream is already running');
     const c = await this.control();
-    await ensurePublication(c, this.plan, tables);
+    await this.publish(c, tables);
     const slot = await this.waitInactive(c);
     if (!slot) throw this.slotGone();
     checkSlot(this.plan, slot, []);
@@ -220,6 +221,17 @@ class PgSource implements PostgresSource {
     return this.controlClient;
   }
 
+  /**
+   * Brings the publication in line with every table of the task. `tables` may be a subset (a
+   * resync of one table, a new table): the publication must still cover all the others, so the
+   * task's current table set is discovered and joined with them.
+   */
+  private async publish(c: pg.Client, tables: SourceTable[]): Promise<void> {
+    const all = new Map((await this.discover()).map((t) => [tableKey(t.id), t]));
+    for (const t of tables) all.set(tableKey(t.id), t);
+    await ensurePublication(c, this.plan, [...all.values()]);
+  }
+
   /** The control connection with pg's usual value parsing, which the metadata queries expect. */
   private async catalog(): Promise<Pick<pg.Client, 'query'>> {
     const c = await this.control();
@@ -248,7 +260,7 @@ class PgSource implements PostgresSource {
    * publication was created would fail the stream with "publication does not exist".
    */
   private async createSlotNoSnapshot(c: pg.Client): Promise<bigint> {
-    await ensurePublication(c, this.plan, await this.discover());
+    await this.publish(c, []);
     try {
       return await createSlot(c, this.plan.source.slot);
     } catch (err) {
