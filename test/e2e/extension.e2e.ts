@@ -16,6 +16,7 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
   let page: Page;
   let workspace: string;
   let db: string;
+  const cspViolations: string[] = [];
 
   before(async () => {
     pg = await sharedPostgres();
@@ -33,6 +34,7 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
     server = await startCodeServer({ workspace, vsix, env: pg.env });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server, workspace);
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text()); });
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
@@ -140,5 +142,9 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
     assert.equal(await preview.locator('details.table').count(), 1);
     assert.doesNotMatch(readFileSync(file, 'utf8'), /public\.customers/);
     await screenshot(page, 'e2e-preview-after-save');
+  });
+
+  it('the webviews kept to their content security policy', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -180,7 +180,13 @@ describe('webviews in VS Code (code-server)', function () {
     await screenshot(page, 'webview-dashboard-2000-tables');
   });
 
-  it('nothing broke the content security policy', () => {
+  it('nothing broke the content security policy (and a violation would have been seen)', async () => {
     assert.deepEqual(cspViolations, []);
+    // The listener does see the webviews' violations: an inline <style> is refused.
+    const frame = await webviewFrame(page, 'dashboard');
+    await frame.locator('body').evaluate(() => { const el = document.createElement('style'); el.textContent = 'body { color: red }'; document.head.append(el); });
+    for (let i = 0; i < 20 && cspViolations.length === 0; i++) await page.waitForTimeout(100);
+    assert.equal(cspViolations.length, 1, 'the injected inline style was not reported');
+    assert.match(cspViolations[0], /style/i);
   });
 });

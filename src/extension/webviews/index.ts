@@ -10,6 +10,14 @@ export type { DashboardFeed } from './feed';
 
 const previews = new Map<string, MappingPreviewPanel>();
 const dashboards = new Map<string, DashboardPanel>();
+const hooked = new WeakSet<vscode.ExtensionContext>();
+
+/** Open panels close with the extension; registered once, not once per panel (closed ones drop out). */
+function disposeWith(context: vscode.ExtensionContext): void {
+  if (hooked.has(context)) return;
+  hooked.add(context);
+  context.subscriptions.push({ dispose: () => { for (const p of [...previews.values(), ...dashboards.values()]) p.dispose(); } });
+}
 
 export function openMappingPreview(context: vscode.ExtensionContext, taskFile: vscode.Uri, load: () => Promise<PreviewJson>): vscode.WebviewPanel {
   const key = taskFile.toString();
@@ -23,7 +31,7 @@ export function openMappingPreview(context: vscode.ExtensionContext, taskFile: v
   const panel = new MappingPreviewPanel(context, taskFile, load);
   previews.set(key, panel);
   panel.onDidDispose(() => previews.delete(key));
-  context.subscriptions.push(panel);
+  disposeWith(context);
   return panel.webviewPanel;
 }
 
@@ -37,6 +45,6 @@ export function openDashboard(context: vscode.ExtensionContext, taskFile: vscode
   const panel = new DashboardPanel(context, taskFile, feed);
   dashboards.set(key, panel);
   panel.onDidDispose(() => dashboards.delete(key));
-  context.subscriptions.push(panel);
+  disposeWith(context);
   return panel.webviewPanel;
 }
