@@ -157,4 +157,29 @@ describe('lakesync run (PostgreSQL)', function () {
       await server.stop();
     }
   });
+
+  it('resync of one table while the task streams and a writer goes on: equal afterwards', async () => {
+    const t = await testDatabase();
+    await createWorkload(t, 2000);
+    const task = e2eTask(t);
+    const run = spawnCli(['run', task.file]);
+    const writer = new Writer(t);
+    try {
+      await run.waitFor(/public\.items: full sync done/, 60_000);
+      await run.waitFor(/public\.docs: full sync done/, 60_000);
+      writer.start();
+      await sleep(1000);
+      const res = await runCli(['resync', task.file, '--table', 'public.items']);
+      assert.equal(res.code, 0, res.stderr + res.stdout);
+      await sleep(3000);
+    } finally {
+      await writer.stop();
+      run.kill('SIGTERM');
+    }
+    const out = await run.exited;
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal((out.stdout + out.stderr).match(/public\.items: full sync done/g)?.length, 2, out.stdout + out.stderr);
+    await runUntilCaughtUp(task);
+    await assertWorkloadEqual(t, task.duckdb);
+  });
 });

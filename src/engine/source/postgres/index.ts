@@ -61,7 +61,9 @@ class PgSource implements PostgresSource {
   async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
     const c = await this.control();
     await this.publish(c, tables);
-    const slot = await readSlot(c, this.plan.source.slot);
+    // Our own stream may hold the slot (a resync while streaming); a stream just stopped may
+    // still hold it for a moment.
+    const slot = this.active ? await readSlot(c, this.plan.source.slot) : await this.waitInactive(c);
     if (resume) {
       if (resume.kind !== 'lsn') throw new Error(`a PostgreSQL snapshot resumes from an LSN, not ${formatPosition(resume)}`);
       if (!slot) throw this.slotGone();
