@@ -80,4 +80,45 @@ describe('extension engine client with the real engine (MariaDB)', function () {
     const last = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
     assert.equal(last.tables[0].source, `${db}.orders`);
   });
+
+  it('after SIGKILL of the engine it restarts (a failover), resumes without a full sync, and keeps the target equal to the source', async () => {
+    const dir = tempDir('ext-engine-crash');
+    await server.sql('CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))', [], { database: db });
+    await server.sql("INSERT INTO items VALUES (1, 'a'), (2, 'b')", [], { database: db });
+    const file = writeTask({ name: 'crash', source: server.source(db, { password: '${secret:c}' }), mode: 'multi-table-mirror',
+      tables: [`${db}.items`], target: { path: 'lake.duckdb', namespace: 'ods' } }, dir);
+    const model = new TaskModel();
+    model.upsert(readTaskFileInfo(file, fs.readFileSync(file, 'utf8')));
+    const failovers: string[] = [];
+    const sup = new TaskSupervisor({
+      prepare: async () => ({ enginePath: path.join(repoRoot, 'dist', 'engine.js'), runtime: { execPath: process.execPath, env: {} }, execArgv: [],
+        args: ['run', file, '--ipc'], cwd: dir, secrets: { c: server.password } }),
+      restartDelay: () => 200,
+    });
+    sup.on('state', (st, d) => model.setRun(file, st, d.error, d.restartAt));
+    sup.on('status', (st) => model.applyEngineStatus(file, st, Date.now()));
+    sup.on('failover', (cause) => { failovers.push(cause); model.recordFailover(file, cause); });
+    await sup.start();
+    try {
+      await until('incremental', () => model.get(file)?.status?.tables[0]?.phase === 'incremental');
+      const firstPid = sup.process!.pid!;
+      const killedAt = Date.now();
+      process.kill(firstPid, 'SIGKILL');
+      await until('the restart', () => failovers.length === 1 && sup.current === 'running' && sup.process?.pid !== firstPid);
+      assert.match(failovers[0], /killed by SIGKILL/);
+      assert.match(taskNode(model.get(file)!, Date.now()).description!, /1 failover/);
+      await server.sql("INSERT INTO items VALUES (3, 'c')", [], { database: db });
+      await server.sql("UPDATE items SET name = 'B' WHERE id = 2", [], { database: db });
+      let rows: unknown[][] = [];
+      await until('the changes after the restart', async () => {
+        rows = ((await sup.request({ type: 'query', sql: 'SELECT id, name FROM ods.items ORDER BY id' })) as QueryResult).rows;
+        return JSON.stringify(rows.map((r) => r.map(String))) === JSON.stringify([['1', 'a'], ['2', 'B'], ['3', 'c']]);
+      });
+      const table = model.get(file)!.status!.tables[0];
+      assert.equal(table.phase, 'incremental');
+      assert.ok(table.snapshotEndedAt && Date.parse(table.snapshotEndedAt) < killedAt, `resumed from the checkpoint, no second full sync (${table.snapshotEndedAt})`);
+    } finally {
+      await sup.stop();
+    }
+  });
 });
