@@ -122,6 +122,22 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
     await page.locator('.pane-body .monaco-list-row', { hasText: /shop\s*stopped/ }).waitFor({ timeout: 60_000 });
   });
 
+  it('Start after Stop resumes from the checkpoint: changes made while stopped arrive, no new full sync', async () => {
+    await pg.sql('INSERT INTO orders SELECT g, g, NULL, now() FROM generate_series(53, 55) g', [], { database: db });
+    await contextMenu(page, taskRow('shop'), 'Start');
+    await page.locator('.tab', { hasText: 'LakeSync: shop' }).click();
+    dashboard = await webviewFrame(page, 'dashboard');
+    await dashboard.locator('header [data-phase="incremental"]').waitFor({ timeout: 120_000 });
+    await gridRow('public.orders').locator('[data-phase="incremental"]').waitFor({ timeout: 60_000 });
+    // The three rows written while stopped come through the change stream.
+    await dashboard.locator('#tile-written .tile-value', { hasText: /^3$/ }).waitFor({ timeout: 60_000 });
+    const phases = await dashboard.locator('.phase-seg').evaluateAll((els) => els.map((e) => e.className));
+    assert.ok(!phases.some((c) => c.includes('phase-full-sync')), `phases after resume: ${phases.join(' | ')}`);
+    await screenshot(page, 'e2e-dashboard-after-resume');
+    await contextMenu(page, taskRow('shop'), 'Stop');
+    await page.locator('.pane-body .monaco-list-row', { hasText: /shop\s*stopped/ }).waitFor({ timeout: 60_000 });
+  });
+
   it('saving the task file refreshes the mapping preview', async () => {
     const file = path.join(workspace, 'shop.sync.yaml');
     const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('public.customers')) + 1;
