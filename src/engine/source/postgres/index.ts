@@ -135,6 +135,7 @@ class PgSource implements PostgresSource {
     const pid = (replication as unknown as { processID: number }).processID;
     const wal = new WalStream(replication);
     const taskTables = new Map(tables.map((t) => [tableKey(t.id), t]));
+    let lastActivity = Date.now();
     const stream = new PgOutputStream(wal, this.types, {
       maxTransactionChanges: Math.max(1, this.plan.parameters.maxTransactionChanges),
       statusIntervalMs: this.options.statusIntervalMs ?? 10_000,
@@ -144,7 +145,6 @@ class PgSource implements PostgresSource {
     }, this.confirmed > from.lsn ? this.confirmed : from.lsn);
     stream.setInitialTables(tables);
 
-    let lastActivity = Date.now();
     let stopping = false;
     let settle!: { resolve: () => void; reject: (e: Error) => void };
     const done = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });

@@ -121,7 +121,8 @@ export class PgOutputStream {
       if (m.replyRequested) this.sendStatus();
       return undefined;
     }
-    if (m.walEnd > this.received) this.received = m.walEnd;
+    // walEnd of XLogData is the server's WAL end, not what we have; the record's start is.
+    if (m.walStart > this.received) this.received = m.walStart;
     return this.handleMessage(m.data);
   }
 
