@@ -32,14 +32,15 @@ export function serverUser(account: string, pkg: string): RunAs {
   return { ...u, name: account, switchUser: true };
 }
 
-const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
+let setprivFound: boolean | undefined;
+const hasSetpriv = (): boolean => (setprivFound ??= spawnSync('setpriv', ['--version']).status === 0);
 
 /**
  * Command line that runs `cmd` as `user` and makes the kernel SIGKILL it when the test process
  * dies (setpriv --pdeathsig), so a crashed or killed mocha never leaves servers behind.
  */
 export function wrapCommand(user: RunAs, cmd: string, args: string[], opts: { dieWithParent?: boolean } = {}): [string, string[]] {
-  if (!hasSetpriv) {
+  if (!hasSetpriv()) {
     if (user.switchUser) return ['runuser', ['-u', user.name, '--', cmd, ...args]];
     return [cmd, args];
   }
