@@ -270,6 +270,30 @@ describe('PostgreSQL source (adapter)', function () {
     assert.deepEqual(published.map((r) => r.tablename), ['p1', 'p2']);
   });
 
+  it('works for a least-privileged user (REPLICATION + SELECT) once an administrator created the publication', async () => {
+    await t.sql('CREATE TABLE shop (id int PRIMARY KEY, v text)');
+    await t.sql("INSERT INTO shop VALUES (1, 'a')");
+    const plan = t.plan();
+    const { user, password } = await t.server.createUser({ grants: [
+      'ALTER ROLE {user} REPLICATION', `GRANT CONNECT ON DATABASE "${t.db}" TO {user}`,
+    ] });
+    await t.sql(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${user}"`);
+    const restricted = { ...plan, source: { ...plan.source, user, password } };
+    src = createPostgresSource(restricted);
+    const tables = await src.discover();
+    await assert.rejects(src.openSnapshot(tables, 1), (e: Error) => e instanceof UserError &&
+      new RegExp(`may not create publication "${plan.source.publication}".*CREATE PUBLICATION "${plan.source.publication}" FOR TABLE "public"."shop";`).test(e.message));
+    await t.sql(`CREATE PUBLICATION "${plan.source.publication}" FOR TABLE public.shop`);
+    const { rows, streamStart } = await readAll(src, tables);
+    assert.deepEqual(rows.get('shop'), [['1', 'a']]);
+    await t.sql("INSERT INTO shop VALUES (2, 'b')");
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('row 2', () => col.changes.length >= 1);
+    await h.stop();
+    assert.deepEqual((col.changes[0] as RowChange).after, ['2', 'b']);
+  });
+
   it('dropReplicationState removes the slot and the publication', async () => {
     await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
     src = createPostgresSource(t.plan());

@@ -132,7 +132,9 @@ export async function ensurePublication(client: pg.Client, plan: TaskPlan, table
       await client.query(`CREATE PUBLICATION ${ident(name)} FOR ${target} WITH (publish_via_partition_root = true)`);
       return;
     }
-    if (pub.rows[0].pubviaroot !== 'true') await client.query(`ALTER PUBLICATION ${ident(name)} SET (publish_via_partition_root = true)`);
+    if (pub.rows[0].pubviaroot !== 'true' && await hasPartitioned(client, tables)) {
+      await client.query(`ALTER PUBLICATION ${ident(name)} SET (publish_via_partition_root = true)`);
+    }
     if (pub.rows[0].puballtables === 'true') return; // FOR ALL TABLES already covers every table
     if (schemaMode) {
       const res = await client.query<{ nspname: string }>(
@@ -157,6 +159,13 @@ export async function ensurePublication(client: pg.Client, plan: TaskPlan, table
     }
     throw err;
   }
+}
+
+async function hasPartitioned(client: pg.Client, tables: SourceTable[]): Promise<boolean> {
+  const res = await client.query(
+    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'p' AND (n.nspname || '.' || c.relname) = ANY($1) LIMIT 1`, [tables.map((t) => tableKey(t.id))]);
+  return res.rows.length > 0;
 }
 
 /**
