@@ -294,6 +294,26 @@ describe('PostgreSQL source (adapter)', function () {
     assert.deepEqual((col.changes[0] as RowChange).after, ['2', 'b']);
   });
 
+  it('a column type change is announced; odd identifiers (case, quotes, dots, spaces) work everywhere', async () => {
+    await t.sql('CREATE SCHEMA "Mixed Case"');
+    await t.sql('CREATE TABLE "Mixed Case"."we""ird.name" ("Key Col" int PRIMARY KEY, "v""q" int)');
+    await t.sql('INSERT INTO "Mixed Case"."we""ird.name" SELECT g, g FROM generate_series(1, 30) g');
+    src = createPostgresSource(t.plan({ tables: ['"Mixed Case".*'] }));
+    const tables = await src.discover();
+    assert.deepEqual(tables.map((x) => x.id), [{ db: 'Mixed Case', table: 'we"ird.name' }]);
+    const { rows, streamStart } = await readAll(src, tables, 10);
+    assert.equal(rows.get('we"ird.name')!.length, 30);
+    await t.sql('INSERT INTO "Mixed Case"."we""ird.name" VALUES (31, 31)');
+    await t.sql('ALTER TABLE "Mixed Case"."we""ird.name" ALTER COLUMN "v""q" TYPE text');
+    await t.sql(`INSERT INTO "Mixed Case"."we""ird.name" VALUES (32, 'thirty-two')`);
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await col.until('3 changes', () => col.changes.length >= 3);
+    await h.stop();
+    assert.deepEqual(col.changes.map((c) => c.kind), ['insert', 'schema', 'insert']);
+    assert.deepEqual((col.changes[2] as RowChange).after, ['32', 'thirty-two']);
+  });
+
   it('dropReplicationState removes the slot and the publication', async () => {
     await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
     src = createPostgresSource(t.plan());

@@ -279,8 +279,9 @@ class PgSource implements PostgresSource {
     const key = tableKey(id);
     const known = taskTables.get(key);
     // pgoutput never sends generated columns (before PostgreSQL 18): they are not a change of shape.
-    const sent = (t: SourceTable) => t.columns.filter((c) => !c.generated).map((c) => c.name).join('\u0000');
-    if (known && sent(known) === columns.map((c) => c.name).join('\u0000')) return known;
+    // A change of shape is a column added, dropped, renamed or retyped (ALTER COLUMN TYPE).
+    const sent = (t: SourceTable) => t.columns.filter((c) => !c.generated).map((c) => `${c.name}:${c.typeOid ?? '?'}`).join('\u0000');
+    if (known && sent(known) === columns.map((c) => `${c.name}:${c.typeOid}`).join('\u0000')) return known;
     if (!known) {
       if (this.plan.rules.newTables !== 'sync') return undefined;
       const selected = selectTables(this.plan, [id]).groups.some((g) => g.sources.some((s) => tableKey(s) === key));

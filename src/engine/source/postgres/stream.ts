@@ -190,8 +190,8 @@ export class PgOutputStream {
     });
     const key = tableKey(id);
     const known = this.knownTables.get(key);
-    const names = (t: SourceTable): string => t.columns.map((c) => c.name).join('\u0000');
-    // Announce a table the runner does not know yet, or whose columns changed (ALTER TABLE).
+    const names = (t: SourceTable): string => t.columns.map((c) => `${c.name}:${c.typeOid ?? '?'}`).join('\u0000');
+    // Announce a table the runner does not know yet, or whose columns changed (ALTER TABLE: names or types).
     const changed = !known || names(known) !== names(table);
     this.knownTables.set(key, table);
     this.relations.set(relationId, { table, map, kinds, schemaPending: changed });
