@@ -182,4 +182,29 @@ describe('lakesync run (PostgreSQL)', function () {
     await runUntilCaughtUp(task);
     await assertWorkloadEqual(t, task.duckdb);
   });
+
+  it('columns added and retyped at the source while streaming reach the lakehouse', async () => {
+    const t = await testDatabase();
+    await t.sql('CREATE TABLE evo (id int PRIMARY KEY, n int)');
+    await t.sql('INSERT INTO evo VALUES (1, 1)');
+    const task = e2eTask(t);
+    await runUntilCaughtUp(task);
+    const run = spawnCli(['run', task.file]);
+    try {
+      await run.waitFor(/public\.evo: incremental/, 60_000);
+      await t.sql('INSERT INTO evo VALUES (2, 2)');
+      await t.sql('ALTER TABLE evo ADD COLUMN note text');
+      await t.sql("INSERT INTO evo VALUES (3, 3, 'three')");
+      await t.sql("UPDATE evo SET note = 'one' WHERE id = 1");
+      await t.sql('ALTER TABLE evo ALTER COLUMN n TYPE bigint');
+      await t.sql('INSERT INTO evo VALUES (4, 9000000000, \'four\')');
+      await sleep(3000);
+    } finally {
+      run.kill('SIGTERM');
+    }
+    assert.equal((await run.exited).code, 0);
+    await runUntilCaughtUp(task);
+    const rows = await targetRows(task.duckdb, 'SELECT id::VARCHAR, n::VARCHAR, note FROM ods.evo ORDER BY evo.id');
+    assert.deepEqual(rows, [['1', '1', 'one'], ['2', '2', null], ['3', '3', 'three'], ['4', '9000000000', 'four']]);
+  });
 });
