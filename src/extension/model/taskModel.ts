@@ -28,6 +28,8 @@ export interface TaskEntry {
   lastHeartbeat?: number;
   /** When the next restart is due, while restarting. */
   restartAt?: number;
+  /** Whether the process named by the status file's `pid` exists (an engine run elsewhere). */
+  filePidAlive?: boolean;
 }
 
 type Listener = (file?: string) => void;
@@ -108,6 +110,14 @@ export class TaskModel {
     if (!entry || (entry.statusFrom === 'engine' && entry.run !== 'stopped')) return;
     entry.status = status;
     entry.statusFrom = status ? 'file' : undefined;
+    this.changed(file);
+  }
+
+  /** Liveness of the status file's engine process, checked by the discovery poll. */
+  setFilePidAlive(file: string, alive: boolean | undefined): void {
+    const entry = this.tasks.get(file);
+    if (!entry || entry.filePidAlive === alive) return;
+    entry.filePidAlive = alive;
     this.changed(file);
   }
 

@@ -48,8 +48,9 @@ export function shownTaskPhase(entry: TaskEntry, now: number): ShownTaskPhase {
       // The last word of our own engine, which has ended: whatever it said, it runs no more.
       if (entry.statusFrom === 'engine') return 'stopped';
       const live = st.phase === 'initializing' || st.phase === 'full-sync' || st.phase === 'incremental';
-      // A fresh status file of a running phase: the task runs elsewhere (the CLI, another window).
-      if (live && now - Date.parse(st.updatedAt) <= STALE_STATUS_MS) return st.phase;
+      // A running phase in the status file of a live process, or a fresh one: the task runs
+      // elsewhere (the CLI, another window). An idle engine rewrites its status only on change.
+      if (live && entry.filePidAlive !== false && (entry.filePidAlive || now - Date.parse(st.updatedAt) <= STALE_STATUS_MS)) return st.phase;
       return 'stopped';
     }
   }

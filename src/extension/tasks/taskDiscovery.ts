@@ -1,6 +1,7 @@
 // Keeps the model's list of task files current: a scan on start, a FileSystemWatcher on
 // **/*.sync.yaml, and the status files the engine writes next to each target (read on change
 // and polled while some task runs outside this window, e.g. from the CLI).
+import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { TaskStatus } from '../../protocol/status';
@@ -10,6 +11,16 @@ import type { TaskModel } from '../model/taskModel';
 import { readTaskFileInfo, statusFileOf, type TaskFileInfo } from '../model/taskFile';
 
 const STATUS_POLL_MS = 3000;
+
+/**
+ * Whether the engine that wrote a status file still runs. Signal 0 checks existence (EPERM: it
+ * exists, someone else's); where /proc exists, a reused pid of another program does not count.
+ */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try { process.kill(pid, 0); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false; }
+  try { return /lakesync|engine\.js/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')); } catch { return true; }
+}
 
 export class TaskDiscovery extends Disposable {
   private readonly statusMtimes = new Map<string, number>();
@@ -66,12 +77,18 @@ export class TaskDiscovery extends Disposable {
     const entry = this.model.get(file);
     if (!entry) return;
     const statusFile = statusFileOf(entry.info);
+    // Checked on every poll: the engine rewrites the file only when something changes.
+    const pid = entry.statusFrom === 'file' ? entry.status?.pid : undefined;
+    this.model.setFilePidAlive(file, pid ? processAlive(pid) : undefined);
     try {
       const st = await fs.stat(statusFile);
       if (this.statusMtimes.get(file) === st.mtimeMs) return;
       this.statusMtimes.set(file, st.mtimeMs);
       const status = JSON.parse(await fs.readFile(statusFile, 'utf8')) as TaskStatus;
-      if (status && typeof status === 'object' && Array.isArray(status.tables)) this.model.applyFileStatus(file, status);
+      if (status && typeof status === 'object' && Array.isArray(status.tables)) {
+        this.model.setFilePidAlive(file, status.pid ? processAlive(status.pid) : undefined);
+        this.model.applyFileStatus(file, status);
+      }
     } catch {
       if (this.statusMtimes.has(file) || entry.statusFrom === 'file') {
         this.statusMtimes.delete(file);

@@ -104,6 +104,16 @@ describe('tree model built from status events', () => {
     assert.equal(kid.description, '0 rows');
   });
 
+  it('a status file whose engine process is alive stays live however old; a dead one is stopped at once', () => {
+    const m = model();
+    m.applyFileStatus(FILE, status({ phase: 'incremental', pid: 4242, updatedAt: new Date(T0).toISOString() }));
+    m.setFilePidAlive(FILE, true);
+    assert.equal(shownTaskPhase(m.get(FILE)!, T0 + 10 * STALE_STATUS_MS), 'incremental', 'an idle engine writes its status only on change');
+    assert.equal(taskNode(m.get(FILE)!, T0 + 10 * STALE_STATUS_MS).contextValue, 'lakesync.task.external');
+    m.setFilePidAlive(FILE, false);
+    assert.equal(shownTaskPhase(m.get(FILE)!, T0 + 1), 'stopped', 'killed: not running even though the file is fresh');
+  });
+
   it("after this window's engine stops, its last status no longer counts as running", () => {
     const m = model();
     m.setRun(FILE, 'running');
