@@ -11,7 +11,11 @@ export type EngineRequest =
   | { type: 'table-op'; id: number; op: TableOp; table: string; where?: string }
   | { type: 'query'; id: number; sql: string; limit?: number };
 
-/** Sent once by the extension right after spawning, before the task starts: secrets never go through argv or files. */
+/**
+ * Sent once by the extension right after spawning, before the task starts: secrets never go through argv or files.
+ * The extension forks every engine command it runs with `--ipc` (run, and also check, preview, reset --drop-slot) and
+ * sends this first, so each such command should take `${secret:NAME}` values from it.
+ */
 export interface EngineInit {
   type: 'init';
   secrets: Record<string, string>;
