@@ -3,3 +3,11 @@
 export class UserError extends Error {
   constructor(message: string, readonly exitCode = 1) { super(message); this.name = 'UserError'; }
 }
+
+/**
+ * A source problem that waiting does not fix (a missing privilege, a wrong server setting, a
+ * purged position): the runner stops the task with this message instead of reconnecting.
+ */
+export class PermanentSourceError extends UserError {
+  constructor(message: string) { super(message); this.name = 'PermanentSourceError'; }
+}

@@ -1,7 +1,7 @@
 // Runs one task: start mode -> full sync of the tables that need one -> change stream, with
 // failover, per-table operations, the status stream and a graceful stop.
 import type { TaskPlan } from '../config/plan';
-import { UserError } from '../errors';
+import { PermanentSourceError, UserError } from '../errors';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
 import type { TableMapping } from '../typemap/types';
@@ -246,6 +246,7 @@ export class TaskRunner {
         if (why === 'stopped' && !ctx.stopping) throw new Error('the source stream ended');
       } catch (err) {
         if (ctx.stopping) return;
+        if (err instanceof PermanentSourceError) throw err; // waiting does not fix it: say what does
         if (ctx.checkpoint !== before) failures = 0;
         failures++;
         const message = (err as Error).message;

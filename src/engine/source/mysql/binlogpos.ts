@@ -4,7 +4,7 @@ import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import type { SourceConfig } from '../../config/plan';
 import type { BinlogPosition, Position } from '../../positions';
 import { formatPosition } from '../../positions';
-import { UserError } from '../../errors';
+import { PermanentSourceError, UserError } from '../../errors';
 import { connectionOptions, isMariadb, openConnection, rows, type Sql } from './session';
 
 export interface BinaryLog { name: string; size: number }
@@ -19,11 +19,13 @@ export async function masterStatus(c: Sql): Promise<BinlogPosition> {
   let r: Record<string, unknown>[];
   try {
     r = await rows(c, 'SHOW MASTER STATUS');
-  } catch {
-    r = await rows(c, 'SHOW BINARY LOG STATUS');
+  } catch (err) {
+    // MySQL 8.4 removed SHOW MASTER STATUS (a syntax error there); anything else is real
+    if ((err as { code?: string }).code !== 'ER_PARSE_ERROR') throw binlogStatusError(err);
+    r = await rows(c, 'SHOW BINARY LOG STATUS').catch((e: unknown): never => { throw binlogStatusError(e); });
   }
   if (!r.length) {
-    throw new UserError('the source server has no binary log (SHOW MASTER STATUS is empty): ' +
+    throw new PermanentSourceError('the source server has no binary log (SHOW MASTER STATUS is empty): ' +
       'start it with log_bin=ON, binlog_format=ROW, binlog_row_image=FULL (see docs/mysql.md)');
   }
   const file = String(r[0].File);
@@ -37,6 +39,17 @@ export async function masterStatus(c: Sql): Promise<BinlogPosition> {
     gtid = set || undefined;
   }
   return { kind: 'binlog', file, pos, ...(gtid ? { gtid } : {}) };
+}
+
+/** Missing privileges are not a passing fault: say which grant fixes them, so the task stops. */
+function binlogStatusError(err: unknown): Error {
+  const e = err as { code?: string; message?: string };
+  if (e.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || e.code === 'ER_ACCESS_DENIED_ERROR') {
+    return new PermanentSourceError(`the source user may not read the binary log status (${e.message}): ` +
+      'run GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO the task\'s user (MySQL: REPLICATION SLAVE, REPLICATION CLIENT), ' +
+      'then lakesync check FILE');
+  }
+  return err as Error;
 }
 
 /**
@@ -54,13 +67,13 @@ export async function gtidAt(c: Sql, file: string, pos: number): Promise<string 
 }
 
 /** The error for a start position the server no longer has; names the oldest binlog it does have. */
-export async function purgedError(src: SourceConfig, from: Position, serverMessage?: string): Promise<UserError> {
+export async function purgedError(src: SourceConfig, from: Position, serverMessage?: string): Promise<PermanentSourceError> {
   let oldest = 'none';
   try {
     const c = await openConnection(src);
     try { oldest = (await binaryLogs(c))[0]?.name ?? 'none'; } finally { await c.end().catch(() => undefined); }
   } catch { /* keep "none"; the message still says what to do */ }
-  return new UserError(
+  return new PermanentSourceError(
     `the source no longer has the binlog position ${formatPosition(from)} (purged or expired; oldest binlog still on the server: ${oldest})` +
     `${serverMessage ? ` [server: ${serverMessage}]` : ''}. The changes in between are lost to LakeSync: ` +
     'run `lakesync resync FILE --table DB.TABLE` for the affected tables, or `lakesync reset FILE` and run again for a full sync; ' +
