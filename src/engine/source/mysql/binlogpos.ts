@@ -22,7 +22,7 @@ export async function masterStatus(c: Sql): Promise<BinlogPosition> {
   } catch (err) {
     // MySQL 8.4 removed SHOW MASTER STATUS (a syntax error there); anything else is real
     if ((err as { code?: string }).code !== 'ER_PARSE_ERROR') throw binlogStatusError(err);
-    r = await rows(c, 'SHOW BINARY LOG STATUS').catch((e: unknown): never => { throw binlogStatusError(e); });
+    r = await rows<Record<string, unknown>>(c, 'SHOW BINARY LOG STATUS').catch((e: unknown): never => { throw binlogStatusError(e); });
   }
   if (!r.length) {
     throw new PermanentSourceError('the source server has no binary log (SHOW MASTER STATUS is empty): ' +
