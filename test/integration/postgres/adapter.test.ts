@@ -116,6 +116,28 @@ describe('PostgreSQL source (adapter)', function () {
     await handle.stop();
   });
 
+  it('the slot is confirmed only up to what confirm() was given, never what was merely received', async () => {
+    await t.sql('CREATE TABLE c (id int PRIMARY KEY)');
+    src = createPostgresSource(t.plan(), { statusIntervalMs: 100, heartbeatMs: 200 });
+    const tables = await src.discover();
+    const { streamStart } = await readAll(src, tables);
+    const confirmedFlush = async () => parseLsn((await t.sql<{ l: string }>(
+      'SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = $1', [t.plan().source.slot]))[0].l);
+    const start = await confirmedFlush();
+    const col = new Collector();
+    const h = await src.stream(streamStart, tables, col.onTransaction);
+    await t.sql('INSERT INTO c VALUES (1)');
+    await t.sql('INSERT INTO c VALUES (2)');
+    await col.until('both rows', () => col.changes.length >= 2);
+    await new Promise((r) => setTimeout(r, 1500)); // many status updates and heartbeats later
+    assert.equal(await confirmedFlush(), start, 'nothing confirmed yet');
+    const first = col.txs.find((x) => x.changes.length > 0)!.position;
+    await src.confirm(first);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await confirmedFlush(), first.kind === 'lsn' ? first.lsn : -1n);
+    await h.stop();
+  });
+
   it('a slot used by another connection refuses the start, naming the slot and the pid', async () => {
     await t.sql('CREATE TABLE a (id int PRIMARY KEY)');
     src = createPostgresSource(t.plan());

@@ -48,7 +48,6 @@ export class PgOutputStream {
   private pumping = false;
   private paused = false;
   private tx: OpenTx | undefined;
-  private received = 0n;
   private lastHandedOver = 0n;
   private confirmed: bigint;
   private timer: NodeJS.Timeout | undefined;
@@ -116,13 +115,10 @@ export class PgOutputStream {
   private handle(chunk: Buffer): Promise<void> | undefined {
     const m = decodeWalMessage(chunk);
     if (m.type === 'keepalive') {
-      if (m.walEnd > this.received) this.received = m.walEnd;
       if (this.idle() && m.walEnd > this.confirmed) this.confirmed = m.walEnd;
       if (m.replyRequested) this.sendStatus();
       return undefined;
     }
-    // walEnd of XLogData is the server's WAL end, not what we have; the record's start is.
-    if (m.walStart > this.received) this.received = m.walStart;
     return this.handleMessage(m.data);
   }
 
@@ -242,7 +238,8 @@ export class PgOutputStream {
     await this.opts.onTransaction(tx);
   }
 
+  /** write = flush = the confirmed position: nothing merely received is ever reported. */
   private sendStatus(): void {
-    this.wal.sendStatus(this.received > this.confirmed ? this.received : this.confirmed, this.confirmed);
+    this.wal.sendStatus(this.confirmed, this.confirmed);
   }
 }

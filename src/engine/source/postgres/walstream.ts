@@ -48,7 +48,7 @@ export class WalStream {
     void this.client.query(new StartReplication(command, once) as unknown as pg.QueryConfig);
   }
 
-  /** Standby status update: `written` = received, `flushed` = confirmed by the target. */
+  /** Standby status update (PostgreSQL confirms a logical slot's position from `flushed`). */
   sendStatus(written: bigint, flushed: bigint, replyRequested = false): void {
     if (this.ended) return;
     this.conn.sendCopyFromChunk(encodeStandbyStatus(written, flushed, Date.now(), replyRequested));
