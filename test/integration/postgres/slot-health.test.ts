@@ -128,4 +128,22 @@ describe('PostgreSQL source: slot health', function () {
       await src.close();
     }
   });
+
+  it('a publication dropped under a running task: the stream fails with what to do', async () => {
+    const t = await testDatabase();
+    await t.sql('CREATE TABLE d (id int PRIMARY KEY)');
+    const src = createPostgresSource(t.plan());
+    try {
+      const tables = await src.discover();
+      const session = await src.openSnapshot(tables, 1);
+      await session.close();
+      await t.sql(`DROP PUBLICATION "${t.plan().source.publication}"`);
+      await t.sql('INSERT INTO d VALUES (1)');
+      // stream() recreates the publication, but PostgreSQL decodes the insert with the catalog of its time
+      const h = await src.stream(session.streamStart, tables, () => undefined);
+      await assert.rejects(h.done, (e: Error) => e instanceof UserError && e.message.includes(`lakesync reset ${t.plan().file} --drop-slot`));
+    } finally {
+      await src.close();
+    }
+  });
 });

@@ -309,6 +309,13 @@ class PgSource implements PostgresSource {
         `Replication slot "${active[1]}" is in use by another connection (pid ${active[2]}): two tasks must never share a slot. ` +
         `Stop the other task, or give this task its own source.slot in ${this.plan.file}.`);
     }
+    if (/publication ".*" does not exist/.test(msg)) {
+      // pgoutput reads publications as of each change: one created after the changes it should
+      // cover cannot be used for them, so recreating it does not help.
+      return new UserError(
+        `The publication "${this.plan.source.publication}" did not exist when the changes still to be read were made (${msg}). ` +
+        `Run \`lakesync reset ${this.plan.file} --drop-slot\`, then \`lakesync run ${this.plan.file}\` for a full sync.`);
+    }
     if (/can no longer get changes from replication slot|has been invalidated|This slot has been invalidated/.test(msg)) {
       return new UserError(
         `Replication slot "${this.plan.source.slot}" was invalidated by PostgreSQL (${msg}). ` +
