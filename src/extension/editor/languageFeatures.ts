@@ -128,15 +128,16 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
     });
   }
 
-  /** Table and database names of the live source, from the preview (cached per task). */
+  /** Table and database names of the live source: every table it has, else those the task maps. */
   private async liveNames(doc: vscode.TextDocument): Promise<{ tables: string[]; databases: string[] } | undefined> {
     const file = doc.uri.fsPath;
-    const cached = this.previews.cached(file);
-    if (cached) return { tables: cached.data.sourceTables, databases: cached.data.databases };
-    if (!vscode.workspace.isTrusted || doc.uri.scheme !== 'file' || doc.isDirty) return undefined;
-    if ((await this.secrets.resolve(doc.getText())).missing.length > 0) return undefined;
-    const load = this.previews.load(file).then((r) => ({ tables: r.data.sourceTables, databases: r.data.databases }), () => undefined);
-    return Promise.race([load, new Promise<undefined>((r) => setTimeout(() => r(undefined), LIVE_NAMES_WAIT_MS))]);
+    const mapped = this.previews.cached(file);
+    const fallback = mapped ? { tables: mapped.data.sourceTables, databases: mapped.data.databases } : undefined;
+    if (!vscode.workspace.isTrusted || doc.uri.scheme !== 'file') return fallback;
+    const text = doc.getText();
+    if ((await this.secrets.resolve(text)).missing.length > 0) return fallback;
+    const all = this.previews.catalog(file, text).catch(() => fallback);
+    return Promise.race([all, new Promise<typeof fallback>((r) => setTimeout(() => r(fallback), LIVE_NAMES_WAIT_MS))]);
   }
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {

@@ -5,6 +5,7 @@ import {
 import { readPreview } from '../../../src/extension/model/previewData';
 import { readTaskFileInfo } from '../../../src/extension/model/taskFile';
 import { diagnoseTaskText } from '../../../src/engine/config';
+import { parseDocument } from 'yaml';
 
 const text = `name: shop
 source:
@@ -101,5 +102,15 @@ describe('reading lakesync preview --json', () => {
       ['DECIMAL(65,2) is stored as VARCHAR', 'shop.orders', undefined],
       ['no primary key', 'shop.customers', undefined],
       ['pattern shop.nope_* matches no table', undefined, ['tables', 1]]]);
+  });
+});
+
+describe('catalog task for completion', () => {
+  it('keeps the source (and its secret references) and asks for every table', async () => {
+    const { catalogTaskText } = await import('../../../src/extension/model/catalogTask');
+    const out = catalogTaskText('name: s\nsource:\n  type: mysql\n  password: ${secret:s-db}\nmode: multi-table-merge\nvirtualTables:\n  a: [x]\nexclude: [y]\n')!;
+    const v = parseDocument(out).toJS();
+    assert.deepEqual(v, { name: 's', source: { type: 'mysql', password: '${secret:s-db}' }, mode: 'multi-table-mirror', tables: ['*.*'] });
+    assert.equal(catalogTaskText('source: [broken'), undefined);
   });
 });
