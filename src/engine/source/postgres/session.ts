@@ -14,6 +14,9 @@ export const SESSION_SETTINGS: Record<string, string> = {
   lc_monetary: 'C',
   extra_float_digits: '1',
   client_encoding: 'UTF8',
+  // A server default must not cut a long COPY or a snapshot reader waiting between chunks.
+  statement_timeout: '0',
+  idle_in_transaction_session_timeout: '0',
 };
 
 const OPTIONS = Object.entries(SESSION_SETTINGS).map(([k, v]) => `-c ${k}=${v.replace(/,/g, '\\,')}`).join(' ');
