@@ -41,6 +41,14 @@ export class EngineManager extends Disposable {
   ) {
     super();
     this.enginePath = context.asAbsolutePath(path.join('dist', 'engine.js'));
+    // A task run elsewhere reports through its status file: its dashboard follows that too.
+    const lastFileStatus = new Map<string, TaskStatus>();
+    this.register(model.onChange((file) => {
+      const entry = file ? model.get(file) : undefined;
+      if (!file || !entry?.status || entry.statusFrom !== 'file' || lastFileStatus.get(file) === entry.status) return;
+      lastFileStatus.set(file, entry.status);
+      this.statusEmitters.get(file)?.fire(entry.status);
+    }));
   }
 
   isRunning(file: string): boolean { return this.supervisors.has(file); }
@@ -174,7 +182,10 @@ export class EngineManager extends Disposable {
   /** A read-only query on the target through the engine that owns the DuckDB file. */
   async query(file: string, sql: string, limit = 1000): Promise<QueryResult> {
     if (!this.supervisors.has(file)) {
-      throw new Error('Queries go through the running engine (DuckDB allows one writer process): start the task first.');
+      const entry = this.model.get(file);
+      throw new Error(entry && isLive(entry, Date.now())
+        ? 'The task runs in another process (the CLI or another window); queries go through the engine that runs it, and DuckDB allows one writer process.'
+        : 'Queries go through the running engine (DuckDB allows one writer process): start the task first.');
     }
     return (await this.request(file, { type: 'query', sql, limit }, 120_000)) as QueryResult;
   }
