@@ -1,7 +1,7 @@
 // The PostgreSQL source: slot + publication, exported-snapshot chunked COPY, pgoutput stream.
 import pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
-import { UserError } from '../../errors';
+import { PermanentSourceError, UserError } from '../../errors';
 import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
 import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
@@ -296,7 +296,7 @@ class PgSource implements PostgresSource {
   }
 
   private slotGone(): UserError {
-    return new UserError(
+    return new PermanentSourceError(
       `Replication slot "${this.plan.source.slot}" does not exist any more, so the changes since the last checkpoint cannot be read. ` +
       `Run \`lakesync reset ${this.plan.file} --drop-slot\`, then \`lakesync run ${this.plan.file}\` for a full sync.`);
   }
@@ -305,6 +305,7 @@ class PgSource implements PostgresSource {
     const msg = err.message;
     const active = /replication slot "(.*)" is active for PID (\d+)/.exec(msg);
     if (active) {
+      // retried by the runner: right after a crash the old walsender may hold the slot a few seconds
       return new UserError(
         `Replication slot "${active[1]}" is in use by another connection (pid ${active[2]}): two tasks must never share a slot. ` +
         `Stop the other task, or give this task its own source.slot in ${this.plan.file}.`);
@@ -312,12 +313,12 @@ class PgSource implements PostgresSource {
     if (/publication ".*" does not exist/.test(msg)) {
       // pgoutput reads publications as of each change: one created after the changes it should
       // cover cannot be used for them, so recreating it does not help.
-      return new UserError(
+      return new PermanentSourceError(
         `The publication "${this.plan.source.publication}" did not exist when the changes still to be read were made (${msg}). ` +
         `Run \`lakesync reset ${this.plan.file} --drop-slot\`, then \`lakesync run ${this.plan.file}\` for a full sync.`);
     }
     if (/can no longer get changes from replication slot|has been invalidated|This slot has been invalidated/.test(msg)) {
-      return new UserError(
+      return new PermanentSourceError(
         `Replication slot "${this.plan.source.slot}" was invalidated by PostgreSQL (${msg}). ` +
         `Run \`lakesync reset ${this.plan.file} --drop-slot\`, then \`lakesync run ${this.plan.file}\` for a full sync.`);
     }

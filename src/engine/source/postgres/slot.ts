@@ -2,7 +2,7 @@
 // (one slot serves one running task; an invalidated slot cannot be resumed), dropped on request.
 import type pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
-import { UserError } from '../../errors';
+import { PermanentSourceError, UserError } from '../../errors';
 import { parseLsn } from '../../positions';
 import { tableKey, type SourceTable } from '../types';
 import { connect, ident, qualified } from './session';
@@ -51,7 +51,7 @@ export function checkSlot(plan: TaskPlan, slot: SlotInfo, ownPids: number[] = []
       `or give this task its own source.slot in ${file}.`);
   }
   if (slot.walStatus === 'lost') {
-    throw new UserError(
+    throw new PermanentSourceError(
       `Replication slot "${slot.name}" was invalidated by PostgreSQL (wal_status = lost: it retained more WAL than max_slot_wal_keep_size), ` +
       `so the changes since the last checkpoint are gone. Run \`lakesync reset ${file} --drop-slot\`, then \`lakesync run ${file}\` for a full sync.`);
   }
