@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info' };
+// keepNames: @vlasky/zongji names binlog events by constructor.name; without it the bundle renames
+// its Query class (Query2) and every QUERY event (COMMIT, DDL, TRUNCATE) goes unrecognised.
+const common = { bundle: true, sourcemap: !production, minify: production, keepNames: true, logLevel: 'info' };
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
