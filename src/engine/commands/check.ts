@@ -3,7 +3,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CliArgs } from '../cli';
-import { loadTask } from '../config';
+import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import { canRun, runPreflight, type CheckResult } from '../source/preflight';
 
@@ -50,7 +50,7 @@ export function targetCheck(plan: TaskPlan): CheckResult {
 }
 
 export async function checkCommand(args: CliArgs): Promise<number> {
-  const plan = await loadTask(args.file);
+  const { plan } = await loadTaskForCommand(args);
   const s = plan.source;
   const results: CheckResult[] = [
     ...(plan.warnings ?? []).map((w): CheckResult => ({ id: 'task_file', title: 'task file', status: 'warn', detail: w })),

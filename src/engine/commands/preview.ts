@@ -1,7 +1,7 @@
 // `lakesync preview FILE [--json]`: every source table -> target table and every column, source
 // type -> target type, keys, notes and warnings; in merge mode the sources of each virtual table.
 import type { CliArgs } from '../cli';
-import { loadTask } from '../config';
+import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import { discoverTables, planMappings } from '../source/discover';
 import { tableKey } from '../source/types';
@@ -9,7 +9,7 @@ import type { TableMapping } from '../typemap/types';
 import type { PreviewColumn, PreviewJson, PreviewTable } from '../../protocol/webview';
 
 export async function previewCommand(args: CliArgs): Promise<number> {
-  const plan = await loadTask(args.file);
+  const { plan } = await loadTaskForCommand(args);
   const tables = await discoverTables(plan);
   const { mappings, warnings } = planMappings(plan, tables);
   const doc = previewDocument(plan, mappings, [...(plan.warnings ?? []), ...warnings]);

@@ -2,7 +2,7 @@
 // stays; the next run is a full sync). --drop-slot also drops the source's replication state.
 import { rmSync } from 'node:fs';
 import type { CliArgs } from '../cli';
-import { loadTask } from '../config';
+import { loadTaskForCommand } from './task-input';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline } from '../runtime/offline';
@@ -10,7 +10,7 @@ import { statusFilePath } from '../runtime/status';
 import { DuckDbTarget } from '../target/duckdb/target';
 
 export async function resetCommand(args: CliArgs): Promise<number> {
-  const plan = args.flags['drop-slot'] ? await loadTask(args.file) : await loadTaskOffline(args.file);
+  const plan = args.flags['drop-slot'] ? (await loadTaskForCommand(args)).plan : await loadTaskOffline(args.file);
   const live = await sendControlRequest(plan.file, { type: 'status', id: 1 }, 5000).catch(() => undefined);
   if (live) throw new UserError(`task ${plan.name} is running; stop it first (Ctrl+C in its terminal, or the Stop command in VS Code)`);
   const target = await DuckDbTarget.open(plan.target.path).catch((err: Error) => {

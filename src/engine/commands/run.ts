@@ -3,14 +3,14 @@
 // --ipc: spawned by the extension; the first message is `init` with the secrets, then status,
 // logs and replies go over the IPC channel.
 import type { CliArgs } from '../cli';
-import { loadTask, secretEnvName } from '../config';
+import { loadTask } from '../config';
+import { isIpc, loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
-import { UserError } from '../errors';
 import type { SourceAdapter } from '../source/adapter';
 import { ProgressOutput, type OutputMode } from '../runtime/progress';
 import { TaskRunner } from '../runtime/runner';
 import { supervise } from '../runtime/supervise';
-import type { EngineInit, EngineToExtension, ExtensionToEngine, LogLevel } from '../../protocol/ipc';
+import type { EngineToExtension, ExtensionToEngine, LogLevel } from '../../protocol/ipc';
 
 const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
@@ -23,20 +23,6 @@ function send(msg: EngineToExtension): void {
   process.send?.(msg);
 }
 
-/** The extension sends `init` (with the secrets) first; nothing else starts before it. */
-function waitForInit(timeoutMs = 30_000): Promise<EngineInit> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { process.off('message', onMessage); reject(new UserError('--ipc: no init message from the extension')); }, timeoutMs);
-    function onMessage(msg: unknown) {
-      if ((msg as { type?: string })?.type !== 'init') return;
-      clearTimeout(timer);
-      process.off('message', onMessage);
-      resolve(msg as EngineInit);
-    }
-    process.on('message', onMessage);
-  });
-}
-
 export async function runCommand(args: CliArgs): Promise<number> {
   const f = args.flags;
   if (f.supervise) {
@@ -44,17 +30,9 @@ export async function runCommand(args: CliArgs): Promise<number> {
     const argv = process.argv.slice(1).filter((a) => a !== '--supervise');
     return supervise({ argv, memoryMb: plan.parameters.memoryMb, log: (m) => process.stderr.write(`${new Date().toISOString()} warn  ${m}\n`) });
   }
-  const ipc = Boolean(f.ipc) && typeof process.send === 'function';
-  let minLevel: LogLevel = 'info';
-  let secrets: Record<string, string> | undefined;
-  if (ipc) {
-    const init = await waitForInit();
-    secrets = init.secrets;
-    minLevel = init.logLevel ?? 'info';
-  }
-  const plan = await loadTask(args.file, secrets
-    ? { secrets: { get: (name) => secrets![name] ?? process.env[secretEnvName(name)] } }
-    : {});
+  const ipc = isIpc(args);
+  const { plan, init } = await loadTaskForCommand(args);
+  const minLevel: LogLevel = init?.logLevel ?? 'info';
   const mode: OutputMode = ipc ? 'plain' : f.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
   const adapter = await createSource(plan);
   const holder: { runner?: TaskRunner } = {};
