@@ -116,13 +116,11 @@ function drawTimeline(): void {
     el.style.flexGrow = String(Math.max(g.share, 0.04));
     return el;
   }));
-  const labels = h('div', { class: 'phase-labels' }, segs.map((g) => {
-    const el = h('div', { class: 'phase-label' }, h('b', null, PHASE_LABEL[g.phase]),
-      h('span', { class: 'muted' }, ` ${formatTime(new Date(g.start).toISOString())}`),
-      g.end > g.start ? h('span', { class: 'muted' }, ` · ${formatDuration(g.end - g.start)}`) : null);
-    el.style.flexGrow = String(Math.max(g.share, 0.04));
-    return el;
-  }));
+  // A legend rather than labels under each segment: short phases (a resync's full sync) stay readable.
+  const labels = h('div', { class: 'phase-labels' }, segs.map((g) => h('div', { class: `phase-label${g.current ? ' current' : ''}` },
+    h('span', { class: `phase-dot phase-${g.phase}` }), h('b', null, PHASE_LABEL[g.phase]),
+    h('span', { class: 'muted' }, ` ${formatTime(new Date(g.start).toISOString())}`),
+    g.end > g.start ? h('span', { class: 'muted' }, ` · ${formatDuration(g.end - g.start)}`) : null)));
   render(timelineEl, h('h2', null, 'Phases'), bar, labels);
 }
 

@@ -18,7 +18,9 @@ export function phaseSegments(phases: readonly { phase: TaskPhase; at: string }[
   const points = phases
     .map((p) => ({ phase: p.phase, start: Date.parse(p.at) }))
     .filter((p) => Number.isFinite(p.start))
-    .sort((a, b) => a.start - b.start);
+    .sort((a, b) => a.start - b.start)
+    // A repeated report of the phase the task is already in continues that segment.
+    .filter((p, i, all) => i === 0 || all[i - 1].phase !== p.phase);
   const segs = points.map((p, i) => {
     const last = i === points.length - 1;
     const end = last ? (TERMINAL.includes(p.phase) ? p.start : Math.max(p.start, now)) : points[i + 1].start;

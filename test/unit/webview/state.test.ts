@@ -83,6 +83,13 @@ describe('dashboard phase timeline', () => {
     assert.deepEqual(segs.map((s) => s.share), [0.2, 0.6, 0.2]);
   });
 
+  it('a phase reported again continues its segment', () => {
+    const segs = phaseSegments([
+      { phase: 'incremental', at: at(0) }, { phase: 'full-sync', at: at(5) }, { phase: 'incremental', at: at(6) }, { phase: 'incremental', at: at(9) },
+    ], t(10));
+    assert.deepEqual(segs.map((s) => [s.phase, (s.end - s.start) / 1000]), [['incremental', 5], ['full-sync', 1], ['incremental', 4]]);
+  });
+
   it('a stopped task does not keep growing', () => {
     const segs = phaseSegments([{ phase: 'incremental', at: at(0) }, { phase: 'stopped', at: at(20) }], t(500));
     assert.equal(segs[1].end, segs[1].start);
