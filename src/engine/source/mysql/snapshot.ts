@@ -117,16 +117,29 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
   const idle: Sql[] = [];
   const opened: Sql[] = [];
   let open = 0;
-  const waiters: ((c: Sql) => void)[] = [];
+  const waiters: { resolve: (c: Sql) => void; reject: (err: unknown) => void }[] = [];
   const acquire = async (): Promise<Sql> => {
     const free = idle.pop();
     if (free) return free;
-    if (open < Math.max(1, o.concurrency)) { open++; const c = await openConnection(o.source); opened.push(c); return c; }
-    return new Promise((resolve) => waiters.push(resolve));
+    if (open < Math.max(1, o.concurrency)) {
+      open++;
+      try { const c = await openConnection(o.source); opened.push(c); return c; } catch (err) { open--; throw err; }
+    }
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   };
   const release = (c: Sql): void => {
     const w = waiters.shift();
-    if (w) w(c); else idle.push(c);
+    if (w) w.resolve(c); else idle.push(c);
+  };
+  // A connection whose read failed may be dead (server restarted, connection killed): a retry of the
+  // chunk must get a fresh one, not the closed one again.
+  const discard = (c: Sql): void => {
+    const i = opened.indexOf(c);
+    if (i >= 0) opened.splice(i, 1);
+    open--;
+    void c.end().catch(() => undefined);
+    const w = waiters.shift();
+    if (w) acquire().then(w.resolve, w.reject);
   };
   let anchorBusy: Promise<unknown> = Promise.resolve();
 
@@ -217,16 +230,17 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
         return run;
       }
       const c = await acquire();
+      let failed = false;
       try {
         await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
         const n = await streamRows(c, sql, params, table, onRows);
         await c.query('COMMIT');
         return n;
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
+        failed = true;
         throw err;
       } finally {
-        release(c);
+        if (failed) discard(c); else release(c);
       }
     },
 
