@@ -21,6 +21,8 @@ export interface Figure {
   /** value / raw (for latencies: lower is better, no ratio). */
   ratio?: number;
   peakRssMb?: number;
+  /** CPU seconds the engine process used (all threads): efficiency that others' load barely moves. */
+  engineCpuS?: number;
   seconds?: number;
   load1: number;
   note?: string;
@@ -154,7 +156,7 @@ export async function lakesyncSnapshot(c: Ctx, kind: Kind, db: string, rows: num
   const v = per(rows, ms);
   return {
     case: `${kind === 'pg' ? 'PostgreSQL' : 'MySQL'} snapshot, concurrency ${concurrency}`, value: v, unit: 'rows/s', raw: raw.value,
-    rawMethod: raw.rawMethod, ratio: ratio(v, raw.value), peakRssMb: Math.round(r.peakRssMb()), seconds: ms / 1000, load1: load1(),
+    rawMethod: raw.rawMethod, ratio: ratio(v, raw.value), peakRssMb: Math.round(r.peakRssMb()), engineCpuS: r.cpuSeconds(), seconds: ms / 1000, load1: load1(),
     extra: { rows, engineSnapshotMs: started ? done - started : -1 },
     note: 'process start to "full sync done" (includes start-up, slot/snapshot set-up, commit of the last chunk)',
   };
@@ -227,6 +229,7 @@ export async function streaming(c: Ctx, kind: Kind, changes: number): Promise<Fi
   const raw = per(changes, rawMs);
   return [{
     case: `${label} streaming catch-up`, value: v, unit: 'changes/s', raw, rawMethod, ratio: ratio(v, raw), peakRssMb: Math.round(r.peakRssMb()),
+    engineCpuS: r.cpuSeconds(),
     seconds: ms / 1000, load1: load1(),
     extra: { changes, transactions: txs, sourceCommitRate: per(changes, writeMs), processWallMs: Date.now() - t0, endedBy: idle ? 'idle' : 'goal' },
     note: 'changes written while the engine was stopped; "catching up to" log line to the applied goal',
@@ -316,7 +319,7 @@ export async function freshness(c: Ctx, kind: Kind, rate: number, seconds: numbe
   const lat = commitAt.map((t, k) => seenAt[k] - t).sort((a, b) => a - b);
   return {
     case: `${label} freshness p99 at ${rate.toLocaleString('en-US')} changes/s${Object.keys(params).length ? ` (${Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
-    value: pct(lat, 99), unit: 'ms', peakRssMb: Math.round(r.peakRssMb()), seconds: (writeEnd - t0) / 1000, load1: load1(),
+    value: pct(lat, 99), unit: 'ms', peakRssMb: Math.round(r.peakRssMb()), engineCpuS: r.cpuSeconds(), seconds: (writeEnd - t0) / 1000, load1: load1(),
     extra: { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), max: lat.at(-1)!, transactions: txs, achievedRate: achieved, writerBehindMaxMs: Math.round(behindMax) },
     note: 'source COMMIT returned -> first control-socket query (every 20 ms) that sees the transaction\'s marker id',
   };
@@ -356,7 +359,7 @@ export async function bigTransaction(c: Ctx, kind: Kind, rows: number): Promise<
   const ms = until - from;
   return {
     case: `${label} one ${rows.toLocaleString('en-US')}-row transaction`, value: per(rows, ms), unit: 'changes/s',
-    peakRssMb: Math.round(r.peakRssMb()), seconds: ms / 1000, load1: load1(), extra: { rows, sourceWriteMs: writeMs },
+    peakRssMb: Math.round(r.peakRssMb()), engineCpuS: r.cpuSeconds(), seconds: ms / 1000, load1: load1(), extra: { rows, sourceWriteMs: writeMs },
     note: 'peak RSS is the figure of interest here',
   };
 }

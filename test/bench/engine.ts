@@ -1,6 +1,6 @@
-// Runs the built engine (dist/engine.js) as its own process, the way a user's `lakesync run` does,
+// Runs the built engine (a private bundle of src/engine/cli.ts) as its own process, the way a user's `lakesync run` does,
 // reads its --json lines and samples its peak RSS (VmHWM) from /proc while it runs.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../harness';
@@ -15,12 +15,41 @@ export interface EngineRun {
   exited: Promise<number | null>;
   /** Highest VmHWM seen, MB (the kernel's own peak resident set of the process). */
   peakRssMb(): number;
+  /** CPU seconds (user + system, all threads) the engine used, as last sampled (every 100 ms). */
+  cpuSeconds(): number;
   /** Resolves with the arrival time (ms) of the first log line matching `re`. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<number>;
   /** Arrival time (Date.now()) of each line, same index as `lines`. */
   times: number[];
   stderr(): string;
   kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * The bench's own engine bundle, dist/bench/engine.js: the same esbuild options as dist/engine.js but
+ * never minified (readable CPU profiles), and out of the way of others rebuilding dist/ meanwhile.
+ */
+export const benchBundle = process.env.BENCH_ENGINE ?? join(repoRoot, 'dist', 'bench', 'engine.js');
+
+/** Builds the bench bundle (BENCH_ENGINE=FILE uses that prebuilt bundle instead: A/B runs of two versions). */
+export function buildBenchBundle(): void {
+  if (process.env.BENCH_ENGINE) return;
+  const script = `require('esbuild').build({ entryPoints: ['src/engine/cli.ts'], outfile: ${JSON.stringify(benchBundle)}, bundle: true,
+    platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'error',
+    external: ['@duckdb/node-api', '@duckdb/node-bindings', 'pg-native', 'cpu-features'] }).catch(() => process.exit(1))`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building ${benchBundle} failed:\n${r.stderr}`);
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of the process (all its threads), seconds. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICKS;
+  } catch { return -1; }
 }
 
 function vmHwmKb(pid: number): number {
@@ -31,13 +60,13 @@ function vmHwmKb(pid: number): number {
 }
 
 /**
- * `node [nodeArgs] dist/engine.js run FILE [args] --json`. BENCH_CPU_PROF=DIR adds --cpu-prof
+ * `node [nodeArgs] dist/bench/engine.js run FILE [args] --json`. BENCH_CPU_PROF=DIR adds --cpu-prof
  * (one .cpuprofile per engine run in DIR) for finding where the time goes.
  */
 export function runEngine(file: string, args: string[], opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): EngineRun {
   const nodeArgs = [...(opts.nodeArgs ?? [])];
   if (process.env.BENCH_CPU_PROF) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist', 'engine.js'), 'run', file, ...args, '--json'], {
+  const child = spawn(process.execPath, [...nodeArgs, benchBundle, 'run', file, ...args, '--json'], {
     cwd: repoRoot, env: { ...process.env, ...serverEnv }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid!;
@@ -47,7 +76,11 @@ export function runEngine(file: string, args: string[], opts: { timeoutMs?: numb
   let buf = '';
   let err = '';
   let peak = 0;
-  const sample = setInterval(() => { peak = Math.max(peak, vmHwmKb(pid)); }, 100);
+  let cpu = 0;
+  const sample = setInterval(() => {
+    peak = Math.max(peak, vmHwmKb(pid));
+    cpu = Math.max(cpu, cpuOf(pid));
+  }, 100);
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d: string) => {
     buf += d;
@@ -82,6 +115,7 @@ export function runEngine(file: string, args: string[], opts: { timeoutMs?: numb
   return {
     pid, lines, times, exited,
     peakRssMb: () => Math.max(peak, vmHwmKb(pid)) / 1024,
+    cpuSeconds: () => Math.max(cpu, cpuOf(pid)),
     waitFor(re, timeoutMs = 600_000) {
       const i = lines.findIndex((l) => l.type === 'log' && re.test(l.message ?? ''));
       if (i >= 0) return Promise.resolve(times[i]);

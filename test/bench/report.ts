@@ -27,9 +27,9 @@ function machineLine(m: Machine): string {
 }
 
 export function printTable(r: BenchResult): void {
-  const rows = [['case', 'LakeSync', 'raw limit', 'ratio', 'peak RSS', 'load', 'detail'],
+  const rows = [['case', 'LakeSync', 'raw limit', 'ratio', 'peak RSS', 'CPU s', 'load', 'detail'],
     ...r.figures.map((f) => [f.case, `${num(f.value)} ${f.unit}`, f.raw !== undefined ? `${num(f.raw)} ${f.unit}` : '-', pct(f.ratio),
-      f.peakRssMb ? `${f.peakRssMb} MB` : '-', String(f.load1), detail(f)])];
+      f.peakRssMb ? `${f.peakRssMb} MB` : '-', f.engineCpuS?.toFixed(1) ?? '-', String(f.load1), detail(f)])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const out = rows.map((row, k) => {
     const line = row.map((cell, i) => (i === 0 || i === row.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
@@ -53,10 +53,10 @@ export function summaryMarkdown(r: BenchResult, previous: string): string {
     `Machine: ${machineLine(r.machine)}. Load average at start ${r.machine.loadAtStart.join(' / ')}, at end ${r.loadAtEnd} `
       + '(2 cores shared with other engineers: a load above ~2 means the figures were squeezed).',
     '',
-    '| case | LakeSync | raw limit (method) | ratio | peak RSS | s | load | detail |',
-    '|---|---:|---|---:|---:|---:|---:|---|',
+    '| case | LakeSync | raw limit (method) | ratio | peak RSS | engine CPU s | wall s | load | detail |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---|',
     ...r.figures.map((f) => `| ${f.case} | ${num(f.value)} ${f.unit} | ${f.raw !== undefined ? `${num(f.raw)} ${f.unit} (${f.rawMethod})` : '-'} | ${pct(f.ratio)} | `
-      + `${f.peakRssMb ? `${f.peakRssMb} MB` : '-'} | ${f.seconds?.toFixed(1) ?? '-'} | ${f.load1} | ${detail(f)} |`),
+      + `${f.peakRssMb ? `${f.peakRssMb} MB` : '-'} | ${f.engineCpuS?.toFixed(1) ?? '-'} | ${f.seconds?.toFixed(1) ?? '-'} | ${f.load1} | ${detail(f)} |`),
     '',
     ...(r.failures.length ? ['Failed cases:', '', ...r.failures.map((f) => `- ${f.split('\n')[0]}`), ''] : []),
     `Not measured: ${r.notMeasured.join('; ')}.`,

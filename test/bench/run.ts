@@ -2,8 +2,9 @@
 // own private servers. Reports; asserts nothing about speed; exits 0 when every case ran.
 //
 // BENCH_SCALE=0.1   scales every size (rows, changes, freshness duration) for a quick run
-// BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh my-fresh bigtx vsix
+// BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh pg-fresh-tuned my-fresh bigtx vsix
 // BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
+// BENCH_ENGINE=FILE  runs that prebuilt engine bundle instead of building dist/bench/engine.js (A/B)
 // BENCH_VERBOSE=1   echoes the engine's log lines
 // BENCH_SUMMARY=0  leaves bench-results/summary.md alone (quick or partial runs)
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { repoRoot, startMariadb, startPostgres, tempDir, type ServerHandle } fro
 import {
   bigTransaction, freshness, lakesyncSnapshot, prepareSnapshotData, rawSnapshot, streaming, type Ctx, type Figure,
 } from './cases';
+import { buildBenchBundle } from './engine';
 import { describeMachine, load1, type Machine } from './machine';
 import { printTable, summaryMarkdown } from './report';
 
@@ -41,6 +43,7 @@ function vsixFigure(): Figure | undefined {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  buildBenchBundle();
   const machine: Machine = describeMachine();
   const figures: Figure[] = [];
   const failures: string[] = [];
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
       const f = await fn();
       for (const x of f === undefined ? [] : Array.isArray(f) ? f : [f]) {
         figures.push(x);
-        process.stderr.write(`  ${x.case}: ${x.value.toLocaleString('en-US')} ${x.unit}${x.ratio !== undefined ? ` (${(x.ratio * 100).toFixed(0)}% of raw ${x.raw!.toLocaleString('en-US')})` : ''}${x.peakRssMb ? `, peak RSS ${x.peakRssMb} MB` : ''}\n`);
+        process.stderr.write(`  ${x.case}: ${x.value.toLocaleString('en-US')} ${x.unit}${x.ratio !== undefined ? ` (${(x.ratio * 100).toFixed(0)}% of raw ${x.raw!.toLocaleString('en-US')})` : ''}${x.peakRssMb ? `, peak RSS ${x.peakRssMb} MB` : ''}${x.engineCpuS ? `, engine CPU ${x.engineCpuS.toFixed(1)} s` : ''}\n`);
       }
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`);
@@ -94,6 +97,8 @@ async function main(): Promise<void> {
     if (want('my-stream')) await step(`my streaming of ${changes} changes`, () => streaming(c, 'my', changes));
     const freshSeconds = Math.max(10, Math.round(60 * scale));
     if (want('pg-fresh')) await step(`pg freshness, 5000 changes/s for ${freshSeconds} s`, () => freshness(c, 'pg', 5000, freshSeconds));
+    // the same with batches applied every 250 ms instead of the default 1 s (parameters.flushIntervalMs)
+    if (want('pg-fresh-tuned')) await step(`pg freshness with flushIntervalMs 250`, () => freshness(c, 'pg', 5000, freshSeconds, { flushIntervalMs: 250 }));
     if (want('my-fresh')) await step(`my freshness, 5000 changes/s for ${freshSeconds} s`, () => freshness(c, 'my', 5000, freshSeconds));
     if (want('bigtx')) {
       const big = n(1_000_000);
