@@ -58,8 +58,8 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
     const existing = await target.tableRowCount(route);
     append = existing === 0 && !req.where;
     const planned: Chunk[] = await session.planChunks(route.source, plan.snapshot.chunkSize, req.where);
-    await target.locked((state) => state.saveChunkPlan(req.source, planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })),
-      append ? 'append' : 'upsert', req.where));
+    await target.locked((state, conn) => conn.transaction(() => state.saveChunkPlan(req.source,
+      planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append ? 'append' : 'upsert', req.where)));
     chunks = await target.state.chunkPlan(req.source, route.source.id);
   }
   ctx.paused.delete(req.source);

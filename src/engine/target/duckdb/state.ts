@@ -104,12 +104,14 @@ export class StateStore {
     await this.conn.rows(`UPDATE ${S}.tables SET phase = ? WHERE source = ?`, [phase, source]);
   }
 
-  /** A fresh snapshot plan for a table: chunks replace any earlier plan; counters restart. */
+  /** A fresh snapshot plan for a table: chunks replace any earlier plan; counters restart. Run it in a transaction. */
   async saveChunkPlan(source: string, chunks: Chunk[], loadMode: 'append' | 'upsert', where?: string): Promise<void> {
     await this.conn.rows(`DELETE FROM ${S}.chunks WHERE source = ?`, [source]);
-    for (const c of chunks) {
-      await this.conn.rows(`INSERT INTO ${S}.chunks (source, idx, from_key, to_key, where_clause) VALUES (?, ?, ?, ?, ?)`,
-        [source, c.index, c.from ? JSON.stringify(c.from) : null, c.to ? JSON.stringify(c.to) : null, c.where ?? null]);
+    // a large table has thousands of chunks: insert them 500 to a statement
+    for (let at = 0; at < chunks.length; at += 500) {
+      const part = chunks.slice(at, at + 500);
+      await this.conn.rows(`INSERT INTO ${S}.chunks (source, idx, from_key, to_key, where_clause) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        part.flatMap((c) => [source, c.index, c.from ? JSON.stringify(c.from) : null, c.to ? JSON.stringify(c.to) : null, c.where ?? null]));
     }
     await this.conn.rows(`UPDATE ${S}.tables SET phase = 'full-sync', chunks_done = 0, chunks_total = ?, snapshot_rows = 0,
       load_mode = ?, snapshot_started_at = now(), snapshot_ended_at = NULL, where_clause = ? WHERE source = ?`,
