@@ -3,31 +3,35 @@
 // against the scripted TEST-DOUBLE source (scripted-source.ts); real-server versions of these
 // tests belong to each source's integration tests.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { sendControlRequest } from '../../../src/engine/runtime/control';
 import { runTask } from '../../../src/engine/runtime/runner';
 import type { TaskStatus } from '../../../src/protocol/status';
 import { tempDir } from '../target/helpers';
 import { targetRows, testPlan } from './plan';
 import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
 
+const children = new Set<ChildProcess>();
+
 function startChild(dir: string, seed: number, initial: number, total: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-child.ts'), dir, String(seed), String(initial), String(total)],
     { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) => child.once('exit', () => { children.delete(child); r(); }));
   return { child, exited, stderr: () => stderr };
 }
 
-async function waitForStatus(file: string, ok: (s: TaskStatus) => boolean, timeoutMs = 30_000): Promise<TaskStatus> {
+/** Polls the child engine's control socket (live status) until `ok`. */
+async function waitForStatus(dir: string, ok: (s: TaskStatus) => boolean, timeoutMs = 60_000): Promise<TaskStatus> {
+  const file = testPlan(dir).file;
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (existsSync(file)) {
-      try { const s = JSON.parse(readFileSync(file, 'utf8')) as TaskStatus; if (ok(s)) return s; } catch { /* being replaced */ }
-    }
-    await new Promise((r) => setTimeout(r, 20));
+    const reply = await sendControlRequest(file, { type: 'status', id: 1 }, 5000).catch(() => undefined);
+    if (reply?.type === 'reply' && reply.ok && ok(reply.result as TaskStatus)) return reply.result as TaskStatus;
+    await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the engine did not get there in time');
 }
@@ -36,7 +40,10 @@ describe('runner: kill -9 and restart (scripted test-double source)', function (
   this.timeout(90_000);
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => { tmp = tempDir(); });
-  afterEach(() => tmp.cleanup());
+  afterEach(async () => {
+    for (const c of children) { c.kill('SIGKILL'); await new Promise((r) => c.once('exit', r)); }
+    tmp.cleanup();
+  });
 
   async function restartAndCompare(seed: number, total: number): Promise<void> {
     const plan = testPlan(tmp.dir);
@@ -50,8 +57,7 @@ describe('runner: kill -9 and restart (scripted test-double source)', function (
 
   it('after kill -9 during the full sync, a restart finishes the chunks and the target equals the source', async () => {
     const c = startChild(tmp.dir, 21, 250, 400);
-    const s = await waitForStatus(join(tmp.dir, 'lake.duckdb.status.json'),
-      (st) => st.tables.some((t) => t.chunksDone >= 3 && t.chunksDone < t.chunksTotal));
+    const s = await waitForStatus(tmp.dir, (st) => st.tables.some((t) => t.chunksDone >= 3 && t.chunksDone < t.chunksTotal));
     c.child.kill('SIGKILL');
     await c.exited;
     assert.equal(s.phase, 'full-sync', c.stderr());
@@ -60,8 +66,7 @@ describe('runner: kill -9 and restart (scripted test-double source)', function (
 
   it('after kill -9 while streaming, a restart resumes from the checkpoint and the target equals the source', async () => {
     const c = startChild(tmp.dir, 22, 100, 1500);
-    await waitForStatus(join(tmp.dir, 'lake.duckdb.status.json'),
-      (st) => st.phase === 'incremental' && st.tables.every((t) => t.rowsWritten > t.snapshotRows + 20));
+    await waitForStatus(tmp.dir, (st) => st.phase === 'incremental' && st.tables.every((t) => t.rowsWritten > t.snapshotRows + 20));
     c.child.kill('SIGKILL');
     await c.exited;
     await restartAndCompare(22, 1500);
