@@ -117,4 +117,24 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, idleCaughtUpMs: 300 }), 0);
     assert.ok(Date.now() - idleStart >= 300);
   });
+
+  it('at start, widens a target column whose source type grew while the task was stopped', async () => {
+    const counts: SourceTable = {
+      id: { db: 'app', table: 'counts' },
+      columns: [
+        { name: 'id', ordinal: 1, dataType: 'int4', fullType: 'integer', nullable: false },
+        { name: 'n', ordinal: 2, dataType: 'int4', fullType: 'integer', nullable: true },
+      ],
+      primaryKey: ['id'],
+    };
+    const plan = testPlan(tmp.dir, { tables: ['app.counts'] });
+    const src = new ScriptedSource(plan, {}, [counts]);
+    src.commit([{ kind: 'insert', table: counts.id, after: ['1', '7'] }]);
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    src.tables.set('app.counts', { ...counts, columns: [counts.columns[0], { ...counts.columns[1], dataType: 'int8', fullType: 'bigint' }] });
+    src.commit([{ kind: 'insert', table: counts.id, after: ['2', '9007199254740993'] }]);
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
+    const got = await rows(plan.target.path, `SELECT id, CAST(n AS VARCHAR) AS n, typeof(n) AS t FROM ods.counts ORDER BY id`);
+    assert.deepEqual(got, [{ id: 1, n: '7', t: 'BIGINT' }, { id: 2, n: '9007199254740993', t: 'BIGINT' }]);
+  });
 });

@@ -58,15 +58,26 @@ export class DuckDbTarget {
     return new Map(rows.map((r) => [r.column_name, r.data_type]));
   }
 
-  /** Whether two type names are the same DuckDB type (asks DuckDB; unknown names count as equal). */
+  private readonly typeNames = new Map<string, string | null>();
+
+  /** DuckDB's own name of a type (`TIMESTAMPTZ` -> `TIMESTAMP WITH TIME ZONE`), asked once per spelling. */
+  private async typeName(t: string): Promise<string | null> {
+    if (!this.typeNames.has(t)) {
+      try {
+        const [r] = await this.conn.rows<{ t: string }>(`SELECT typeof(CAST(NULL AS ${t})) AS t`);
+        this.typeNames.set(t, r.t);
+      } catch {
+        this.typeNames.set(t, null);
+      }
+    }
+    return this.typeNames.get(t)!;
+  }
+
+  /** Whether two type names are the same DuckDB type (unknown spellings count as equal). */
   async sameType(a: string, b: string): Promise<boolean> {
     if (a === b) return true;
-    try {
-      const [r] = await this.conn.rows<{ a: string; b: string }>(`SELECT typeof(CAST(NULL AS ${a})) AS a, typeof(CAST(NULL AS ${b})) AS b`);
-      return r.a === r.b;
-    } catch {
-      return true;
-    }
+    const [na, nb] = [await this.typeName(a), await this.typeName(b)];
+    return na === null || nb === null || na === nb;
   }
 
   async tableRowCount(route: Route): Promise<number> {
