@@ -108,5 +108,42 @@ export function faultSuite(kind: Kind): void {
       await stopSupervised(p);
       await catchUpAndCompare(f, 'server restarts');
     });
+
+    it('plain CLI: server crash (kill -9) mid-snapshot, server restart while the task is stopped: re-runs resume', async () => {
+      const rows = 80_000;
+      const f = await fixture(server, rows, 100);
+      const w = workload(f, BASE_SEED + 5, rows);
+      let reruns = 0;
+      let p = spawnCli(['run', f.file, '--json']);
+      try {
+        await waitUntil('the full sync', () => /full-sync/.test(phaseOf(p)), 60_000, p);
+        log(`  kill -9 of the ${kind} server: ${phaseOf(p)}`);
+        await server.kill9();
+        await server.start();
+        // the engine either rides it out or stops with an error; then the user runs it again
+        const gaveUp = await Promise.race([p.exited.then(() => true), sleep(15_000).then(() => false)]);
+        if (gaveUp) {
+          reruns++;
+          log(`  the engine stopped after the crash (code ${(await p.exited).code}); running it again`);
+          assert.doesNotMatch(p.stderr(), /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace');
+          p = spawnCli(['run', f.file, '--json']);
+        }
+        await waitUntil('streaming', () => lastStatus(p)?.tables[0]?.phase === 'incremental', 180_000, p);
+        await positionAdvances(p, 'changes flowing');
+        p.kill('SIGTERM');
+        assert.equal((await p.exited).code, 0, p.stderr());
+        log('  restarting the server while the task is stopped');
+        await server.restart();
+        await sleep(1000);
+        p = spawnCli(['run', f.file, '--json']);
+        await waitUntil('streaming', () => lastStatus(p)?.tables[0]?.phase === 'incremental', 60_000, p);
+        await positionAdvances(p, 'changes flowing after the restart');
+      } finally {
+        log(`  workload: ${JSON.stringify(await w.stop())}, re-runs after the crash: ${reruns}`);
+      }
+      p.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0, p.stderr());
+      await catchUpAndCompare(f, 'server crash and restart');
+    });
   });
 }
