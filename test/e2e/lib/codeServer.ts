@@ -67,7 +67,20 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
   }
   if (o.extensionFolder) {
     const pkg = JSON.parse(readFileSync(path.join(o.extensionFolder, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
-    symlinkSync(o.extensionFolder, path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
+    const folder = `${pkg.publisher}.${pkg.name}-${pkg.version}`;
+    symlinkSync(o.extensionFolder, path.join(extensionsDir, folder));
+    // Once a VSIX is installed the dir has a registry (extensions.json), and folders missing from
+    // it are treated as removed: register the unpacked one there too.
+    const registry = path.join(extensionsDir, 'extensions.json');
+    if (existsSync(registry)) {
+      const entries = JSON.parse(readFileSync(registry, 'utf8')) as Record<string, unknown>[];
+      entries.push({
+        identifier: { id: `${pkg.publisher}.${pkg.name}`.toLowerCase() }, version: pkg.version,
+        location: { $mid: 1, path: path.join(extensionsDir, folder), scheme: 'file' }, relativeLocation: folder,
+        metadata: { installedTimestamp: Date.now(), source: 'vsix' },
+      });
+      writeFileSync(registry, JSON.stringify(entries));
+    }
   }
   const args = [ENTRY, ...base, '--bind-addr', '127.0.0.1:0', '--ignore-last-opened'];
   if (o.disableWorkspaceTrust !== false) args.push('--disable-workspace-trust');
