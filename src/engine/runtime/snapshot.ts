@@ -151,10 +151,9 @@ async function readOne(ctx: TaskContext, session: SnapshotSession, writer: Snaps
       return;
     } catch (err) {
       await writer.abandon().catch(() => undefined);
-      if (err instanceof StopSignal) {
-        if (ctx.stopping) throw err;
-        return; // this table was cancelled; the others go on
-      }
+      // a source may wrap the StopSignal thrown from onRows: the flags say what happened
+      if (ctx.stopping) throw new StopSignal();
+      if (err instanceof StopSignal || ctx.abortSnapshot.has(source)) return; // this table was cancelled; the others go on
       const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
       ctx.status.error(source, message);
       await ctx.target.side.addError(message, source).catch(() => undefined);
