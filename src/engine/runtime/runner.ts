@@ -154,6 +154,8 @@ export class TaskRunner {
     const reconciled = new Map<TableMapping, TableMapping | undefined>();
     const failing: string[] = [];
     for (const r0 of routes) {
+      // a table that appeared since the task last ran, with rules.newTables: ignore, is left out
+      if (cp && !stored.has(r0.key) && plan.rules.newTables !== 'sync') { this.log('info', `${r0.key}: new table ignored (rules.newTables)`); continue; }
       if (!reconciled.has(r0.mapping)) {
         await target.ensureTable(r0.mapping);
         reconciled.set(r0.mapping, await reconcileTarget(ctx, r0.mapping));
@@ -178,6 +180,7 @@ export class TaskRunner {
     const snapshotting = plan.snapshot.enabled && !options.noSnapshot;
     const allIncremental = async () => {
       for (const key of ctx.routes.keys()) {
+        if (ctx.paused.has(key)) continue;
         await target.state.setPhase(key, 'incremental');
         status.setTablePhase(key, 'incremental');
       }
@@ -207,11 +210,8 @@ export class TaskRunner {
         const phase = st?.phase ?? 'new';
         if (phase === 'incremental') continue;
         if (phase === 'cancelled' || phase === 'stopped' || phase === 'failed') { ctx.paused.add(key); continue; }
-        const wanted = phase === 'full-sync' || phase === 'pending' || plan.rules.newTables === 'sync';
-        if (snapshotting && wanted) {
+        if (snapshotting) {
           ctx.queueSnapshot({ source: key, kind: phase === 'full-sync' ? 'resume' : 'fresh', ...(st?.whereClause ? { where: st.whereClause } : {}) });
-        } else if (!wanted) {
-          ctx.routes.delete(key); // a new table and rules.newTables: ignore
         } else {
           await target.state.setPhase(key, 'incremental');
           status.setTablePhase(key, 'incremental');
