@@ -33,6 +33,9 @@ function example(segments: (string | number)[], key?: string): string | undefine
   const node = schemaAt(key === undefined ? segments : [...segments, key]);
   const ex = node?.examples?.[0] ?? node?.default;
   if (ex === undefined) return undefined;
+  const last = segments[segments.length - 1];
+  // a list item is written "- value", not "1: value"
+  if (key === undefined && (typeof last === 'number' || /^\d+$/.test(String(last)))) return `- ${inlineYaml(ex)}`;
   const name = key ?? [...segments].reverse().find((s) => typeof s === 'string');
   return name === undefined ? inlineYaml(ex) : `${name}: ${inlineYaml(ex)}`;
 }
@@ -93,7 +96,8 @@ function toDiagnostic(e: ErrorObject, parsed: ParsedTask): TaskDiagnostic | unde
   const where = path || 'the task file';
   const ref = parsed.nodes.get(e.instancePath);
   const valueNode = ref?.value && ref.value.range && ref.value.range[1] > ref.value.range[0] ? ref.value : undefined;
-  const anchor = valueNode ?? ref?.key ?? undefined;
+  // an empty value (e.g. a bare "-" list item) still has a place: its (zero-width) node
+  const anchor = valueNode ?? ref?.key ?? (ref?.value?.range ? ref.value : undefined);
   const atNode = (message: string, node = anchor, p = path) => {
     const [s, end] = node?.range ?? [0, 1];
     return parsed.at(s, end, message, p);
