@@ -1,6 +1,7 @@
 // Schema evolution while streaming: a DDL seen in the stream refreshes the table's shape, and
 // the task's rules say what the target does (add / drop / change columns, new and dropped tables).
 // Runs between batches: the runner has applied every change in the old shape before calling it.
+import type { TaskPlan } from '../config/plan';
 import type { SchemaChange } from '../pipeline/events';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
@@ -20,7 +21,7 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange):
   if (ctx.paused.has(key)) return;
   if (!fresh) { await dropTable(ctx, key); return; }
   try {
-    const mapping = await evolveMapping(ctx, route.mapping, fresh, key);
+    const mapping = await evolveMapping(ctx, route.mapping, fresh, key, route.source);
     if (!mapping) return;
     // every source feeding this target reads its rows through the new mapping
     for (const r of [...ctx.routes.values()]) {
@@ -32,7 +33,7 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange):
 }
 
 /** The mapping for the table's new shape under the rules; undefined when the table failed. */
-async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string): Promise<TableMapping | undefined> {
+async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string, previous?: SourceTable): Promise<TableMapping | undefined> {
   const { rules } = ctx.plan;
   const target = qualified(mapping.namespace, mapping.table);
   const exec = (sql: string) => ctx.target.locked((_s, conn) => conn.exec(sql));
@@ -40,7 +41,26 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
   const byName = new Map(columns.map((c, i) => [c.name, i]));
   const freshNames = new Set(fresh.columns.map((c) => c.name));
   let changed = false;
+  const rename = previous ? renamedColumn(mapping, previous, fresh, ctx.plan.source.type) : undefined;
+  if (rename) {
+    const { from, to } = rename;
+    if (rules.renameColumn === 'fail') { await failTable(ctx, key, `column ${from} was renamed to ${to} (rules.renameColumn: fail)`); return undefined; }
+    freshNames.add(from); // not a dropped column
+    if (rules.renameColumn === 'apply') {
+      await exec(`ALTER TABLE ${target} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`);
+      const at = byName.get(from)!;
+      columns[at] = { ...columns[at], name: to, source: fresh.columns.find((c) => c.name === to)! };
+      byName.delete(from);
+      byName.set(to, at);
+      changed = true;
+      ctx.log('info', `${key}: column ${from} renamed to ${to}`);
+    } else {
+      // ignore: the old target column stays (NULL from now on) and the new name is not added
+      ctx.log('info', `${key}: column ${from} was renamed to ${to} at the source; the target keeps ${from} (rules.renameColumn: ignore)`);
+    }
+  }
   for (const col of fresh.columns) {
+    if (rename && rules.renameColumn === 'ignore' && col.name === rename.to) continue;
     const mapped = mapColumn(ctx.plan.source.type, col);
     const at = byName.get(col.name);
     if (at === undefined) {
@@ -78,6 +98,25 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
   }
   if (changed) ctx.status.changed();
   return { ...mapping, columns };
+}
+
+/**
+ * A rename as the stream sees it: exactly one column gone and one new column of the same target
+ * type in its place. Key columns and merged tables (shared by several sources) are left to the
+ * add/drop rules.
+ */
+function renamedColumn(mapping: TableMapping, previous: SourceTable, fresh: SourceTable, type: TaskPlan['source']['type']): { from: string; to: string } | undefined {
+  if (isMerged(mapping)) return undefined;
+  const had = new Set(mapping.columns.map((c) => c.name));
+  const has = new Set(fresh.columns.map((c) => c.name));
+  // columns kept after an earlier drop are not in the previous source shape: not candidates
+  const gone = previous.columns.filter((c) => !has.has(c.name) && had.has(c.name));
+  const added = fresh.columns.filter((c) => !had.has(c.name));
+  if (gone.length !== 1 || added.length !== 1 || mapping.key.includes(gone[0].name)) return undefined;
+  const old = mapping.columns.find((c) => c.name === gone[0].name)!;
+  if (mapColumn(type, added[0]).targetType !== old.targetType) return undefined;
+  // a rename keeps the column's place in the source table
+  return previous.columns.indexOf(gone[0]) === fresh.columns.indexOf(added[0]) ? { from: gone[0].name, to: added[0].name } : undefined;
 }
 
 /**
