@@ -124,6 +124,12 @@ export class Task {
     assert.equal(r.code, 0, `lakesync run ended with ${r.code ?? r.signal}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   }
 
+  /** The running engine's output without its status lines (for failure messages). */
+  runLog(): string {
+    const lines = `${this.run?.stdout() ?? ''}\n${this.run?.stderr() ?? ''}`.split('\n').filter((l) => l.trim() && !l.startsWith('{"type":"status"'));
+    return lines.slice(-40).join('\n');
+  }
+
   /** Kills a run left behind by a failed test. */
   kill(): void { this.run?.kill(); this.run = undefined; }
 
@@ -155,10 +161,10 @@ export class Task {
     for (;;) {
       try { if (await fn()) return; last = undefined; } catch (err) { last = err; }
       if (this.run && (this.run.child.exitCode !== null || this.run.child.signalCode !== null)) {
-        throw new Error(`lakesync run exited while waiting for ${what}:\n${this.run.stdout().slice(-3000)}\n${this.run.stderr().slice(-3000)}`);
+        throw new Error(`lakesync run exited while waiting for ${what}:\n${this.runLog()}`);
       }
       if (Date.now() > until) {
-        throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${this.run?.stdout().slice(-3000) ?? ''}`);
+        throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${this.runLog()}`);
       }
       await sleep(300);
     }
@@ -190,7 +196,7 @@ export class Task {
         return JSON.stringify(src) === JSON.stringify(dst);
       }, timeoutMs);
     } catch (err) {
-      assert.deepEqual(dst, src, (err as Error).message.split('\n')[0]);
+      assert.deepEqual(dst, src, (err as Error).message);
       throw err;
     }
   }
