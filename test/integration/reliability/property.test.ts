@@ -10,6 +10,7 @@ import {
   runCli, sharedMariadb, sharedPostgres, sleep, spawnCli, tempDir, writeTask, type CliProcess, type ServerHandle,
 } from '../../harness';
 import { compareTable, formatDiff } from '../../support/compare';
+import { waitUntil } from '../../faults/scenario';
 
 const SEED = Number(process.env.LAKESYNC_PROP_SEED ?? 424242);
 const RUNS = Number(process.env.LAKESYNC_PROP_RUNS ?? 12);
@@ -82,6 +83,9 @@ for (const kind of ['postgres', 'mariadb'] as const) {
             snapshot: { enabled: true, concurrency: 2, chunkSize: 4 }, parameters: { flushIntervalMs: 100 } }, dir);
           const stopEngine = async (how: 'SIGTERM' | 'SIGKILL') => {
             if (!engine) return;
+            // a signal before Node has started the engine kills the process outright: a graceful
+            // stop is only meaningful once the engine is up (its first output line)
+            if (how === 'SIGTERM') await waitUntil('the engine to start', () => engine!.stdout().length > 0 || engine!.child.exitCode !== null, 30_000, engine);
             engine.kill(how);
             const r = await engine.exited;
             if (how === 'SIGTERM') assert.equal(r.code, 0, `graceful stop failed:\n${r.stderr}`);

@@ -134,8 +134,18 @@ for (const kind of ['postgres', 'mariadb'] as const) {
       for (const o of outputs) { findIn(o.r.stdout, `stdout of ${o.what}`, found); findIn(o.r.stderr, `stderr of ${o.what}`, found); }
       findIn(JSON.stringify(replies), 'control socket replies', found);
       findIn(await dumpDuckdb(lake), 'the DuckDB file (every table, as text)', found);
-      const scanned = [...files(dir, 0), ...files(tmpdir(), started)].filter((f) => !f.endsWith('.sync.yaml'));
-      for (const f of scanned) findIn(readFileSync(f), f, found);
+      // the temp folder: whatever LakeSync (engine, CLI, harness task folders) wrote there during the test
+      const tmpEntries = readdirSync(tmpdir()).filter((e) => /lakesync/i.test(e) && !/^lakesync-test-(postgres|mariadb)-/.test(e));
+      const tmpFiles = tmpEntries.flatMap((e) => {
+        const p = join(tmpdir(), e);
+        try { return statSync(p).isDirectory() ? files(p, started) : statSync(p).isFile() && statSync(p).mtimeMs >= started ? [p] : []; } catch { return []; }
+      });
+      const scanned = [...new Set([...files(dir, 0), ...tmpFiles])].filter((f) => !f.endsWith('.sync.yaml'));
+      for (const f of scanned) {
+        let bytes: Buffer;
+        try { bytes = readFileSync(f); } catch { continue; } // removed meanwhile (another test's temp file)
+        findIn(bytes, f, found);
+      }
       assert.ok(scanned.some((f) => f.endsWith('.status.json')) && existsSync(lake), `the status file and the lakehouse were scanned: ${scanned.join(', ')}`);
       assert.deepEqual(found, [], found.join('\n'));
     });
