@@ -52,4 +52,6 @@ export interface TaskStatus {
   phases: { phase: TaskPhase; at: string }[];
   tables: TableStatus[];
   error?: string;
+  /** Source health warnings in force now (retained WAL near its limit, binlog about to expire...). */
+  warnings?: string[];
 }

@@ -51,6 +51,7 @@ export async function statusCommand(args: CliArgs): Promise<number> {
   }
   console.log(`${summaryLine(status)}${running ? `  (running, pid ${status.pid})` : '  (not running)'}`);
   if (status.error) console.log(`error: ${status.error}`);
+  for (const w of status.warnings ?? []) console.log(`warning: ${w}`);
   const width = Math.max(8, ...status.tables.map((t) => t.source.length));
   for (const t of status.tables) {
     const when = t.lastUpdate ? `  updated ${t.lastUpdate}` : '';

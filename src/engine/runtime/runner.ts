@@ -37,6 +37,8 @@ export interface RunOptions {
   onStatus?: (status: TaskStatus) => void;
   /** Set by `run --supervise` when it starts the engine again: why the previous one ended. */
   restartCause?: string;
+  /** How often the source's health is checked (default 60 s). */
+  healthIntervalMs?: number;
 }
 
 const TABLE_PHASES = new Set<TablePhase>(['pending', 'full-sync', 'incremental', 'cancelled', 'stopped', 'failed']);
@@ -85,6 +87,7 @@ export class TaskRunner {
     const { plan, adapter, options } = this;
     let control: ControlServer | undefined;
     let target: DuckDbTarget | undefined;
+    let health: NodeJS.Timeout | undefined;
     try {
       if (options.controlSocket !== false) {
         control = await ControlServer.listen(plan.file, (req) => this.request(req)).catch((err: Error) => {
@@ -103,6 +106,7 @@ export class TaskRunner {
       if (this.stopRequested) ctx.stopping = true;
       adapter.attachState?.(target.side);
       await this.prepare(ctx);
+      health = this.watchHealth();
       await this.loop(ctx);
       this.status.setPhase('stopped');
       return 0;
@@ -113,11 +117,36 @@ export class TaskRunner {
       await target?.side.addError(message, undefined, this.ctx?.checkpoint).catch(() => undefined);
       throw err;
     } finally {
+      clearInterval(health);
       await this.status.close();
       await control?.close().catch(() => undefined);
       await adapter.close().catch((err: Error) => this.log('warn', `closing the source: ${err.message}`));
       target?.close();
     }
+  }
+
+  /**
+   * Asks the source about its health now and then (retained WAL of the slot, binlog retention):
+   * new warnings are logged once and shown in the status for as long as they hold.
+   */
+  private watchHealth(): NodeJS.Timeout | undefined {
+    const { adapter } = this;
+    if (!adapter.checkHealth) return undefined;
+    let running = false;
+    const check = async () => {
+      if (running) return;
+      running = true;
+      try {
+        const fresh = this.status.setWarnings(await adapter.checkHealth!());
+        for (const w of fresh) this.log('warn', w);
+      } catch (err) {
+        this.log('debug', `source health check failed: ${(err as Error).message}`);
+      } finally { running = false; }
+    };
+    void check();
+    const timer = setInterval(() => void check(), this.options.healthIntervalMs ?? 60_000);
+    timer.unref();
+    return timer;
   }
 
   private async prepare(ctx: TaskContext): Promise<void> {

@@ -58,6 +58,18 @@ export class StatusTracker {
     this.changed(phase === 'stopped' || phase === 'failed');
   }
 
+  /** Replaces the source health warnings; returns the ones that are new since the last call. */
+  setWarnings(warnings: string[]): string[] {
+    const before = new Set(this.status.warnings ?? []);
+    const fresh = warnings.filter((w) => !before.has(w));
+    const same = warnings.length === before.size && fresh.length === 0;
+    if (!same) {
+      this.status.warnings = warnings.length ? warnings : undefined;
+      this.changed();
+    }
+    return fresh;
+  }
+
   setTablePhase(source: string, phase: TablePhase): void {
     const t = this.table(source);
     if (phase === 'full-sync' && t.phase !== 'full-sync') t.snapshotStartedAt = new Date().toISOString();

@@ -11,6 +11,7 @@ import { tableKey } from '../types';
 import { openConnection, isMariadb, type Sql } from './session';
 import { describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
 import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
+import { binlogRetentionWarnings } from './retention';
 import { openMysqlSnapshot } from './snapshot';
 import { startBinlogStream } from './binlog';
 
@@ -33,6 +34,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
   };
 
   let store: SchemaHistoryStore | undefined;
+  let confirmed: BinlogPosition | undefined;
 
   /**
    * LakeSync's schema history of the streamed tables (from the target's state), with today's shape
@@ -144,8 +146,14 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
       store = s;
     },
 
-    async confirm(): Promise<void> {
-      // MySQL keeps no server-side state for a reader: the checkpoint in the target is the position.
+    async confirm(position: Position): Promise<void> {
+      // MySQL keeps no server-side state for a reader: the checkpoint in the target is the
+      // position. It is remembered only to warn before the binlog it needs expires.
+      if (position.kind === 'binlog') confirmed = position;
+    },
+
+    async checkHealth(): Promise<string[]> {
+      return binlogRetentionWarnings(await sql(), confirmed);
     },
 
     async close(): Promise<void> {
