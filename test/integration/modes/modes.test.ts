@@ -127,7 +127,7 @@ for (const kind of KINDS) {
       await task.stop();
     };
 
-    const dropped = (rule: 'drop' | 'keep') => async () => {
+    const dropped = (rule: 'drop' | 'keep' | 'fail') => async () => {
       const a = await src.space();
       await src.sql(`CREATE TABLE ${a}.t1 (id int PRIMARY KEY, v varchar(20))`);
       await src.sql(`CREATE TABLE ${a}.t2 (id int PRIMARY KEY, v varchar(20))`);
@@ -138,10 +138,15 @@ for (const kind of KINDS) {
       await task.waitSame(`${a}.t2`, 't2', ['id', 'v']);
       await src.sql(`DROP TABLE ${a}.t2`);
       await src.sql(`INSERT INTO ${a}.t1 VALUES (200, 'after drop')`);
-      await task.waitPhase(`${a}.t2`, 'stopped');
+      await task.waitPhase(`${a}.t2`, rule === 'fail' ? 'failed' : 'stopped');
       await task.waitSame(`${a}.t1`, 't1', ['id', 'v']);
       if (rule === 'drop') assert.deepEqual(await targetTables(task), ['t1']);
-      else assert.equal(await task.count('t2'), 7, 'dropTable: keep keeps the rows');
+      else assert.equal(await task.count('t2'), 7, `dropTable: ${rule} keeps the rows`);
+      if (rule === 'fail') {
+        const errors = await task.json<{ message: string }[]>('exceptions', ['--table', `${a}.t2`]);
+        assert.ok(errors.some((e) => /dropped.*rules\.dropTable: fail/.test(e.message)), JSON.stringify(errors));
+        assert.equal((await task.table(`${a}.t1`)).phase, 'incremental');
+      }
       await task.stop();
     };
 
@@ -151,6 +156,7 @@ for (const kind of KINDS) {
       it('multi-table-merge: a new shard appearing while running joins', merge(true));
       it('database-mirror: a dropped table is dropped in the target (rules.dropTable: drop)', dropped('drop'));
       it('database-mirror: a dropped table keeps its rows (rules.dropTable: keep)', dropped('keep'));
+      it('database-mirror: a dropped table stops with an exception, the others go on (rules.dropTable: fail)', dropped('fail'));
     }
   });
 }
