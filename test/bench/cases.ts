@@ -55,10 +55,14 @@ export function task(c: Ctx, kind: Kind, name: string, db: string, table: string
   const source = kind === 'pg'
     ? s.source(db, { slot: `ls_${name}`, publication: `ls_${name}` })
     : s.source(db, { serverId: 7000 + Math.floor(Math.random() * 1000) });
+  // BENCH_PARAMS='{"batchSize":20000}' sets engine parameters in every task (tuning experiments)
+  const envParams = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) as Record<string, number> : undefined;
+  const params = { ...envParams, ...(extra.parameters as Record<string, number> | undefined) };
   return writeTask({
     name, source, mode: 'multi-table-mirror', tables: [kind === 'pg' ? `public.${table}` : `${db}.${table}`],
     target: { type: 'duckdb', path: join(c.dir, `${name}.duckdb`), namespace: 'bench' },
     ...extra,
+    ...(Object.keys(params).length ? { parameters: params } : {}),
   }, join(c.dir, name));
 }
 

@@ -5,6 +5,7 @@
 // BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh pg-fresh-tuned my-fresh bigtx vsix
 // BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
 // BENCH_ENGINE=FILE  runs that prebuilt engine bundle instead of building dist/bench/engine.js (A/B)
+// BENCH_PARAMS=JSON  engine parameters for every task, e.g. '{"batchSize":20000}'
 // BENCH_VERBOSE=1   echoes the engine's log lines
 // BENCH_SUMMARY=0  leaves bench-results/summary.md alone (quick or partial runs)
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
