@@ -182,7 +182,14 @@ export class Task {
 
   /** Target rows of `ods.<table>`, columns as text, ordered by `order`. */
   async targetRows(table: string, columns: string[], order = columns[0], where = ''): Promise<Cell[][]> {
-    return this.query(`SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM ods.${table}${where ? ` WHERE ${where}` : ''} ORDER BY ${order}`);
+    // `lakesync query` answers at most 1000 rows: read in pages
+    const out: Cell[][] = [];
+    for (;;) {
+      const page = await this.query(`SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM ods.${table}`
+        + `${where ? ` WHERE ${where}` : ''} ORDER BY ${order} LIMIT 1000 OFFSET ${out.length}`);
+      out.push(...page);
+      if (page.length < 1000) return out;
+    }
   }
 
   /** Waits until the target copy equals the source table row by row (`targetTable` in ods). */

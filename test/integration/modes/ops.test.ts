@@ -7,7 +7,7 @@ import { KINDS, Source, insertRows, type Task } from './helpers';
 
 interface Details { status: { phase: string }; chunksDone: number; chunksTotal: number; rows: number; rate: number; snapshotStartedAt?: string; snapshotEndedAt?: string }
 
-const BIG = 600;
+const BIG = 1200;
 
 for (const kind of KINDS) {
   describe(`per-table operations on ${kind} (lakesync <op> FILE --table T)`, function () {
