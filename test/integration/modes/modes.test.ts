@@ -68,6 +68,15 @@ for (const kind of KINDS) {
       await src.sql(`INSERT INTO ${a}.audit VALUES (99, 'never')`);
       for (const t of ['orders', 'order_items', 'customers']) await task.waitSame(`${a}.${t}`, t, ['id', 'v']);
       assert.deepEqual(await targetTables(task), ['customers', 'order_items', 'orders']);
+
+      // fields added or removed at the source are detected (defaults: addColumn apply, dropColumn keep)
+      await src.sql(`ALTER TABLE ${a}.orders ADD COLUMN extra int`);
+      await src.sql(`INSERT INTO ${a}.orders VALUES (100, 'with extra', 7)`);
+      await task.waitSame(`${a}.orders`, 'orders', ['id', 'v', 'extra']);
+      await src.sql(`ALTER TABLE ${a}.customers DROP COLUMN v`);
+      await src.sql(`INSERT INTO ${a}.customers VALUES (100)`);
+      await task.waitSame(`${a}.customers`, 'customers', ['id']);
+      assert.deepEqual(await task.targetRows('customers', ['id', 'v'], 'id', 'id IN (1, 100)'), [['1', 'customers1'], ['100', null]]);
       await task.stop();
     });
 

@@ -74,6 +74,9 @@ for (const kind of KINDS) {
 
       await src.sql(`INSERT INTO ${a}.ok_t VALUES (7, 'o7')`);
       await t.waitSame(`${a}.ok_t`, 'ok_t', ['id', 'v']);
+      // every event applies by default, truncate too
+      await src.sql(`TRUNCATE TABLE ${a}.ok_t`);
+      await t.waitFor('ok_t to be emptied', async () => (await t.count('ok_t')) === 0);
       await t.stop();
     });
 
@@ -114,7 +117,10 @@ for (const kind of KINDS) {
       await src.sql(`CREATE TABLE ${a}.late (id int PRIMARY KEY)`);
       await src.sql(`INSERT INTO ${a}.late VALUES (1)`);
       await src.sql(`INSERT INTO ${a}.ok_t VALUES (8, 'o8')`);
+      // ... and so does a truncated one (truncate is not in events either)
+      await src.sql(`TRUNCATE TABLE ${a}.add_t`);
       await t.waitFor('row 8 of ok_t', async () => (await t.count('ok_t', 'id = 8')) === 1);
+      assert.equal(await t.count('add_t'), 7, 'add_t keeps its rows after TRUNCATE at the source');
       assert.deepEqual(await t.targetRows('ok_t', ['id', 'v']),
         [['1', 'o1'], ['2', 'o2'], ['3', 'u3'], ['4', 'o4'], ['5', 'o5'], ['6', 'o6'], ['7', 'o7'], ['8', 'o8']]);
       assert.equal((await t.status()).tables.some((x) => x.source === `${a}.late`), false, 'late is not a table of the task');
