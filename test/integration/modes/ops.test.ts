@@ -161,15 +161,21 @@ for (const kind of KINDS) {
 
       // ---- reset: checkpoint and state forgotten, the data stays; the next run is a full sync
       const rows = await t.count('a');
+      const slot = `ls_${(t.file.match(/(modes_\w+)\.sync\.yaml$/) ?? [])[1]}`;
+      const slotQuery = `SELECT slot_name FROM pg_replication_slots WHERE slot_name = '${slot}'`;
+      const pubQuery = `SELECT pubname FROM pg_publication WHERE pubname = '${slot}'`;
+      if (kind === 'postgres') {
+        assert.equal((await src.sql(slotQuery)).length, 1, `slot ${slot} exists before the reset`);
+        assert.equal((await src.sql(pubQuery)).length, 1, `publication ${slot} exists before the reset`);
+      }
       assert.match(await t.cli('reset', kind === 'postgres' ? ['--drop-slot'] : []), /forgotten/);
       const cleared = await t.status();
       assert.deepEqual(cleared.tables, []);
       assert.equal(cleared.position, undefined);
       assert.equal(await t.count('a'), rows, 'reset keeps the target data');
       if (kind === 'postgres') {
-        const slot = (t.file.match(/(modes_[\w]+)\.sync\.yaml$/) ?? [])[1];
-        assert.deepEqual(await src.sql(`SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'ls_${slot}'`), []);
-        assert.deepEqual(await src.sql(`SELECT pubname FROM pg_publication WHERE pubname = 'ls_${slot}'`), []);
+        assert.deepEqual(await src.sql(slotQuery), [], 'reset --drop-slot drops the slot');
+        assert.deepEqual(await src.sql(pubQuery), [], 'reset --drop-slot drops the publication');
       }
       await t.runUntilCaughtUp();
       for (const x of ['a', 'b', 'c', 'd', 'e']) {
