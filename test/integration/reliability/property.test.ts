@@ -2,7 +2,8 @@
 // truncates, transactions of random sizes) and however the engine is interrupted in between
 // (graceful stop, kill -9 at a random moment, restart), once caught up the target equals the source
 // row by row. Runs are few and seeded (LAKESYNC_PROP_SEED replays one); a failure prints the seed
-// and the step list, unshrunk (each run costs seconds).
+// and the step list, unshrunk (each run costs seconds); a run that takes over 150 s fails the same
+// way (LAKESYNC_PROP_TRACE=1 prints every step as it runs).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -78,22 +79,30 @@ for (const kind of ['postgres', 'mariadb'] as const) {
           for (const r of initial) await sql(upsert(r.id, r.v));
           const dir = tempDir('prop');
           const lake = join(dir, 'lake.duckdb');
+          // transactions of up to 12 changes cross maxTransactionChanges: big ones are applied in parts
           const file = writeTask({ name: 'prop', source: server.source(db, kind === 'postgres' ? { slot, publication: slot } : { serverId: 6500 + runNo }),
             mode: 'multi-table-mirror', tables: [`${schema}.t`], target: { type: 'duckdb', path: lake, namespace: 'ods' },
-            snapshot: { enabled: true, concurrency: 2, chunkSize: 4 }, parameters: { flushIntervalMs: 100 } }, dir);
+            snapshot: { enabled: true, concurrency: 2, chunkSize: 4 },
+            parameters: { flushIntervalMs: 100, maxTransactionChanges: 6 } }, dir);
           const stopEngine = async (how: 'SIGTERM' | 'SIGKILL') => {
             if (!engine) return;
             // a signal before Node has started the engine kills the process outright: a graceful
             // stop is only meaningful once the engine is up (its first output line)
             if (how === 'SIGTERM') await waitUntil('the engine to start', () => engine!.stdout().length > 0 || engine!.child.exitCode !== null, 30_000, engine);
             engine.kill(how);
-            const r = await engine.exited;
+            const e = engine;
+            const r = await Promise.race([e.exited, sleep(30_000).then(() => undefined)]);
+            if (!r) {
+              e.kill('SIGKILL');
+              assert.fail(`the engine did not stop within 30 s of ${how}:\nstdout (tail):\n${e.stdout().slice(-3000)}\nstderr:\n${e.stderr().slice(-3000)}`);
+            }
             if (how === 'SIGTERM') assert.equal(r.code, 0, `graceful stop failed:\n${r.stderr}`);
             // an engine that exited by itself before being stopped failed: that is a finding
             assert.ok(r.signal !== null || r.code === 0, `the engine exited with ${r.code} before it was stopped:\n${r.stderr}`);
             engine = undefined;
           };
           for (const s of steps) {
+            if (process.env.LAKESYNC_PROP_TRACE === '1') console.log(`      run ${runNo}: ${JSON.stringify(s)}`);
             if (s.step !== 'kill9' && s.step !== 'stop' || engine) seen[s.step]++;
             switch (s.step) {
               case 'tx': {
@@ -133,7 +142,7 @@ for (const kind of ['postgres', 'mariadb'] as const) {
           }
           await server.dropDatabase(db).catch(() => undefined);
         }
-      }), { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 });
+      }), { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1, timeout: 150_000 });
       console.log(`    ${kind}: ${JSON.stringify(seen)} (steps taken over ${RUNS} runs; kill9/stop counted when an engine ran)`);
       assert.ok(seen.kill9 >= 3 && seen.truncate >= 1, 'the runs interleaved kill -9 and truncates');
     });
