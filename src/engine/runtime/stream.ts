@@ -15,6 +15,7 @@ import type { SchemaChange, Transaction } from '../pipeline/events';
 import { comparePositions, formatPosition, parsePosition, type Position } from '../positions';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
+import { tableKey } from '../source/types';
 
 export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
 
@@ -23,6 +24,26 @@ export interface StreamOptions {
   untilCaughtUp?: boolean;
   /** With untilCaughtUp: a stream quiet for this long with everything applied counts as caught up. */
   idleCaughtUpMs: number;
+  /** PostgreSQL: how often the source's table list is read again for new and dropped tables (default 10 s). */
+  rediscoverMs?: number;
+}
+
+/**
+ * Compares the task's tables with the source's: a new matching table gets its full sync and
+ * joins the stream, a table gone from the source is handled by rules.dropTable. A table is only
+ * taken as dropped when describing it finds nothing (not when a query fails).
+ */
+async function findTableChanges(ctx: TaskContext): Promise<void> {
+  const found = await ctx.adapter.discover();
+  const present = new Set(found.map((t) => tableKey(t.id)));
+  for (const t of found) {
+    if (!ctx.routes.has(tableKey(t.id))) await applySchemaChange(ctx, { kind: 'schema', table: t.id, ddl: '(new table found at the source)' });
+  }
+  for (const route of [...ctx.routes.values()]) {
+    if (present.has(route.key) || ctx.paused.has(route.key)) continue;
+    if (await ctx.adapter.describe(route.source.id)) continue;
+    await applySchemaChange(ctx, { kind: 'schema', table: route.source.id, ddl: '(table no longer at the source)' });
+  }
 }
 
 function reached(applied: string | undefined, goal: Position | undefined): boolean {
@@ -97,13 +118,26 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     if (reducer.size >= plan.parameters.batchSize) await flush();
   };
 
+  // PostgreSQL's logical decoding carries no DDL: tables created or dropped at the source are
+  // found by looking again now and then, between batches (MySQL sees them in the binlog).
+  const rediscoverMs = plan.source.type === 'postgres' ? opts.rediscoverMs ?? 10_000 : 0;
+  let lastDiscovery = Date.now();
+  const rediscover = (): void => {
+    if (!rediscoverMs || Date.now() - lastDiscovery < rediscoverMs || ctx.stopping) return;
+    lastDiscovery = Date.now();
+    chain = chain.then(() => findTableChanges(ctx)).catch((err: Error) => ctx.log('debug', `looking for new or dropped tables: ${err.message}`));
+  };
+
   const tables = [...ctx.routes.values()].map((r) => r.source);
   const handle = await adapter.stream(parsePosition(ctx.checkpoint), tables, onTransaction);
   ctx.interrupt = (why) => end?.(why);
+  // a stop requested while the stream was being opened found no interrupt to call
+  if (ctx.stopping) end?.('stopped');
   handle.done.then(() => end?.('stopped'), (err) => fail?.(err));
   const interval = Math.min(1000, Math.max(50, plan.parameters.flushIntervalMs));
   const timer = setInterval(() => {
     void flush();
+    rediscover();
     if (goal && reducer.size === 0 && Date.now() - lastTxAt >= opts.idleCaughtUpMs) {
       chain.then(() => {
         ctx.log('info', `no change for ${Math.round(opts.idleCaughtUpMs / 1000)} s: caught up`);
