@@ -12,6 +12,18 @@ export default tseslint.config(
     },
   },
   {
+    // Build and test-support scripts in plain JavaScript run under Node.
+    files: ['**/*.mjs', '**/*.cjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The engine runs with plain node (CLI and child process): it must never depend on VS Code.
     files: ['src/engine/**/*.ts', 'src/protocol/**/*.ts'],
     rules: {
