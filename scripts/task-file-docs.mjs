@@ -1,4 +1,3 @@
-/* global process, console */
 // Writes docs/task-file.md from schemas/sync-task.schema.json, so the reference never drifts
 // from what the engine and the editor check. `--check` exits 1 when the committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
