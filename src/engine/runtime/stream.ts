@@ -121,7 +121,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   // PostgreSQL's logical decoding carries no DDL: tables created or dropped at the source are
   // found by looking again now and then, between batches (MySQL sees them in the binlog).
   const rediscoverMs = plan.source.type === 'postgres' ? opts.rediscoverMs ?? 10_000 : 0;
-  let lastDiscovery = Date.now();
+  let lastDiscovery = 0; // first look right away: tables may have gone during a full sync
   const rediscover = (): void => {
     if (!rediscoverMs || Date.now() - lastDiscovery < rediscoverMs || ctx.stopping) return;
     lastDiscovery = Date.now();

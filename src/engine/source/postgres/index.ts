@@ -230,7 +230,8 @@ class PgSource implements PostgresSource {
    */
   private async publish(c: pg.Client, tables: SourceTable[]): Promise<void> {
     const all = new Map((await this.discover()).map((t) => [tableKey(t.id), t]));
-    for (const t of tables) all.set(tableKey(t.id), t);
+    // a table dropped since the runner last looked is left out (the runner applies rules.dropTable)
+    for (const t of tables) if (!all.has(tableKey(t.id)) && (await this.describe(t.id))) all.set(tableKey(t.id), t);
     await ensurePublication(c, this.plan, [...all.values()]);
   }
 
