@@ -3,6 +3,7 @@
 import mysql from 'mysql2/promise';
 import type { SourceConfig } from '../../config/plan';
 import { UserError } from '../../errors';
+import { networkErrorSentence, scrubPassword, where } from '../connect-errors';
 
 export interface MysqlConnectOptions {
   /** Default database other than source.database (null: none). */
@@ -50,12 +51,6 @@ export async function connectMysql(source: SourceConfig, opts: MysqlConnectOptio
   return conn;
 }
 
-function where(source: SourceConfig): string { return `${source.host}:${source.port}`; }
-
-export function scrubPassword(text: string, source: Pick<SourceConfig, 'password'>): string {
-  return source.password ? text.split(source.password).join('***') : text;
-}
-
 /** One sentence for a failed MySQL/MariaDB connect: what failed, and what to change. */
 export function describeConnectError(err: unknown, source: SourceConfig, opts: MysqlConnectOptions = {}): UserError {
   const e = (err ?? {}) as { code?: string; errno?: number; message?: string };
@@ -64,17 +59,9 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: M
   const at = `MySQL/MariaDB at ${where(source)}`;
   const db = opts.database === null ? undefined : opts.database ?? source.database;
   const text = ((): string => {
+    const network = networkErrorSentence(code, msg, at, source);
+    if (network) return network;
     switch (code) {
-      case 'ECONNREFUSED':
-        return `cannot reach ${at}: connection refused; is the server running and is source.port right?`;
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return `cannot reach ${at}: the host name "${source.host}" does not resolve; check source.host`;
-      case 'ETIMEDOUT':
-        return `cannot reach ${at}: no answer within ${Math.round((source.connectTimeoutMs || 10_000) / 1000)} s; check source.host, source.port and firewalls`;
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return `cannot reach ${at}: no route to the host (${code}); check source.host and the network`;
       case 'ECONNRESET':
       case 'PROTOCOL_CONNECTION_LOST':
         return `${at} closed the connection during login; is source.port a MySQL/MariaDB port?`;
@@ -97,9 +84,6 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: M
         return `${at} is shutting down; try again once it is up`;
       default:
         break;
-    }
-    if (/timeout|timed out/i.test(msg)) {
-      return `cannot reach ${at}: no answer within ${Math.round((source.connectTimeoutMs || 10_000) / 1000)} s; check source.host, source.port and firewalls`;
     }
     if (/packets out of order|Malformed|handshake|Unexpected packet/i.test(msg)) {
       return `${at} did not answer like a MySQL/MariaDB server; is source.port the MySQL port?`;

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import type { SourceConfig } from '../../config/plan';
 import { UserError } from '../../errors';
+import { networkErrorSentence, scrubPassword, where } from '../connect-errors';
 
 export interface PgConnectOptions {
   /** A logical replication connection (`replication=database`) for slots and pgoutput. */
@@ -50,13 +51,6 @@ export async function connectPostgres(source: SourceConfig, opts: PgConnectOptio
   return client;
 }
 
-function where(source: SourceConfig): string { return `${source.host}:${source.port}`; }
-
-/** Removes the password from any text that might echo it (driver messages, URLs). */
-export function scrubPassword(text: string, source: Pick<SourceConfig, 'password'>): string {
-  return source.password ? text.split(source.password).join('***') : text;
-}
-
 /** One sentence for a failed PostgreSQL connect: what failed, and what to change. */
 export function describeConnectError(err: unknown, source: SourceConfig, opts: PgConnectOptions = {}): UserError {
   const e = (err ?? {}) as { code?: string; message?: string };
@@ -65,16 +59,9 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: P
   const at = `PostgreSQL at ${where(source)}`;
   const db = opts.database ?? source.database ?? 'postgres';
   const text = ((): string => {
+    const network = networkErrorSentence(code, msg, at, source);
+    if (network) return network;
     switch (code) {
-      case 'ECONNREFUSED':
-        return `cannot reach ${at}: connection refused; is the server running and is source.port right?`;
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return `cannot reach ${at}: the host name "${source.host}" does not resolve; check source.host`;
-      case 'ETIMEDOUT':
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return `cannot reach ${at}: no route or no answer (${code}); check source.host, source.port and firewalls`;
       case 'ECONNRESET':
         return `${at} closed the connection during login; is source.port a PostgreSQL port, and does the server accept this client (SSL, pg_hba.conf)?`;
       case '28P01':
@@ -101,9 +88,6 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: P
         return `${at} is starting up or shutting down; try again in a moment`;
       default:
         break;
-    }
-    if (/timeout/i.test(msg)) {
-      return `cannot reach ${at}: no answer within ${Math.round((source.connectTimeoutMs || 10_000) / 1000)} s; check source.host, source.port and firewalls`;
     }
     if (/password must be a string|client password/i.test(msg)) {
       return `${at} asks for a password for user "${source.user}" but source.password is empty; set source.password (e.g. \${env:PGPASSWORD})`;
