@@ -237,6 +237,12 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
         await c.query('COMMIT');
         return n;
       } catch (err) {
+        // Dropped since the snapshot began: nothing more to read. Its DROP TABLE is in the binlog
+        // after streamStart, so the stream applies rules.dropTable to it.
+        if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') {
+          await c.query('ROLLBACK').catch(() => undefined);
+          return 0;
+        }
         failed = true;
         throw err;
       } finally {
