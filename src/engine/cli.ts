@@ -60,7 +60,10 @@ export async function main(argv: string[]): Promise<number> {
     return await run({ file, flags: parsed.values as CliArgs['flags'], positionals });
   } catch (err) {
     if (err instanceof UserError) { console.error(err.message); return err.exitCode; }
-    console.error(`lakesync ${name}: unexpected error: ${(err as Error).stack ?? err}`);
+    // people get the message; the stack only when asked for (LAKESYNC_DEBUG=1), for bug reports
+    const debug = process.env.LAKESYNC_DEBUG === '1';
+    console.error(`lakesync ${name}: unexpected error: ${debug ? (err as Error).stack ?? err : (err as Error).message ?? err}` +
+      (debug ? '' : '\n(run with LAKESYNC_DEBUG=1 for the stack trace)'));
     return 1;
   }
 }
