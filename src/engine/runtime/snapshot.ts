@@ -101,6 +101,12 @@ function priority(ctx: TaskContext, w: Work): number {
   return rank ?? w.started;
 }
 
+/**
+ * Each reader reads chunk k+1 while chunk k commits: two writers (connections, each with its own
+ * stage) take turns, so the source connection is busy while DuckDB converts and commits. At most
+ * one chunk is being committed and one staged per reader; commits stay in order, each chunk with
+ * its done mark in one transaction.
+ */
 async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<string, Work>): Promise<void> {
   const taken = new Set<string>();
   const total = [...work.values()].reduce((a, w) => a + w.remaining, 0);
@@ -108,29 +114,50 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
   const snapshotMs = Date.now();
   let failure: unknown;
   const reader = async () => {
-    const writer = await ctx.target.snapshotWriter();
+    const writers = [await ctx.target.snapshotWriter(), await ctx.target.snapshotWriter()];
+    let pending: Promise<Committing | undefined> = Promise.resolve(undefined);
+    // a failed commit is read and committed again here, never while the next chunk is being read
+    // (a reader's chunks share one source connection)
+    const settle = async () => {
+      const failed = await pending;
+      pending = Promise.resolve(undefined);
+      if (failed) await retryChunk(ctx, session, failed);
+    };
     try {
-      for (;;) {
-        if (ctx.stopping || failure) return;
+      for (let turn = 0; ; turn++) {
+        if (ctx.stopping || failure) break;
         const next = nextChunk(ctx, work, taken);
-        if (!next) return;
-        await readOne(ctx, session, writer, next.w, next.chunk, snapshotMs);
+        if (!next) break;
+        const job: Committing = { writer: writers[turn % 2], w: next.w, chunk: next.chunk, snapshotMs, attempt: 1 };
+        const staged = await readOne(ctx, session, job);
+        await settle(); // the previous chunk's commit: the next read reuses its writer
+        if (staged) pending = commitOne(ctx, job);
       }
+      await settle();
     } catch (err) {
       if (!(err instanceof StopSignal)) failure ??= err;
     } finally {
-      writer.close();
+      await pending.catch(() => undefined);
+      for (const w of writers) w.close();
     }
   };
   await Promise.all(Array.from({ length: readers }, reader));
   if (failure) throw failure;
 }
 
-async function readOne(ctx: TaskContext, session: SnapshotSession, writer: SnapshotWriter, w: Work, chunk: StoredChunk, snapshotMs: number): Promise<void> {
-  const source = w.req.source;
+/** One chunk on its way into the target, and the writer whose stage holds it. */
+interface Committing { writer: SnapshotWriter; w: Work; chunk: StoredChunk; snapshotMs: number; attempt: number; error?: unknown; fatal?: unknown }
+
+/**
+ * Reads one chunk into the writer's stage. True when staged and ready to commit; false when its
+ * table was cancelled. A failed read is retried (the stage is thrown away first).
+ */
+async function readOne(ctx: TaskContext, session: SnapshotSession, job: Committing): Promise<boolean> {
+  const { writer, chunk, snapshotMs } = job;
+  const source = job.w.req.source;
   const route = ctx.routes.get(source);
-  if (!route) return;
-  for (let attempt = 1; ; attempt++) {
+  if (!route) return false;
+  for (;; job.attempt++) {
     try {
       await session.readChunk(route.source, chunk, async (rows) => {
         if (ctx.stopping) throw new StopSignal();
@@ -139,27 +166,71 @@ async function readOne(ctx: TaskContext, session: SnapshotSession, writer: Snaps
         ctx.status.read(source, rows.length);
       });
       if (ctx.stopping) throw new StopSignal();
-      const rows = await writer.commitChunk(route, chunk.index, w.append);
-      chunk.done = true;
-      chunk.rows = rows;
-      w.remaining--;
-      const t = ctx.status.table(source);
-      t.chunksDone++;
-      t.snapshotRows += rows;
-      ctx.status.wrote(source, rows);
-      if (w.remaining === 0) await finishTable(ctx, w);
-      return;
+      return true;
     } catch (err) {
-      await writer.abandon().catch(() => undefined);
-      // a source may wrap the StopSignal thrown from onRows: the flags say what happened
-      if (ctx.stopping) throw new StopSignal();
-      if (err instanceof StopSignal || ctx.abortSnapshot.has(source)) return; // this table was cancelled; the others go on
-      const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
-      ctx.status.error(source, message);
-      await ctx.target.side.addError(message, source).catch(() => undefined);
-      if (attempt >= CHUNK_ATTEMPTS) throw err;
-      await ctx.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
+      if (!(await chunkFailed(ctx, job, err))) return false;
     }
   }
+}
+
+/**
+ * Commits a staged chunk with its done mark; resolves to the job when the commit failed (`error`)
+ * or the table's finish did (`fatal`). It never rejects: nobody awaits it while the next chunk
+ * is read, and an unhandled rejection would end the process.
+ */
+async function commitOne(ctx: TaskContext, job: Committing): Promise<Committing | undefined> {
+  const { w, chunk } = job;
+  const source = w.req.source;
+  const route = ctx.routes.get(source);
+  if (!route || ctx.stopping) return undefined;
+  let rows: number;
+  try {
+    rows = await job.writer.commitChunk(route, chunk.index, w.append);
+  } catch (err) {
+    job.error = err;
+    return job;
+  }
+  chunk.done = true;
+  chunk.rows = rows;
+  w.remaining--;
+  const t = ctx.status.table(source);
+  t.chunksDone++;
+  t.snapshotRows += rows;
+  ctx.status.wrote(source, rows);
+  // the chunk is in: a failure from here on must not read it again
+  if (w.remaining === 0) {
+    try { await finishTable(ctx, w); } catch (err) { job.fatal = err; return job; }
+  }
+  return undefined;
+}
+
+/** After a failed commit: the chunk is read and committed again, one after the other. */
+async function retryChunk(ctx: TaskContext, session: SnapshotSession, job: Committing): Promise<void> {
+  for (;;) {
+    if (job.fatal !== undefined) throw job.fatal;
+    if (!(await chunkFailed(ctx, job, job.error))) return;
+    job.attempt++;
+    if (!(await readOne(ctx, session, job))) return;
+    if (!(await commitOne(ctx, job))) return;
+  }
+}
+
+/**
+ * After a failed read or commit: throws StopSignal on stop, false when the table was cancelled,
+ * throws after the last attempt, else records the error, waits and returns true (try again).
+ */
+async function chunkFailed(ctx: TaskContext, job: Committing, err: unknown): Promise<boolean> {
+  const { writer, chunk, attempt } = job;
+  const source = job.w.req.source;
+  await writer.abandon().catch(() => undefined);
+  // a source may wrap the StopSignal thrown from onRows: the flags say what happened
+  if (ctx.stopping) throw new StopSignal();
+  if (err instanceof StopSignal || ctx.abortSnapshot.has(source)) return false; // this table was cancelled; the others go on
+  const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
+  ctx.status.error(source, message);
+  await ctx.target.side.addError(message, source).catch(() => undefined);
+  if (attempt >= CHUNK_ATTEMPTS) throw err;
+  await ctx.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
+  await new Promise((r) => setTimeout(r, 1000 * attempt));
+  return true;
 }

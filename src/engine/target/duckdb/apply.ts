@@ -93,8 +93,10 @@ async function stage(conn: Conn, route: Route, rows: (string | null)[][]): Promi
  * Upserts and deletes the staged rows by key. Values marked "keep" come from the target row
  * named by the fill key, read before anything is deleted.
  */
-async function mergeStaged(conn: Conn, route: Route, anyKeep: boolean): Promise<{ deleted: number; inserted: number }> {
+async function mergeStaged(conn: Conn, route: Route, anyKeep: boolean, meta?: { op: string; ts: string }): Promise<{ deleted: number; inserted: number }> {
   const L = layout(route);
+  const op = meta?.op ?? `s.${quoteIdent(`c${L.op}`)}`;
+  const ts = meta?.ts ?? `s.${quoteIdent(`c${L.ts}`)}`;
   const cols = route.mapping.columns;
   const tgt = target(route);
   const typed = cols.map((c, j) => {
@@ -110,7 +112,7 @@ async function mergeStaged(conn: Conn, route: Route, anyKeep: boolean): Promise<
     from += ` LEFT JOIN ${tgt} f ON ${on}${sourceFilter(route, 'f')}`;
   }
   await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(TYPED)} AS SELECT ${typed.join(', ')}, `
-    + `s.${quoteIdent(`c${L.op}`)} AS op, s.${quoteIdent(`c${L.ts}`)} AS ts FROM ${from}`);
+    + `${op} AS op, ${ts} AS ts FROM ${from}`);
   const typedRef = `temp.main.${quoteIdent(TYPED)}`;
   const on = keyMatch(route, 't', (j) => quoteIdent(cols[j].name), (j) => `s.${quoteIdent(`t${j}`)}`);
   const deleted = await conn.exec(`DELETE FROM ${tgt} t USING ${typedRef} s WHERE ${on}${sourceFilter(route, 't')}`);
@@ -137,11 +139,27 @@ export async function applyTableBatch(conn: Conn, batch: TableBatch): Promise<{ 
   return mergeStaged(conn, route, anyKeep);
 }
 
+/**
+ * Snapshot stages hold only the data columns: the op ('snapshot') and commit time are the same
+ * for every row of a full sync and the keep/fill columns are always NULL there, so they go into
+ * the INSERT as literals instead of 4 more staged values per row. The time is remembered per
+ * connection (the stage is private to it) from the last stageSnapshotRows.
+ */
+const snapshotTimes = new WeakMap<Conn, number>();
+
+/** Stage column c -> index in the source row (-1: NULL), or undefined when it is the identity. */
+function snapshotColumns(route: Route): number[] | undefined {
+  const idx = route.columnIndex.slice(0, route.mapping.columns.length);
+  return idx.every((si, j) => si === j) ? undefined : idx;
+}
+
 /** Stages snapshot rows (outside any transaction; the stage is private to this connection). */
 export async function stageSnapshotRows(conn: Conn, route: Route, rows: Row[], first: boolean, snapshotMs: number): Promise<void> {
-  const L = layout(route);
-  if (first) await conn.exec(stagingDdl(STAGE, L.width));
-  await conn.appendTemp(STAGE, L.width, rows.map((r) => stageRow(route, 'snapshot', snapshotMs, r)));
+  const n = route.mapping.columns.length;
+  if (first) await conn.exec(stagingDdl(STAGE, n));
+  snapshotTimes.set(conn, snapshotMs);
+  // the source rows go in as they are (an undefined value stages NULL, as the keep list did)
+  await conn.appendTemp(STAGE, n, rows, snapshotColumns(route));
 }
 
 /**
@@ -150,12 +168,12 @@ export async function stageSnapshotRows(conn: Conn, route: Route, rows: Row[], f
  * Must run inside the caller's transaction.
  */
 export async function commitStagedSnapshot(conn: Conn, route: Route, append: boolean): Promise<number> {
-  if (!append) return (await mergeStaged(conn, route, false)).inserted;
+  const meta = { op: quoteLiteral('snapshot'), ts: quoteLiteral(String(snapshotTimes.get(conn) ?? 0)) };
+  if (!append) return (await mergeStaged(conn, route, false, meta)).inserted;
   const cols = route.mapping.columns;
-  const L = layout(route);
   const values = cols.map((c, j) => fromTextExpr(c.fromText, `s.${quoteIdent(`c${j}`)}`));
   return conn.exec(`INSERT INTO ${target(route)} (${insertColumns(route)}) SELECT ${values.join(', ')}, `
-    + `${metaValues(route, `s.${quoteIdent(`c${L.op}`)}`, `s.${quoteIdent(`c${L.ts}`)}`)} FROM temp.main.${quoteIdent(STAGE)} s`);
+    + `${metaValues(route, meta.op, meta.ts)} FROM temp.main.${quoteIdent(STAGE)} s`);
 }
 
 export async function dropStage(conn: Conn): Promise<void> {

