@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { SourceConfig } from '../../config/plan';
 import { UserError } from '../../errors';
 import { networkErrorSentence, scrubPassword, where } from '../connect-errors';
+import { displayIdent } from './ident';
 
 export interface PgConnectOptions {
   /** A logical replication connection (`replication=database`) for slots and pgoutput. */
@@ -103,6 +104,4 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: P
   return new UserError(text);
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+const quoteIdent = displayIdent;

@@ -7,6 +7,7 @@ import { nameList, type CheckResult } from '../preflight';
 import { selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectPostgres } from './connect';
+import { displayIdent } from './ident';
 
 interface PgTable extends TableId {
   hasPk: boolean;
@@ -17,9 +18,7 @@ interface PgTable extends TableId {
   owned: boolean;
 }
 
-export function ident(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+const ident = displayIdent;
 const qualified = (t: TableId) => `${ident(t.db)}.${ident(t.table)}`;
 
 export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promise<CheckResult[]> {

@@ -5,6 +5,9 @@
 import pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
 import { describeConnectError, pgClientConfig } from './connect';
+import { ident } from './ident';
+
+export { ident };
 
 export const SESSION_SETTINGS: Record<string, string> = {
   TimeZone: 'UTC',
@@ -41,11 +44,6 @@ export async function connect(plan: TaskPlan, opts: { replication?: boolean; app
     throw describeConnectError(err, plan.source, { replication: opts.replication });
   }
   return client;
-}
-
-/** Quotes an identifier for SQL. */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Quotes a string literal for SQL (standard_conforming_strings is on since PostgreSQL 9.1). */
