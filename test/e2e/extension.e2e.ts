@@ -74,6 +74,12 @@ describe('LakeSync in VS Code (code-server, packaged VSIX)', function () {
   it('Start runs the full sync; the dashboard shows every table reach incremental', async () => {
     await contextMenu(page, taskRow('shop'), 'Start');
     await contextMenu(page, taskRow('shop'), 'Open Dashboard');
+    // On a loaded machine the right-click can land beside the row: the command then asks which
+    // task, as it does from the palette, and a person picks it.
+    const asked = page.locator('.quick-input-widget', { hasText: 'Which sync task?' });
+    if (await asked.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false)) {
+      await asked.locator('.quick-input-list .monaco-list-row', { hasText: 'shop' }).first().click();
+    }
     dashboard = await webviewFrame(page, 'dashboard', 60_000);
     for (const t of ['public.orders', 'public.customers']) {
       await gridRow(t).locator('[data-phase="incremental"]').waitFor({ timeout: 120_000 });
