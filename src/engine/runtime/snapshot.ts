@@ -7,7 +7,9 @@ import type { StoredChunk } from '../target/duckdb/state';
 import type { SnapshotWriter } from '../target/duckdb/target';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
 
-const CHUNK_ATTEMPTS = 3;
+// A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
+// restart, short enough that a real failure surfaces within half a minute.
+const CHUNK_ATTEMPTS = 6;
 
 interface Work { req: SnapshotRequest; chunks: StoredChunk[]; remaining: number; append: boolean; started: number }
 
@@ -231,6 +233,6 @@ async function chunkFailed(ctx: TaskContext, job: Committing, err: unknown): Pro
   await ctx.target.side.addError(message, source).catch(() => undefined);
   if (attempt >= CHUNK_ATTEMPTS) throw err;
   await ctx.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
-  await new Promise((r) => setTimeout(r, 1000 * attempt));
+  await new Promise((r) => setTimeout(r, Math.min(15_000, 1000 * 2 ** (attempt - 1))));
   return true;
 }
