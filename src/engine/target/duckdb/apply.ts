@@ -9,6 +9,7 @@ import type { Conn } from './db';
 import { stagingDdl } from './db';
 import { OP_COLUMN, SOURCE_DB_COLUMN, SOURCE_TABLE_COLUMN, SOURCE_TS_COLUMN, SYNCED_AT_COLUMN } from './ddl';
 import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
+import { stagedType, type StagedType } from './stagetypes';
 
 const STAGE = 'lakesync_stage';
 const TYPED = 'lakesync_typed';
@@ -17,6 +18,21 @@ const TYPED = 'lakesync_typed';
 function layout(route: Route) {
   const n = route.mapping.columns.length;
   return { n, op: n, ts: n + 1, keep: n + 2, fill: n + 3, width: n + 3 + route.keyIndex.length };
+}
+
+const stagedTypes = new WeakMap<Route['mapping'], StagedType[]>();
+
+/** Typed staging of the route's data columns (the op/ts/keep/fill columns after them stay VARCHAR). */
+function dataStaging(route: Route): StagedType[] {
+  let st = stagedTypes.get(route.mapping);
+  if (!st) { st = route.mapping.columns.map((c) => stagedType(c.fromText)); stagedTypes.set(route.mapping, st); }
+  return st;
+}
+
+/** Data column j of the stage (`s.cj`) converted to its target type (a typed stage column already is). */
+function converted(route: Route, j: number): string {
+  const st = dataStaging(route)[j];
+  return fromTextExpr(st.size > 0 ? st.fromText : route.mapping.columns[j].fromText, `s.${quoteIdent(`c${j}`)}`);
 }
 
 function stageRow(route: Route, op: string, commitTime: number, source: Row, fillKey?: (string | null)[], keyOnly?: (string | null)[]): (string | null)[] {
@@ -85,8 +101,9 @@ export async function truncateSource(conn: Conn, route: Route): Promise<number> 
 }
 
 async function stage(conn: Conn, route: Route, rows: (string | null)[][]): Promise<void> {
-  await conn.exec(stagingDdl(STAGE, layout(route).width));
-  await conn.appendTemp(STAGE, layout(route).width, rows);
+  const st = dataStaging(route);
+  await conn.exec(stagingDdl(STAGE, layout(route).width, st));
+  await conn.appendTemp(STAGE, layout(route).width, rows, undefined, st);
 }
 
 /**
@@ -100,7 +117,7 @@ async function mergeStaged(conn: Conn, route: Route, anyKeep: boolean, meta?: { 
   const cols = route.mapping.columns;
   const tgt = target(route);
   const typed = cols.map((c, j) => {
-    const conv = fromTextExpr(c.fromText, `s.${quoteIdent(`c${j}`)}`);
+    const conv = converted(route, j);
     const name = quoteIdent(`t${j}`);
     if (!anyKeep) return `${conv} AS ${name}`;
     return `CASE WHEN s.${quoteIdent(`c${L.keep}`)} LIKE ${quoteLiteral(`%,${j},%`)} THEN f.${quoteIdent(c.name)} ELSE ${conv} END AS ${name}`;
@@ -156,10 +173,11 @@ function snapshotColumns(route: Route): number[] | undefined {
 /** Stages snapshot rows (outside any transaction; the stage is private to this connection). */
 export async function stageSnapshotRows(conn: Conn, route: Route, rows: Row[], first: boolean, snapshotMs: number): Promise<void> {
   const n = route.mapping.columns.length;
-  if (first) await conn.exec(stagingDdl(STAGE, n));
+  const st = dataStaging(route);
+  if (first) await conn.exec(stagingDdl(STAGE, n, st));
   snapshotTimes.set(conn, snapshotMs);
   // the source rows go in as they are (an undefined value stages NULL, as the keep list did)
-  await conn.appendTemp(STAGE, n, rows, snapshotColumns(route));
+  await conn.appendTemp(STAGE, n, rows, snapshotColumns(route), st);
 }
 
 /**
@@ -171,7 +189,7 @@ export async function commitStagedSnapshot(conn: Conn, route: Route, append: boo
   const meta = { op: quoteLiteral('snapshot'), ts: quoteLiteral(String(snapshotTimes.get(conn) ?? 0)) };
   if (!append) return (await mergeStaged(conn, route, false, meta)).inserted;
   const cols = route.mapping.columns;
-  const values = cols.map((c, j) => fromTextExpr(c.fromText, `s.${quoteIdent(`c${j}`)}`));
+  const values = cols.map((_, j) => converted(route, j));
   return conn.exec(`INSERT INTO ${target(route)} (${insertColumns(route)}) SELECT ${values.join(', ')}, `
     + `${metaValues(route, meta.op, meta.ts)} FROM temp.main.${quoteIdent(STAGE)} s`);
 }
