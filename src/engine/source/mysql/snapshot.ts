@@ -146,16 +146,26 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
   const streamRows = async (c: Sql, sql: string, params: unknown[], table: SourceTable,
     onRows: (rows: Row[]) => Promise<void> | void): Promise<number> => {
     const kinds = table.columns.map(valueKind);
-    const stream = (c as unknown as { connection: { query(o: object, p: unknown[]): { stream(o?: object): Readable } } })
-      .connection.query({ sql, rowsAsArray: true, typeCast: asText }, params).stream({ highWaterMark: BATCH });
+    const core = (c as unknown as { connection: NodeJS.EventEmitter & { query(o: object, p: unknown[]): { stream(o?: object): Readable } } }).connection;
+    const stream = core.query({ sql, rowsAsArray: true, typeCast: asText }, params).stream({ highWaterMark: BATCH });
+    // A connection that dies mid-read (server restart, KILL) must end the read with an error, so the
+    // chunk is retried; a row stream alone can wait for ever on a dead socket.
+    const onGone = (err?: Error) => stream.destroy(err ?? new Error('the connection closed during the chunk read'));
+    core.once('error', onGone);
+    core.once('end', onGone);
     let batch: Row[] = [];
     let count = 0;
-    for await (const raw of stream as AsyncIterable<(string | null)[]>) {
-      const row: Row = new Array(kinds.length);
-      for (let i = 0; i < kinds.length; i++) row[i] = fromSnapshotText(kinds[i], raw[i]);
-      batch.push(row);
-      count++;
-      if (batch.length >= BATCH) { const b = batch; batch = []; await onRows(b); }
+    try {
+      for await (const raw of stream as AsyncIterable<(string | null)[]>) {
+        const row: Row = new Array(kinds.length);
+        for (let i = 0; i < kinds.length; i++) row[i] = fromSnapshotText(kinds[i], raw[i]);
+        batch.push(row);
+        count++;
+        if (batch.length >= BATCH) { const b = batch; batch = []; await onRows(b); }
+      }
+    } finally {
+      core.off('error', onGone);
+      core.off('end', onGone);
     }
     if (batch.length) await onRows(batch);
     return count;
