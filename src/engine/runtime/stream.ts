@@ -36,7 +36,8 @@ export interface StreamOptions {
 async function findTableChanges(ctx: TaskContext): Promise<void> {
   const found = await ctx.adapter.discover();
   const present = new Set(found.map((t) => tableKey(t.id)));
-  for (const t of found) {
+  // under newTables: ignore a new table is never added: skip it instead of describing it every round
+  for (const t of ctx.plan.rules.newTables === 'sync' ? found : []) {
     if (!ctx.routes.has(tableKey(t.id))) await applySchemaChange(ctx, { kind: 'schema', table: t.id, ddl: '(new table found at the source)' });
   }
   for (const route of [...ctx.routes.values()]) {
