@@ -5,7 +5,7 @@ import type { CliArgs } from '../cli';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline } from '../runtime/offline';
-import { Db } from '../target/duckdb/db';
+import { Db } from '../sink/duckdb/db';
 import type { QueryResult } from '../../protocol/ipc';
 import { existsSync } from 'node:fs';
 

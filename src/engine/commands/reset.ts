@@ -7,7 +7,7 @@ import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline } from '../runtime/offline';
 import { statusFilePath } from '../runtime/status';
-import { DuckDbTarget } from '../target/duckdb/target';
+import { DuckDbTarget } from '../sink/duckdb/target';
 
 export async function resetCommand(args: CliArgs): Promise<number> {
   const plan = args.flags['drop-slot'] ? (await loadTaskForCommand(args)).plan : await loadTaskOffline(args.file);

@@ -5,7 +5,7 @@ import type { CliArgs } from '../cli';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline, readOfflineState } from '../runtime/offline';
-import { DuckDbTarget } from '../target/duckdb/target';
+import { DuckDbTarget } from '../sink/duckdb/target';
 import type { TableOp } from '../../protocol/ipc';
 
 /** `db.table`: the part before the first dot is the database (PostgreSQL: schema). */

@@ -4,7 +4,7 @@ import type { TaskPlan } from '../config/plan';
 import type { Route } from '../pipeline/route';
 import type { SourceAdapter } from '../source/adapter';
 import type { SourceTable } from '../source/types';
-import type { DuckDbTarget } from '../target/duckdb/target';
+import type { DuckDbTarget } from '../sink/duckdb/target';
 import type { LogLevel } from '../../protocol/ipc';
 import type { StatusTracker } from './status';
 

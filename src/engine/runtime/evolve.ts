@@ -8,8 +8,8 @@ import { planRoutes } from '../pipeline/routing';
 import { tableKey, type SourceTable } from '../source/types';
 import { fromTextFor, mapColumn, widen } from '../typemap';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
-import { isMerged } from '../target/duckdb/ddl';
-import { qualified, quoteIdent } from '../target/duckdb/sql';
+import { isMerged } from '../sink/duckdb/ddl';
+import { qualified, quoteIdent } from '../sink/duckdb/sql';
 import type { TaskContext } from './context';
 import { failTable } from './stream';
 

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadTask } from '../config';
 import type { TaskPlan } from '../config/plan';
-import { Db } from '../target/duckdb/db';
-import { StateStore, type Checkpoint, type QueuedOp, type StoredError, type TableState } from '../target/duckdb/state';
+import { Db } from '../sink/duckdb/db';
+import { StateStore, type Checkpoint, type QueuedOp, type StoredError, type TableState } from '../sink/duckdb/state';
 import type { TaskStatus } from '../../protocol/status';
 import { statusFilePath } from './status';
 

@@ -8,7 +8,7 @@ import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
 import { formatPosition, parsePosition, PositionError } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
-import { DuckDbTarget } from '../target/duckdb/target';
+import { DuckDbTarget } from '../sink/duckdb/target';
 import type { EngineRequest, LogLevel } from '../../protocol/ipc';
 import type { TablePhase, TaskStatus } from '../../protocol/status';
 import { StopSignal, TaskContext, type Log } from './context';

@@ -3,8 +3,8 @@
 // stop or crash resumes at the first unfinished chunk of each table.
 import { formatPosition, parsePosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
-import type { StoredChunk } from '../target/duckdb/state';
-import type { SnapshotWriter } from '../target/duckdb/target';
+import type { StoredChunk } from '../sink/duckdb/state';
+import type { SnapshotWriter } from '../sink/duckdb/target';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to

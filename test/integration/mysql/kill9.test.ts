@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { sharedMariadb, tempDir, type ServerHandle } from '../../harness';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
 import { planFor } from './helpers';
 
 const script = join(__dirname, 'run-task.ts');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sharedMariadb, tempDir, type ServerHandle } from '../../harness';
 import { createMysqlSource } from '../../../src/engine/source/mysql';
 import { TaskRunner } from '../../../src/engine/runtime/runner';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
 import { planFor } from './helpers';
 
 describe('MySQL source through the task runner into DuckDB', function () {

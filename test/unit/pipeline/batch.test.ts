@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { BatchReducer, type Entry } from '../../../src/engine/pipeline/batch';
 import type { RowChange } from '../../../src/engine/pipeline/events';
-import { route, table } from '../target/helpers';
+import { route, table } from '../sink/helpers';
 
 const src = table('shop', 'orders', [['id', 'INTEGER'], ['amt', 'VARCHAR'], ['doc', 'VARCHAR']]);
 const r = route(src, ['INTEGER', 'VARCHAR', 'VARCHAR']);

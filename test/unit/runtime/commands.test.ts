@@ -10,8 +10,8 @@ import { tableOpCommand } from '../../../src/engine/commands/table-op';
 import { UserError } from '../../../src/engine/errors';
 import { loadTaskOffline } from '../../../src/engine/runtime/offline';
 import { runTask } from '../../../src/engine/runtime/runner';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
-import { tempDir } from '../target/helpers';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { tempDir } from '../sink/helpers';
 import { targetRows } from './plan';
 import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
 

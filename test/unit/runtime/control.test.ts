@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlServer, controlSocketPath, sendControlRequest } from '../../../src/engine/runtime/control';
-import { tempDir } from '../target/helpers';
+import { tempDir } from '../sink/helpers';
 
 describe('control socket', () => {
   let tmp: ReturnType<typeof tempDir>;

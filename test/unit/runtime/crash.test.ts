@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sendControlRequest } from '../../../src/engine/runtime/control';
 import { runTask } from '../../../src/engine/runtime/runner';
 import type { TaskStatus } from '../../../src/protocol/status';
-import { tempDir } from '../target/helpers';
+import { tempDir } from '../sink/helpers';
 import { targetRows, testPlan } from './plan';
 import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
 

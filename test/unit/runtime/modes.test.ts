@@ -5,8 +5,8 @@ import { strict as assert } from 'node:assert';
 import { lsn, type Position } from '../../../src/engine/positions';
 import { TaskRunner, runTask } from '../../../src/engine/runtime/runner';
 import type { SourceTable } from '../../../src/engine/source/types';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
-import { tempDir } from '../target/helpers';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { tempDir } from '../sink/helpers';
 import { testPlan } from './plan';
 import { ITEMS, ScriptedSource } from './scripted-source';
 

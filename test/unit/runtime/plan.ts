@@ -1,6 +1,6 @@
 // A task plan for runner unit tests (no real source behind it), and the target rows to compare.
 import type { TaskPlan } from '../../../src/engine/config/plan';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
 
 export function testPlan(dir: string, over: Partial<TaskPlan> = {}): TaskPlan {
   return {

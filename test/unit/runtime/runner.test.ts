@@ -4,10 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { formatPosition } from '../../../src/engine/positions';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
 import { TaskRunner, runTask } from '../../../src/engine/runtime/runner';
 import { sendControlRequest } from '../../../src/engine/runtime/control';
-import { tempDir } from '../target/helpers';
+import { tempDir } from '../sink/helpers';
 import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
 import { targetRows, testPlan } from './plan';
 

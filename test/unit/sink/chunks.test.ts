@@ -1,8 +1,8 @@
 // Snapshot chunks: a chunk's rows and its "done" mark commit together, so a crash in the middle
 // of a chunk leaves nothing of it, and reading it again gives no duplicates.
 import { strict as assert } from 'node:assert';
-import { commitStagedSnapshot } from '../../../src/engine/target/duckdb/apply';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { commitStagedSnapshot } from '../../../src/engine/sink/duckdb/apply';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
 import { route, table, tempDir } from './helpers';
 
 const src = table('shop', 'customers', [['id', 'BIGINT'], ['name', 'VARCHAR'], ['balance', 'DECIMAL(12,2)']]);

@@ -2,8 +2,8 @@
 // values go through both paths in one DuckDB and every pair must be identical (or both fail).
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Db, stagingDdl } from '../../../src/engine/target/duckdb/db';
-import { stagedType } from '../../../src/engine/target/duckdb/stagetypes';
+import { Db, stagingDdl } from '../../../src/engine/sink/duckdb/db';
+import { stagedType } from '../../../src/engine/sink/duckdb/stagetypes';
 
 const cases: [string, string[]][] = [
   ['CAST($ AS BIGINT)', ['0', '-1', '1', '9007199254740991', '9007199254740992', '-9007199254740993', '9223372036854775807', '-9223372036854775808', '4294967296', '-4294967297', '+42', '0042']],

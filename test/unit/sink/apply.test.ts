@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { BatchReducer } from '../../../src/engine/pipeline/batch';
 import type { Row, RowChange } from '../../../src/engine/pipeline/events';
-import { DuckDbTarget } from '../../../src/engine/target/duckdb/target';
+import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
 import { route, table, tempDir } from './helpers';
 
 type Cmd =
