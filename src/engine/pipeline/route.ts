@@ -3,7 +3,7 @@
 import type { SourceTable } from '../source/types';
 import { tableKey } from '../source/types';
 import type { TableMapping } from '../typemap/types';
-import { dataKey, isMerged } from '../sink/duckdb/ddl';
+import { dataKey, isMerged } from '../typemap/ddl';
 
 export interface Route {
   /** `db.table` of the source. */

@@ -8,7 +8,7 @@ import { planRoutes } from '../pipeline/routing';
 import { tableKey, type SourceTable } from '../source/types';
 import { fromTextFor, mapColumn, widen } from '../typemap';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
-import { isMerged } from '../sink/duckdb/ddl';
+import { isMerged } from '../typemap/ddl';
 import { qualified, quoteIdent } from '../sink/duckdb/sql';
 import type { TaskContext } from './context';
 import { failTable } from './stream';

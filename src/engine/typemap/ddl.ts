@@ -21,6 +21,13 @@ export function isMerged(mapping: TableMapping): boolean {
   return mapping.key.includes(MERGE_KEY_COLUMNS[0]) || mapping.sources.length > 1;
 }
 
+/** Key columns that come from the source row (the merged identity columns excluded). */
+export function dataKey(m: TableMapping): string[] {
+  const key = m.key.filter((k) => !(MERGE_KEY_COLUMNS as readonly string[]).includes(k));
+  // A table without a primary key is matched on all of its columns (full row image).
+  return key.length > 0 ? key : m.columns.map((c) => c.name);
+}
+
 /** `CREATE TABLE IF NOT EXISTS "ns"."t" (...)`; every identifier quoted so any source name round trips. */
 export function tableDdl(mapping: TableMapping): string {
   const key = new Set(mapping.key);
