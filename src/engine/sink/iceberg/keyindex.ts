@@ -1,0 +1,105 @@
+// The primary key -> (data file, row position) index of one Iceberg table, kept in LakeSync's
+// DuckDB state file beside the warehouse. It turns an update or delete by key into a position
+// delete (spec: "Position Delete Files"), which every mainstream reader applies, unlike equality
+// deletes. The index is a cache of the table: it records the snapshot it reflects, and when that
+// is not the table's current snapshot (a crash between the Iceberg commit and the index update)
+// it is rebuilt from the table itself.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Field } from './spec';
+import { duckType, quoteIdent, quoteLiteral } from './parquet';
+
+export const INDEX_SCHEMA = '_lakesync_iceberg';
+
+export class KeyIndex {
+  readonly table: string;
+
+  constructor(private readonly conn: DuckDBConnection, readonly name: string, readonly keys: Field[]) {
+    this.table = `${quoteIdent(INDEX_SCHEMA)}.${quoteIdent(`keys:${name}`)}`;
+  }
+
+  static async init(conn: DuckDBConnection): Promise<void> {
+    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(INDEX_SCHEMA)}`);
+    await conn.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(INDEX_SCHEMA)}.snapshots (tbl VARCHAR PRIMARY KEY, snapshot_id BIGINT, key_names VARCHAR)`);
+  }
+
+  /** Key equality of index rows `i` and rows `s` (keys are required fields: plain `=`). */
+  on(i: string, s: string): string {
+    return this.keys.map((k) => `${i}.${quoteIdent(k.name)} = ${s}.${quoteIdent(k.name)}`).join(' AND ');
+  }
+
+  /** Whether the index reflects `snapshotId` with the same key columns. */
+  async current(snapshotId: number | undefined): Promise<boolean> {
+    const r = await this.conn.runAndReadAll(`SELECT snapshot_id, key_names FROM ${quoteIdent(INDEX_SCHEMA)}.snapshots WHERE tbl = ${quoteLiteral(this.name)}`);
+    const rows = r.getRowObjectsJS() as { snapshot_id: bigint | null; key_names: string }[];
+    if (!rows.length) return false;
+    const sameKeys = rows[0].key_names === JSON.stringify(this.keys.map((k) => k.id));
+    const snap = rows[0].snapshot_id === null ? undefined : Number(rows[0].snapshot_id);
+    return sameKeys && snap === snapshotId;
+  }
+
+  /** Replaces the index with the key and position of every row `rowsSql` (with `_file`, `_pos`) yields. */
+  async rebuild(rowsSql: string, snapshotId: number | undefined): Promise<void> {
+    const cols = this.keys.map((k) => `${quoteIdent(k.name)} ${duckType(k.type)}`).join(', ');
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      await this.conn.run(`CREATE OR REPLACE TABLE ${this.table} (${cols}, _file VARCHAR, _pos BIGINT)`);
+      await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${rowsSql})`);
+      await this.mark(snapshotId);
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** SQL: (file_path, pos) of the current rows whose key is in `keysSql`. */
+  positionsSql(keysSql: string): string {
+    return `SELECT i._file AS file_path, i._pos AS pos FROM ${this.table} i SEMI JOIN (${keysSql}) s ON ${this.on('i', 's')}`;
+  }
+
+  /**
+   * After a commit: rows with keys in `removedKeysSql` are gone (when `all`, every row is), and
+   * the rows `addedSql` (keys, `_file`, `_pos`) are new; the index now reflects `snapshotId`.
+   */
+  async update(removedKeysSql: string | undefined, all: boolean, addedSql: string | undefined, snapshotId: number): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      if (all) await this.conn.run(`DELETE FROM ${this.table}`);
+      else if (removedKeysSql) await this.conn.run(`DELETE FROM ${this.table} i WHERE EXISTS (SELECT 1 FROM (${removedKeysSql}) s WHERE ${this.on('i', 's')})`);
+      if (addedSql) {
+        await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${addedSql})`);
+      }
+      await this.mark(snapshotId);
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Rows moved by a compaction: (old file, old pos) -> (new file, new pos) for the same keys. */
+  async replaceFiles(addedSql: string, removedFiles: string[], snapshotId: number): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      if (removedFiles.length) {
+        await this.conn.run(`DELETE FROM ${this.table} WHERE _file IN (${removedFiles.map(quoteLiteral).join(', ')})`);
+      }
+      await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${addedSql})`);
+      await this.mark(snapshotId);
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async mark(snapshotId: number | undefined): Promise<void> {
+    await this.conn.run(`INSERT OR REPLACE INTO ${quoteIdent(INDEX_SCHEMA)}.snapshots VALUES (${quoteLiteral(this.name)}, `
+      + `${snapshotId ?? 'NULL'}, ${quoteLiteral(JSON.stringify(this.keys.map((k) => k.id)))})`);
+  }
+
+  async drop(): Promise<void> {
+    await this.conn.run(`DROP TABLE IF EXISTS ${this.table}`);
+    await this.conn.run(`DELETE FROM ${quoteIdent(INDEX_SCHEMA)}.snapshots WHERE tbl = ${quoteLiteral(this.name)}`);
+  }
+}

@@ -1,0 +1,175 @@
+// Writes changes into one Iceberg table: upserts and deletes by primary key become one data file
+// (the new row images) plus one position delete file (the old images' positions, found through
+// the key index), committed as one snapshot whose summary carries the caller's properties (the
+// source position). The key index follows the commit; if the process dies in between, the next
+// open rebuilds it from the table.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { KeyIndex } from './keyindex';
+import { currentRowsSql, quoteIdent, quoteLiteral, writeDataFile, writeDeleteFile, writeExpr } from './parquet';
+import type { Field, IcebergType } from './spec';
+import { IcebergTable } from './table';
+import { canPromote, icebergType, sameType } from './types';
+
+export interface ColumnSpec {
+  name: string;
+  /** The DuckDB type of the column's values in the stage (the type map's target type). */
+  duckType: string;
+}
+
+export interface ApplyResult { inserted: number; deleted: number; snapshotId: number }
+
+/** The stage's operation column: 'delete' removes the key, anything else upserts the row. */
+export const OP = '_op';
+
+export type SchemaChange =
+  | { kind: 'add'; name: string }
+  | { kind: 'drop'; name: string }
+  | { kind: 'rename'; from: string; to: string }
+  | { kind: 'promote'; name: string; from: IcebergType; to: IcebergType };
+
+export class IcebergTableWriter {
+  private constructor(readonly table: IcebergTable, private readonly conn: DuckDBConnection, readonly index: KeyIndex) {}
+
+  /**
+   * Opens the table at `dir` (creating it from `columns` when missing) and makes the key index
+   * current. `key` names the primary key columns (the schema's identifier fields).
+   */
+  static async open(conn: DuckDBConnection, dir: string, name: string, columns: ColumnSpec[], key: string[],
+    properties: Record<string, string> = {}): Promise<IcebergTableWriter> {
+    if (key.length === 0) throw new Error(`Iceberg table ${name}: a primary key is required (position deletes are found by key)`);
+    let table = await IcebergTable.open(dir);
+    if (!table) {
+      let id = 0;
+      const next = () => ++id;
+      const keys = new Set(key);
+      const fields: Field[] = columns.map((c) => {
+        const fid = next();
+        return { id: fid, name: c.name, required: keys.has(c.name), type: icebergType(c.duckType, next).type };
+      });
+      table = await IcebergTable.create(dir, fields, key.map((k) => fields.find((f) => f.name === k)!.id), properties);
+    }
+    await KeyIndex.init(conn);
+    const w = new IcebergTableWriter(table, conn, new KeyIndex(conn, name, keyFields(table)));
+    await w.ensureIndex();
+    return w;
+  }
+
+  get fields(): Field[] { return this.table.schema.fields; }
+
+  private async files(): Promise<{ data: string[]; deletes: string[] }> {
+    const live = await this.table.liveFiles();
+    return {
+      data: live.filter((f) => f.file.content === 0).map((f) => f.file.file_path),
+      deletes: live.filter((f) => f.file.content === 1).map((f) => f.file.file_path),
+    };
+  }
+
+  /** SQL for the table's current rows (optionally with `_file`, `_pos`). */
+  async rowsSql(extra = false): Promise<string> {
+    const { data, deletes } = await this.files();
+    return currentRowsSql(this.fields, data, deletes, extra);
+  }
+
+  private async ensureIndex(): Promise<void> {
+    const snap = this.table.snapshot?.['snapshot-id'];
+    if (!(await this.index.current(snap))) await this.index.rebuild(await this.rowsSql(true), snap);
+  }
+
+  /**
+   * Applies the stage `stage` (a DuckDB relation with the table's current column names and `_op`;
+   * at most one row per key) as one snapshot. `truncate` removes every current row first;
+   * `append` says no staged key can already be in the table (a first snapshot chunk), which
+   * skips the index lookup. Returns undefined when there was nothing to commit and no summary.
+   */
+  async apply(stage: string, opts: { truncate?: boolean; append?: boolean; summary?: Record<string, string> } = {}): Promise<ApplyResult> {
+    const fields = this.fields;
+    const keyCols = this.index.keys.map((k) => `s.${quoteIdent(k.name)}`).join(', ');
+    const staged = `SELECT * FROM ${stage}`;
+    // 1. the data file: every upserted row image, ordered by key (tight key bounds per file)
+    const select = `SELECT ${fields.map((f) => `${writeExpr(f, `s.${quoteIdent(f.name)}`)} AS ${quoteIdent(f.name)}`).join(', ')} `
+      + `FROM ${stage} s WHERE s.${quoteIdent(OP)} <> 'delete' ORDER BY ${keyCols}`;
+    const data = await writeDataFile(this.conn, this.table.dir, fields, select);
+    // 2. the delete file: current positions of every staged key (upserts replace, deletes remove)
+    const live = opts.truncate ? await this.table.liveFiles() : [];
+    const del = opts.truncate || opts.append ? undefined
+      : await writeDeleteFile(this.conn, this.table.dir, this.index.positionsSql(staged));
+    const add = [data, del].filter((f) => f !== undefined);
+    const inserted = data?.record_count ?? 0;
+    const deleted = opts.truncate ? Number(this.table.summary('total-records') ?? 0) - Number(this.table.summary('total-position-deletes') ?? 0)
+      : del?.record_count ?? 0;
+    // 3. the commit point
+    const operation = opts.truncate ? (data ? 'overwrite' : 'delete') : del ? 'overwrite' : 'append';
+    const snap = await this.table.commit({
+      add, operation, summary: opts.summary,
+      remove: opts.truncate ? new Set(live.map((f) => f.file.file_path)) : undefined,
+    });
+    // 4. the index follows
+    const keyNames = this.index.keys.map((k) => quoteIdent(k.name)).join(', ');
+    const added = data && `SELECT ${keyNames}, filename AS _file, file_row_number AS _pos `
+      + `FROM read_parquet(${quoteLiteral(data.file_path)}, filename = true, file_row_number = true)`;
+    await this.index.update(opts.truncate || opts.append ? undefined : staged, !!opts.truncate, added, snap['snapshot-id']);
+    return { inserted, deleted, snapshotId: snap['snapshot-id'] };
+  }
+
+  /**
+   * Moves the table to `columns` with Iceberg's rules (spec: "Schema Evolution"): a column is
+   * matched by name, or by `renames` (new name -> old name); new columns get new field ids,
+   * dropped ones leave the schema (old files keep them, readers skip them), a type changes only
+   * by an allowed promotion. Returns what changed; throws for a change Iceberg does not allow.
+   */
+  async evolve(columns: ColumnSpec[], key: string[], renames: Record<string, string> = {}): Promise<SchemaChange[]> {
+    const old = this.fields;
+    const byName = new Map(old.map((f) => [f.name, f]));
+    let last = this.table.metadata['last-column-id'];
+    const next = () => ++last;
+    const changes: SchemaChange[] = [];
+    const keys = new Set(key);
+    const used = new Set<number>();
+    const fields: Field[] = columns.map((c) => {
+      const prev = byName.get(renames[c.name] ?? c.name);
+      if (!prev) {
+        changes.push({ kind: 'add', name: c.name });
+        // added columns are optional: rows written before have no value (spec: "Schema Evolution")
+        return { id: next(), name: c.name, required: false, type: icebergType(c.duckType, next).type };
+      }
+      used.add(prev.id);
+      if (prev.name !== c.name) changes.push({ kind: 'rename', from: prev.name, to: c.name });
+      let idSeq = last;
+      const wanted = icebergType(c.duckType, () => ++idSeq).type;
+      let type = prev.type;
+      if (!sameType(prev.type, wanted) && !sameShape(prev.type, wanted)) {
+        if (!canPromote(prev.type, wanted)) {
+          throw new Error(`column ${c.name}: Iceberg cannot change type ${JSON.stringify(prev.type)} to ${JSON.stringify(wanted)} in place `
+            + '(allowed: int -> long, float -> double, decimal precision widening)');
+        }
+        changes.push({ kind: 'promote', name: c.name, from: prev.type, to: wanted });
+        type = wanted;
+      }
+      return { id: prev.id, name: c.name, required: prev.required && keys.has(c.name), type };
+    });
+    for (const f of old) if (!used.has(f.id)) changes.push({ kind: 'drop', name: f.name });
+    const ids = key.map((k) => fields.find((f) => f.name === k)?.id);
+    if (ids.some((i) => i === undefined)) throw new Error(`key column missing from the new schema: ${key.join(', ')}`);
+    const sameKey = JSON.stringify(ids) === JSON.stringify(this.table.schema['identifier-field-ids'] ?? []);
+    if (changes.length === 0 && sameKey) return [];
+    await this.table.setSchema(fields, ids as number[]);
+    if (!sameKey || changes.some((c) => c.kind === 'rename' && keys.has(c.to))) {
+      await this.index.drop();
+      Object.assign(this, { index: new KeyIndex(this.conn, this.index.name, keyFields(this.table)) });
+      await KeyIndex.init(this.conn);
+      await this.ensureIndex();
+    }
+    return changes;
+  }
+}
+
+function keyFields(t: IcebergTable): Field[] {
+  const ids = t.schema['identifier-field-ids'] ?? [];
+  return ids.map((id) => t.schema.fields.find((f) => f.id === id)!);
+}
+
+/** Same type ignoring nested field ids (a list column whose element type did not change). */
+function sameShape(a: IcebergType, b: IcebergType): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return sameShape(a.element, b.element);
+}

@@ -1,0 +1,38 @@
+// The interop readers (test/interop/read_iceberg.py in the project's .venv): each reads an Iceberg
+// table and saves its rows as Parquet, which the tests load into DuckDB to compare.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, '../..');
+const PYTHON = join(ROOT, '.venv', 'bin', 'python');
+const SCRIPT = join(__dirname, 'read_iceberg.py');
+
+export const READERS = ['pyiceberg', 'duckdb'] as const;
+export type Reader = (typeof READERS)[number];
+
+/** Fails (never skips) when the readers are not installed, with the command that installs them. */
+export async function assertReadersInstalled(): Promise<void> {
+  const fix = 'run `bash scripts/setup-interop.sh` (installs pyiceberg, pyarrow, duckdb 1.5.5 and its iceberg extension into .venv/)';
+  if (!existsSync(PYTHON)) throw new Error(`the Iceberg interop readers are missing (no ${PYTHON}): ${fix}`);
+  try {
+    await run(PYTHON, ['-c', 'import pyiceberg, pyarrow, duckdb, duckdb_extension_iceberg, duckdb_extension_avro']);
+  } catch (err) {
+    throw new Error(`the Iceberg interop readers are incomplete (${(err as Error).message.split('\n').slice(-2).join(' ')}): ${fix}`);
+  }
+}
+
+/** Reads the table at `tableDir` with `reader`; returns the path of a Parquet file of its rows. */
+export async function readWith(reader: Reader, tableDir: string): Promise<{ file: string; rows: number }> {
+  const out = join(mkdtempSync(join(tmpdir(), 'lakesync-interop-')), `${reader}.parquet`);
+  try {
+    const { stdout } = await run(PYTHON, [SCRIPT, reader, tableDir, out], { maxBuffer: 16 << 20, timeout: 120_000 });
+    return { file: out, rows: JSON.parse(stdout.trim().split('\n').pop()!).rows as number };
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`${reader} could not read ${tableDir}: ${`${e.message}\n${e.stderr ?? ""}`.trim().split("\n").slice(-8).join("\n")}`);
+  }
+}
