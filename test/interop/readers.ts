@@ -21,7 +21,7 @@ export async function assertReadersInstalled(): Promise<void> {
   try {
     await run(PYTHON, ['-c', 'import pyiceberg, pyarrow, duckdb, duckdb_extension_iceberg, duckdb_extension_avro']);
   } catch (err) {
-    throw new Error(`the Iceberg interop readers are incomplete (${(err as Error).message.split('\n').slice(-2).join(' ')}): ${fix}`);
+    throw new Error(`the Iceberg interop readers are incomplete (${(err as Error).message.split('\n').slice(-2).join(' ')}): ${fix}`, { cause: err });
   }
 }
 
@@ -33,6 +33,6 @@ export async function readWith(reader: Reader, tableDir: string): Promise<{ file
     return { file: out, rows: JSON.parse(stdout.trim().split('\n').pop()!).rows as number };
   } catch (err) {
     const e = err as Error & { stderr?: string };
-    throw new Error(`${reader} could not read ${tableDir}: ${`${e.message}\n${e.stderr ?? ""}`.trim().split("\n").slice(-8).join("\n")}`);
+    throw new Error(`${reader} could not read ${tableDir}: ${`${e.message}\n${e.stderr ?? ""}`.trim().split("\n").slice(-8).join("\n")}`, { cause: err });
   }
 }

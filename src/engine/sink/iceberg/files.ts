@@ -54,7 +54,7 @@ export async function commitMetadata(dir: string, version: number, json: string)
     await link(tmp, metadataFile(dir, version));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new Error(`${metadataFile(dir, version)} already exists: another writer committed to this Iceberg table. Only one LakeSync task may write a table.`);
+      throw new Error(`${metadataFile(dir, version)} already exists: another writer committed to this Iceberg table. Only one LakeSync task may write a table.`, { cause: err });
     }
     throw err;
   } finally {
