@@ -2,7 +2,9 @@
 # `npm test`: every suite, each run even when an earlier one failed, so one run tells everything.
 #   unit + integration (real PostgreSQL and MariaDB started by the harness),
 #   end-to-end (the packaged extension in code-server, driven in Chromium),
-#   faults (kill -9, server restarts, killed replication connections under a write workload).
+#   faults (kill -9, server restarts, killed replication connections under a write workload),
+#   interop (Iceberg tables read by pyiceberg and DuckDB's iceberg extension from .venv/, which
+#   scripts/setup-interop.sh installs; a missing reader fails the suite with that command).
 # Set LAKESYNC_SKIP_E2E=1 or LAKESYNC_SKIP_FAULTS=1 to leave those out on a quick local run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ npm run build || exit 1
 export LAKESYNC_TEST_NO_BUILD=1
 run "unit + integration" npx mocha --config .mocharc.json "test/unit/**/*.test.ts" "test/integration/**/*.test.ts"
 [ "${LAKESYNC_SKIP_E2E:-}" = 1 ] || run "end-to-end" bash test/e2e/run.sh
+run "interop" npx mocha --config .mocharc.json "test/interop/**/*.test.ts"
 [ "${LAKESYNC_SKIP_FAULTS:-}" = 1 ] || run "faults" npx mocha --config .mocharc.json --timeout 600000 "test/faults/**/*.test.ts"
 
 if [ ${#failed[@]} -gt 0 ]; then
