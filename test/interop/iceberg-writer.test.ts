@@ -113,7 +113,7 @@ describe('Iceberg table writer, read by pyiceberg and DuckDB\'s iceberg extensio
 
   it('bulk load, 40 rounds of upserts and deletes, truncate: every reader sees exactly the model after each phase', async () => {
     let w = await open();
-    let r = await w.apply(await stage(Array.from({ length: 20_000 }, (_, i) => ({ id: i + 1, v: 0, op: 'upsert' as const }))),
+    const r = await w.apply(await stage(Array.from({ length: 20_000 }, (_, i) => ({ id: i + 1, v: 0, op: 'upsert' as const }))),
       { append: true, summary: { 'lakesync.position': 'p-0' } });
     assert.equal(r.inserted, 20_000);
     await assertReadersSeeModel('bulk load');
@@ -122,7 +122,7 @@ describe('Iceberg table writer, read by pyiceberg and DuckDB\'s iceberg extensio
     for (let round = 1; round <= 40; round++) {
       const batch = new Map<number, 'upsert' | 'delete'>();
       for (let k = 0; k < 300; k++) batch.set(1 + Math.floor(rnd() * 22_000), rnd() < 0.3 ? 'delete' : 'upsert');
-      r = await w.apply(await stage([...batch].map(([id, op]) => ({ id, v: round, op }))), { summary: { 'lakesync.position': `p-${round}` } });
+      await w.apply(await stage([...batch].map(([id, op]) => ({ id, v: round, op }))), { summary: { 'lakesync.position': `p-${round}` } });
     }
     await assertReadersSeeModel('40 rounds');
     assert.equal(w.table.summary('lakesync.position'), 'p-40');
