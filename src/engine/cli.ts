@@ -15,7 +15,7 @@ const commands: Record<string, { load: () => Promise<Command>; usage: string }> 
   check: { load: async () => (await import('./commands/check')).checkCommand, usage: 'check FILE' },
   preview: { load: async () => (await import('./commands/preview')).previewCommand, usage: 'preview FILE [--json]' },
   run: { load: async () => (await import('./commands/run')).runCommand,
-    usage: 'run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up] [--json] [--supervise]' },
+    usage: 'run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up [--stall-timeout SECONDS]] [--json] [--supervise]' },
   status: { load: async () => (await import('./commands/status')).statusCommand, usage: 'status FILE [--json]' },
   query: { load: async () => (await import('./commands/query')).queryCommand, usage: 'query FILE --sql SQL [--json]' },
   reset: { load: async () => (await import('./commands/reset')).resetCommand, usage: 'reset FILE [--drop-slot]' },
@@ -30,6 +30,7 @@ for (const op of ['resync', 'backfill', 'prioritize', 'cancel', 'force-stop', 'd
 const options = {
   json: { type: 'boolean' }, stateless: { type: 'boolean' }, resume: { type: 'boolean' },
   position: { type: 'string' }, 'no-snapshot': { type: 'boolean' }, 'until-caught-up': { type: 'boolean' },
+  'stall-timeout': { type: 'string' },
   supervise: { type: 'boolean' }, table: { type: 'string' }, where: { type: 'string' },
   'drop-slot': { type: 'boolean' }, ipc: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' }, sql: { type: 'string' },

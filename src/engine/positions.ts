@@ -77,3 +77,18 @@ function binlogFileNumber(file: string): number {
   const m = /\.(\d+)$/.exec(file);
   return m ? Number(m[1]) : 0;
 }
+
+/**
+ * How far `from` is behind `to`, in bytes of WAL or binlog, when the positions can tell it:
+ * two LSNs, or two binlog positions in the same file (across files the sizes of the files in
+ * between are not known here). Never negative; undefined when it cannot be told.
+ */
+export function positionDistance(from: Position, to: Position): number | undefined {
+  if (from.kind === 'lsn' && to.kind === 'lsn') return Number(to.lsn > from.lsn ? to.lsn - from.lsn : 0n);
+  if (from.kind === 'binlog' && to.kind === 'binlog') {
+    const c = comparePositions(from, to);
+    if (c >= 0) return 0;
+    return from.file === to.file ? to.pos - from.pos : undefined;
+  }
+  return undefined;
+}

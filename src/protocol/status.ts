@@ -54,4 +54,22 @@ export interface TaskStatus {
   error?: string;
   /** Source health warnings in force now (retained WAL near its limit, binlog about to expire...). */
   warnings?: string[];
+  /** `run --until-caught-up`: where the run must get to, and how far it is. */
+  catchUp?: CatchUpStatus;
+}
+
+/**
+ * The catch-up of `run --until-caught-up`: the source's position read once when it started, and
+ * whether the target's committed checkpoint (`TaskStatus.position`) has reached it. Only
+ * `caughtUp: true` means caught up; a quiet source never does.
+ */
+export interface CatchUpStatus {
+  goal: string;
+  caughtUp: boolean;
+  /** Bytes of WAL / binlog between the checkpoint and the goal, when the positions tell it. */
+  bytesLeft?: number;
+  /** PostgreSQL: how far the walsender has read (it decodes a large transaction before sending any of it). */
+  sourceRead?: string;
+  /** Time since anything last came from the source, ms. */
+  quietMs: number;
 }

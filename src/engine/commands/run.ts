@@ -1,9 +1,10 @@
-// `lakesync run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up] [--json] [--supervise] [--ipc]`
+// `lakesync run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up [--stall-timeout S]] [--json] [--supervise] [--ipc]`
 // Runs the task in the foreground. SIGINT/SIGTERM stop it gracefully (checkpoint saved, exit 0).
 // --ipc: spawned by the extension; the first message is `init` with the secrets, then status,
 // logs and replies go over the IPC channel.
 import type { CliArgs } from '../cli';
 import { loadTask } from '../config';
+import { UserError } from '../errors';
 import { isIpc, loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import type { SourceAdapter } from '../source/adapter';
@@ -19,6 +20,16 @@ async function createSource(plan: TaskPlan): Promise<SourceAdapter> {
   return (await import('../source/mysql/index')).createMysqlSource(plan);
 }
 
+/** `--stall-timeout SECONDS` (with --until-caught-up): how long a silent source may stay ahead. */
+function stallTimeout(value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`--stall-timeout: "${String(value)}" is not a number of seconds greater than 0, e.g. --stall-timeout 600`, 2);
+  }
+  return Math.round(seconds * 1000);
+}
+
 function send(msg: EngineToExtension): void {
   process.send?.(msg);
 }
@@ -30,6 +41,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     const argv = process.argv.slice(1).filter((a) => a !== '--supervise');
     return supervise({ argv, memoryMb: plan.parameters.memoryMb, log: (m) => process.stderr.write(`${new Date().toISOString()} warn  ${m}\n`) });
   }
+  const stallTimeoutMs = stallTimeout(f['stall-timeout']);
   const ipc = isIpc(args);
   const { plan, init } = await loadTaskForCommand(args);
   const minLevel: LogLevel = init?.logLevel ?? 'info';
@@ -49,6 +61,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     stateless: Boolean(f.stateless), resume: Boolean(f.resume),
     position: typeof f.position === 'string' ? f.position : undefined,
     noSnapshot: Boolean(f['no-snapshot']), untilCaughtUp: Boolean(f['until-caught-up']),
+    ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}),
     log,
     restartCause: process.env.LAKESYNC_RESTART_CAUSE || undefined,
     onStatus: (s) => (ipc ? send({ type: 'status', status: s }) : output.status(s)),

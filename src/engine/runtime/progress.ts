@@ -25,9 +25,27 @@ export function tableLine(t: TableStatus, nameWidth: number): string {
   }
 }
 
+/** Bytes in the unit a person reads at a glance. */
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** `--until-caught-up`: the goal and how far the committed checkpoint still is from it. */
+export function catchUpLine(s: TaskStatus): string {
+  const c = s.catchUp;
+  if (!c) return '';
+  if (c.caughtUp) return `  caught up (goal ${c.goal})`;
+  const left = c.bytesLeft !== undefined ? `${size(c.bytesLeft)} left to ${c.goal}` : `catching up to ${c.goal}`;
+  const read = c.sourceRead ? `, source read ${c.sourceRead}` : '';
+  const quiet = c.quietMs >= 10_000 ? `, nothing received for ${Math.round(c.quietMs / 1000)} s` : '';
+  return `  ${left}${read}${quiet}`;
+}
+
 export function summaryLine(s: TaskStatus): string {
   return `${s.name}: ${s.phase}  read ${n(s.readRate)} rows/s  write ${n(s.writeRate)} rows/s  position ${s.position ?? '-'}`
-    + (s.failovers ? `  failovers ${s.failovers}` : '');
+    + (s.failovers ? `  failovers ${s.failovers}` : '') + catchUpLine(s);
 }
 
 export class ProgressOutput {

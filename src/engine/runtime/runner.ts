@@ -17,6 +17,7 @@ import { tableOp } from './ops';
 import { runSnapshots } from './snapshot';
 import { StatusTracker, statusFilePath } from './status';
 import { failTable, streamChanges } from './stream';
+import { CatchUp, DEFAULT_STALL_MS, StallError } from './catchup';
 
 export interface RunOptions {
   stateless?: boolean;
@@ -25,8 +26,8 @@ export interface RunOptions {
   position?: string;
   noSnapshot?: boolean;
   untilCaughtUp?: boolean;
-  /** --until-caught-up on a source that sends nothing past the goal: quiet this long = caught up. Default 5 s. */
-  idleCaughtUpMs?: number;
+  /** --until-caught-up: nothing from the source for this long while it is ahead fails the run (default 300 s). */
+  stallTimeoutMs?: number;
   /** Listen on the task's control socket (default true). */
   controlSocket?: boolean;
   /** Write `<target>.status.json` (default true). */
@@ -258,8 +259,19 @@ export class TaskRunner {
   }
 
   private async loop(ctx: TaskContext): Promise<void> {
-    const { options, status } = this;
+    const { options } = this;
     const maxRetries = options.maxStreamRetries ?? 10;
+    // one goal for the whole run: read when the first catch-up starts, kept across reconnects
+    const catchUp = options.untilCaughtUp ? new CatchUp(ctx, options.stallTimeoutMs ?? DEFAULT_STALL_MS) : undefined;
+    try {
+      await this.streamLoop(ctx, catchUp, maxRetries);
+    } finally {
+      catchUp?.stop();
+    }
+  }
+
+  private async streamLoop(ctx: TaskContext, catchUp: CatchUp | undefined, maxRetries: number): Promise<void> {
+    const { status } = this;
     let failures = 0;
     for (;;) {
       if (ctx.snapshotQueue.length > 0) {
@@ -271,11 +283,11 @@ export class TaskRunner {
       const before = ctx.checkpoint;
       let why: string;
       try {
-        why = await streamChanges(ctx, { untilCaughtUp: options.untilCaughtUp, idleCaughtUpMs: options.idleCaughtUpMs ?? 5000 });
+        why = await streamChanges(ctx, { catchUp });
         if (why === 'stopped' && !ctx.stopping) throw new Error('the source stream ended');
       } catch (err) {
         if (ctx.stopping) return;
-        if (err instanceof PermanentSourceError) throw err; // waiting does not fix it: say what does
+        if (err instanceof PermanentSourceError || err instanceof StallError) throw err; // waiting does not fix it: say what does
         if (ctx.checkpoint !== before) failures = 0;
         failures++;
         const message = (err as Error).message;
@@ -284,10 +296,13 @@ export class TaskRunner {
         const wait = Math.min(30_000, 500 * 2 ** (failures - 1));
         await ctx.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
         this.log('warn', `source stream failed (${message}); reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
-        await this.sleep(wait);
+        await (catchUp ? Promise.race([this.sleep(wait), catchUp.stalled]) : this.sleep(wait));
         continue;
       }
-      if (why === 'caught-up') { this.log('info', `caught up at ${ctx.checkpoint}`); return; }
+      if (why === 'caught-up' && ctx.snapshotQueue.length === 0 && catchUp?.done) {
+        this.log('info', `caught up at ${ctx.checkpoint} (goal ${formatPosition(catchUp.goal!)})`);
+        return;
+      }
       if (why === 'stopped') return;
     }
   }

@@ -2,7 +2,7 @@
 // most once a second) so the last state is known when the engine is not running, and pushed to
 // listeners (IPC, progress display). Never holds secrets.
 import { rename, writeFile } from 'node:fs/promises';
-import type { FailoverEvent, TableError, TablePhase, TableStatus, TaskPhase, TaskStatus } from '../../protocol/status';
+import type { CatchUpStatus, FailoverEvent, TableError, TablePhase, TableStatus, TaskPhase, TaskStatus } from '../../protocol/status';
 
 export function statusFilePath(targetPath: string): string {
   return `${targetPath}.status.json`;
@@ -127,6 +127,8 @@ export class StatusTracker {
   }
 
   setPosition(position: string): void { this.status.position = position; this.changed(); }
+
+  setCatchUp(c: CatchUpStatus): void { this.status.catchUp = c; this.changed(); }
 
   private rate(samples: [number, number][]): number {
     const cutoff = Date.now() - WINDOW_MS;

@@ -12,7 +12,8 @@
 import type { EventType } from '../config/plan';
 import { BatchReducer, type TableBatch } from '../pipeline/batch';
 import type { SchemaChange, Transaction } from '../pipeline/events';
-import { comparePositions, formatPosition, parsePosition, type Position } from '../positions';
+import { formatPosition, parsePosition, type Position } from '../positions';
+import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
 import { tableKey } from '../source/types';
@@ -20,10 +21,8 @@ import { tableKey } from '../source/types';
 export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
 
 export interface StreamOptions {
-  /** Exit once the applied position reaches the source position read at the start. */
-  untilCaughtUp?: boolean;
-  /** With untilCaughtUp: a stream quiet for this long with everything applied counts as caught up. */
-  idleCaughtUpMs: number;
+  /** --until-caught-up: end once the committed checkpoint reaches the catch-up's goal. */
+  catchUp?: CatchUp;
   /** PostgreSQL: how often the source's table list is read again for new and dropped tables (default 10 s). */
   rediscoverMs?: number;
 }
@@ -47,11 +46,6 @@ async function findTableChanges(ctx: TaskContext): Promise<void> {
   }
 }
 
-function reached(applied: string | undefined, goal: Position | undefined): boolean {
-  if (!applied || !goal) return false;
-  try { return comparePositions(parsePosition(applied), goal) >= 0; } catch { return false; }
-}
-
 /**
  * Streams from the checkpoint until stopped, caught up, or interrupted for a full sync.
  * Rejects when the source stream fails (after applying what was complete).
@@ -59,14 +53,15 @@ function reached(applied: string | undefined, goal: Position | undefined): boole
 export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Promise<StreamEnd> {
   const { adapter, status, plan } = ctx;
   if (!ctx.checkpoint) throw new Error('no position to stream from');
-  const goal = opts.untilCaughtUp ? await adapter.currentPosition() : undefined;
-  if (goal && reached(ctx.checkpoint, goal)) return 'caught-up';
-  if (goal) ctx.log('info', `catching up to ${formatPosition(goal)}`);
+  const catchUp = opts.catchUp;
+  if (catchUp) {
+    await catchUp.begin();
+    if (catchUp.done) return 'caught-up';
+  }
 
   const events = new Set<EventType>(plan.rules.events);
   const reducer = new BatchReducer(ctx.routeFor);
   let complete: Position | undefined; // end of the newest complete transaction in `reducer`
-  let lastTxAt = Date.now();
   let chain: Promise<void> = Promise.resolve();
   let end: ((e: StreamEnd) => void) | undefined;
   let fail: ((err: unknown) => void) | undefined;
@@ -86,7 +81,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
       // the source may forget everything up to here only now that the target has committed it
       await adapter.confirm(parsePosition(position)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
-      if (goal && reached(position, goal)) end?.('caught-up');
+      // caught up only by the committed checkpoint, never by a quiet stream
+      if (catchUp?.done) end?.('caught-up');
     } else {
       for (const t of tables) status.wrote(t.route.key, t.entries.size, undefined, t.lastCommitTime);
     }
@@ -99,7 +95,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
 
   const onTransaction = async (tx: Transaction): Promise<void> => {
     if (ctx.stopping) return;
-    lastTxAt = Date.now();
+    catchUp?.activity();
     const counted = new Map<string, number>();
     for (const change of tx.changes) {
       if (change.kind === 'schema') {
@@ -130,7 +126,14 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   };
 
   const tables = [...ctx.routes.values()].map((r) => r.source);
-  const handle = await adapter.stream(parsePosition(ctx.checkpoint), tables, onTransaction);
+  const opening = adapter.stream(parsePosition(ctx.checkpoint), tables, onTransaction);
+  // a source that never answers the stream's start is a stall too; a stream opened too late is closed
+  const handle = catchUp ? await Promise.race([opening, catchUp.stalled]).catch((err: unknown) => {
+    void opening.then((h) => h.stop(), () => undefined);
+    throw err;
+  }) : await opening;
+  catchUp?.watch(handle);
+  catchUp?.stalled.catch((err: unknown) => fail?.(err));
   ctx.interrupt = (why) => end?.(why);
   // a stop requested while the stream was being opened found no interrupt to call
   if (ctx.stopping) end?.('stopped');
@@ -139,12 +142,6 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const timer = setInterval(() => {
     void flush();
     rediscover();
-    if (goal && reducer.size === 0 && Date.now() - lastTxAt >= opts.idleCaughtUpMs) {
-      chain.then(() => {
-        ctx.log('info', `no change for ${Math.round(opts.idleCaughtUpMs / 1000)} s: caught up`);
-        end?.('caught-up');
-      }, () => undefined);
-    }
   }, interval);
   try {
     const why = await ended;
@@ -152,7 +149,12 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   } finally {
     clearInterval(timer);
     ctx.interrupt = undefined;
-    await handle.stop().catch((err: Error) => ctx.log('warn', `stopping the stream: ${err.message}`));
+    catchUp?.watch(undefined);
+    // a stalled source may never answer the goodbye: do not wait for it forever
+    await Promise.race([
+      handle.stop().catch((err: Error) => ctx.log('warn', `stopping the stream: ${err.message}`)),
+      new Promise((r) => setTimeout(r, 10_000).unref()),
+    ]);
     // whatever complete transactions arrived before the stop still commit with their position
     await flush().catch((err: Error) => ctx.log('error', `applying the last batch: ${err.message}`));
   }

@@ -38,6 +38,8 @@ export interface StreamHandle {
   stop(): Promise<void>;
   /** Resolves when the stream ends by stop(), rejects when it fails (connection lost...). */
   readonly done: Promise<void>;
+  /** When bytes last came from the source (data, keepalive or heartbeat), ms since epoch. */
+  lastReceivedAt?(): number;
 }
 
 /**
@@ -73,9 +75,16 @@ export interface SourceAdapter {
    * Streams committed transactions from `from` (exclusive of what it already contains).
    * `onTransaction` may return a promise to apply backpressure. A transaction with no changes
    * only advances the position (keepalive / heartbeat on a quiet source): the runner checkpoints
-   * and confirms it, which lets `--until-caught-up` finish and the slot advance.
+   * and confirms it, which lets `--until-caught-up` finish and the slot advance. Such a position
+   * must be proven: every transaction committed before it was handed over already.
    */
   stream(from: Position, tables: SourceTable[], onTransaction: (tx: Transaction) => Promise<void> | void): Promise<StreamHandle>;
+  /**
+   * Optional: how far the source's own reader has got, when it works before it sends (PostgreSQL:
+   * the walsender's sent_lsn, which moves while a large transaction is decoded). A moving value
+   * tells a long wait from a stall.
+   */
+  readerPosition?(): Promise<Position | undefined>;
   /** The target committed everything up to `position`: PostgreSQL confirms the slot's flush LSN. */
   confirm(position: Position): Promise<void>;
   close(): Promise<void>;

@@ -99,7 +99,7 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     t.close();
   });
 
-  it('--until-caught-up finishes on a quiet source: by a position-only transaction, or after the idle time', async () => {
+  it('--until-caught-up finishes on a quiet source only by a proven position; silence is a stall, never a success', async () => {
     const plan = testPlan(tmp.dir);
     const src = new ScriptedSource(plan);
     src.commit([{ kind: 'insert', table: ITEMS.id, after: ['1', 'a', 'x'] }]);
@@ -110,12 +110,16 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     const started = Date.now();
     // a keepalive: a transaction without changes that only carries the position
     setTimeout(() => src.commit([]), 100);
-    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, idleCaughtUpMs: 20_000 }), 0);
+    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, stallTimeoutMs: 20_000 }), 0);
     assert.ok(Date.now() - started < 5000, 'the position-only transaction reached the goal');
+    // a goal that nothing proves: the run waits, then fails as stalled (it never says caught up)
     current = lsn(100n);
     const idleStart = Date.now();
-    assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, idleCaughtUpMs: 300 }), 0);
-    assert.ok(Date.now() - idleStart >= 300);
+    await assert.rejects(runTask(plan, src, { untilCaughtUp: true, controlSocket: false, stallTimeoutMs: 1500 }),
+      (err: Error) => err.name === 'StallError' && /stalled/.test(err.message) && /lsn:0\/64/.test(err.message));
+    assert.ok(Date.now() - idleStart >= 1500);
+    const t = await DuckDbTarget.open(plan.target.path);
+    try { assert.notEqual((await t.state.checkpoint())?.position, 'lsn:0/64', 'the checkpoint stays where the data is'); } finally { t.close(); }
   });
 
   it('at start, widens a target column whose source type grew while the task was stopped', async () => {

@@ -301,12 +301,21 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
           (ev.getEventName() === 'transactionpayload'
             ? 'turn off binlog_transaction_compression (SET GLOBAL binlog_transaction_compression=OFF)'
             : 'set binlog_row_value_options to an empty value (SET GLOBAL binlog_row_value_options=\'\')'));
-      case 'heartbeat':
-        // Idle: nothing is open, so the position is where the next transaction begins.
+      case 'heartbeat': {
+        // The dump thread sends a heartbeat only when it has nothing more to send: with nothing
+        // open here, every event before its position has arrived, so it is a proven position
+        // (what --until-caught-up needs after events that end no transaction, e.g. a new file's header).
+        const hb = ev as Extract<AnyBinlogEvent, { getEventName(): 'heartbeat' }>;
+        const at = Number(hb.position ?? hb.nextPosition);
+        if (!inTx && changes.length === 0 && safe.kind === 'binlog' && hb.binlogName === file && at > safe.pos) {
+          safe = positionAt(at);
+          unsentProgress = true;
+        }
         if (unsentProgress && !inTx && changes.length === 0 && safe.kind === 'binlog') {
           await emit({ changes: [], position: safe, commitTime: Date.now() });
         }
         return;
+      }
       default:
         await onRows(ev, time, meta);
     }
@@ -392,6 +401,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
 
   return {
     done,
+    lastReceivedAt: () => lastPacket,
     async stop(): Promise<void> {
       if (stopping || failed) { await done.catch(() => undefined); return; }
       stopping = true;

@@ -136,12 +136,13 @@ class PgSource implements PostgresSource {
     const wal = new WalStream(replication);
     const taskTables = new Map(tables.map((t) => [tableKey(t.id), t]));
     let lastActivity = Date.now();
+    let lastReceived = Date.now(); // bytes from the server (the heartbeat timer resets lastActivity too)
     const stream = new PgOutputStream(wal, this.types, {
       maxTransactionChanges: Math.max(1, this.plan.parameters.maxTransactionChanges),
       statusIntervalMs: this.options.statusIntervalMs ?? 10_000,
       resolveTable: (id, columns) => this.resolveStreamTable(taskTables, id, columns),
       onTransaction,
-      onActivity: () => { lastActivity = Date.now(); },
+      onActivity: () => { lastActivity = lastReceived = Date.now(); },
     }, this.confirmed > from.lsn ? this.confirmed : from.lsn);
     stream.setInitialTables(tables);
 
@@ -182,7 +183,16 @@ class PgSource implements PostgresSource {
       stop: async () => { stopping = true; await finish(); },
     };
     this.active = active;
-    return { stop: () => active.stop(), done };
+    return { stop: () => active.stop(), done, lastReceivedAt: () => lastReceived };
+  }
+
+  /** The walsender's read position: it moves while a large transaction is decoded, before any byte of it is sent. */
+  async readerPosition(): Promise<Position | undefined> {
+    const pid = this.active?.pid;
+    if (!pid) return undefined;
+    const res = await (await this.control()).query<{ sent: string | null }>('SELECT sent_lsn::text AS sent FROM pg_stat_replication WHERE pid = $1', [pid]);
+    const sent = res.rows[0]?.sent;
+    return sent ? lsn(parseLsn(sent)) : undefined;
   }
 
   async confirm(position: Position): Promise<void> {

@@ -27,7 +27,7 @@ class StartReplication {
 
 interface RawConnection {
   sendCopyFromChunk(chunk: Buffer): void;
-  stream: { pause(): void; resume(): void };
+  stream: { pause(): void; resume(): void; destroy(): void };
 }
 
 export class WalStream {
@@ -59,8 +59,15 @@ export class WalStream {
 
   get isEnded(): boolean { return this.ended; }
 
+  /** Ends the connection; a server that does not answer (a stalled walsender) gets its socket destroyed. */
   async close(): Promise<void> {
     this.ended = true;
-    await this.client.end().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      this.client.end().then(() => true, () => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), 3000); }),
+    ]);
+    clearTimeout(timer);
+    if (!answered) this.conn.stream.destroy();
   }
 }

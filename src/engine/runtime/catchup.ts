@@ -1,0 +1,120 @@
+// `--until-caught-up`: decided by positions only. The source's position is read once, when the
+// catch-up starts (after the full syncs); the run is caught up when the target's committed
+// checkpoint has reached or passed it. Silence proves nothing: a source that sends no bytes for
+// a long time while it is still ahead is a stall, and the run fails with the reason.
+import { UserError } from '../errors';
+import { comparePositions, formatPosition, parsePosition, positionDistance, type Position } from '../positions';
+import type { StreamHandle } from '../source/adapter';
+import type { TaskContext } from './context';
+
+/** Default: no byte from the source for 5 minutes while it is ahead = stalled. */
+export const DEFAULT_STALL_MS = 300_000;
+
+/** The catch-up waited too long without any sign of progress from the source. */
+export class StallError extends UserError {
+  constructor(message: string) { super(message); this.name = 'StallError'; }
+}
+
+/** True when the formatted checkpoint is at or past the goal. */
+export function reachedGoal(checkpoint: string | undefined, goal: Position | undefined): boolean {
+  if (!checkpoint || !goal) return false;
+  try { return comparePositions(parsePosition(checkpoint), goal) >= 0; } catch { return false; }
+}
+
+export class CatchUp {
+  /** The source's position when the catch-up started; read once, kept across reconnects. */
+  goal?: Position;
+  private lastActivity = Date.now();
+  private lastCheckpoint?: string;
+  private reader?: string;
+  private handle?: StreamHandle;
+  private timer?: NodeJS.Timeout;
+  private polling = false;
+  private lastPoll = 0;
+  private rejectStall?: (err: StallError) => void;
+  /** Rejects with a StallError once the source has been silent for `stallMs` while ahead. */
+  readonly stalled: Promise<never>;
+
+  constructor(private readonly ctx: TaskContext, private readonly stallMs = DEFAULT_STALL_MS) {
+    this.stalled = new Promise<never>((_, reject) => { this.rejectStall = reject; });
+    this.stalled.catch(() => undefined); // raced by the runner; never unhandled here
+  }
+
+  /** Reads the goal (first call only) and starts watching for progress and stalls. */
+  async begin(): Promise<Position> {
+    if (!this.goal) {
+      this.goal = await this.ctx.adapter.currentPosition();
+      this.lastActivity = Date.now();
+      this.ctx.log('info', `catching up to ${formatPosition(this.goal)}`);
+      this.timer = setInterval(() => this.tick(), 1000);
+      this.timer.unref();
+      this.publish();
+    }
+    return this.goal;
+  }
+
+  get done(): boolean { return reachedGoal(this.ctx.checkpoint, this.goal); }
+
+  /** Something arrived from the source (a transaction or a part of one). */
+  activity(): void { this.lastActivity = Date.now(); }
+
+  /** The stream being read now (its byte clock counts as activity). */
+  watch(handle: StreamHandle | undefined): void { this.handle = handle; }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.publish();
+  }
+
+  private tick(): void {
+    const { ctx } = this;
+    // a full sync started by the stream (a new table, a resync) moves on its own clock
+    if (ctx.checkpoint !== this.lastCheckpoint || ctx.status.status.phase === 'full-sync') { this.lastCheckpoint = ctx.checkpoint; this.activity(); }
+    const received = this.handle?.lastReceivedAt?.();
+    if (received && received > this.lastActivity) this.lastActivity = received;
+    this.pollReader();
+    this.publish();
+    if (this.done || !this.goal) return;
+    const quiet = Date.now() - this.lastActivity;
+    if (quiet < this.stallMs) return;
+    const left = this.distance();
+    this.rejectStall?.(new StallError(
+      `--until-caught-up: stalled. Nothing came from the source for ${Math.round(quiet / 1000)} s while it is ahead ` +
+      `(applied ${ctx.checkpoint ?? 'nothing'}, goal ${formatPosition(this.goal)}${left !== undefined ? `, ${left} bytes left` : ''}` +
+      `${this.reader ? `, source reader at ${this.reader}` : ''}). ` +
+      (ctx.plan.source.type === 'postgres'
+        ? 'Check the walsender in pg_stat_replication (state, sent_lsn) and the network to the source. '
+        : 'Check the binlog dump thread in SHOW PROCESSLIST and the network to the source. ') +
+      'The checkpoint is kept: run again to go on; --stall-timeout SECONDS waits longer.'));
+  }
+
+  /** PostgreSQL: the walsender's own read position moves while it decodes a large transaction before sending it. */
+  private pollReader(): void {
+    const read = this.ctx.adapter.readerPosition;
+    if (!read || this.polling || Date.now() - this.lastPoll < 5000) return;
+    this.polling = true;
+    this.lastPoll = Date.now();
+    read.call(this.ctx.adapter).then((p) => {
+      const text = p ? formatPosition(p) : undefined;
+      if (text && text !== this.reader) { this.reader = text; this.activity(); }
+    }, () => undefined).finally(() => { this.polling = false; });
+  }
+
+  private distance(): number | undefined {
+    if (!this.goal || !this.ctx.checkpoint) return undefined;
+    try { return positionDistance(parsePosition(this.ctx.checkpoint), this.goal); } catch { return undefined; }
+  }
+
+  private publish(): void {
+    if (!this.goal) return;
+    const left = this.distance();
+    this.ctx.status.setCatchUp({
+      goal: formatPosition(this.goal),
+      caughtUp: this.done,
+      ...(left !== undefined ? { bytesLeft: left } : {}),
+      ...(this.reader ? { sourceRead: this.reader } : {}),
+      quietMs: Date.now() - this.lastActivity,
+    });
+  }
+}
