@@ -40,6 +40,8 @@ export interface PreviewJson {
   mode: 'database-mirror' | 'multi-table-mirror' | 'multi-table-merge' | string;
   tables: PreviewTable[];
   warnings: string[];
+  /** Config errors found against the source's tables (two tables, one target name): the task cannot run. */
+  errors?: string[];
   /** Every table the source has (`db.table`), mapped or not: the editor completes table names from it. */
   sourceTables?: string[];
 }

@@ -3,6 +3,7 @@
 import type { CliArgs } from '../cli';
 import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
+import { describeNaming } from '../config/naming';
 import { discoverTables, planMappings } from '../source/discover';
 import { tableKey } from '../source/types';
 import type { TableMapping } from '../typemap/types';
@@ -11,14 +12,14 @@ import type { PreviewColumn, PreviewJson, PreviewTable } from '../../protocol/we
 export async function previewCommand(args: CliArgs): Promise<number> {
   const { plan } = await loadTaskForCommand(args);
   const tables = await discoverTables(plan);
-  const { mappings, warnings } = planMappings(plan, tables);
-  const doc = previewDocument(plan, mappings, [...(plan.warnings ?? []), ...warnings]);
+  const { mappings, warnings, errors } = planMappings(plan, tables);
+  const doc = previewDocument(plan, mappings, [...(plan.warnings ?? []), ...warnings], errors);
   console.log(args.flags.json ? JSON.stringify(doc, null, 2) : previewText(doc, plan));
-  return 0;
+  return errors.length ? 1 : 0;
 }
 
 /** The stable JSON document (src/protocol/webview.ts PreviewJson). */
-export function previewDocument(plan: TaskPlan, mappings: TableMapping[], warnings: string[]): PreviewJson {
+export function previewDocument(plan: TaskPlan, mappings: TableMapping[], warnings: string[], errors: string[] = []): PreviewJson {
   const s = plan.source;
   return {
     task: plan.name,
@@ -40,6 +41,7 @@ export function previewDocument(plan: TaskPlan, mappings: TableMapping[], warnin
       warnings: [...m.warnings],
     })),
     warnings,
+    ...(errors.length ? { errors } : {}),
   };
 }
 
@@ -49,7 +51,7 @@ function sourceType(c: { domain?: string; fullType: string }): string {
 
 export function previewText(doc: PreviewJson, plan: TaskPlan): string {
   const out: string[] = [];
-  out.push(`task ${doc.task}: ${doc.source}, ${doc.mode} -> ${plan.target.path} (namespace ${plan.target.namespace})`);
+  out.push(`task ${doc.task}: ${doc.source}, ${doc.mode} -> ${plan.target.path} (tables as ${describeNaming(plan)})`);
   if (!doc.tables.length) out.push('', 'no source table matches this task');
   for (const t of doc.tables) {
     out.push('');
@@ -65,6 +67,10 @@ export function previewText(doc: PreviewJson, plan: TaskPlan): string {
       out.push(`  ${c.name.padEnd(nameW)}  ${c.sourceType.padEnd(srcW)} -> ${c.targetType.padEnd(tgtW)}${tail ? `  ${tail}` : ''}`.trimEnd());
     }
     for (const w of t.warnings) out.push(`  warning: ${w}`);
+  }
+  if (doc.errors?.length) {
+    out.push('', 'errors (the task cannot run):');
+    for (const e of doc.errors) out.push(`  ${e}`);
   }
   if (doc.warnings.length) {
     out.push('', 'warnings:');

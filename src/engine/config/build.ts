@@ -79,7 +79,9 @@ export function buildPlan(data: Data, file: string): TaskPlan {
     target: {
       type: 'duckdb',
       path: isAbsolute(targetPath) ? targetPath : resolve(dirname(abs), targetPath),
-      namespace: pick<string>(t, 'target', 'namespace'),
+      namespace: t.namespace ?? schemaDefault<string>('target.namespace'),
+      ...(t.tableName !== undefined ? { tableName: t.tableName as string } : {}),
+      ...(t.lowerCase === true ? { lowerCase: true } : {}),
     },
     rules: Object.fromEntries(['newTables', 'addColumn', 'dropColumn', 'renameColumn', 'changeType', 'dropTable', 'events']
       .map((k) => [k, pick(rules, 'rules', k)])) as unknown as Rules,

@@ -3,6 +3,7 @@
 import picomatch from 'picomatch';
 import type { TaskDiagnostic } from './diagnostics';
 import { describeValue } from './messages';
+import { unknownPlaceholders } from './naming';
 import { parseRefs, hasRefs, strings } from './refs';
 import { displayPath, pointerSegment, type ParsedTask } from './yaml-tree';
 
@@ -48,6 +49,19 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
     for (const [key, mode] of Object.entries(modeOf)) {
       if (key in d && d.mode !== mode) report([key], `${key} is only used in mode ${mode}; with mode ${d.mode} it is ignored`, 'warning', true);
     }
+  }
+
+  // Target naming (config/naming.ts): templates use known placeholders; merge names its targets itself.
+  const target = isObject(d.target) ? d.target : {};
+  if (typeof target.tableName === 'string') {
+    for (const f of unknownPlaceholders(target.tableName)) {
+      const [s, e] = refRange(parsed, ['target', 'tableName'], `{${f}}`);
+      out.push(parsed.at(s, e, `target.tableName: {${f}} is not a placeholder; use {schema}, {database} or {table}`, 'target.tableName'));
+    }
+    if (d.mode === 'multi-table-merge') report(['target', 'tableName'], 'target.tableName is not used in mode multi-table-merge: the keys of virtualTables name the target tables', 'warning', true);
+  }
+  if (d.mode === 'multi-table-merge' && isObject(target.namespace)) {
+    report(['target', 'namespace'], 'target.namespace {from: source} cannot name a merged table, whose rows come from several source databases; write a fixed namespace such as ods');
   }
 
   // PostgreSQL names tables schema.table inside source.database; "db.schema.table" never matches.

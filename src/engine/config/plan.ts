@@ -23,12 +23,22 @@ export interface SourceConfig {
   connectTimeoutMs: number;
 }
 
+/** `target.namespace` as written: a fixed name, or mirror the source database/schema. */
+export type NamespaceSetting = string | { from: 'source' };
+
 export interface TargetConfig {
   type: 'duckdb';
   /** Absolute path of the DuckDB file. */
   path: string;
-  /** Target schema. */
-  namespace: string;
+  /**
+   * Target schema as written: fixed, or mirror the source database/schema. Never read it to
+   * name a table: config/naming.ts targetNameOf applies it with tableName and lowerCase.
+   */
+  namespace: NamespaceSetting;
+  /** `target.tableName` template over {schema} {database} {table}; unset: naming.ts's default. */
+  tableName?: string;
+  /** Lower-case the names the templates produce from source names. */
+  lowerCase?: boolean;
 }
 
 export interface Rules {

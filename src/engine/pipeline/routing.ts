@@ -6,10 +6,13 @@ import type { SourceTable } from '../source/types';
 import { tableKey } from '../source/types';
 import { makeRoute, type Route } from './route';
 
-/** Routes for every source table of the task (tables that route nowhere are left out). */
-export function planRoutes(plan: TaskPlan, tables: SourceTable[]): { routes: Route[]; warnings: string[] } {
+/**
+ * Routes for every source table of the task (tables that route nowhere are left out). `errors`:
+ * source tables that would share a target name (left out too; the runner refuses to start).
+ */
+export function planRoutes(plan: TaskPlan, tables: SourceTable[]): { routes: Route[]; warnings: string[]; errors: string[] } {
   const byKey = new Map(tables.map((t) => [tableKey(t.id), t]));
-  const { mappings, warnings } = planMappings(plan, tables);
+  const { mappings, warnings, errors } = planMappings(plan, tables);
   const routes: Route[] = [];
   for (const mapping of mappings) {
     for (const id of mapping.sources) {
@@ -17,5 +20,5 @@ export function planRoutes(plan: TaskPlan, tables: SourceTable[]): { routes: Rou
       if (table) routes.push(makeRoute(table, mapping));
     }
   }
-  return { routes, warnings: [...warnings, ...new Set(mappings.flatMap((m) => m.warnings))] };
+  return { routes, warnings: [...warnings, ...new Set(mappings.flatMap((m) => m.warnings))], errors };
 }

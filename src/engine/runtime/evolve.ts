@@ -2,6 +2,7 @@
 // the task's rules say what the target does (add / drop / change columns, new and dropped tables).
 // Runs between batches: the runner has applied every change in the old shape before calling it.
 import type { TaskPlan } from '../config/plan';
+import { collisionMessage, targetNameKey } from '../config/naming';
 import type { SchemaChange } from '../pipeline/events';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
@@ -167,10 +168,21 @@ async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
   const tables = await ctx.adapter.discover();
   const found = tables.find((t) => tableKey(t.id) === key);
   if (!found) return;
-  const { routes } = planRoutes(ctx.plan, [...[...ctx.routes.values()].map((r) => r.source), found]);
+  const { routes, errors } = planRoutes(ctx.plan, [...[...ctx.routes.values()].map((r) => r.source), found]);
   const route = routes.find((r) => r.key === key);
-  if (!route) return;
-  const existing = [...ctx.routes.values()].find((r) => r.mapping.namespace === route.mapping.namespace && r.mapping.table === route.mapping.table);
+  if (!route) {
+    const clash = errors.find((e) => e.includes(` and ${key} would both be`));
+    if (clash) ctx.log('error', `${key}: new table not synced: ${clash}`);
+    return;
+  }
+  const nameOf = (m: TableMapping) => targetNameKey({ namespace: m.namespace, table: m.table });
+  const existing = [...ctx.routes.values()].find((r) => nameOf(r.mapping) === nameOf(route.mapping));
+  if (existing && !route.merged) {
+    // two mirrored tables, one target name: the newcomer stays out (the task file must tell them apart)
+    const at = { namespace: route.mapping.namespace, table: route.mapping.table };
+    ctx.log('error', `${key}: new table not synced: ${collisionMessage(ctx.plan, existing.key, key, { namespace: existing.mapping.namespace, table: existing.mapping.table }, at)}`);
+    return;
+  }
   let mapping = route.mapping;
   if (existing) {
     // a new shard of a merged table: its extra columns join the table

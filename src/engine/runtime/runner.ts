@@ -177,8 +177,9 @@ export class TaskRunner {
     status.status.failoverEvents = past.recent;
     if (options.restartCause) await ctx.failover(options.restartCause, 'engine restarted by the supervisor; resuming from the checkpoint');
     const tables = await adapter.discover();
-    const { routes, warnings } = planRoutes(plan, tables);
+    const { routes, warnings, errors } = planRoutes(plan, tables);
     for (const w of warnings) this.log('warn', w);
+    if (errors.length) throw new UserError(`task ${plan.name} cannot run: ${errors.join('\n')}`);
     if (routes.length === 0) throw new UserError(`task ${plan.name} selects no source table; check mode, tables/databases and exclude (lakesync preview ${plan.file})`);
     const stored = new Map((await target.state.tables()).map((t) => [t.source, t]));
     const reconciled = new Map<TableMapping, TableMapping | undefined>();

@@ -3,7 +3,7 @@
 import type { TaskPlan } from '../config/plan';
 import type { SourceTable, TableId } from './types';
 import { tableKey } from './types';
-import { candidateDatabases, selectTables } from './select';
+import { candidateDatabases, selectedIds, selectTables } from './select';
 import { mapTable, mergeMappings } from '../typemap';
 import type { TableMapping } from '../typemap/types';
 import { connectPostgres } from './postgres/connect';
@@ -25,7 +25,7 @@ export async function discoverTables(plan: TaskPlan): Promise<SourceTable[]> {
   if (plan.source.type === 'postgres') {
     const client = await connectPostgres(plan.source);
     try {
-      const selection = selectedIds(plan, await listPostgresTables(client, dbs));
+      const selection = selectedIdsOf(plan, await listPostgresTables(client, dbs));
       warnings = selection.warnings;
       tables = await describePostgresTables(client, selection.ids);
     } finally {
@@ -34,7 +34,7 @@ export async function discoverTables(plan: TaskPlan): Promise<SourceTable[]> {
   } else {
     const conn = await connectMysql(plan.source, { database: null });
     try {
-      const selection = selectedIds(plan, await listMysqlTables(conn, dbs));
+      const selection = selectedIdsOf(plan, await listMysqlTables(conn, dbs));
       warnings = selection.warnings;
       tables = await describeMysqlTables(conn, selection.ids);
     } finally {
@@ -45,33 +45,27 @@ export async function discoverTables(plan: TaskPlan): Promise<SourceTable[]> {
   return tables;
 }
 
-function selectedIds(plan: TaskPlan, available: TableId[]): { ids: TableId[]; warnings: string[] } {
-  const seen = new Set<string>();
-  const ids: TableId[] = [];
+function selectedIdsOf(plan: TaskPlan, available: TableId[]): { ids: TableId[]; warnings: string[] } {
   const selection = selectTables(plan, available);
-  for (const g of selection.groups) {
-    for (const s of g.sources) if (!seen.has(tableKey(s))) { seen.add(tableKey(s)); ids.push(s); }
-  }
-  return { ids, warnings: selection.warnings };
+  return { ids: selectedIds(selection), warnings: selection.warnings };
 }
 
 /**
  * Target mappings of the discovered tables: one per mirrored table, one per virtual table in merge
  * mode (its sources' columns unified). Warnings: patterns that match nothing, lossy or unknown
- * types, tables without a key, name clashes.
+ * types, tables without a key. Errors: two source tables that would share one target name.
  */
-export function planMappings(plan: TaskPlan, tables: SourceTable[]): { mappings: TableMapping[]; warnings: string[] } {
+export function planMappings(plan: TaskPlan, tables: SourceTable[]): { mappings: TableMapping[]; warnings: string[]; errors: string[] } {
   const selection = selectTables(plan, tables.map((t) => t.id));
   const byKey = new Map(tables.map((t) => [tableKey(t.id), t]));
-  const ns = plan.target.namespace;
   const mappings: TableMapping[] = [];
   const warnings = [...(discoveryWarnings.get(tables) ?? selection.warnings)];
   for (const g of selection.groups) {
     const parts = g.sources.map((s) => byKey.get(tableKey(s))).filter((t): t is SourceTable => t !== undefined)
-      .map((t) => mapTable(plan.source.type, t, ns, g.target));
+      .map((t) => mapTable(plan.source.type, t, g.namespace, g.target));
     if (!g.merged) { if (parts[0]) mappings.push(parts[0]); continue; }
     if (!parts.length) continue; // "matches no source table" is already among the warnings
-    mappings.push(mergeMappings(parts, ns, g.target));
+    mappings.push(mergeMappings(parts, g.namespace, g.target));
   }
-  return { mappings, warnings };
+  return { mappings, warnings, errors: selection.errors };
 }

@@ -2,6 +2,7 @@
 // requirement is one result with a status and, when it is not met, the statement that fixes it.
 import type { TaskPlan } from '../config/plan';
 import type { SourceTable } from './types';
+import { describeNaming } from '../config/naming';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -34,4 +35,12 @@ export async function runPreflight(plan: TaskPlan, tables?: SourceTable[]): Prom
 /** Lists names for a detail line, shortened after `max`. */
 export function nameList(names: string[], max = 10): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** Target names: two selected source tables must not share one target table (config/naming.ts). */
+export function targetNamesCheck(plan: TaskPlan, errors: string[]): CheckResult {
+  const title = 'every source table has its own target table';
+  if (errors.length === 0) return { id: 'target_names', title, status: 'ok', detail: `named ${describeNaming(plan)}` };
+  return { id: 'target_names', title, status: 'fail', detail: errors.join('; '),
+    fix: 'set target.tableName (e.g. "{schema}_{table}") or target.namespace: {from: source}, or exclude one of each pair' };
 }

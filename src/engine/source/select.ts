@@ -1,94 +1,41 @@
-// Expands a task's mode into the concrete table set (pure: no connection). Pattern syntax of
-// `tables` / `exclude` entries: `db.table`, split at the first dot outside double quotes; an
-// unquoted part is a glob (picomatch: * ? [..] {a,b}), a double-quoted part is a literal name
-// ("" inside quotes is one quote), e.g. `shop."order.items"` or `"my db"."x""y"`. Dots after the
-// first belong to the table part. `virtualTables` regexes match the whole `db.table` text.
-import picomatch from 'picomatch';
+// Expands a task's mode into the concrete table set (pure: no connection), each group with its
+// target name (config/naming.ts). Pattern syntax of `tables` / `exclude`: config/patterns.ts;
+// `virtualTables` regexes match the whole `db.table` text.
 import type { TaskPlan } from '../config/plan';
+import { matches, parseNamePattern, type NamePattern } from '../config/patterns';
+import { collisionMessage, mergedTargetName, targetNameKey, targetNameOf, type TargetName } from '../config/naming';
 import type { TableId } from './types';
 import { tableKey } from './types';
 
-export interface NamePattern {
-  /** The entry as written. */
-  text: string;
-  db: PartPattern;
-  table: PartPattern;
-}
-export interface PartPattern { literal?: string; glob?: string; matcher: (name: string) => boolean }
+export { candidateDatabases, matches, parseNamePattern, type NamePattern, type PartPattern } from '../config/patterns';
 
 export interface TargetGroup {
-  /** Target table name (inside target.namespace). */
+  /** Target namespace (schema) of the table. */
+  namespace: string;
+  /** Target table name (inside namespace). */
   target: string;
   sources: TableId[];
   /** True for multi-table-merge virtual tables. */
   merged: boolean;
 }
 
-export interface Selection { groups: TargetGroup[]; warnings: string[] }
-
-// picomatch treats `/` as a path separator; table names may contain it.
-const SLASH = '\u2215';
-const globMatcher = (glob: string) => {
-  const isMatch = picomatch(glob.split('/').join(SLASH), { dot: true });
-  return (name: string) => isMatch(name.split('/').join(SLASH));
-};
-
-/** A double-quoted literal name starting at `at` ("" is one quote); returns it and the index after it. */
-function parseQuoted(text: string, at: number): { part: PartPattern; end: number } {
-  let i = at + 1; let literal = '';
-  for (;;) {
-    if (i >= text.length) throw new Error(`"${text}": unclosed double quote`);
-    if (text[i] === '"') {
-      if (text[i + 1] === '"') { literal += '"'; i += 2; continue; }
-      return { part: { literal, matcher: (n) => n === literal }, end: i + 1 };
-    }
-    literal += text[i++];
-  }
+export interface Selection {
+  groups: TargetGroup[];
+  warnings: string[];
+  /** Config errors found against the tables that exist (two tables, one target name): the task cannot run. */
+  errors: string[];
+  /** Tables left out of `groups` because their target name is taken: still discovered, so the errors are seen. */
+  collided: TableId[];
 }
 
-/** Parses one `db.table` entry; throws with a readable reason when malformed. */
-export function parseNamePattern(text: string): NamePattern {
-  let db: PartPattern; let i: number;
-  if (text.startsWith('"')) {
-    const r = parseQuoted(text, 0); db = r.part; i = r.end;
-    if (text[i] !== '.') throw new Error(`"${text}": expected a dot after the quoted database name`);
-    i++;
-  } else {
-    const dot = text.indexOf('.');
-    if (dot <= 0) throw new Error(`"${text}" is not of the form db.table`);
-    const glob = text.slice(0, dot);
-    db = picomatch.scan(glob).isGlob ? { glob, matcher: globMatcher(glob) } : { literal: glob, matcher: (n) => n === glob };
-    i = dot + 1;
+/** Every table the task takes, once each, including those whose target name collides (see errors). */
+export function selectedIds(selection: Selection): TableId[] {
+  const seen = new Set<string>();
+  const ids: TableId[] = [];
+  for (const id of [...selection.groups.flatMap((g) => g.sources), ...selection.collided]) {
+    if (!seen.has(tableKey(id))) { seen.add(tableKey(id)); ids.push(id); }
   }
-  let table: PartPattern;
-  if (text[i] === '"') {
-    const r = parseQuoted(text, i); table = r.part;
-    if (r.end !== text.length) throw new Error(`"${text}": unexpected text after the quoted table name`);
-  } else {
-    const glob = text.slice(i);
-    if (!glob) throw new Error(`"${text}" has no table part`);
-    table = picomatch.scan(glob).isGlob ? { glob, matcher: globMatcher(glob) } : { literal: glob, matcher: (n) => n === glob };
-  }
-  return { text, db, table };
-}
-
-export const matches = (p: NamePattern, t: TableId): boolean => p.db.matcher(t.db) && p.table.matcher(t.table);
-
-/** Databases (schemas) a task can touch, when the patterns name them literally; undefined = any. */
-export function candidateDatabases(plan: TaskPlan): string[] | undefined {
-  if (plan.mode === 'database-mirror') return [...plan.databases];
-  if (plan.mode === 'multi-table-mirror') {
-    const dbs = new Set<string>();
-    for (const t of plan.tables) {
-      try {
-        const p = parseNamePattern(t);
-        if (p.db.literal === undefined) return undefined;
-        dbs.add(p.db.literal);
-      } catch { /* reported by selectTables */ }
-    }
-    return [...dbs];
-  }
-  return undefined;
+  return ids;
 }
 
 function parseAll(entries: string[], what: string, warnings: string[]): NamePattern[] {
@@ -137,9 +84,9 @@ export function selectTables(plan: TaskPlan, available: TableId[]): Selection {
           owner.set(k, target); sources.push(t);
         }
       }
-      groups.push({ target, sources, merged: true });
+      groups.push({ ...named(mergedTargetName(plan, target)), sources, merged: true });
     }
-    return { groups, warnings };
+    return { groups, warnings, errors: [], collided: [] };
   }
 
   let selected: TableId[];
@@ -155,24 +102,21 @@ export function selectTables(plan: TaskPlan, available: TableId[]): Selection {
   }
   selected = selected.filter((t) => !excluded(t));
 
-  // One database: target tables keep their names; several: `db_table` so that they cannot meet.
-  const dbs = candidateDatabases(plan);
-  const single = dbs !== undefined && dbs.length === 1;
   const groups: TargetGroup[] = [];
-  const used = new Map<string, TableId>();
+  const errors: string[] = [];
+  const collided: TableId[] = [];
+  const used = new Map<string, { id: TableId; name: TargetName }>();
   for (const t of selected) {
-    let name = single ? t.table : `${t.db}_${t.table}`;
-    const clash = used.get(name);
-    if (clash) {
-      const alt = `${t.db}__${t.table}`;
-      warnings.push(`${tableKey(t)} and ${tableKey(clash)} would both be target table ${name}: ${tableKey(t)} goes to ${alt}`);
-      name = alt;
-    }
-    used.set(name, t);
-    groups.push({ target: name, sources: [t], merged: false });
+    const name = targetNameOf(plan, t);
+    const clash = used.get(targetNameKey(name));
+    if (clash) { errors.push(collisionMessage(plan, tableKey(clash.id), tableKey(t), clash.name, name)); collided.push(t); continue; }
+    used.set(targetNameKey(name), { id: t, name });
+    groups.push({ ...named(name), sources: [t], merged: false });
   }
-  return { groups, warnings };
+  return { groups, warnings, errors, collided };
 }
+
+const named = (n: TargetName) => ({ namespace: n.namespace, target: n.table });
 
 function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
 
@@ -180,7 +124,7 @@ function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; 
  * Where one table goes, or undefined when the task does not take it: for tables that appear
  * while the task runs (database-mirror "new ones too", globs, merge regexes).
  */
-export function targetOf(plan: TaskPlan, table: TableId): { target: string; merged: boolean } | undefined {
+export function targetOf(plan: TaskPlan, table: TableId): { namespace: string; target: string; merged: boolean } | undefined {
   const g = selectTables(plan, [table]).groups.find((x) => x.sources.length > 0);
-  return g ? { target: g.target, merged: g.merged } : undefined;
+  return g ? { namespace: g.namespace, target: g.target, merged: g.merged } : undefined;
 }

@@ -70,7 +70,8 @@ export class PreviewService extends Disposable {
     const p = (async () => {
       try {
         const r = await this.engines.runCli(file, ['preview', file, '--json'], token);
-        const json = r.code === 0 ? parseJsonOutput(r.stdout) : undefined;
+        // exit 1 with a document: the mapping has errors (e.g. two tables, one target name) it lists
+        const json = r.code === 0 || r.code === 1 ? parseJsonOutput(r.stdout) : undefined;
         if (!json) throw new Error(cliError(r));
         const result: PreviewResult = { raw: json as PreviewJson, data: readPreview(json), at: Date.now() };
         this.cache.set(file, result);

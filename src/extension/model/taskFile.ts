@@ -5,6 +5,8 @@ import { parseDocument } from 'yaml';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultSlotName, deriveServerId, taskNameFromFile } from '../../engine/config/build';
+import { describeNaming } from '../../engine/config/naming';
+import type { SyncMode } from '../../engine/config/plan';
 
 export interface TaskFileInfo {
   /** Absolute path of the task file. */
@@ -21,6 +23,8 @@ export interface TaskFileInfo {
   /** Absolute path of the DuckDB file. */
   targetPath: string;
   namespace?: string;
+  /** The target naming rule, readable (`ods.{table}`, `{schema}.{table}`): engine/config/naming.ts. */
+  naming: string;
   /** Engine heap limit from `parameters.memoryMb`, when the file sets it. */
   memoryMb?: number;
   /** True when the YAML itself does not parse. */
@@ -39,6 +43,9 @@ function str(v: unknown): string | undefined {
 function num(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isFinite(n) ? n : undefined;
+}
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 function obj(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -65,6 +72,7 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
   const name = str(root.name) ?? defaultTaskName(file);
   const rawTarget = str(target.path);
   const sourceType = str(source.type);
+  const fromSource = obj(target.namespace).from === 'source';
   return {
     file,
     name,
@@ -78,7 +86,12 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
     serverId: num(source.serverId) ?? (sourceType === 'mysql' ? deriveServerId(name) : undefined),
     mode: str(root.mode),
     targetPath: rawTarget ? resolveTarget(file, rawTarget) : defaultTargetPath(file, name),
-    namespace: str(target.namespace),
+    namespace: fromSource ? '{schema}' : str(target.namespace),
+    naming: describeNaming({
+      mode: (str(root.mode) ?? 'multi-table-mirror') as SyncMode, databases: strings(root.databases), tables: strings(root.tables),
+      source: { type: sourceType === 'postgres' ? 'postgres' : 'mysql', database: str(source.database) },
+      target: { namespace: fromSource ? { from: 'source' } : str(target.namespace), tableName: str(target.tableName), lowerCase: target.lowerCase === true },
+    }),
     memoryMb: num(params.memoryMb),
     broken,
   };

@@ -225,8 +225,8 @@ export function taskChildren(entry: TaskEntry, now: number): NodeView[] {
       tooltip: `Source: ${sourceLabel(entry)}${entry.info.user ? `  \nUser: ${entry.info.user}` : ''}`,
       icon: { id: 'database' }, contextValue: 'lakesync.source', collapsible: false },
     { id: `target:${file}`, kind: 'target', file, label: 'Target',
-      description: `duckdb ${entry.info.namespace ? `${entry.info.namespace} · ` : ''}${shortPath(entry.info.targetPath)}`,
-      tooltip: `Target: \`${entry.info.targetPath}\``, icon: { id: 'layers' }, contextValue: 'lakesync.target', collapsible: false },
+      description: `duckdb ${entry.info.naming} · ${shortPath(entry.info.targetPath)}`,
+      tooltip: `Target: \`${entry.info.targetPath}\`  \nTables named \`${entry.info.naming}\``, icon: { id: 'layers' }, contextValue: 'lakesync.target', collapsible: false },
   ];
   const tables = entry.status?.tables;
   if (tables && tables.length > 0) {

@@ -180,12 +180,12 @@ export class Task {
     return rows.map((r) => columns.map((_c, i) => norm(r[`c${i}`])));
   }
 
-  /** Target rows of `ods.<table>`, columns as text, ordered by `order`. */
+  /** Target rows of `ods.<table>` (or of `<namespace>.<table>` when qualified), columns as text, ordered by `order`. */
   async targetRows(table: string, columns: string[], order = columns[0], where = ''): Promise<Cell[][]> {
     // `lakesync query` answers at most 1000 rows: read in pages
     const out: Cell[][] = [];
     for (;;) {
-      const page = await this.query(`SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM ods.${table}`
+      const page = await this.query(`SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM ${qualifiedTarget(table)}`
         + `${where ? ` WHERE ${where}` : ''} ORDER BY ${order} LIMIT 1000 OFFSET ${out.length}`);
       out.push(...page);
       if (page.length < 1000) return out;
@@ -197,7 +197,7 @@ export class Task {
     let src: Cell[][] = [];
     let dst: Cell[][] = [];
     try {
-      await this.waitFor(`ods.${targetTable} to equal ${sourceTable}`, async () => {
+      await this.waitFor(`${qualifiedTarget(targetTable)} to equal ${sourceTable}`, async () => {
         src = await this.sourceRows(sourceTable, columns);
         dst = await this.targetRows(targetTable, columns);
         return JSON.stringify(src) === JSON.stringify(dst);
@@ -213,6 +213,9 @@ export class Task {
     return Number(r[0][0]);
   }
 }
+
+/** `orders` -> `ods.orders`; a name with a dot is already qualified (`ns.table`, quoted as needed). */
+const qualifiedTarget = (table: string) => (table.includes('.') ? table : `ods.${table}`);
 
 export interface TableStatusJson {
   source: string; target: string; phase: string; chunksDone: number; chunksTotal: number; snapshotRows: number;

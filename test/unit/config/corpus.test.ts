@@ -20,7 +20,7 @@ function schemaCases(): Case[] {
       const path = [...segments, key];
       const dotted = path.join('.');
       if (child.properties) { walk(child, path); }
-      const wrong = child.type === 'string' ? '[1, 2]' : child.type === 'array' ? '{ a: 1 }' : '"not a value"';
+      const wrong = child.type === 'string' || child.type === undefined ? '[1, 2]' : child.type === 'array' ? '{ a: 1 }' : '"not a value"';
       cases.push({ name: `wrong type at ${dotted}`, content: withValue(path, wrong), path: child.type === 'array' || child.type === 'object' || child.type === 'string' ? dotted : dotted, message: /must be/ });
       if (key.length > 3) {
         const typo = key.slice(0, 1) + key.slice(2); // drop the second letter

@@ -33,7 +33,7 @@ describe('tree model built from status events', () => {
     const kids = taskChildren(e, T0);
     assert.deepEqual(kids.map((k) => k.kind), ['source', 'target', 'hint']);
     assert.equal(kids[0].description, 'mysql db1:3306');
-    assert.equal(kids[1].description, 'duckdb out/shop.duckdb');
+    assert.equal(kids[1].description, 'duckdb ods.{schema}_{table} · out/shop.duckdb');
   });
 
   it('starting shows initializing; the first engine status flips the run state to running', () => {

@@ -78,10 +78,10 @@ describe('table selection', () => {
 
   it('targetOf places a table that appears later, or refuses it', () => {
     const mirror = plan({ mode: 'database-mirror', databases: ['shop'], exclude: ['shop.tmp_*'] });
-    assert.deepEqual(targetOf(mirror, t('shop.new_table')), { target: 'new_table', merged: false });
+    assert.deepEqual(targetOf(mirror, t('shop.new_table')), { namespace: 'ods', target: 'new_table', merged: false });
     assert.equal(targetOf(mirror, t('shop.tmp_9')), undefined);
     assert.equal(targetOf(mirror, t('crm.x')), undefined);
     const merge = plan({ mode: 'multi-table-merge', virtualTables: { orders_all: ['shard_\\d+\\.orders_\\d+'] } });
-    assert.deepEqual(targetOf(merge, t('shard_9.orders_12')), { target: 'orders_all', merged: true });
+    assert.deepEqual(targetOf(merge, t('shard_9.orders_12')), { namespace: 'ods', target: 'orders_all', merged: true });
   });
 });

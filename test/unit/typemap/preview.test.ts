@@ -44,7 +44,7 @@ describe('preview output', () => {
 
   it('the text lists sources, key, every column source type -> target type, and warnings', () => {
     const text = previewText(doc, p);
-    assert.match(text, /^task shop: postgres db\.local:5432\/shop, multi-table-merge -> \/x\/shop\.duckdb \(namespace ods\)/);
+    assert.match(text, /^task shop: postgres db\.local:5432\/shop, multi-table-merge -> \/x\/shop\.duckdb \(tables as ods\.<virtual table>\)/);
     assert.match(text, /ods\.orders_all\n {2}sources \(2\): s1\.orders, s2\.orders\n {2}key: _lakesync_source_db, _lakesync_source_table, id/);
     assert.match(text, /id +integer \| bigint +-> BIGINT +key, not null/);
     assert.match(text, /x +mystery +-> VARCHAR +WARNING: type mystery is not known/);

@@ -6,7 +6,7 @@ import { UserError } from '../../errors';
 import type { SchemaHistoryStore, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
 import type { Transaction } from '../../pipeline/events';
 import type { SourceTable, TableId } from '../types';
-import { candidateDatabases, selectTables } from '../select';
+import { candidateDatabases, selectedIds, selectTables } from '../select';
 import { tableKey } from '../types';
 import { openConnection, isMariadb, type Sql } from './session';
 import { describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
@@ -78,7 +78,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
     async discover(): Promise<SourceTable[]> {
       const c = await sql();
       const selected = selectTables(plan, await listMysqlTables(c, candidateDatabases(plan)));
-      return describeMysqlTables(c, selected.groups.flatMap((g) => g.sources));
+      return describeMysqlTables(c, selectedIds(selected));
     },
 
     async describe(id: TableId): Promise<SourceTable | undefined> {

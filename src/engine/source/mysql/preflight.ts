@@ -3,7 +3,7 @@
 // tables without a primary key.
 import type mysql from 'mysql2/promise';
 import type { TaskPlan } from '../../config/plan';
-import { nameList, type CheckResult } from '../preflight';
+import { nameList, targetNamesCheck, type CheckResult } from '../preflight';
 import { candidateDatabases, parseNamePattern, selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectMysql } from './connect';
@@ -193,6 +193,8 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
       : { id: 'tables', title: 'the task selects source tables', status: 'warn',
         detail: warnings.length ? warnings.join('; ') : 'no table matches the task',
         fix: 'check databases / tables / exclude in the task file (lakesync preview lists what matches)' });
+
+    out.push(targetNamesCheck(plan, selection.errors));
 
     // SELECT: probe every selected table (LIMIT 0 reads nothing).
     for (const t of tables.slice(0, 2000)) {

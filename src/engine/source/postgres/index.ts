@@ -5,7 +5,7 @@ import { PermanentSourceError, UserError } from '../../errors';
 import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
 import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
-import { candidateDatabases, selectTables } from '../select';
+import { candidateDatabases, selectedIds, selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { describePostgresTable, describePostgresTables, listPostgresTables } from './metadata';
 import type { RelationColumn } from './pgoutput';
@@ -46,12 +46,7 @@ class PgSource implements PostgresSource {
   async discover(): Promise<SourceTable[]> {
     const c = await this.catalog();
     const available = await listPostgresTables(c, candidateDatabases(this.plan));
-    const seen = new Set<string>();
-    const ids: TableId[] = [];
-    for (const g of selectTables(this.plan, available).groups) {
-      for (const id of g.sources) if (!seen.has(tableKey(id))) { seen.add(tableKey(id)); ids.push(id); }
-    }
-    return describePostgresTables(c, ids);
+    return describePostgresTables(c, selectedIds(selectTables(this.plan, available)));
   }
 
   async describe(table: TableId): Promise<SourceTable | undefined> {

@@ -3,7 +3,7 @@
 // publication would break (no primary key, no replica identity).
 import type pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
-import { nameList, type CheckResult } from '../preflight';
+import { nameList, targetNamesCheck, type CheckResult } from '../preflight';
 import { selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectPostgres } from './connect';
@@ -136,6 +136,8 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
       : { id: 'tables', title: 'the task selects source tables', status: 'warn',
         detail: selection.warnings.length ? selection.warnings.join('; ') : 'no table matches the task',
         fix: 'check databases / tables / exclude in the task file (lakesync preview lists what matches)' });
+
+    out.push(targetNamesCheck(plan, selection.errors));
 
     // SELECT (and USAGE on the schema)
     const unreadable = tables.filter((t) => !t.canSelect || !t.schemaUsage);
