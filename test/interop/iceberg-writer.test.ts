@@ -11,7 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { IcebergTableWriter, type ColumnSpec } from '../../src/engine/sink/iceberg/writer';
 import { IcebergTable } from '../../src/engine/sink/iceberg/table';
 import { duckType, writeDataFile } from '../../src/engine/sink/iceberg/parquet';
-import { assertReadersInstalled, READERS, readWith } from './readers';
+import { assertReadersInstalled, outputRelation, READERS, readWith } from './readers';
 
 const COLUMNS: ColumnSpec[] = [
   { name: 'id', duckType: 'INTEGER' },
@@ -68,7 +68,7 @@ function lcg(seed: number): () => number {
   return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
-describe('Iceberg table writer, read by pyiceberg and DuckDB\'s iceberg extension', function () {
+describe('Iceberg table writer, read by pyiceberg, DuckDB\'s iceberg extension and Iceberg Java', function () {
   this.timeout(600_000);
   let dir: string;
   let conn: DuckDBConnection;
@@ -104,7 +104,9 @@ describe('Iceberg table writer, read by pyiceberg and DuckDB\'s iceberg extensio
     for (const reader of READERS) {
       const out = await readWith(reader, tableDir());
       assert.equal(out.rows, expected, `${step}: ${reader} row count`);
-      for (const [a, b] of [['model', `read_parquet('${out.file}')`], [`read_parquet('${out.file}')`, 'model']]) {
+      const fields = (await IcebergTable.open(tableDir()))!.schema.fields;
+      const rel = outputRelation(reader, out.file, fields);
+      for (const [a, b] of [['model', rel], [rel, 'model']]) {
         const diff = (await conn.runAndReadAll(`SELECT ${cols} FROM ${a} EXCEPT ALL SELECT ${cols} FROM ${b} LIMIT 3`)).getRowObjectsJson();
         assert.deepEqual(diff, [], `${step}: ${reader}: rows of ${a} not in ${b}`);
       }
