@@ -159,6 +159,8 @@ export class IcebergTable {
     await writeNew(listPath, await encodeManifestList(next, { snapshotId, parentId: parent?.['snapshot-id'], sequenceNumber: seq }));
 
     const prev = parent?.summary ?? {};
+    // LakeSync's own properties (source position, chunk progress) hold until a commit changes them
+    const carried = Object.fromEntries(Object.entries(prev).filter(([k]) => k.startsWith('lakesync.')));
     const total = (k: string) => Number(prev[k] ?? 0);
     const addData = req.add.filter((f) => f.content === 0); const addDel = req.add.filter((f) => f.content === 1);
     const sum = (fs: DataFile[]) => fs.reduce((n, f) => n + f.record_count, 0);
@@ -181,6 +183,7 @@ export class IcebergTable {
       'total-position-deletes': String(total('total-position-deletes') + sum(addDel) - removedPosDeletes),
       'total-equality-deletes': '0',
       'total-files-size': String(total('total-files-size') + size(req.add) - removedSize),
+      ...carried,
       ...req.summary,
     };
     const now = Date.now();

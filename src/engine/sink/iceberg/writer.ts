@@ -70,6 +70,14 @@ export class IcebergTableWriter {
     return currentRowsSql(this.fields, data, deletes, extra);
   }
 
+  /** SQL for the current rows of the keys `keysSql` yields (read from just the files that hold them). */
+  async rowsAt(keysSql: string): Promise<string> {
+    const r = await this.conn.runAndReadAll(`SELECT DISTINCT file_path FROM (${this.index.positionsSql(keysSql)})`);
+    const files = (r.getRowObjectsJS() as { file_path: string }[]).map((x) => x.file_path);
+    const at = currentRowsSql(this.fields, files, [], true);
+    return `SELECT * EXCLUDE (_file, _pos) FROM (${at}) d SEMI JOIN (${this.index.positionsSql(keysSql)}) p ON d._file = p.file_path AND d._pos = p.pos`;
+  }
+
   private async ensureIndex(): Promise<void> {
     const snap = this.table.snapshot?.['snapshot-id'];
     if (!(await this.index.current(snap))) await this.index.rebuild(await this.rowsSql(true), snap);
@@ -81,18 +89,19 @@ export class IcebergTableWriter {
    * `append` says no staged key can already be in the table (a first snapshot chunk), which
    * skips the index lookup. Returns undefined when there was nothing to commit and no summary.
    */
-  async apply(stage: string, opts: { truncate?: boolean; append?: boolean; summary?: Record<string, string> } = {}): Promise<ApplyResult> {
+  async apply(stage: string, opts: { truncate?: boolean; append?: boolean; summary?: Record<string, string> } = {},
+    conn: DuckDBConnection = this.conn): Promise<ApplyResult> {
     const fields = this.fields;
     const keyCols = this.index.keys.map((k) => `s.${quoteIdent(k.name)}`).join(', ');
     const staged = `SELECT * FROM ${stage}`;
     // 1. the data file: every upserted row image, ordered by key (tight key bounds per file)
     const select = `SELECT ${fields.map((f) => `${writeExpr(f, `s.${quoteIdent(f.name)}`)} AS ${quoteIdent(f.name)}`).join(', ')} `
       + `FROM ${stage} s WHERE s.${quoteIdent(OP)} <> 'delete' ORDER BY ${keyCols}`;
-    const data = await writeDataFile(this.conn, this.table.dir, fields, select);
+    const data = await writeDataFile(conn, this.table.dir, fields, select);
     // 2. the delete file: current positions of every staged key (upserts replace, deletes remove)
     const live = opts.truncate ? await this.table.liveFiles() : [];
     const del = opts.truncate || opts.append ? undefined
-      : await writeDeleteFile(this.conn, this.table.dir, this.index.positionsSql(staged));
+      : await writeDeleteFile(conn, this.table.dir, this.index.positionsSql(staged));
     const add = [data, del].filter((f) => f !== undefined);
     const inserted = data?.record_count ?? 0;
     const deleted = opts.truncate ? Number(this.table.summary('total-records') ?? 0) - Number(this.table.summary('total-position-deletes') ?? 0)
