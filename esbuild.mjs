@@ -14,7 +14,8 @@ const builds = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/engine/cli.ts'], outfile: 'dist/engine.js',
     platform: 'node', format: 'cjs', target: 'node20',
-    external: ['@duckdb/node-api', '@duckdb/node-bindings', 'pg-native', 'cpu-features'] },
+    // ssh2's native crypto is optional (it falls back to Node's crypto when the require fails).
+    external: ['@duckdb/node-api', '@duckdb/node-bindings', 'pg-native', 'cpu-features', './crypto/build/Release/sshcrypto.node'] },
 ];
 for (const name of ['preview', 'dashboard']) {
   const entry = `webview/${name}/main.ts`;

@@ -2,6 +2,7 @@
 // Each command returns its exit code; errors meant for people are printed without a stack.
 import { parseArgs } from 'node:util';
 import { UserError } from './errors';
+import { closeTunnels } from './source/tunnel';
 
 export interface CliArgs {
   file: string;
@@ -58,7 +59,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!file) { console.error(`lakesync ${name}: the task file is missing\nusage: lakesync ${command.usage}`); return 2; }
   try {
     const run = await command.load();
-    return await run({ file, flags: parsed.values as CliArgs['flags'], positionals });
+    try {
+      return await run({ file, flags: parsed.values as CliArgs['flags'], positionals });
+    } finally {
+      // An SSH tunnel would keep the process alive after the command is done.
+      await closeTunnels().catch(() => undefined);
+    }
   } catch (err) {
     if (err instanceof UserError) { console.error(err.message); return err.exitCode; }
     // people get the message; the stack only when asked for (LAKESYNC_DEBUG=1), for bug reports

@@ -10,6 +10,7 @@ import type { TaskPlan } from '../config/plan';
 import type { SourceAdapter } from '../source/adapter';
 import { ProgressOutput, type OutputMode } from '../runtime/progress';
 import { TaskRunner } from '../runtime/runner';
+import { onTunnelEvent } from '../source/tunnel';
 import { supervise } from '../runtime/supervise';
 import type { EngineToExtension, ExtensionToEngine, LogLevel } from '../../protocol/ipc';
 
@@ -67,6 +68,11 @@ export async function runCommand(args: CliArgs): Promise<number> {
     onStatus: (s) => (ipc ? send({ type: 'status', status: s }) : output.status(s)),
   });
   holder.runner = r;
+  // One SSH tunnel per task: a re-established tunnel is a failover like any other reconnect.
+  onTunnelEvent((e) => {
+    log('warn', e.message);
+    if (e.kind === 'reestablished') r.noteFailover('SSH tunnel lost', e.message);
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

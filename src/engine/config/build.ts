@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import type { EngineParameters, Rules, SnapshotConfig, SourceType, SyncMode, TaskPlan } from './plan';
+import type { EngineParameters, Pem, Rules, SnapshotConfig, SourceType, SshConfig, SyncMode, TaskPlan, TlsConfig, TlsMode } from './plan';
 import { schemaDefault } from './schema';
 
 type Data = Record<string, any>;
@@ -44,6 +44,40 @@ function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }
 
+/** A resolved PEM value: text (from a ${secret:}/${env:} reference) or a path relative to the task file. */
+function pem(value: string | undefined, taskDir: string): Pem | undefined {
+  if (value === undefined) return undefined;
+  if (/-----BEGIN|PuTTY-User-Key-File|\n/.test(value)) return { text: value };
+  const p = expandHome(value);
+  return { path: isAbsolute(p) ? p : resolve(taskDir, p) };
+}
+
+function tlsConfig(tls: Data | undefined, taskDir: string): TlsConfig {
+  const t = tls ?? {};
+  const out: TlsConfig = { mode: (t.mode ?? schemaDefault<TlsMode>('source.tls.mode')) as TlsMode };
+  const ca = pem(t.ca, taskDir); if (ca) out.ca = ca;
+  const cert = pem(t.cert, taskDir); if (cert) out.cert = cert;
+  const key = pem(t.key, taskDir); if (key) out.key = key;
+  if (t.keyPassphrase) out.keyPassphrase = t.keyPassphrase;
+  if (t.serverName) out.serverName = t.serverName;
+  return out;
+}
+
+function sshConfig(ssh: Data | undefined, taskDir: string): SshConfig | undefined {
+  if (!ssh) return undefined;
+  const out: SshConfig = {
+    host: ssh.host, port: ssh.port ?? 22, user: ssh.user,
+    trustUnknownHostKey: ssh.trustUnknownHostKey ?? false,
+    keepaliveSeconds: ssh.keepaliveSeconds ?? 15,
+  };
+  const key = pem(ssh.privateKey, taskDir); if (key) out.privateKey = key;
+  if (ssh.privateKeyPassphrase) out.privateKeyPassphrase = ssh.privateKeyPassphrase;
+  if (ssh.password) out.password = ssh.password;
+  if (ssh.knownHosts) { const k = expandHome(ssh.knownHosts); out.knownHosts = isAbsolute(k) ? k : resolve(taskDir, k); }
+  if (ssh.hostKey) out.hostKey = ssh.hostKey;
+  return out;
+}
+
 export function buildPlan(data: Data, file: string): TaskPlan {
   const abs = resolve(file);
   const name: string = data.name ?? taskNameFromFile(abs);
@@ -70,6 +104,8 @@ export function buildPlan(data: Data, file: string): TaskPlan {
       slot: src.slot ?? defaultSlotName(name),
       publication: src.publication ?? defaultSlotName(name),
       connectTimeoutMs: pick<number>(src, 'source', 'connectTimeoutMs'),
+      tls: tlsConfig(src.tls as Data | undefined, dirname(abs)),
+      ...(src.ssh ? { ssh: sshConfig(src.ssh as Data, dirname(abs)) } : {}),
     },
     mode: data.mode as SyncMode,
     databases: [...(data.databases ?? [])],

@@ -36,6 +36,21 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
   if (typeof source.password === 'string' && source.password !== '' && !hasRefs(source.password)) {
     report(['source', 'password'], 'source.password is written in plain text; task files end up in git, so use ${env:NAME} or ${secret:NAME} instead', 'warning');
   }
+  // The other secrets of a source: passphrases and passwords, and private keys pasted as text.
+  const tls = isObject(source.tls) ? source.tls : {};
+  const ssh = isObject(source.ssh) ? source.ssh : {};
+  for (const [section, obj, k] of [['tls', tls, 'keyPassphrase'], ['ssh', ssh, 'privateKeyPassphrase'], ['ssh', ssh, 'password']] as const) {
+    const v = obj[k];
+    if (typeof v === 'string' && v !== '' && !hasRefs(v)) {
+      report(['source', section, k], `source.${section}.${k} is written in plain text; task files end up in git, so use \${env:NAME} or \${secret:NAME} instead`, 'warning');
+    }
+  }
+  for (const [section, obj, k] of [['tls', tls, 'key'], ['ssh', ssh, 'privateKey']] as const) {
+    const v = obj[k];
+    if (typeof v === 'string' && /-----BEGIN/.test(v) && !hasRefs(v)) {
+      report(['source', section, k], `source.${section}.${k} holds a private key in plain text; task files end up in git, so store the key in a file outside the repository (and write its path) or use \${secret:NAME}`, 'error');
+    }
+  }
   if (source.type === 'mysql') {
     for (const k of ['slot', 'publication']) {
       if (k in source) report(['source', k], `source.${k} is only used by postgres sources; it is ignored for mysql`, 'warning', true);

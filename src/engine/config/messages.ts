@@ -40,7 +40,9 @@ function example(segments: (string | number)[], key?: string): string | undefine
   return name === undefined ? inlineYaml(ex) : `${name}: ${inlineYaml(ex)}`;
 }
 
-const isSecretPath = (segments: (string | number)[]) => segments[segments.length - 1] === 'password';
+/** Keys whose values are secrets (passwords, passphrases, private keys): never echoed in a message. */
+export const SECRET_KEYS = new Set(['password', 'privateKeyPassphrase', 'keyPassphrase', 'privateKey', 'key']);
+const isSecretPath = (segments: (string | number)[]) => SECRET_KEYS.has(String(segments[segments.length - 1]));
 
 const branchesOf = new WeakMap<ErrorObject, ErrorObject[]>();
 

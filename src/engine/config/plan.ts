@@ -21,6 +21,45 @@ export interface SourceConfig {
   publication: string;
   /** Connect timeout in ms. */
   connectTimeoutMs: number;
+  /** Transport encryption of every connection; absent means mode `prefer`. */
+  tls?: TlsConfig;
+  /** SSH tunnel every connection goes through, when set. */
+  ssh?: SshConfig;
+}
+
+export type TlsMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** PEM material: a file (absolute path, read at connect time) or the text itself (from a reference). */
+export type Pem = { path: string } | { text: string };
+
+export interface TlsConfig {
+  mode: TlsMode;
+  ca?: Pem;
+  cert?: Pem;
+  /** Secret. Never log it. */
+  key?: Pem;
+  /** Secret. */
+  keyPassphrase?: string;
+  /** Name the certificate must carry and the SNI name; default: source.host. */
+  serverName?: string;
+}
+
+export interface SshConfig {
+  host: string;
+  port: number;
+  user: string;
+  /** Secret. */
+  privateKey?: Pem;
+  /** Secret. */
+  privateKeyPassphrase?: string;
+  /** Secret. */
+  password?: string;
+  /** Absolute path of a known_hosts file (default ~/.ssh/known_hosts when it exists). */
+  knownHosts?: string;
+  /** Pinned host key fingerprint, `SHA256:<base64>`. */
+  hostKey?: string;
+  trustUnknownHostKey: boolean;
+  keepaliveSeconds: number;
 }
 
 /** `target.namespace` as written: a fixed name, or mirror the source database/schema. */

@@ -67,6 +67,12 @@ export class TaskRunner {
     this.wake?.();
   }
 
+  /** Counts a failover the source noticed outside the stream (e.g. its SSH tunnel was re-established). */
+  noteFailover(cause: string, action: string): void {
+    if (this.ctx) void this.ctx.failover(cause, action);
+    else this.status.failover(cause, action);
+  }
+
   /** Answers a request from the control socket or the IPC channel. */
   async request(req: EngineRequest): Promise<unknown> {
     switch (req.type) {

@@ -10,6 +10,7 @@ import {
   spawnServer, tail, uniqueName, waitExit, type RunAs,
 } from './process';
 import type { ServerHandle, SqlOptions } from './types';
+import { makeCerts, type TestCerts } from './certs';
 
 export interface MariadbOptions {
   /** Binary log on (default). `false` makes `lakesync check` fail (tests of failing checks). */
@@ -22,6 +23,8 @@ export interface MariadbOptions {
   args?: string[];
   user?: string;
   password?: string;
+  /** TLS on (--ssl-ca/--ssl-cert/--ssl-key) with certificates made in the server's folder (handle.tls). */
+  tls?: boolean;
 }
 
 function findBinary(candidates: string[], what: string): string {
@@ -72,6 +75,8 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHan
     '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs, ...tuning],
   { cwd: baseDir, logFile: join(baseDir, 'install.log') });
 
+  const certs: TestCerts | undefined = opts.tls ? makeCerts(baseDir, runUser) : undefined;
+  const tlsArgs = certs ? [`--ssl-ca=${certs.ca}`, `--ssl-cert=${certs.serverCert}`, `--ssl-key=${certs.serverKey}`] : [];
   const binlog = opts.binlog ?? true;
   const serverArgs = (port: number): string[] => [
     '--no-defaults', ...userArgs, `--datadir=${dataDir}`, `--socket=${socket}`, `--pid-file=${join(baseDir, 'mariadbd.pid')}`,
@@ -83,6 +88,7 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHan
     '--innodb-flush-log-at-trx-commit=2', '--sync-binlog=0',
     '--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci',
     '--max-connections=200', '--skip-external-locking',
+    ...tlsArgs,
     ...(opts.args ?? []),
   ];
 
@@ -218,6 +224,7 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<ServerHan
     baseDir,
     logFile,
     get version() { return version; },
+    ...(certs ? { tls: certs } : {}),
     passwordEnv,
     env: { [passwordEnv]: password },
     pid: () => child?.pid,

@@ -1,7 +1,7 @@
 // A private PostgreSQL for tests: initdb into a temp folder, started on a free port on 127.0.0.1
 // with logical decoding on, a password-authenticated superuser, and no contact with the system's
 // own cluster (own socket folder, own data, own port).
-import { existsSync, readdirSync, writeFileSync, chownSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +10,7 @@ import {
   sleep, spawnServer, tail, uniqueName, waitExit, type RunAs,
 } from './process';
 import type { ServerHandle, SqlOptions } from './types';
+import { makeCerts, type TestCerts } from './certs';
 
 export interface PostgresOptions {
   /** wal_level; 'replica' makes `lakesync check` fail (tests of failing checks). Default 'logical'. */
@@ -22,6 +23,10 @@ export interface PostgresOptions {
   binDir?: string;
   user?: string;
   password?: string;
+  /** TLS on (ssl=on) with certificates made in the server's folder (handle.tls). */
+  tls?: boolean;
+  /** pg_hba.conf lines put before initdb's own (e.g. `hostssl all certuser 127.0.0.1/32 cert`). */
+  hba?: string[];
 }
 
 /** The newest installed PostgreSQL bin folder, or an error that names the Debian package. */
@@ -61,6 +66,16 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
     '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8',
   ], { cwd: baseDir, logFile: join(baseDir, 'initdb.log'), env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
   removeDir(pwFile);
+  let certs: TestCerts | undefined;
+  const tlsSettings: Record<string, string> = {};
+  if (opts.tls) {
+    certs = makeCerts(baseDir, runUser);
+    Object.assign(tlsSettings, { ssl: 'on', ssl_cert_file: certs.serverCert, ssl_key_file: certs.serverKey, ssl_ca_file: certs.ca });
+  }
+  if (opts.hba?.length) {
+    const hbaFile = join(dataDir, 'pg_hba.conf');
+    writeFileSync(hbaFile, `${opts.hba.join('\n')}\n${readFileSync(hbaFile, 'utf8')}`);
+  }
 
   const walLevel = opts.walLevel ?? 'logical';
   const settings: Record<string, string | number> = {
@@ -79,6 +94,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
     logging_collector: 'off',
     log_min_messages: 'warning',
     dynamic_shared_memory_type: 'posix',
+    ...tlsSettings,
     ...opts.settings,
   };
 
@@ -206,6 +222,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<ServerH
     baseDir,
     logFile,
     get version() { return version; },
+    ...(certs ? { tls: certs } : {}),
     passwordEnv,
     env: { [passwordEnv]: password },
     pid: () => child?.pid,

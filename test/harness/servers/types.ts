@@ -1,4 +1,5 @@
 // The handle every private test server returns; the same shape for PostgreSQL and MariaDB.
+import type { TestCerts } from './certs';
 
 export interface SqlOptions {
   /** Database to run in (PostgreSQL: a connection per database; MariaDB: USE before the query). */
@@ -18,6 +19,8 @@ export interface ServerHandle {
   /** The server's temp folder (data, socket, log); removed by stop(). */
   readonly baseDir: string;
   readonly logFile: string;
+  /** With `{ tls: true }`: the server's CA and certificates (server cert for `localhost`). */
+  readonly tls?: TestCerts;
   /** Server version string, e.g. "15.20" or "10.11.19-MariaDB-...". */
   readonly version: string;
   /** Name of the environment variable that task files use for the password (${env:NAME}). */

@@ -46,7 +46,8 @@ function withValue(path: string[], raw: string): string {
   else {
     const original = base.filter((l) => l.startsWith(`${top}:`) || false);
     const children = original.length ? childLines(base, top).filter((l) => !l.startsWith(`  ${rest[0]}:`)) : [];
-    lines.push(`${top}:`, ...children, `  ${rest[0]}: ${raw}`);
+    // Deeper paths (source.tls.mode) nest one mapping per segment below the top key's children.
+    lines.push(`${top}:`, ...children, ...rest.slice(0, -1).map((k, i) => `${'  '.repeat(i + 1)}${k}:`), `${'  '.repeat(rest.length)}${rest[rest.length - 1]}: ${raw}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -23,6 +23,8 @@ describe('task file docs', () => {
   });
 
   it('every property example in the reference is valid for its property', () => {
+    // The required keys of a nested section, so one example can be checked alone.
+    const sectionBase = (path: string[]): Record<string, unknown> => (path[1] === 'ssh' ? { host: 'b', user: 'u', password: 'p' } : path[1] === 'tls' && (path[2] === 'cert' || path[2] === 'key') ? { cert: 'c', key: 'k' } : {});
     const validate = taskValidator();
     const minimal = { source: { type: 'postgres', host: 'h', user: 'u', database: 'd' }, mode: 'database-mirror', databases: ['x'], tables: ['x.y'], virtualTables: { v: ['x'] } };
     const sections = doc.slice(doc.indexOf('## Reference')).split(/^#{3,6} `([^`]+)`$/m).slice(1);
@@ -36,7 +38,8 @@ describe('task file docs', () => {
       for (const line of lines) {
         const value = (parse(line) as Record<string, unknown>)[path[path.length - 1]];
         const task = structuredClone(minimal) as Record<string, any>;
-        if (path.length === 2) task[path[0]] = { ...(task[path[0]] ?? {}), [path[1]]: value };
+        if (path.length === 3) task[path[0]] = { ...(task[path[0]] ?? {}), [path[1]]: { ...sectionBase(path), [path[2]]: value } };
+        else if (path.length === 2) task[path[0]] = { ...(task[path[0]] ?? {}), [path[1]]: value };
         else task[path[0]] = value;
         if (path[0] === 'virtualTables') task.mode = 'multi-table-merge';
         if (path[0] === 'tables') task.mode = 'multi-table-mirror';

@@ -74,7 +74,7 @@ describe('task file resolution', () => {
     assert.equal(plan.file, file);
     assert.deepEqual(plan.source, {
       type: 'mysql', host: 'h', port: 3306, user: 'u', password: '', serverId: deriveServerId('orders'),
-      slot: 'lakesync_orders', publication: 'lakesync_orders', connectTimeoutMs: 10000,
+      slot: 'lakesync_orders', publication: 'lakesync_orders', connectTimeoutMs: 10000, tls: { mode: 'prefer' },
     });
     assert.deepEqual(plan.target, { type: 'duckdb', path: join(dir.path, '.lakehouse', 'orders.duckdb'), namespace: 'ods' });
     assert.deepEqual(plan.rules, {

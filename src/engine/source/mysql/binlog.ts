@@ -74,7 +74,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
   const decoders = new Map<string, Decoder>();
   for (const t of o.tables) decoders.set(tableKey(t.id), decoder(t));
 
-  const zongji = new ZongJi(connectionOptions(o.source));
+  const zongji = new ZongJi(await connectionOptions(o.source));
   let stopping = false;
   let failed: Error | undefined;
   let resolveDone!: () => void;

@@ -89,7 +89,7 @@ export async function ensureAvailable(src: SourceConfig, c: Sql, pos: BinlogPosi
 /** Streams events of one file range with a short-lived reader until `visit` returns true or the data ends. */
 async function scan(src: SourceConfig, serverId: number, file: string, endFile: string, endSize: number,
   visit: (ev: AnyBinlogEvent, file: string) => boolean): Promise<void> {
-  const z = new ZongJi(connectionOptions(src));
+  const z = new ZongJi(await connectionOptions(src));
   let current = file;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => finish(new Error(`reading binlog ${current} timed out`)), 120_000);

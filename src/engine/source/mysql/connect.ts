@@ -1,9 +1,12 @@
 // Opens MySQL/MariaDB connections for a task, and turns every way a connect can fail into one
 // sentence that says what failed and how to fix it (never a stack trace, never the password).
+import { connect as netConnect } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { SourceConfig } from '../../config/plan';
 import { UserError } from '../../errors';
 import { networkErrorSentence, scrubPassword, where } from '../connect-errors';
+import { effectiveMode, expectedName, tlsConfigOf, tlsConnectOptions, tlsErrorSentence, tlsState, type TlsState } from '../tls';
+import { endpointOf, tunnelFor } from '../tunnel';
 
 export interface MysqlConnectOptions {
   /** Default database other than source.database (null: none). */
@@ -33,16 +36,62 @@ export function mysqlConnectionOptions(source: SourceConfig, opts: MysqlConnectO
   };
 }
 
+/** Servers (host:port) that answered "no TLS" to a `prefer` connection: later connects go plain at once. */
+const plainServers = new Set<string>();
+
+/**
+ * The driver options of a real connection: mysqlConnectionOptions plus transport (source.tls,
+ * source.ssh). mysql2 checks the certificate's name against `host`, so when the dial address
+ * differs from the expected name (a tunnel, tls.serverName) `host` is that name and `stream`
+ * dials the real address. zongji's binlog connection takes the same options.
+ */
+export async function mysqlTransportOptions(source: SourceConfig, opts: MysqlConnectOptions = {}, plain = false): Promise<mysql.ConnectionOptions> {
+  const base = mysqlConnectionOptions(source, opts);
+  const dial = await endpointOf(source);
+  const tls = plain ? undefined : await tlsConnectOptions(source);
+  const mode = tlsConfigOf(source).mode;
+  const out: mysql.ConnectionOptions = { ...base, host: dial.host, port: dial.port };
+  if (tls && !(mode === 'prefer' && plainServers.has(`${source.host}:${source.port}`))) {
+    const name = expectedName(source);
+    out.ssl = {
+      ...(tls.ca ? { ca: tls.ca as string } : {}),
+      ...(tls.cert ? { cert: tls.cert as string } : {}),
+      ...(tls.key ? { key: tls.key as string } : {}),
+      ...(tls.passphrase ? { passphrase: tls.passphrase } : {}),
+      rejectUnauthorized: tls.rejectUnauthorized ?? false,
+      verifyIdentity: effectiveMode(tlsConfigOf(source)) === 'verify-full',
+    };
+    if (name !== dial.host) {
+      out.host = name;
+      out.stream = () => {
+        const s = netConnect(dial.port, dial.host);
+        s.setNoDelay(true);
+        return s;
+      };
+    }
+  }
+  return out;
+}
+
 /**
  * A connected mysql2 (promise) connection with the session in UTC, so TIMESTAMP columns read the
  * same as the binlog's UTC values. Failures become a UserError from describeConnectError.
  */
 export async function connectMysql(source: SourceConfig, opts: MysqlConnectOptions = {}): Promise<mysql.Connection> {
+  const tunnel = tunnelFor(source);
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection(mysqlConnectionOptions(source, opts));
+    try {
+      conn = await mysql.createConnection(await mysqlTransportOptions(source, opts));
+    } catch (err) {
+      // prefer: a server without TLS is used unencrypted (as the mysql client does); `check` warns.
+      if (tlsConfigOf(source).mode !== 'prefer' || (err as { code?: string }).code !== 'HANDSHAKE_NO_SSL_SUPPORT') throw err;
+      plainServers.add(`${source.host}:${source.port}`);
+      conn = await mysql.createConnection(await mysqlTransportOptions(source, opts, true));
+    }
   } catch (err) {
-    throw describeConnectError(err, source, opts);
+    if (err instanceof UserError) throw err;
+    throw describeConnectError(err, source, opts, tunnel?.takeForwardError());
   }
   // Until the caller adds its own listener, a dropped connection must not crash the process:
   // pending and later queries reject, which is where callers see it.
@@ -51,16 +100,32 @@ export async function connectMysql(source: SourceConfig, opts: MysqlConnectOptio
   return conn;
 }
 
+/** What the connection's transport is (TLS protocol, cipher, verification), for `check`. */
+export function mysqlTlsState(conn: mysql.Connection, source: SourceConfig): TlsState {
+  return tlsState((conn as unknown as { connection?: { stream?: unknown } }).connection?.stream, source);
+}
+
 /** One sentence for a failed MySQL/MariaDB connect: what failed, and what to change. */
-export function describeConnectError(err: unknown, source: SourceConfig, opts: MysqlConnectOptions = {}): UserError {
+export function describeConnectError(err: unknown, source: SourceConfig, opts: MysqlConnectOptions = {}, tunnelError?: string): UserError {
   const e = (err ?? {}) as { code?: string; errno?: number; message?: string };
   const code = e.code ?? '';
   const msg = e.message ?? String(err);
   const at = `MySQL/MariaDB at ${where(source)}`;
   const db = opts.database === null ? undefined : opts.database ?? source.database;
+  const mode = tlsConfigOf(source).mode;
   const text = ((): string => {
+    // Through a tunnel, a connection the bastion could not open only looks like a reset here.
+    if (tunnelError) return tunnelError;
+    const tls = tlsErrorSentence(err, at, source, code === 'HANDSHAKE_NO_SSL_SUPPORT');
+    if (tls) return tls;
     const network = networkErrorSentence(code, msg, at, source);
     if (network) return network;
+    if (/insecure transport|require_secure_transport|SECURE_TRANSPORT/i.test(`${code} ${msg}`)) {
+      return `${at} accepts only TLS connections (require_secure_transport), but source.tls.mode is ${mode}: set tls.mode: verify-full (with tls.ca) or require`;
+    }
+    if ((code === 'ER_ACCESS_DENIED_ERROR') && mode === 'disable') {
+      return `${at} rejected user "${source.user}": wrong password, no such user for this client host, or the user requires TLS (REQUIRE SSL/X509) and source.tls.mode is disable; check source.user and source.password, or set tls.mode: verify-full`;
+    }
     switch (code) {
       case 'ECONNRESET':
       case 'PROTOCOL_CONNECTION_LOST':

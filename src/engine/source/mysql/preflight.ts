@@ -6,7 +6,8 @@ import type { TaskPlan } from '../../config/plan';
 import { nameList, targetNamesCheck, type CheckResult } from '../preflight';
 import { candidateDatabases, parseNamePattern, selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
-import { connectMysql } from './connect';
+import { connectMysql, mysqlTlsState } from './connect';
+import { transportChecks } from '../transport-check';
 
 const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const qualified = (t: TableId) => `${q(t.db)}.${q(t.table)}`;
@@ -45,6 +46,7 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
     const f = flavor(version);
     const grantee = user.replace(/^(.*)@(.*)$/, "'$1'@'$2'");
     out.push({ id: 'connection', title: `connect to MySQL/MariaDB at ${s.host}:${s.port}`, status: 'ok', detail: `${f.label}, user ${grantee}` });
+    out.push(...transportChecks(mysqlTlsState(conn, s), s));
 
     const vars = Object.fromEntries((await rows<{ Variable_name: string; Value: string }>(
       `SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata',

@@ -3,11 +3,15 @@
 import type mysql from 'mysql2/promise';
 import type { ConnectionOptions } from 'mysql2';
 import type { SourceConfig } from '../../config/plan';
-import { connectMysql, mysqlConnectionOptions } from './connect';
+import { connectMysql, mysqlTransportOptions } from './connect';
 
-/** Options of the binlog connection: the task's, plus JSON columns as text (MySQL 8 binary JSON). */
-export function connectionOptions(src: SourceConfig): ConnectionOptions {
-  return { ...mysqlConnectionOptions(src, { database: null }), jsonStrings: true } as ConnectionOptions;
+/**
+ * Options of the binlog connection: the task's (with source.tls and source.ssh), plus JSON columns
+ * as text (MySQL 8 binary JSON). With tls.mode prefer against a server without TLS, the binlog
+ * connection is plain once a query connection found that out (the task opens one first).
+ */
+export async function connectionOptions(src: SourceConfig): Promise<ConnectionOptions> {
+  return { ...(await mysqlTransportOptions(src, { database: null })), jsonStrings: true } as ConnectionOptions;
 }
 
 export type Sql = mysql.Connection;

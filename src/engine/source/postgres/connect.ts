@@ -4,6 +4,8 @@ import pg from 'pg';
 import type { SourceConfig } from '../../config/plan';
 import { UserError } from '../../errors';
 import { networkErrorSentence, scrubPassword, where } from '../connect-errors';
+import { tlsConfigOf, tlsConnectOptions, tlsErrorSentence, tlsState, type TlsState } from '../tls';
+import { endpointOf, tunnelFor } from '../tunnel';
 import { displayIdent } from './ident';
 
 export interface PgConnectOptions {
@@ -13,15 +15,35 @@ export interface PgConnectOptions {
   database?: string;
   /** application_name; default `lakesync`. */
   applicationName?: string;
+  /** Every value as the server's text (the source readers); default: pg's parsed types (checks, discovery). */
+  rawTypes?: boolean;
 }
 
 /**
- * Session settings that make text output canonical: UTC timestamps (`+00`), ISO dates. The same
- * settings apply on the replication connection, where the walsender formats pgoutput values.
+ * Session settings of every LakeSync connection (normal and replication): the text output of
+ * values depends on them, and the snapshot (COPY on normal connections) and the stream (pgoutput,
+ * formatted in the walsender with the replication connection's settings) must print the same
+ * value the same way. UTC timestamps (`+00`), ISO dates.
  */
-const SESSION_OPTIONS = '-c TimeZone=UTC -c DateStyle=ISO\\,YMD -c IntervalStyle=postgres -c bytea_output=hex -c lc_monetary=C ' +
-  '-c extra_float_digits=1 -c client_encoding=UTF8';
+export const SESSION_SETTINGS: Record<string, string> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO,YMD',
+  IntervalStyle: 'postgres',
+  bytea_output: 'hex',
+  lc_monetary: 'C',
+  extra_float_digits: '1',
+  client_encoding: 'UTF8',
+  // A server default must not cut a long COPY or a snapshot reader waiting between chunks.
+  statement_timeout: '0',
+  idle_in_transaction_session_timeout: '0',
+};
 
+const SESSION_OPTIONS = Object.entries(SESSION_SETTINGS).map(([k, v]) => `-c ${k}=${v.replace(/,/g, '\\,')}`).join(' ');
+
+/** Returns every value as the server's text (no pg-types parsing: canonical conversion is ours). */
+export const RAW_TYPES = { getTypeParser: () => (v: string) => v };
+
+/** Driver options without transport (no TLS, no tunnel): tests use them to open plain side connections. */
 export function pgClientConfig(source: SourceConfig, opts: PgConnectOptions = {}): pg.ClientConfig & { replication?: string } {
   return {
     host: source.host,
@@ -33,35 +55,82 @@ export function pgClientConfig(source: SourceConfig, opts: PgConnectOptions = {}
     application_name: opts.applicationName ?? 'lakesync',
     keepAlive: true,
     options: SESSION_OPTIONS,
+    ...(opts.rawTypes ? { types: RAW_TYPES } : {}),
     ...(opts.replication ? { replication: 'database' } : {}),
   };
 }
 
-/** A connected pg Client; failures become a UserError from describeConnectError. */
+/** Servers (host:port) that answered "no TLS" to a `prefer` connection: later connects go plain at once. */
+const plainServers = new Set<string>();
+
+const NO_TLS = /server does not support SSL/i;
+
+/**
+ * THE way LakeSync connects to PostgreSQL (checks, discovery, snapshot readers, the replication
+ * connection): session settings, source.tls, source.ssh. Failures become a UserError from
+ * describeConnectError.
+ */
 export async function connectPostgres(source: SourceConfig, opts: PgConnectOptions = {}): Promise<pg.Client> {
-  const client = new pg.Client(pgClientConfig(source, opts));
-  // Until the caller adds its own listener, a dropped connection must not crash the process:
-  // pending and later queries reject, which is where callers see it.
-  client.on('error', () => undefined);
+  const tunnel = tunnelFor(source);
+  const { host, port } = await endpointOf(source);
+  const ssl = await tlsConnectOptions(source);
+  const mode = tlsConfigOf(source).mode;
+  const key = `${source.host}:${source.port}`;
+  const attempt = async (withTls: boolean): Promise<pg.Client> => {
+    const client = new pg.Client({ ...pgClientConfig(source, opts), host, port, ssl: withTls && ssl ? { ...ssl } : false });
+    // Until the caller adds its own listener, a dropped connection must not crash the process:
+    // pending and later queries reject, which is where callers see it.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+  };
   try {
-    await client.connect();
+    if (mode === 'prefer' && plainServers.has(key)) return await attempt(false);
+    try {
+      return await attempt(ssl !== undefined);
+    } catch (err) {
+      // prefer: a server without TLS is used unencrypted (as psql does); `check` warns about it.
+      if (mode !== 'prefer' || !NO_TLS.test((err as Error).message ?? '')) throw err;
+      plainServers.add(key);
+      return await attempt(false);
+    }
   } catch (err) {
-    await client.end().catch(() => undefined);
-    throw describeConnectError(err, source, opts);
+    if (err instanceof UserError) throw err;
+    throw describeConnectError(err, source, opts, tunnel?.takeForwardError());
   }
-  return client;
+}
+
+/** What the connection's transport is (TLS protocol, cipher, verification), for `check`. */
+export function pgTlsState(client: pg.Client, source: SourceConfig): TlsState {
+  return tlsState((client as unknown as { connection?: { stream?: unknown } }).connection?.stream, source);
 }
 
 /** One sentence for a failed PostgreSQL connect: what failed, and what to change. */
-export function describeConnectError(err: unknown, source: SourceConfig, opts: PgConnectOptions = {}): UserError {
+export function describeConnectError(err: unknown, source: SourceConfig, opts: PgConnectOptions = {}, tunnelError?: string): UserError {
   const e = (err ?? {}) as { code?: string; message?: string };
   const code = e.code ?? '';
   const msg = e.message ?? String(err);
   const at = `PostgreSQL at ${where(source)}`;
   const db = opts.database ?? source.database ?? 'postgres';
   const text = ((): string => {
+    // Through a tunnel, a connection the bastion could not open only looks like a reset here.
+    if (tunnelError) return tunnelError;
+    const tls = tlsErrorSentence(err, at, source, NO_TLS.test(msg));
+    if (tls) return tls;
     const network = networkErrorSentence(code, msg, at, source);
     if (network) return network;
+    const mode = tlsConfigOf(source).mode;
+    if (code === '28000' && /no encryption/.test(msg)) {
+      return `${at} accepts user "${source.user}" only over TLS (pg_hba.conf has no line for unencrypted connections), but source.tls.mode is ${mode}: set tls.mode: verify-full (with tls.ca) or require`;
+    }
+    if (code === '28000' && /certificate/i.test(msg)) {
+      return `${at} requires a client certificate for user "${source.user}" (${msg}): set source.tls.cert and source.tls.key to a certificate signed by the server's CA whose CN is the user name`;
+    }
     switch (code) {
       case 'ECONNRESET':
         return `${at} closed the connection during login; is source.port a PostgreSQL port, and does the server accept this client (SSL, pg_hba.conf)?`;
@@ -96,7 +165,7 @@ export function describeConnectError(err: unknown, source: SourceConfig, opts: P
     if (/Connection terminated unexpectedly|unexpected message|Received unexpected|invalid response/i.test(msg)) {
       return `${at} did not answer like a PostgreSQL server; is source.port the PostgreSQL port?`;
     }
-    if (/does not support SSL|SSL/i.test(msg)) {
+    if (/SSL/i.test(msg)) {
       return `${at}: SSL negotiation failed (${scrubPassword(msg, source)}); check the server's SSL settings`;
     }
     return `cannot connect to ${at} as "${source.user}": ${scrubPassword(msg, source)}`;

@@ -6,7 +6,8 @@ import type { TaskPlan } from '../../config/plan';
 import { nameList, targetNamesCheck, type CheckResult } from '../preflight';
 import { selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
-import { connectPostgres } from './connect';
+import { connectPostgres, pgTlsState } from './connect';
+import { transportChecks } from '../transport-check';
 import { displayIdent } from './ident';
 
 interface PgTable extends TableId {
@@ -39,6 +40,7 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
     const versionNum = Number(info.num);
     out.push({ id: 'connection', title: `connect to PostgreSQL at ${s.host}:${s.port}`, status: 'ok',
       detail: `PostgreSQL ${info.version}, database "${info.db}", user "${s.user}"` });
+    out.push(...transportChecks(pgTlsState(client, s), s));
     if (versionNum < 100000) {
       out.push({ id: 'version', title: 'PostgreSQL 10 or newer (pgoutput)', status: 'fail', detail: `server is ${info.version}`,
         fix: 'upgrade PostgreSQL to version 10 or newer (15 or newer for database-mirror)' });
