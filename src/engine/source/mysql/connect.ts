@@ -1,6 +1,7 @@
 // Opens MySQL/MariaDB connections for a task, and turns every way a connect can fail into one
 // sentence that says what failed and how to fix it (never a stack trace, never the password).
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import mysql from 'mysql2/promise';
 import type { SourceConfig } from '../../config/plan';
 import { UserError } from '../../errors';
@@ -61,7 +62,9 @@ export async function mysqlTransportOptions(source: SourceConfig, opts: MysqlCon
       rejectUnauthorized: tls.rejectUnauthorized ?? false,
       verifyIdentity: effectiveMode(tlsConfigOf(source)) === 'verify-full',
     };
-    if (name !== dial.host) {
+    // verify-full: mysql2 checks `host`, so it must be the expected name (it skips the check for an
+    // IP address: connectMysql checks those itself).
+    if (name !== dial.host || out.ssl.verifyIdentity) {
       out.host = name;
       out.stream = () => {
         const s = netConnect(dial.port, dial.host);
@@ -91,13 +94,49 @@ export async function connectMysql(source: SourceConfig, opts: MysqlConnectOptio
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
+    if (await needsTls(err, source, opts)) {
+      throw new UserError(`MySQL/MariaDB at ${where(source)} accepts user "${source.user}" only over TLS (require_secure_transport or REQUIRE SSL), but source.tls.mode is disable: set tls.mode: verify-full (with tls.ca) or require`);
+    }
     throw describeConnectError(err, source, opts, tunnel?.takeForwardError());
   }
   // Until the caller adds its own listener, a dropped connection must not crash the process:
   // pending and later queries reject, which is where callers see it.
   conn.on('error', () => undefined);
+  const mismatch = identityError(conn, source);
+  if (mismatch) {
+    conn.destroy();
+    throw describeConnectError(mismatch, source, opts);
+  }
   await conn.query("SET time_zone = '+00:00'");
   return conn;
+}
+
+/**
+ * With tls.mode disable, MariaDB answers "access denied" both for a wrong password and for a plain
+ * connection it refuses (require_secure_transport, REQUIRE SSL): one encrypted try tells them apart.
+ */
+async function needsTls(err: unknown, source: SourceConfig, opts: MysqlConnectOptions): Promise<boolean> {
+  if ((err as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR' || tlsConfigOf(source).mode !== 'disable') return false;
+  try {
+    const probe = await mysql.createConnection({ ...(await mysqlTransportOptions({ ...source, tls: { mode: 'require' } }, opts)) });
+    await probe.end().catch(() => undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * verify-full for an IP address: mysql2 only checks host names, so the certificate's IP entries
+ * are checked here, on the connected TLS socket.
+ */
+function identityError(conn: mysql.Connection, source: SourceConfig): Error | undefined {
+  const name = expectedName(source);
+  if (effectiveMode(tlsConfigOf(source)) !== 'verify-full' || isIP(name) === 0) return undefined;
+  const socket = (conn as unknown as { connection?: { stream?: Partial<TLSSocket> } }).connection?.stream;
+  const cert = socket?.getPeerCertificate?.();
+  if (!cert) return new Error('the connection is not encrypted although source.tls.mode is verify-full');
+  return checkServerIdentity(name, cert);
 }
 
 /** What the connection's transport is (TLS protocol, cipher, verification), for `check`. */
