@@ -75,7 +75,7 @@ export async function startSshd(): Promise<SshdHandle> {
   // Privilege separation needs this empty root-owned folder (the Debian service creates it at start).
   if (me.uid === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
 
-  let port = 0;
+  let port: number;
   let child: ChildProcess | undefined;
   const unhook = onExit(() => {
     if (child?.pid && child.exitCode === null) { for (const c of childPids(child.pid)) killQuietly(c); killQuietly(child.pid); }
