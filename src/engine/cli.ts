@@ -20,6 +20,8 @@ const commands: Record<string, { load: () => Promise<Command>; usage: string }> 
   status: { load: async () => (await import('./commands/status')).statusCommand, usage: 'status FILE [--json]' },
   query: { load: async () => (await import('./commands/query')).queryCommand, usage: 'query FILE --sql SQL [--json]' },
   reset: { load: async () => (await import('./commands/reset')).resetCommand, usage: 'reset FILE [--drop-slot]' },
+  export: { load: async () => (await import('./commands/export')).exportCommand,
+    usage: 'export FILE --to flink-cdc [--sink iceberg|paimon] [--out FILE] [--warehouse PATH] [--handover]' },
 };
 for (const op of ['resync', 'backfill', 'prioritize', 'cancel', 'force-stop', 'details', 'exceptions']) {
   commands[op] = {
@@ -35,6 +37,7 @@ const options = {
   supervise: { type: 'boolean' }, table: { type: 'string' }, where: { type: 'string' },
   'drop-slot': { type: 'boolean' }, ipc: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' }, sql: { type: 'string' },
+  to: { type: 'string' }, sink: { type: 'string' }, out: { type: 'string' }, warehouse: { type: 'string' }, handover: { type: 'boolean' },
 } as const;
 
 function usage(): string {

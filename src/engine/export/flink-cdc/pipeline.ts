@@ -1,0 +1,337 @@
+// A LakeSync task as an Apache Flink CDC 3 YAML pipeline (pure: no connection, no file).
+// Every key below was checked against apache/flink-cdc release-3.6.0: YamlPipelineDefinitionParser
+// (top level, route, transform), MySqlDataSourceOptions, PostgresDataSourceOptions,
+// IcebergDataSinkOptions, PaimonDataSinkOptions, PipelineOptions, SchemaChangeEventType; the
+// transform metadata columns from MetadataColumns. docs/scale-out.md has the mapping table.
+import type { Rules, TaskPlan } from '../../config/plan';
+import { MERGE_KEY_COLUMNS, metadataColumns } from '../../typemap/ddl';
+import type { TableMapping } from '../../typemap/types';
+import { credential } from './credentials';
+import { databaseSelector, mergeRegexSelector, SelectorError, tablePatternSelector } from './selectors';
+import { typeWarnings } from './types';
+import { renderPipeline, type Block, type Entry, type PipelineDocument } from './yaml';
+
+export type SinkKind = 'iceberg' | 'paimon';
+
+/** Where the pipeline starts reading (a hand-over), from LakeSync's checkpoint. */
+export type StartPosition =
+  | { kind: 'binlog'; checkpoint: string; file?: string; pos?: number; gtid?: string; mariadb: boolean }
+  | { kind: 'lsn'; checkpoint: string; lsn: string };
+
+export interface ExportInput {
+  /** The task (its password field is never read: credentials come from `rawSource`). */
+  plan: TaskPlan;
+  /** host/user/password exactly as written in the task file: references stay references. */
+  rawSource: { host?: unknown; user?: unknown; password?: unknown };
+  /** The task's tables as LakeSync maps them (keys, columns, types). */
+  mappings: TableMapping[];
+  sink: SinkKind;
+  /** Absolute warehouse path (Iceberg: the task's own warehouse, so Flink continues its tables). */
+  warehouse: string;
+  /** Set for a hand-over. */
+  start?: StartPosition;
+}
+
+export interface ExportResult { yaml: string; warnings: string[]; refusals: string[] }
+
+/** Flink CDC version the keys were checked against (also named in the file's header). */
+export const FLINK_CDC_VERSION = '3.6.0';
+
+const MAX_SERVER_ID = 4294967295;
+
+const LAKESYNC_OP = `CASE WHEN __data_event_type__ = '+I' THEN 'insert' WHEN __data_event_type__ = '-D' THEN 'delete' ELSE 'update' END`;
+
+/** Builds the pipeline; `refusals` lists what it cannot express (the caller refuses to write then). */
+export function exportFlinkCdc(input: ExportInput): ExportResult {
+  const { plan } = input;
+  const warnings: string[] = [];
+  const refusals: string[] = [];
+  const pg = plan.source.type === 'postgres';
+  // PostgreSQL selectors name the database first (db.schema.table); every table is in the task's one database.
+  const prefix = pg ? [plan.source.database ?? ''] : [];
+  const notes: string[] = [];
+  const sel = (f: () => string): string | undefined => {
+    try { return f(); } catch (err) {
+      if (err instanceof SelectorError) { refusals.push(`${err.message}. Alternative: list the tables by name in the task file.`); return undefined; }
+      throw err;
+    }
+  };
+
+  // ---- keys: Flink CDC's Iceberg and Paimon sinks need a primary key per table ----
+  for (const m of input.mappings) {
+    if (m.key.length === 0) {
+      refusals.push(`table ${m.sources.map((s) => `${s.db}.${s.table}`).join(', ')} has no primary key: Flink CDC's ${input.sink} sink writes only tables with a primary key `
+        + `(upserts by key). Alternatives: add a primary key to the source table, or leave it out of the task (exclude: ["${m.sources[0].db}.${m.sources[0].table}"]) and keep syncing it with LakeSync.`);
+    }
+    warnings.push(...typeWarnings(plan.source.type, m));
+  }
+
+  // ---- routes and transforms: one per selection entry ----
+  const ns = plan.target.namespace;
+  const routes: Block[] = [];
+  const transforms: Block[] = [];
+  const filter = eventFilter(plan.rules, refusals);
+  const projection = (merged: boolean) => ['\\*', ...metadataColumns(merged).map((c) => `${metadataExpression(c.name)} AS ${c.name}`)].join(', ');
+  const mirrorSelectors: string[] = [];
+  const addMirror = (selector: string | undefined, what: string) => {
+    if (!selector) return;
+    mirrorSelectors.push(selector);
+    routes.push({ entries: [
+      { key: 'source-table', value: selector },
+      { key: 'sink-table', value: `${ns}.<>` },
+      { key: 'replace-symbol', value: '<>' },
+      { key: 'description', value: `${what} -> ${ns}.<table>` },
+    ] });
+  };
+  if (plan.mode === 'database-mirror') {
+    for (const db of plan.databases) addMirror(sel(() => databaseSelector(db, prefix, notes)), `every table of ${db}`);
+  } else if (plan.mode === 'multi-table-mirror') {
+    for (const t of plan.tables) addMirror(sel(() => tablePatternSelector(t, prefix, notes)), t);
+  }
+  const sourceTables = [...mirrorSelectors];
+  if (mirrorSelectors.length) {
+    transforms.push({ entries: [
+      { key: 'source-table', value: mirrorSelectors.join(',') },
+      { key: 'projection', value: projection(false) },
+      ...(filter ? [{ key: 'filter', value: filter }] : []),
+      { key: 'description', value: 'LakeSync metadata columns, so Flink writes rows of the same shape as LakeSync' },
+    ] });
+  }
+  if (plan.mode === 'multi-table-merge') {
+    for (const [target, regexes] of Object.entries(plan.virtualTables)) {
+      const selectors = regexes.map((r) => sel(() => mergeRegexSelector(r, prefix))).filter((s): s is string => Boolean(s));
+      if (selectors.length !== regexes.length) continue;
+      const selector = selectors.join(',');
+      sourceTables.push(selector);
+      const mapping = input.mappings.find((m) => m.table === target);
+      const key = mapping?.key.length ? mapping.key : [...MERGE_KEY_COLUMNS];
+      routes.push({ entries: [
+        { key: 'source-table', value: selector },
+        { key: 'sink-table', value: `${ns}.${target}` },
+        { key: 'description', value: `merge ${regexes.join(', ')} -> ${ns}.${target}` },
+      ] });
+      transforms.push({
+        comment: [`${target}: the source ${pg ? 'schema' : 'database'} and table become columns and lead the primary key,`,
+          'so equal keys in two shards never collide (the Flink CDC issue #2882 problem).'],
+        entries: [
+          { key: 'source-table', value: selector },
+          { key: 'projection', value: projection(true) },
+          ...(filter ? [{ key: 'filter', value: filter }] : []),
+          { key: 'primary-keys', value: key.join(',') },
+          { key: 'description', value: `source identity in the key of ${ns}.${target}` },
+        ],
+      });
+    }
+  }
+  if (!sourceTables.length && !refusals.length) refusals.push('the task selects no tables');
+  for (const n of new Set(notes)) warnings.push(n);
+
+  // ---- source ----
+  const source = sourceBlock(input, sourceTables, prefix, notes, refusals, warnings);
+  const sink = sinkBlock(input, warnings, refusals);
+  const pipeline = pipelineBlock(input, warnings);
+
+  const header = headerLines(input);
+  const yaml = renderPipeline({ header, source, sink, route: routes, transform: transforms, pipeline } satisfies PipelineDocument);
+  return { yaml, warnings: [...new Set(warnings)], refusals };
+}
+
+/** Transform expressions for LakeSync's metadata columns (typemap/ddl metadataColumns). */
+function metadataExpression(column: string): string {
+  switch (column) {
+    case '_lakesync_op': return LAKESYNC_OP;
+    // Flink CDC has no source commit time common to both sources in 3.x transforms: the time Flink processed the change.
+    case '_lakesync_source_ts': return 'CURRENT_TIMESTAMP';
+    case '_lakesync_synced_at': return 'CURRENT_TIMESTAMP';
+    case '_lakesync_source_db': return '__schema_name__';
+    case '_lakesync_source_table': return '__table_name__';
+    default: throw new Error(`no Flink CDC expression for metadata column ${column}`);
+  }
+}
+
+/** rules.events as a transform filter on `__data_event_type__`; undefined when every event passes. */
+function eventFilter(rules: Rules, refusals: string[]): string | undefined {
+  const ev = new Set(rules.events);
+  if (!ev.has('insert')) {
+    refusals.push('rules.events leaves out insert: Flink CDC reads snapshot rows as inserts too, so a filter on inserts would also drop the snapshot. '
+      + 'Alternative: keep insert in rules.events and filter downstream, or keep this task on LakeSync.');
+  }
+  const drop: string[] = [];
+  if (!ev.has('update')) drop.push("'-U'", "'+U'");
+  if (!ev.has('delete')) drop.push("'-D'");
+  return drop.length ? `__data_event_type__ NOT IN (${drop.join(', ')})` : undefined;
+}
+
+function sourceBlock(input: ExportInput, tables: string[], prefix: string[], notes: string[], refusals: string[], warnings: string[]): Block {
+  const { plan } = input;
+  const pg = plan.source.type === 'postgres';
+  const host = credential(input.rawSource.host, plan.source.host, 'host', plan.name);
+  const user = credential(input.rawSource.user, plan.source.user, 'user', plan.name);
+  const password = credential(input.rawSource.password, '', 'password', plan.name);
+  const vars = [...new Set([...host.vars, ...user.vars, ...password.vars])];
+  if (password.plainText) warnings.push('the task file holds the source password in plain text; it is not copied into the pipeline: set '
+    + `${password.vars[0]} when you render the file (see its source section)`);
+  const entries: Entry[] = [
+    { key: 'type', value: pg ? 'postgres' : 'mysql' },
+    { key: 'name', value: `${plan.name} (${pg ? 'PostgreSQL' : 'MySQL/MariaDB'})` },
+    { key: 'hostname', value: host.value, placeholder: host.vars.length > 0 },
+    { key: 'port', value: plan.source.port },
+    { key: 'username', value: user.value, placeholder: user.vars.length > 0 },
+    { key: 'password', value: password.value, placeholder: true, comment: vars.length ? [
+      'Flink CDC reads no environment variables or secret stores: fill the placeholders when you submit, e.g.',
+      `  envsubst '${vars.map((v) => '$' + v).join(' ')}' < pipeline.yaml > /dev/shm/pipeline.yaml && flink-cdc.sh /dev/shm/pipeline.yaml`,
+      'A value containing a single quote must have it doubled.',
+      ...(password.vars.some((v) => v.startsWith('LAKESYNC_SECRET_')) ? ['LAKESYNC_SECRET_<NAME> is how the lakesync CLI itself takes ${secret:NAME}.'] : []),
+    ] : undefined },
+    { key: 'tables', value: tables.join(','), comment: [
+      `Flink CDC selectors: ${pg ? 'database.schema.table' : 'database.table'}, each part a regex; \\. is "any character", a comma separates entries.`] },
+  ];
+  if (plan.exclude.length) {
+    const ex = plan.exclude.map((e) => { try { return tablePatternSelector(e, prefix, notes); } catch (err) {
+      refusals.push(`exclude "${e}": ${(err as Error).message}. Alternative: list the excluded tables by name.`); return ''; } }).filter(Boolean);
+    entries.push({ key: 'tables.exclude', value: ex.join(',') });
+  }
+  if (pg) {
+    entries.push(
+      { key: 'slot.name', value: plan.source.slot, comment: ['the task\'s own replication slot (a hand-over continues from its confirmed position)'] },
+      { key: 'decoding.plugin.name', value: 'pgoutput' },
+      { key: 'debezium.publication.name', value: plan.source.publication, comment: [
+        'the task\'s publication (a Debezium property, passed through by the debezium. prefix);',
+        'Flink CDC creates it FOR ALL TABLES when it is missing (Debezium publication.autocreate.mode all_tables)'] },
+    );
+  } else {
+    const n = Math.max(1, plan.snapshot.concurrency);
+    const first = Math.min(plan.source.serverId, MAX_SERVER_ID - n + 1); // the range must stay a valid server id
+    entries.push({ key: 'server-id', value: n > 1 ? `${first}-${first + n - 1}` : String(first), comment: [
+      `one replica server id per parallel reader (pipeline.parallelism ${n}), from the task's serverId; no other replica may use them`] });
+  }
+  entries.push({ key: 'scan.incremental.snapshot.chunk.size', value: plan.snapshot.chunkSize, comment: ['rows per snapshot chunk (snapshot.chunkSize)'] });
+  entries.push(...startEntries(input, refusals));
+  if (!pg && plan.rules.newTables === 'sync' && (plan.mode === 'database-mirror' || plan.tables.some((t) => /[*?[{]/.test(t)))) {
+    entries.push({ key: 'scan.binlog.newly-added-table.enabled', value: true, comment: [
+      'rules.newTables: sync: tables created while the pipeline runs are captured from the binlog'] });
+  }
+  if (pg) {
+    warnings.push('Flink CDC\'s PostgreSQL pipeline source does not carry schema changes (DDL) to the sink: a column added to a PostgreSQL table after the hand-over does not reach the lakehouse until the job is restarted (rules.addColumn and the other schema rules do not apply as in LakeSync)');
+    if (plan.rules.newTables === 'sync' && plan.mode === 'database-mirror') {
+      warnings.push('rules.newTables: sync: Flink CDC\'s PostgreSQL source picks up tables created later only when the job restarts');
+    }
+  }
+  return { comment: ['the task\'s source connection and table selection'], entries };
+}
+
+function startEntries(input: ExportInput, refusals: string[]): Entry[] {
+  const { plan, start } = input;
+  const pg = plan.source.type === 'postgres';
+  if (!start) {
+    if (!plan.snapshot.enabled) {
+      return [{ key: 'scan.startup.mode', value: 'latest-offset', comment: ['snapshot.enabled: false: changes from now on, no snapshot'] }];
+    }
+    return [{ key: 'scan.startup.mode', value: 'initial', comment: [
+      'a full snapshot, then the change stream (no hand-over: lakesync export --handover continues at LakeSync\'s checkpoint)'] }];
+  }
+  const alt = 'Alternative to the hand-over: scan.startup.mode: initial (a full new snapshot; keys make the rewrite idempotent).';
+  if (start.kind === 'lsn') {
+    if (!pg) { refusals.push(`the checkpoint ${start.checkpoint} is a PostgreSQL position but the task's source is MySQL`); return []; }
+    return [{ key: 'scan.startup.mode', value: 'committed-offset', comment: [
+      `hand-over: read on from the slot's confirmed position; LakeSync confirmed exactly what the lakehouse holds (checkpoint ${start.checkpoint}).`, alt] }];
+  }
+  if (pg) { refusals.push(`the checkpoint ${start.checkpoint} is a MySQL position but the task's source is PostgreSQL`); return []; }
+  if (start.mariadb) {
+    if (!start.file || start.pos === undefined) {
+      refusals.push(`the checkpoint ${start.checkpoint} holds only a MariaDB GTID, and Flink CDC's MySQL source does not follow MariaDB GTIDs. `
+        + 'Alternative: export without --handover (scan.startup.mode: initial), or let LakeSync commit once more so its checkpoint carries the binlog file and position.');
+      return [];
+    }
+    return [
+      { key: 'scan.startup.mode', value: 'specific-offset', comment: [
+        `hand-over at LakeSync's checkpoint ${start.checkpoint}: binlog file and position, the first transaction LakeSync has not applied.`,
+        'MariaDB: file and position only: Flink CDC\'s MySQL source does not follow MariaDB GTIDs (open upstream issues).', alt] },
+      { key: 'scan.startup.specific-offset.file', value: start.file },
+      { key: 'scan.startup.specific-offset.pos', value: start.pos },
+    ];
+  }
+  const entries: Entry[] = [{ key: 'scan.startup.mode', value: 'specific-offset', comment: [
+    `hand-over at LakeSync's checkpoint ${start.checkpoint}: the first transaction LakeSync has not applied.`, alt] }];
+  if (start.file && start.pos !== undefined) {
+    entries.push({ key: 'scan.startup.specific-offset.file', value: start.file }, { key: 'scan.startup.specific-offset.pos', value: start.pos });
+  }
+  if (start.gtid) entries.push({ key: 'scan.startup.specific-offset.gtid-set', value: start.gtid, comment: ['the GTID set LakeSync had applied (it takes precedence over file and position)'] });
+  if (entries.length === 1) refusals.push(`the checkpoint ${start.checkpoint} has neither a binlog file and position nor a GTID set`);
+  return entries;
+}
+
+function sinkBlock(input: ExportInput, warnings: string[], refusals: string[]): Block {
+  const { plan, sink, warehouse } = input;
+  const r = plan.rules;
+  const exclude: string[] = [];
+  // schema rules -> the sink's schema change filter (pipeline.schema.change.behavior: evolve applies the rest)
+  if (r.addColumn === 'ignore') exclude.push('add.column');
+  if (r.dropColumn === 'keep') exclude.push('drop.column');
+  if (r.renameColumn === 'ignore') exclude.push('rename.column');
+  if (r.changeType === 'ignore') exclude.push('alter.column.type');
+  const failing = (['addColumn', 'dropColumn', 'renameColumn', 'changeType', 'dropTable'] as const).filter((k) => r[k] === 'fail');
+  if (failing.length > 0 && failing.length < 5) {
+    refusals.push(`rules ${failing.map((k) => `${k}: fail`).join(', ')}: Flink CDC stops on every schema change (schema.change.behavior: exception) or on none, not on one kind. `
+      + 'Alternative: set those rules to apply/ignore (or keep/drop), or set all five schema rules to fail.');
+  }
+  if (r.dropTable === 'drop') warnings.push(`rules.dropTable: drop: Flink CDC's ${sink} sink cannot drop tables; a dropped source table stays in the lakehouse`);
+  if (r.events.includes('truncate')) warnings.push(`rules.events has truncate: Flink CDC's ${sink} sink cannot truncate; after a TRUNCATE on the source the lakehouse keeps the old rows`);
+  const schemaComment = [
+    'schema changes: pipeline.schema.change.behavior applies them; these kinds are left out, as the task\'s rules say:',
+    `addColumn: ${r.addColumn}, dropColumn: ${r.dropColumn}, renameColumn: ${r.renameColumn}, changeType: ${r.changeType}, dropTable: ${r.dropTable}`,
+    `(the ${sink} sink never drops or truncates tables; an excluded drop.column keeps the column, NULL from then on)`,
+  ];
+  const entries: Entry[] = sink === 'iceberg' ? [
+    { key: 'type', value: 'iceberg' },
+    { key: 'name', value: `${plan.name} lakehouse (Iceberg)` },
+    { key: 'catalog.properties.type', value: 'hadoop', comment: ['a Hadoop catalog: tables at <warehouse>/<namespace>/<table>/, the layout LakeSync\'s Iceberg sink writes'] },
+    { key: 'catalog.properties.warehouse', value: warehouse, comment: [
+      'the task\'s warehouse: every Flink TaskManager must reach it at this path (a shared mount), or copy it to HDFS/S3 and change this'] },
+  ] : [
+    { key: 'type', value: 'paimon' },
+    { key: 'name', value: `${plan.name} lakehouse (Paimon)` },
+    { key: 'catalog.properties.metastore', value: 'filesystem' },
+    { key: 'catalog.properties.warehouse', value: warehouse, comment: ['a new Paimon warehouse (Paimon cannot continue LakeSync\'s tables); every TaskManager must reach it'] },
+  ];
+  if (exclude.length) entries.push({ key: 'exclude.schema.changes', value: exclude, comment: schemaComment });
+  else entries[entries.length - 1].comment = [...(entries[entries.length - 1].comment ?? []), ...schemaComment];
+  return { comment: [`Flink CDC's ${sink} pipeline sink: at-least-once, idempotent by primary key; data becomes visible when a Flink checkpoint completes`], entries };
+}
+
+function pipelineBlock(input: ExportInput, warnings: string[]): Block {
+  const { plan } = input;
+  const r = plan.rules;
+  const allFail = (['addColumn', 'dropColumn', 'renameColumn', 'changeType', 'dropTable'] as const).every((k) => r[k] === 'fail');
+  if (r.changeType === 'apply') {
+    warnings.push('rules.changeType: apply: Flink CDC applies a source type change as is; Iceberg and Paimon accept only widening ones (e.g. INT to BIGINT), '
+      + 'any other fails the job, where LakeSync falls back to a wider type');
+  }
+  return {
+    comment: ['the job: name, parallelism (snapshot.concurrency), schema change behaviour (rules)'],
+    entries: [
+      { key: 'name', value: `LakeSync task ${plan.name}` },
+      { key: 'parallelism', value: Math.max(1, plan.snapshot.concurrency) },
+      { key: 'schema.change.behavior', value: allFail ? 'exception' : 'evolve', comment: allFail
+        ? ['every schema rule is fail: any schema change stops the job']
+        : ['apply the schema changes the sink section does not exclude'] },
+    ],
+  };
+}
+
+function headerLines(input: ExportInput): string[] {
+  const { plan, start, sink } = input;
+  return [
+    `Apache Flink CDC ${FLINK_CDC_VERSION} pipeline for LakeSync task "${plan.name}" (${plan.mode}), written by \`lakesync export --to flink-cdc\`.`,
+    `Task file: ${plan.file}`,
+    'Submit: flink-cdc.sh <this file> (after filling the placeholders, see source.password). docs/scale-out.md lists the jars it needs.',
+    '',
+    'What changes against LakeSync:',
+    `- at-least-once: after a failure Flink re-applies changes; primary keys make that idempotent (every table needs one).`,
+    '- data becomes visible per Flink checkpoint (set execution.checkpointing.interval, e.g. -D execution.checkpointing.interval=30s).',
+    ...(sink === 'iceberg' ? ['- Flink\'s Iceberg sink writes equality deletes: readers that do not apply them (pyiceberg today) see deleted and old row versions until compaction.'] : []),
+    ...(plan.source.type === 'postgres' ? ['- Flink CDC\'s PostgreSQL pipeline source does not carry schema changes.'] : []),
+    '- _lakesync_source_ts holds the time Flink processed the change, not the source commit time.',
+    ...(start ? ['', `Hand-over: LakeSync stopped at ${start.checkpoint}; this pipeline starts exactly there. Do not run the LakeSync task again.`] : []),
+  ];
+}

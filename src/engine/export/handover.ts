@@ -1,0 +1,53 @@
+// Hand-over: stop the running task gracefully (its control socket), then read the checkpoint it
+// committed with its last batch: the position a successor starts at with no gap and, thanks to
+// primary keys, no harm from the changes it may see twice.
+import { formatLsn, parsePosition } from '../positions';
+import type { TaskPlan } from '../config/plan';
+import { UserError } from '../errors';
+import { sendControlRequest } from '../runtime/control';
+import { readOfflineState } from '../runtime/offline';
+import type { StartPosition } from './flink-cdc/pipeline';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks the running engine to stop and waits until its control socket is gone. */
+export async function stopRunningTask(taskFile: string, timeoutMs = 120_000): Promise<'stopped' | 'not-running'> {
+  const reply = await sendControlRequest(taskFile, { type: 'stop', id: 1 }, 30_000);
+  if (!reply) return 'not-running';
+  if (reply.type === 'reply' && !reply.ok) throw new UserError(`the running task refused to stop: ${reply.error}`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const alive = await sendControlRequest(taskFile, { type: 'status', id: 2 }, 3000).catch(() => 'busy' as const);
+    if (!alive) return 'stopped';
+    await sleep(200);
+  }
+  throw new UserError(`the task did not stop within ${timeoutMs / 1000} s; stop it (Ctrl+C in its terminal, or Stop in VS Code) and run the export again`);
+}
+
+/** A MariaDB GTID set is domain-server-sequence triples; MySQL's are uuid:intervals. */
+export function isMariaDbGtid(set: string): boolean {
+  return /^\s*\d+-\d+-\d+(\s*,\s*\d+-\d+-\d+)*\s*$/.test(set);
+}
+
+/** The checkpoint of a stopped task as a start position; refuses when some table is not fully synced yet. */
+export async function readHandoverPosition(plan: TaskPlan): Promise<StartPosition> {
+  const state = await readOfflineState(plan.target.path);
+  if (!state?.checkpoint) {
+    throw new UserError(`task ${plan.name} has no checkpoint in ${plan.target.path} (it never ran, or was reset): there is nothing to hand over. `
+      + 'Export without --handover: the pipeline then starts with a full snapshot (scan.startup.mode: initial).');
+  }
+  const behind = state.tables.filter((t) => t.phase !== 'incremental');
+  if (behind.length) {
+    throw new UserError(`task ${plan.name} cannot be handed over yet: ${behind.length} table(s) are not streaming (${behind.slice(0, 10).map((t) => `${t.source}: ${t.phase}`).join(', ')}${behind.length > 10 ? ', ...' : ''}). `
+      + 'A table still in its snapshot (or failed, or cancelled) would miss rows that the checkpoint already counts as done. '
+      + 'Run the task until every table is incremental (lakesync run --until-caught-up), resync or exclude the failed ones, or export without --handover (scan.startup.mode: initial).');
+  }
+  const checkpoint = state.checkpoint.position;
+  const p = parsePosition(checkpoint);
+  switch (p.kind) {
+    case 'lsn': return { kind: 'lsn', checkpoint, lsn: formatLsn(p.lsn) };
+    case 'binlog': return { kind: 'binlog', checkpoint, file: p.file, pos: p.pos, ...(p.gtid ? { gtid: p.gtid } : {}), mariadb: p.gtid ? isMariaDbGtid(p.gtid) : false };
+    case 'gtid': return { kind: 'binlog', checkpoint, gtid: p.set, mariadb: isMariaDbGtid(p.set) };
+    case 'time': throw new UserError(`the checkpoint ${checkpoint} is a time, not a source position; let the task commit once and export again`);
+  }
+}
