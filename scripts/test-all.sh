@@ -4,7 +4,9 @@
 #   end-to-end (the packaged extension in code-server, driven in Chromium),
 #   faults (kill -9, server restarts, killed replication connections under a write workload),
 #   interop (Iceberg tables read by pyiceberg and DuckDB's iceberg extension from .venv/, which
-#   scripts/setup-interop.sh installs; a missing reader fails the suite with that command).
+#   scripts/setup-interop.sh installs; a missing reader fails the suite with that command),
+#   and Flink CDC's parser and MySQL source on exported pipelines (Maven downloads in .cache/m2 from
+#   test/interop/flink-cdc/fetch.sh, which .ci/run runs first).
 # Set LAKESYNC_SKIP_E2E=1 or LAKESYNC_SKIP_FAULTS=1 to leave those out on a quick local run.
 set -uo pipefail
 cd "$(dirname "$0")/.."

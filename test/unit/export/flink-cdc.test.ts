@@ -309,3 +309,14 @@ describe('export --to flink-cdc', () => {
     assert.equal(isMariaDbGtid('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5'), false);
   });
 });
+
+describe('export --to flink-cdc: server ids', () => {
+  it('a derived serverId above 2^31-1 (LakeSync allows it, Flink CDC reads ids as Java int) moves into range, stably', async () => {
+    const { flinkServerId } = await import('../../../src/engine/export/flink-cdc/pipeline');
+    assert.equal(flinkServerId(6100, 4), 6100);
+    assert.equal(flinkServerId(2147483644, 4), 2147483644);
+    const moved = flinkServerId(3111541567, 4);
+    assert.ok(moved >= 5400 && moved + 3 <= 2147483647, String(moved));
+    assert.equal(flinkServerId(3111541567, 4), moved);
+  });
+});

@@ -37,7 +37,14 @@ export interface ExportResult { yaml: string; warnings: string[]; refusals: stri
 /** Flink CDC version the keys were checked against (also named in the file's header). */
 export const FLINK_CDC_VERSION = '3.6.0';
 
-const MAX_SERVER_ID = 4294967295;
+/** Flink CDC's ServerIdRange parses ids with Integer.parseInt (found by the interop test). */
+const MAX_FLINK_SERVER_ID = 2147483647;
+
+/** The task's serverId when Flink CDC can take it with n-1 more; else a stable id derived from it in 5400..2^31-1. */
+export function flinkServerId(serverId: number, n: number): number {
+  if (serverId + n - 1 <= MAX_FLINK_SERVER_ID) return serverId;
+  return 5400 + (serverId % (MAX_FLINK_SERVER_ID - 5400 - n + 2));
+}
 
 const LAKESYNC_OP = `CASE WHEN __data_event_type__ = '+I' THEN 'insert' WHEN __data_event_type__ = '-D' THEN 'delete' ELSE 'update' END`;
 
@@ -201,7 +208,11 @@ function sourceBlock(input: ExportInput, tables: string[], prefix: string[], not
     );
   } else {
     const n = Math.max(1, plan.snapshot.concurrency);
-    const first = Math.min(plan.source.serverId, MAX_SERVER_ID - n + 1); // the range must stay a valid server id
+    const first = flinkServerId(plan.source.serverId, n);
+    if (first !== plan.source.serverId) {
+      warnings.push(`source.serverId ${plan.source.serverId} is above what Flink CDC accepts (it reads server ids as Java int, at most ${MAX_FLINK_SERVER_ID}): `
+        + `the pipeline uses ${first}-${first + n - 1}; set source.serverId below ${MAX_FLINK_SERVER_ID - n + 1} to choose yourself`);
+    }
     entries.push({ key: 'server-id', value: n > 1 ? `${first}-${first + n - 1}` : String(first), comment: [
       `one replica server id per parallel reader (pipeline.parallelism ${n}), from the task's serverId; no other replica may use them`] });
   }
