@@ -46,7 +46,8 @@ export async function exportCommand(args: CliArgs): Promise<number> {
 
   // Look at the source's tables first: keys and types decide what the pipeline can express.
   const tables = await discoverTables(plan);
-  const { mappings } = planMappings(plan, tables);
+  const { mappings, errors } = planMappings(plan, tables);
+  if (errors.length) return refuse(plan, errors);
   const input: ExportInput = { plan, rawSource: raw?.source ?? {}, mappings, sink, warehouse: warehouse.path };
   const dry = exportFlinkCdc(input);
   if (dry.refusals.length) return refuse(plan, dry.refusals);

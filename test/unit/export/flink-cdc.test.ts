@@ -78,7 +78,8 @@ describe('export --to flink-cdc', () => {
       assert.equal(doc.source.tables, 'shop.\\.*,crm.\\.*');
       assert.equal(doc.source['scan.binlog.newly-added-table.enabled'], true);
       assert.equal(doc.source['server-id'], '6100-6103', 'default snapshot.concurrency 4');
-      assert.deepEqual(doc.route!.map((r) => [r['source-table'], r['sink-table']]), [['shop.\\.*', 'ods.<>'], ['crm.\\.*', 'ods.<>']]);
+      // two databases: LakeSync's default name is {schema}_{table} (config/naming.ts), so the routes say so
+      assert.deepEqual(doc.route!.map((r) => [r['source-table'], r['sink-table']]), [['shop.\\.*', 'ods.shop_<>'], ['crm.\\.*', 'ods.crm_<>']]);
     });
 
     it('database-mirror with newTables: ignore does not follow new tables', () => {
@@ -239,6 +240,34 @@ describe('export --to flink-cdc', () => {
       assert.equal(run({ ...base, rules: { events: ['insert', 'delete'] } }, tables).doc.transform![0].filter, "__data_event_type__ NOT IN ('-U', '+U')");
       assert.equal(run(base, tables).doc.transform![0].filter, undefined);
       assert.match(run({ ...base, rules: { events: ['update', 'delete'] } }, tables).refusals[0], /snapshot rows as inserts/);
+    });
+  });
+
+  describe('target naming (config/naming.ts)', () => {
+    it('namespace {from: source} and a tableName template become route patterns', () => {
+      const { doc } = run({ source: mysql, mode: 'database-mirror', databases: ['shop', 'crm'], target: { namespace: { from: 'source' }, tableName: 'raw_{table}_v1' } },
+        [table('shop', 'orders'), table('crm', 'people')]);
+      assert.deepEqual(doc.route!.map((r) => [r['source-table'], r['sink-table'], r['replace-symbol']]), [['shop.\\.*', 'shop.raw_<>_v1', '<>'], ['crm.\\.*', 'crm.raw_<>_v1', '<>']]);
+    });
+
+    it('PostgreSQL {database} is the task database; a fixed namespace stays', () => {
+      const { doc } = run({ source: postgres, mode: 'multi-table-mirror', tables: ['public.orders'], target: { namespace: 'lake', tableName: '{database}_{schema}_{table}' } },
+        [table('public', 'orders')]);
+      assert.equal(doc.route![0]['sink-table'], 'lake.shop_public_<>');
+    });
+
+    it('naming a pattern cannot write (lowerCase; {schema} under a glob) gets one route per table, with a warning', () => {
+      const lower = run({ source: mysql, mode: 'multi-table-mirror', tables: ['shop.*'], target: { lowerCase: true } }, [table('shop', 'Orders'), table('shop', 'Lines')]);
+      assert.deepEqual(lower.doc.route!.map((r) => [r['source-table'], r['sink-table']]), [['shop.Lines', 'ods.lines'], ['shop.Orders', 'ods.orders']]);
+      assert.ok(lower.warnings.some((w) => /cannot be written as a Flink CDC route pattern/.test(w)));
+      const glob = run({ source: mysql, mode: 'multi-table-mirror', tables: ['shard_*.orders'] }, [table('shard_1', 'orders'), table('shard_2', 'orders')]);
+      assert.deepEqual(glob.doc.route!.map((r) => r['sink-table']), ['ods.shard_1_orders', 'ods.shard_2_orders']);
+      assert.equal(glob.doc.source.tables, 'shard_\\.*.orders');
+    });
+
+    it('a merge target keeps its virtual table name in the fixed namespace', () => {
+      const { doc } = run({ source: mysql, mode: 'multi-table-merge', target: { namespace: 'bronze' }, virtualTables: { all_orders: ['s\\d\\.orders'] } }, [table('s1', 'orders')]);
+      assert.equal(doc.route![0]['sink-table'], 'bronze.all_orders');
     });
   });
 

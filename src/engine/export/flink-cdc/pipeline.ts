@@ -6,8 +6,10 @@
 import type { Rules, TaskPlan } from '../../config/plan';
 import { MERGE_KEY_COLUMNS, metadataColumns } from '../../typemap/ddl';
 import type { TableMapping } from '../../typemap/types';
+import { describeNaming, mergedTargetName, namespaceFromSource, tableNameTemplate } from '../../config/naming';
+import { matches, parseNamePattern, type NamePattern } from '../../config/patterns';
 import { credential } from './credentials';
-import { databaseSelector, mergeRegexSelector, SelectorError, tablePatternSelector } from './selectors';
+import { databaseSelector, literalSelector, mergeRegexSelector, SelectorError, tablePatternSelector } from './selectors';
 import { typeWarnings } from './types';
 import { renderPipeline, type Block, type Entry, type PipelineDocument } from './yaml';
 
@@ -74,26 +76,41 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
   }
 
   // ---- routes and transforms: one per selection entry ----
-  const ns = plan.target.namespace;
   const routes: Block[] = [];
   const transforms: Block[] = [];
   const filter = eventFilter(plan.rules, refusals);
   const projection = (merged: boolean) => ['\\*', ...metadataColumns(merged).map((c) => `${metadataExpression(c.name)} AS ${c.name}`)].join(', ');
   const mirrorSelectors: string[] = [];
-  const addMirror = (selector: string | undefined, what: string) => {
+  const explicit: NamePattern[] = [];
+  const addMirror = (selector: string | undefined, what: string, pattern: NamePattern) => {
     if (!selector) return;
     mirrorSelectors.push(selector);
+    const sinkTable = patternSinkTable(plan, pattern.db.literal);
+    if (!sinkTable) { explicit.push(pattern); return; }
     routes.push({ entries: [
       { key: 'source-table', value: selector },
-      { key: 'sink-table', value: `${ns}.<>` },
+      { key: 'sink-table', value: sinkTable },
       { key: 'replace-symbol', value: '<>' },
-      { key: 'description', value: `${what} -> ${ns}.<table>` },
+      { key: 'description', value: `${what} -> ${sinkTable.replace('<>', '<table>')}` },
     ] });
   };
   if (plan.mode === 'database-mirror') {
-    for (const db of plan.databases) addMirror(sel(() => databaseSelector(db, prefix, notes)), `every table of ${db}`);
+    for (const db of plan.databases) addMirror(sel(() => databaseSelector(db, prefix, notes)), `every table of ${db}`, parseNamePattern(`"${db.replace(/"/g, '""')}".*`));
   } else if (plan.mode === 'multi-table-mirror') {
-    for (const t of plan.tables) addMirror(sel(() => tablePatternSelector(t, prefix, notes)), t);
+    for (const t of plan.tables) addMirror(sel(() => tablePatternSelector(t, prefix, notes)), t, parseNamePattern(t));
+  }
+  if (explicit.length) {
+    // target naming that a route pattern cannot write (lower-casing, {schema} under a glob): one route per table
+    for (const m of input.mappings) {
+      const id = m.sources[0];
+      if (m.sources.length !== 1 || !explicit.some((p) => matches(p, id))) continue;
+      routes.push({ entries: [
+        { key: 'source-table', value: literalSelector(id.db, id.table, prefix, notes) },
+        { key: 'sink-table', value: `${m.namespace}.${m.table}` },
+      ] });
+    }
+    warnings.push(`target naming (${describeNaming(plan)}) cannot be written as a Flink CDC route pattern for ${explicit.map((p) => p.text).join(', ')}: `
+      + 'each table has its own route, and a table created later lands in Flink CDC\'s default <database>.<table>');
   }
   const sourceTables = [...mirrorSelectors];
   if (mirrorSelectors.length) {
@@ -110,12 +127,13 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
       if (selectors.length !== regexes.length) continue;
       const selector = selectors.join(',');
       sourceTables.push(selector);
-      const mapping = input.mappings.find((m) => m.table === target);
+      const name = mergedTargetName(plan, target);
+      const mapping = input.mappings.find((m) => m.table === name.table && m.namespace === name.namespace);
       const key = mapping?.key.length ? mapping.key : [...MERGE_KEY_COLUMNS];
       routes.push({ entries: [
         { key: 'source-table', value: selector },
-        { key: 'sink-table', value: `${ns}.${target}` },
-        { key: 'description', value: `merge ${regexes.join(', ')} -> ${ns}.${target}` },
+        { key: 'sink-table', value: `${name.namespace}.${name.table}` },
+        { key: 'description', value: `merge ${regexes.join(', ')} -> ${name.namespace}.${name.table}` },
       ] });
       transforms.push({
         comment: [`${target}: the source ${pg ? 'schema' : 'database'} and table become columns and lead the primary key,`,
@@ -125,7 +143,7 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
           { key: 'projection', value: projection(true) },
           ...(filter ? [{ key: 'filter', value: filter }] : []),
           { key: 'primary-keys', value: key.join(',') },
-          { key: 'description', value: `source identity in the key of ${ns}.${target}` },
+          { key: 'description', value: `source identity in the key of ${name.namespace}.${name.table}` },
         ],
       });
     }
@@ -141,6 +159,23 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
   const header = headerLines(input);
   const yaml = renderPipeline({ header, source, sink, route: routes, transform: transforms, pipeline } satisfies PipelineDocument);
   return { yaml, warnings: [...new Set(warnings)], refusals };
+}
+
+/**
+ * The sink-table of a route for every table one selection entry matches, written with Flink CDC's
+ * replace-symbol `<>` (the source table name), following config/naming.ts; undefined when the
+ * naming needs what a pattern cannot say (lower-casing, or the database of a glob).
+ */
+export function patternSinkTable(plan: TaskPlan, db: string | undefined): string | undefined {
+  if (plan.target.lowerCase) return undefined;
+  const template = tableNameTemplate(plan);
+  const fromSource = namespaceFromSource(plan.target.namespace);
+  const pgDatabase = plan.source.type === 'postgres' ? plan.source.database : undefined;
+  const needsDb = fromSource || template.includes('{schema}') || (template.includes('{database}') && pgDatabase === undefined);
+  if (needsDb && db === undefined) return undefined;
+  const table = template.replace(/\{(schema|database|table)\}/g, (_m, f: string) => (f === 'table' ? '<>' : f === 'database' ? pgDatabase ?? db! : db!));
+  const ns = fromSource ? db! : String(plan.target.namespace);
+  return `${ns}.${table}`;
 }
 
 /** Transform expressions for LakeSync's metadata columns (typemap/ddl metadataColumns). */

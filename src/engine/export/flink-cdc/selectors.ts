@@ -6,7 +6,7 @@
 // and `\,` for a comma. So a literal dot in a name cannot be written; we write `\.` (any
 // character) there and say so.
 import picomatch from 'picomatch';
-import { parseNamePattern, type PartPattern } from '../../source/select';
+import { parseNamePattern, type PartPattern } from '../../config/patterns';
 
 export class SelectorError extends Error {}
 
@@ -112,4 +112,9 @@ function toSelectorRegex(part: string): string {
     out += ch === '.' ? '\\.' : ch === ',' ? '\\,' : ch;
   }
   return out;
+}
+
+/** Exactly one table. */
+export function literalSelector(db: string, table: string, prefix: string[] = [], notes: string[] = []): string {
+  return [...prefix, escapeLiteral(db, notes), escapeLiteral(table, notes)].join('.');
 }
