@@ -1,11 +1,11 @@
 // `lakesync query FILE --sql SQL [--json]`: a read-only query of the task's lakehouse. DuckDB
 // allows one writer process, so while the task runs the query goes through its engine (control
-// socket); otherwise the file is opened read-only here.
+// socket); otherwise the task's sink is opened read-only here.
 import type { CliArgs } from '../cli';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline } from '../runtime/offline';
-import { Db } from '../sink/duckdb/db';
+import { openReadOnlySink } from '../sink/registry';
 import type { QueryResult } from '../../protocol/ipc';
 import { existsSync } from 'node:fs';
 
@@ -30,13 +30,11 @@ async function viaEngine(file: string, sql: string, limit: number): Promise<Quer
 async function offline(file: string, sql: string, limit: number): Promise<QueryResult> {
   const plan = await loadTaskOffline(file);
   if (!existsSync(plan.target.path)) throw new UserError(`lakesync query: ${plan.target.path} does not exist yet; run the task first (lakesync run ${file})`);
-  const db = await Db.open(plan.target.path, { readOnly: true });
-  try {
-    const conn = await db.connect();
-    try { return await conn.columnsAndRows(sql, limit); }
-    catch (err) { throw new UserError(`lakesync query: ${(err as Error).message}`); }
-    finally { conn.close(); }
-  } finally { db.close(); }
+  const sink = await openReadOnlySink(plan.target);
+  if (!sink) throw new UserError(`lakesync query: ${plan.target.path} does not exist yet; run the task first (lakesync run ${file})`);
+  try { return await sink.query(sql, limit); }
+  catch (err) { throw new UserError(`lakesync query: ${(err as Error).message}`); }
+  finally { sink.close(); }
 }
 
 /** A plain text table, columns padded to their widest value (capped so wide values stay readable). */

@@ -7,24 +7,25 @@ import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline } from '../runtime/offline';
 import { statusFilePath } from '../runtime/status';
-import { DuckDbTarget } from '../sink/duckdb/target';
+import { formatPosition } from '../positions';
+import { openSink } from '../sink/registry';
 
 export async function resetCommand(args: CliArgs): Promise<number> {
   const plan = args.flags['drop-slot'] ? (await loadTaskForCommand(args)).plan : await loadTaskOffline(args.file);
   const live = await sendControlRequest(plan.file, { type: 'status', id: 1 }, 5000).catch(() => undefined);
   if (live) throw new UserError(`task ${plan.name} is running; stop it first (Ctrl+C in its terminal, or the Stop command in VS Code)`);
-  const target = await DuckDbTarget.open(plan.target.path).catch((err: Error) => {
+  const sink = await openSink(plan.target).catch((err: Error) => {
     throw new UserError(`cannot open ${plan.target.path}: ${err.message}`);
   });
   try {
-    const cp = await target.state.checkpoint();
-    await target.conn.transaction(() => target.state.reset());
+    const cp = await sink.state.checkpoint();
+    await sink.state.reset();
     rmSync(statusFilePath(plan.target.path), { force: true });
     console.log(cp
-      ? `task ${plan.name}: checkpoint ${cp.position} and table state forgotten; the data in ${plan.target.path} stays. The next run is a full sync.`
+      ? `task ${plan.name}: checkpoint ${formatPosition(cp.position)} and table state forgotten; the data in ${plan.target.path} stays. The next run is a full sync.`
       : `task ${plan.name}: there was no checkpoint; state cleared.`);
   } finally {
-    target.close();
+    sink.close();
   }
   if (args.flags['drop-slot']) {
     const source = plan.source.type === 'postgres'

@@ -16,7 +16,7 @@ export async function statusCommand(args: CliArgs): Promise<number> {
     running = true;
   } else {
     const last = readStatusFile(plan.target.path);
-    const state = await readOfflineState(plan.target.path).catch(() => undefined);
+    const state = await readOfflineState(plan.target).catch(() => undefined);
     status = last ?? {
       name: plan.name, file: plan.file, phase: 'stopped', updatedAt: new Date().toISOString(), rowsRead: 0, rowsWritten: 0,
       readRate: 0, writeRate: 0, failovers: 0, failoverEvents: [], phases: [], tables: [],

@@ -1,11 +1,11 @@
 // `lakesync resync|backfill|prioritize|cancel|force-stop|details|exceptions FILE --table DB.TABLE [--where SQL]`
 // Acts on the running task through its control socket; when it is not running, details and
-// exceptions are read from the target file and the other operations are queued for its next start.
+// exceptions are read from the task's sink and the other operations are queued for its next start.
 import type { CliArgs } from '../cli';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline, readOfflineState } from '../runtime/offline';
-import { DuckDbTarget } from '../sink/duckdb/target';
+import { openSink } from '../sink/registry';
 import type { TableOp } from '../../protocol/ipc';
 
 /** `db.table`: the part before the first dot is the database (PostgreSQL: schema). */
@@ -45,7 +45,7 @@ export function tableOpCommand(op: string) {
       return 0;
     }
     // not running
-    const state = await readOfflineState(plan.target.path);
+    const state = await readOfflineState(plan.target);
     const st = state?.tables.find((t) => t.source === table);
     if (!state || !st) {
       const known = state?.tables.map((t) => t.source) ?? [];
@@ -59,8 +59,8 @@ export function tableOpCommand(op: string) {
       print(state.errors.filter((e) => e.source === table), json);
       return 0;
     }
-    const target = await DuckDbTarget.open(plan.target.path);
-    try { await target.state.queueOp(op as TableOp, table, where); } finally { target.close(); }
+    const sink = await openSink(plan.target);
+    try { await sink.state.queueOp(op as TableOp, table, where); } finally { sink.close(); }
     const msg = `task ${plan.name} is not running: ${op} ${table} is queued for its next start`;
     print(json ? { queued: true, op, table, ...(where ? { where } : {}) } : { queued: msg }, json);
     return 0;

@@ -1,10 +1,10 @@
-// What the runner's parts share while a task runs: the plan, the source, the target, the routes
+// What the runner's parts share while a task runs: the plan, the source, the sink, the routes
 // and per-table flags, the live status and the log.
 import type { TaskPlan } from '../config/plan';
 import type { Route } from '../pipeline/route';
 import type { SourceAdapter } from '../source/adapter';
 import type { SourceTable } from '../source/types';
-import type { DuckDbTarget } from '../sink/duckdb/target';
+import type { Sink } from '../sink/sink';
 import type { LogLevel } from '../../protocol/ipc';
 import type { StatusTracker } from './status';
 
@@ -41,7 +41,7 @@ export class TaskContext {
   readonly priorities = new Map<string, number>();
   private prioritySeq = 0;
 
-  constructor(readonly plan: TaskPlan, readonly adapter: SourceAdapter, readonly target: DuckDbTarget,
+  constructor(readonly plan: TaskPlan, readonly adapter: SourceAdapter, readonly sink: Sink,
     readonly status: StatusTracker, readonly log: Log) {}
 
   routeFor = (key: string): Route | undefined => (this.paused.has(key) ? undefined : this.routes.get(key));
@@ -53,7 +53,7 @@ export class TaskContext {
   /** Counts and records a failover (status now, `_lakesync.failovers` for later runs). */
   async failover(cause: string, action: string): Promise<void> {
     this.status.failover(cause, action);
-    await this.target.side.addFailover(cause, action).catch(() => undefined);
+    await this.sink.state.addFailover(cause, action).catch(() => undefined);
   }
 
   prioritize(source: string): void {

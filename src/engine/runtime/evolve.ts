@@ -10,7 +10,7 @@ import { tableKey, type SourceTable } from '../source/types';
 import { fromTextFor, mapColumn, widen } from '../typemap';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
 import { isMerged } from '../typemap/ddl';
-import { qualified, quoteIdent } from '../sink/duckdb/sql';
+import type { SchemaOperation } from '../sink/sink';
 import type { TaskContext } from './context';
 import { failTable } from './stream';
 
@@ -36,8 +36,7 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange):
 /** The mapping for the table's new shape under the rules; undefined when the table failed. */
 async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string, previous?: SourceTable): Promise<TableMapping | undefined> {
   const { rules } = ctx.plan;
-  const target = qualified(mapping.namespace, mapping.table);
-  const exec = (sql: string) => ctx.target.locked((_s, conn) => conn.exec(sql));
+  const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op);
   const columns: ColumnMapping[] = [...mapping.columns];
   const byName = new Map(columns.map((c, i) => [c.name, i]));
   const freshNames = new Set(fresh.columns.map((c) => c.name));
@@ -48,7 +47,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (rules.renameColumn === 'fail') { await failTable(ctx, key, `column ${from} was renamed to ${to} (rules.renameColumn: fail)`); return undefined; }
     freshNames.add(from); // not a dropped column
     if (rules.renameColumn === 'apply') {
-      await exec(`ALTER TABLE ${target} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`);
+      await alter({ kind: 'rename-column', from, to });
       const at = byName.get(from)!;
       columns[at] = { ...columns[at], name: to, source: fresh.columns.find((c) => c.name === to)! };
       byName.delete(from);
@@ -67,7 +66,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (at === undefined) {
       if (rules.addColumn === 'ignore') continue;
       if (rules.addColumn === 'fail') { await failTable(ctx, key, `column ${col.name} was added (rules.addColumn: fail)`); return undefined; }
-      await exec(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(col.name)} ${mapped.targetType}`);
+      await alter({ kind: 'add-column', column: col.name, type: mapped.targetType });
       byName.set(col.name, columns.length);
       columns.push(mapped);
       changed = true;
@@ -80,7 +79,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (rules.changeType === 'fail') { await failTable(ctx, key, `column ${col.name} changed type to ${col.fullType} (rules.changeType: fail)`); return undefined; }
     const w = widen(old.targetType, mapped.targetType);
     if (w.targetType === old.targetType) { columns[at] = { ...old, source: col }; continue; }
-    await exec(`ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(col.name)} TYPE ${w.targetType}`);
+    await alter({ kind: 'change-type', column: col.name, type: w.targetType });
     columns[at] = { ...old, source: col, targetType: w.targetType, fromText: w.targetType === mapped.targetType ? mapped.fromText : fromTextFor(w.targetType) };
     changed = true;
     const note = w.warning ? ` (${w.warning})` : '';
@@ -92,7 +91,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (rules.dropColumn === 'fail') { await failTable(ctx, key, `column ${c.name} was dropped (rules.dropColumn: fail)`); return undefined; }
     // keep: the column stays and is NULL from now on; a merged table keeps it for the other sources
     if (rules.dropColumn === 'keep' || isMerged(mapping) || mapping.key.includes(c.name)) continue;
-    await exec(`ALTER TABLE ${target} DROP COLUMN ${quoteIdent(c.name)}`);
+    await alter({ kind: 'drop-column', column: c.name });
     columns.splice(columns.findIndex((x) => x.name === c.name), 1);
     changed = true;
     ctx.log('info', `${key}: column ${c.name} dropped`);
@@ -126,11 +125,10 @@ function renamedColumn(mapping: TableMapping, previous: SourceTable, fresh: Sour
  * stream. Returns the mapping the target really has, or undefined when a `fail` rule stops the table.
  */
 export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping): Promise<TableMapping | undefined> {
-  const existing = await ctx.target.targetColumns(mapping);
+  const existing = await ctx.sink.tableColumns(mapping);
   if (existing.size === 0) return mapping;
   const { rules } = ctx.plan;
-  const target = qualified(mapping.namespace, mapping.table);
-  const exec = (sql: string) => ctx.target.locked((_s, conn) => conn.exec(sql));
+  const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op);
   const name = `${mapping.namespace}.${mapping.table}`;
   const columns: ColumnMapping[] = [];
   for (const c of mapping.columns) {
@@ -138,17 +136,17 @@ export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping): 
     if (has === undefined) {
       if (rules.addColumn === 'ignore') continue;
       if (rules.addColumn === 'fail') { ctx.log('error', `${name}: the source has a new column ${c.name} (rules.addColumn: fail)`); return undefined; }
-      await exec(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(c.name)} ${c.targetType}`);
+      await alter({ kind: 'add-column', column: c.name, type: c.targetType });
       ctx.log('info', `${name}: column ${c.name} added as ${c.targetType}`);
       columns.push(c);
       continue;
     }
-    if (await ctx.target.sameType(has, c.targetType)) { columns.push(c); continue; }
+    if (await ctx.sink.sameType(has, c.targetType)) { columns.push(c); continue; }
     if (rules.changeType === 'fail') { ctx.log('error', `${name}: column ${c.name} is ${has} in the target, the source now needs ${c.targetType} (rules.changeType: fail)`); return undefined; }
     const wanted = rules.changeType === 'ignore' ? has : widen(has, c.targetType).targetType;
-    if (!(await ctx.target.sameType(has, wanted))) {
+    if (!(await ctx.sink.sameType(has, wanted))) {
       try {
-        await exec(`ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${wanted}`);
+        await alter({ kind: 'change-type', column: c.name, type: wanted });
         ctx.log('warn', `${name}: column ${c.name} changed from ${has} to ${wanted}`);
       } catch (err) {
         ctx.log('warn', `${name}: column ${c.name} stays ${has} (${(err as Error).message})`);
@@ -191,10 +189,10 @@ async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
     mapping = { ...evolved, sources: [...evolved.sources, found.id] };
     for (const r of [...ctx.routes.values()]) if (r.mapping === existing.mapping) ctx.routes.set(r.key, makeRoute(r.source, mapping));
   } else {
-    await ctx.target.ensureTable(mapping);
+    await ctx.sink.ensureTable(mapping);
   }
   ctx.routes.set(key, makeRoute(found, mapping));
-  await ctx.target.locked((state) => state.upsertTable(key, `${mapping.namespace}.${mapping.table}`, 'pending'));
+  await ctx.sink.state.upsertTable(key, `${mapping.namespace}.${mapping.table}`, 'pending');
   ctx.status.table(key, `${mapping.namespace}.${mapping.table}`);
   ctx.log('info', `${key}: new table, full sync queued`);
   ctx.queueSnapshot({ source: key, kind: 'fresh' });
@@ -207,9 +205,9 @@ async function dropTable(ctx: TaskContext, key: string): Promise<void> {
   if (rule === 'fail') { await failTable(ctx, key, 'the source table was dropped (rules.dropTable: fail)'); return; }
   ctx.routes.delete(key);
   if (rule === 'drop' && !route.merged) {
-    await ctx.target.locked((_s, conn) => conn.exec(`DROP TABLE IF EXISTS ${qualified(route.mapping.namespace, route.mapping.table)}`));
+    await ctx.sink.dropTable(route.mapping);
   }
-  await ctx.target.locked((state) => state.setPhase(key, 'stopped'));
+  await ctx.sink.state.setPhase(key, 'stopped');
   ctx.status.setTablePhase(key, 'stopped');
   ctx.log('info', `${key}: source table dropped; target table ${rule === 'drop' && !route.merged ? 'dropped' : 'kept'}`);
 }

@@ -1,10 +1,11 @@
 // Access to a task that is not running: its plan without needing the source password, and its
-// state read from the target file (read-only) and the status file.
+// state read from its sink (read-only) and the status file. Positions come out formatted, for people.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadTask } from '../config';
-import type { TaskPlan } from '../config/plan';
-import { Db } from '../sink/duckdb/db';
-import { StateStore, type Checkpoint, type QueuedOp, type StoredError, type TableState } from '../sink/duckdb/state';
+import type { TargetConfig, TaskPlan } from '../config/plan';
+import { formatPosition } from '../positions';
+import { openReadOnlySink } from '../sink/registry';
+import type { Failovers, QueuedOp, StoredError, TableState } from '../sink/sink';
 import type { TaskStatus } from '../../protocol/status';
 import { statusFilePath } from './status';
 
@@ -17,28 +18,32 @@ export async function loadTaskOffline(file: string): Promise<TaskPlan> {
   return loadTask(file, { env, secrets: { get: () => '' } });
 }
 
+/** A table's stored state with its position formatted. */
+export type OfflineTable = Omit<TableState, 'position'> & { position?: string };
+
 export interface OfflineState {
-  checkpoint?: Checkpoint;
-  tables: TableState[];
+  checkpoint?: { position: string; streamStart?: string; updatedAt: string };
+  tables: OfflineTable[];
   errors: StoredError[];
   queued: QueuedOp[];
-  failovers: { count: number; recent: { time: string; cause: string; action: string }[] };
+  failovers: Failovers;
 }
 
-/** State stored in the target file; undefined when the file does not exist or holds no LakeSync state. */
-export async function readOfflineState(path: string): Promise<OfflineState | undefined> {
-  if (!existsSync(path)) return undefined;
-  const db = await Db.open(path, { readOnly: true });
-  const conn = await db.connect();
+/** State stored in the task's sink; undefined when there is none yet. */
+export async function readOfflineState(target: TargetConfig): Promise<OfflineState | undefined> {
+  const sink = await openReadOnlySink(target);
+  if (!sink) return undefined;
   try {
-    const has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`);
-    if (has.length === 0) return undefined;
-    const state = new StateStore(conn);
-    return { checkpoint: await state.checkpoint(), tables: await state.tables(), errors: await state.errors(undefined, 20), queued: await state.queuedOps(),
-      failovers: await state.failovers() };
+    const { state } = sink;
+    if (!state) return undefined;
+    const cp = await state.checkpoint();
+    return {
+      checkpoint: cp && { position: formatPosition(cp.position), ...(cp.streamStart ? { streamStart: formatPosition(cp.streamStart) } : {}), updatedAt: cp.updatedAt },
+      tables: (await state.tables()).map((t) => ({ ...t, position: t.position && formatPosition(t.position) })),
+      errors: await state.errors(undefined, 20), queued: await state.queuedOps(), failovers: await state.failovers(),
+    };
   } finally {
-    conn.close();
-    db.close();
+    sink.close();
   }
 }
 

@@ -23,7 +23,7 @@ function resolveTable(ctx: TaskContext, table: string): string {
 }
 
 async function setPhase(ctx: TaskContext, source: string, phase: 'pending' | 'cancelled' | 'stopped'): Promise<void> {
-  await ctx.target.locked((state) => state.setPhase(source, phase));
+  await ctx.sink.state.setPhase(source, phase);
   ctx.status.setTablePhase(source, phase);
 }
 
@@ -62,13 +62,13 @@ export async function tableOp(ctx: TaskContext, op: TableOp, table: string, wher
       return { stopped: true };
     }
     case 'details': return details(ctx, source);
-    case 'exceptions': return ctx.target.side.errors(source);
+    case 'exceptions': return ctx.sink.state.errors(source);
   }
 }
 
 async function details(ctx: TaskContext, source: string): Promise<TableDetails> {
   const status = ctx.status.table(source);
-  const st = await ctx.target.side.table(source);
+  const st = await ctx.sink.state.table(source);
   const started = st?.snapshotStartedAt ? Date.parse(st.snapshotStartedAt) : undefined;
   const ended = st?.snapshotEndedAt ? Date.parse(st.snapshotEndedAt) : Date.now();
   const rows = st?.snapshotRows ?? status.snapshotRows;

@@ -8,7 +8,8 @@ import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
 import { formatPosition, parsePosition, PositionError } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
-import { DuckDbTarget } from '../sink/duckdb/target';
+import { openSink } from '../sink/registry';
+import type { Sink } from '../sink/sink';
 import type { EngineRequest, LogLevel } from '../../protocol/ipc';
 import type { TablePhase, TaskStatus } from '../../protocol/status';
 import { StopSignal, TaskContext, type Log } from './context';
@@ -80,7 +81,7 @@ export class TaskRunner {
       case 'stop': this.stop(); return { stopping: true };
       case 'query': {
         if (!this.ctx) throw new Error('the task is still starting');
-        return this.ctx.target.query(req.sql, req.limit);
+        return this.ctx.sink.query(req.sql, req.limit);
       }
       case 'table-op': {
         if (!this.ctx || this.ctx.routes.size === 0) throw new Error('the task is still starting; try again in a moment');
@@ -93,7 +94,7 @@ export class TaskRunner {
   async run(): Promise<number> {
     const { plan, adapter, options } = this;
     let control: ControlServer | undefined;
-    let target: DuckDbTarget | undefined;
+    let sink: Sink | undefined;
     let health: NodeJS.Timeout | undefined;
     try {
       if (options.controlSocket !== false) {
@@ -102,16 +103,11 @@ export class TaskRunner {
           throw err;
         });
       }
-      target = await DuckDbTarget.open(plan.target.path).catch((err: Error) => {
-        if (/lock/i.test(err.message)) {
-          throw new UserError(`${plan.target.path} is in use by another process (another LakeSync engine or a DuckDB client); close it and start again`);
-        }
-        throw err;
-      });
-      const ctx = new TaskContext(plan, adapter, target, this.status, this.log);
+      sink = await openSink(plan.target);
+      const ctx = new TaskContext(plan, adapter, sink, this.status, this.log);
       this.ctx = ctx;
       if (this.stopRequested) ctx.stopping = true;
-      adapter.attachState?.(target.side);
+      adapter.attachState?.(sink.state);
       await this.prepare(ctx);
       health = this.watchHealth();
       await this.loop(ctx);
@@ -121,14 +117,14 @@ export class TaskRunner {
       if (err instanceof StopSignal) { this.status.setPhase('stopped'); return 0; }
       const message = err instanceof Error ? err.message : String(err);
       this.status.setPhase('failed', message);
-      await target?.side.addError(message, undefined, this.ctx?.checkpoint).catch(() => undefined);
+      await sink?.state.addError(message, undefined, this.ctx?.checkpoint).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(health);
       await this.status.close();
       await control?.close().catch(() => undefined);
       await adapter.close().catch((err: Error) => this.log('warn', `closing the source: ${err.message}`));
-      target?.close();
+      sink?.close();
     }
   }
 
@@ -158,10 +154,10 @@ export class TaskRunner {
 
   private async prepare(ctx: TaskContext): Promise<void> {
     const { plan, adapter, options, status } = this;
-    const { target } = ctx;
-    const cp = await target.state.checkpoint();
+    const { sink } = ctx;
+    const cp = await sink.state.checkpoint();
     if (options.stateless && cp) {
-      throw new UserError(`task ${plan.name} has a checkpoint (${cp.position}, saved ${cp.updatedAt}): --stateless starts only from nothing.\n`
+      throw new UserError(`task ${plan.name} has a checkpoint (${formatPosition(cp.position)}, saved ${cp.updatedAt}): --stateless starts only from nothing.\n`
         + `Run \`lakesync reset ${plan.file}\` to forget it (target data stays), or leave out --stateless to resume.`);
     }
     if (options.resume && !cp) {
@@ -178,7 +174,7 @@ export class TaskRunner {
       }
     }
     status.setPhase('initializing');
-    const past = await target.state.failovers();
+    const past = await sink.state.failovers();
     status.status.failovers = past.count;
     status.status.failoverEvents = past.recent;
     if (options.restartCause) await ctx.failover(options.restartCause, 'engine restarted by the supervisor; resuming from the checkpoint');
@@ -187,14 +183,14 @@ export class TaskRunner {
     for (const w of warnings) this.log('warn', w);
     if (errors.length) throw new UserError(`task ${plan.name} cannot run: ${errors.join('\n')}`);
     if (routes.length === 0) throw new UserError(`task ${plan.name} selects no source table; check mode, tables/databases and exclude (lakesync preview ${plan.file})`);
-    const stored = new Map((await target.state.tables()).map((t) => [t.source, t]));
+    const stored = new Map((await sink.state.tables()).map((t) => [t.source, t]));
     const reconciled = new Map<TableMapping, TableMapping | undefined>();
     const failing: string[] = [];
     for (const r0 of routes) {
       // a table that appeared since the task last ran, with rules.newTables: ignore, is left out
       if (cp && !stored.has(r0.key) && plan.rules.newTables !== 'sync') { this.log('info', `${r0.key}: new table ignored (rules.newTables)`); continue; }
       if (!reconciled.has(r0.mapping)) {
-        await target.ensureTable(r0.mapping);
+        await sink.ensureTable(r0.mapping);
         reconciled.set(r0.mapping, await reconcileTarget(ctx, r0.mapping));
       }
       const mapping = reconciled.get(r0.mapping);
@@ -204,27 +200,28 @@ export class TaskRunner {
       if (!mapping) failing.push(r.key);
       const st = stored.get(r.key);
       const t = status.table(r.key, name);
-      if (!st) { await target.state.upsertTable(r.key, name, 'pending'); continue; }
+      if (!st) { await sink.state.upsertTable(r.key, name, 'pending'); continue; }
       Object.assign(t, {
         chunksDone: st.chunksDone, chunksTotal: st.chunksTotal, snapshotRows: st.snapshotRows, rowsWritten: st.rowsWritten,
-        position: st.position, lastSourceTime: st.lastSourceTime, lastUpdate: st.lastUpdate,
+        position: st.position && formatPosition(st.position), lastSourceTime: st.lastSourceTime, lastUpdate: st.lastUpdate,
         snapshotStartedAt: st.snapshotStartedAt, snapshotEndedAt: st.snapshotEndedAt,
       });
       t.phase = TABLE_PHASES.has(st.phase as TablePhase) ? st.phase as TablePhase : 'pending';
     }
     for (const key of failing) await failTable(ctx, key, 'the target table does not fit the source\'s current shape under the task\'s rules (see the log)');
-    if (cp) { ctx.checkpoint = cp.position; status.setPosition(cp.position); }
+    if (cp) { ctx.checkpoint = formatPosition(cp.position); status.setPosition(ctx.checkpoint); }
     const snapshotting = plan.snapshot.enabled && !options.noSnapshot;
     const allIncremental = async () => {
       for (const key of ctx.routes.keys()) {
         if (ctx.paused.has(key)) continue;
-        await target.state.setPhase(key, 'incremental');
+        await sink.state.setPhase(key, 'incremental');
         status.setTablePhase(key, 'incremental');
       }
     };
     if (requested) {
-      const start = formatPosition(await adapter.resolveStart(requested));
-      await target.state.saveCheckpoint(start);
+      const at = await adapter.resolveStart(requested);
+      const start = formatPosition(at);
+      await sink.state.saveCheckpoint(at);
       ctx.checkpoint = start;
       status.setPosition(start);
       this.log('info', `streaming every table from ${start} (no full sync)`);
@@ -233,8 +230,9 @@ export class TaskRunner {
       if (snapshotting) {
         for (const key of ctx.routes.keys()) if (!ctx.paused.has(key)) ctx.queueSnapshot({ source: key, kind: 'fresh' });
       } else {
-        const start = formatPosition(await adapter.currentPosition());
-        await target.state.saveCheckpoint(start);
+        const at = await adapter.currentPosition();
+        const start = formatPosition(at);
+        await sink.state.saveCheckpoint(at);
         ctx.checkpoint = start;
         status.setPosition(start);
         this.log('info', `no full sync: streaming changes from ${start}`);
@@ -250,12 +248,12 @@ export class TaskRunner {
         if (snapshotting) {
           ctx.queueSnapshot({ source: key, kind: phase === 'full-sync' ? 'resume' : 'fresh', ...(st?.whereClause ? { where: st.whereClause } : {}) });
         } else {
-          await target.state.setPhase(key, 'incremental');
+          await sink.state.setPhase(key, 'incremental');
           status.setTablePhase(key, 'incremental');
         }
       }
     }
-    for (const op of await target.state.takeOps()) {
+    for (const op of await sink.state.takeOps()) {
       try {
         await tableOp(ctx, op.op, op.source, op.where);
         this.log('info', `queued operation done: ${op.op} ${op.source}`);
@@ -298,7 +296,7 @@ export class TaskRunner {
         if (ctx.checkpoint !== before) failures = 0;
         failures++;
         const message = (err as Error).message;
-        await ctx.target.side.addError(message, undefined, ctx.checkpoint).catch(() => undefined);
+        await ctx.sink.state.addError(message, undefined, ctx.checkpoint).catch(() => undefined);
         if (failures > maxRetries) throw new Error(`the source stream failed ${failures} times in a row; last error: ${message}`, { cause: err });
         const wait = Math.min(30_000, 500 * 2 ** (failures - 1));
         await ctx.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);

@@ -1,10 +1,9 @@
 // The full sync: chunk plans stored before the first chunk is read, `snapshot.concurrency`
-// readers each with their own target connection, chunks committed with their "done" mark, so a
+// readers each with their own sink writers, chunks committed with their "done" mark, so a
 // stop or crash resumes at the first unfinished chunk of each table.
 import { formatPosition, parsePosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
-import type { StoredChunk } from '../sink/duckdb/state';
-import type { SnapshotWriter } from '../sink/duckdb/target';
+import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
@@ -23,7 +22,7 @@ export async function runSnapshots(ctx: TaskContext): Promise<void> {
 }
 
 async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): Promise<void> {
-  const { adapter, target, status, plan } = ctx;
+  const { adapter, sink, status, plan } = ctx;
   const tables = requests.map((r) => ctx.source(r.source)).filter((t) => t !== undefined);
   if (tables.length === 0) return;
   const resume = ctx.checkpoint ? parsePosition(ctx.checkpoint) : undefined;
@@ -33,7 +32,7 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
       // The stream start is stored BEFORE the first chunk: a crash during the snapshot resumes
       // the chunks and then streams from here, which covers every change the chunks may miss.
       const start = formatPosition(session.streamStart);
-      await target.locked((state) => state.saveCheckpoint(start, start));
+      await sink.state.saveCheckpoint(session.streamStart, session.streamStart);
       ctx.checkpoint = start;
       status.setPosition(start);
       ctx.log('info', `snapshot consistent with stream position ${start}`);
@@ -50,19 +49,19 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
 }
 
 async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: SnapshotRequest): Promise<Work | undefined> {
-  const { target, status, plan } = ctx;
+  const { sink, status, plan } = ctx;
   const route = ctx.routes.get(req.source);
   if (!route) return undefined;
-  const st = await target.state.table(req.source);
-  let chunks = req.kind === 'resume' ? await target.state.chunkPlan(req.source, route.source.id) : [];
+  const st = await sink.state.table(req.source);
+  let chunks = req.kind === 'resume' ? await sink.state.chunkPlan(req.source, route.source.id) : [];
   let append = st?.loadMode === 'append';
   if (req.kind === 'fresh' || chunks.length === 0) {
-    const existing = await target.tableRowCount(route);
+    const existing = await sink.rowCount(route);
     append = existing === 0 && !req.where;
     const planned: Chunk[] = await session.planChunks(route.source, plan.snapshot.chunkSize, req.where);
-    await target.locked((state, conn) => conn.transaction(() => state.saveChunkPlan(req.source,
-      planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append ? 'append' : 'upsert', req.where)));
-    chunks = await target.state.chunkPlan(req.source, route.source.id);
+    await sink.state.saveChunkPlan(req.source,
+      planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append ? 'append' : 'upsert', req.where);
+    chunks = await sink.state.chunkPlan(req.source, route.source.id);
   }
   ctx.paused.delete(req.source);
   ctx.abortSnapshot.delete(req.source);
@@ -81,7 +80,7 @@ async function finishTable(ctx: TaskContext, w: Work): Promise<void> {
   const route = ctx.routes.get(source);
   if (!route) return;
   // a whole-table sync over existing rows removes what the source no longer has; a backfill never deletes
-  const removed = await ctx.target.finishSnapshot(route, !w.append && !w.req.where);
+  const removed = await ctx.sink.finishSnapshot(route, !w.append && !w.req.where);
   ctx.status.setTablePhase(source, 'incremental');
   ctx.log('info', `${source}: full sync done${removed ? ` (${removed} rows no longer at the source removed)` : ''}`);
 }
@@ -116,7 +115,7 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
   const snapshotMs = Date.now();
   let failure: unknown;
   const reader = async () => {
-    const writers = [await ctx.target.snapshotWriter(), await ctx.target.snapshotWriter()];
+    const writers = [await ctx.sink.snapshotWriter(), await ctx.sink.snapshotWriter()];
     let pending: Promise<Committing | undefined> = Promise.resolve(undefined);
     // a failed commit is read and committed again here, never while the next chunk is being read
     // (a reader's chunks share one source connection)
@@ -148,7 +147,7 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
 }
 
 /** One chunk on its way into the target, and the writer whose stage holds it. */
-interface Committing { writer: SnapshotWriter; w: Work; chunk: StoredChunk; snapshotMs: number; attempt: number; error?: unknown; fatal?: unknown }
+interface Committing { writer: SnapshotChunkWriter; w: Work; chunk: StoredChunk; snapshotMs: number; attempt: number; error?: unknown; fatal?: unknown }
 
 /**
  * Reads one chunk into the writer's stage. True when staged and ready to commit; false when its
@@ -230,7 +229,7 @@ async function chunkFailed(ctx: TaskContext, job: Committing, err: unknown): Pro
   if (err instanceof StopSignal || ctx.abortSnapshot.has(source)) return false; // this table was cancelled; the others go on
   const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
   ctx.status.error(source, message);
-  await ctx.target.side.addError(message, source).catch(() => undefined);
+  await ctx.sink.state.addError(message, source).catch(() => undefined);
   if (attempt >= CHUNK_ATTEMPTS) throw err;
   await ctx.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
   await new Promise((r) => setTimeout(r, Math.min(15_000, 1000 * 2 ** (attempt - 1))));

@@ -1,5 +1,5 @@
 // The change stream: transactions from the source are reduced per table (last change per key)
-// and applied as one target transaction per batch together with the checkpoint.
+// and applied through the sink as one batch together with the checkpoint.
 //
 // Why crash recovery is exact: a batch's rows and the position after its last complete source
 // transaction commit in ONE DuckDB transaction, so the stored position never runs ahead of the
@@ -12,6 +12,7 @@
 import type { EventType } from '../config/plan';
 import { BatchReducer, type TableBatch } from '../pipeline/batch';
 import type { SchemaChange, Transaction } from '../pipeline/events';
+import { HeldPositions } from '../pipeline/held';
 import { formatPosition, parsePosition, type Position } from '../positions';
 import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
@@ -60,6 +61,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   }
 
   const events = new Set<EventType>(plan.rules.events);
+  // tables the sink committed past the checkpoint skip what they hold (see sink/sink.ts TableState.position)
+  const held = HeldPositions.ahead(parsePosition(ctx.checkpoint), await ctx.sink.state.tables());
   const reducer = new BatchReducer(ctx.routeFor);
   let complete: Position | undefined; // end of the newest complete transaction in `reducer`
   let chain: Promise<void> = Promise.resolve();
@@ -70,17 +73,18 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const applyNow = async (): Promise<void> => {
     if (reducer.size === 0 && !complete) return;
     const tables = [...reducer.tables.values()];
-    const position = complete ? formatPosition(complete) : undefined;
+    const at = complete;
+    const position = at ? formatPosition(at) : undefined;
     const newestCommit = Math.max(0, ...tables.map((t) => t.lastCommitTime));
     reducer.clear();
     complete = undefined;
-    await applyIsolated(ctx, tables, position);
-    if (position) {
+    await applyIsolated(ctx, tables, at);
+    if (at && position) {
       ctx.checkpoint = position;
       status.setPosition(position);
       for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
       // the source may forget everything up to here only now that the target has committed it
-      await adapter.confirm(parsePosition(position)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
+      await adapter.confirm(at).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
       // caught up only by the committed checkpoint, never by a quiet stream
       if (catchUp?.done) end?.('caught-up');
     } else {
@@ -106,6 +110,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       if (!events.has(change.kind)) continue;
       const key = `${change.table.db}.${change.table.table}`;
       if (!ctx.routeFor(key)) continue;
+      if (held.size > 0 && held.holds(key, tx)) continue;
       reducer.add(change, tx.commitTime);
       counted.set(key, (counted.get(key) ?? 0) + 1);
     }
@@ -164,22 +169,22 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
  * Applies a batch; when it fails, finds the tables whose changes cannot be applied, marks them
  * failed (their changes are dropped from then on, the others go on) and applies the rest.
  */
-async function applyIsolated(ctx: TaskContext, tables: TableBatch[], position: string | undefined): Promise<void> {
+async function applyIsolated(ctx: TaskContext, tables: TableBatch[], position: Position | undefined): Promise<void> {
   try {
-    await ctx.target.applyBatch(tables, position);
+    await ctx.sink.applyBatch(tables, position);
     return;
   } catch (err) {
     if (tables.length === 0) throw err;
     const bad: TableBatch[] = [];
     for (const t of tables) {
-      const problem = await ctx.target.probe(t);
+      const problem = await ctx.sink.probe(t);
       if (problem) {
         bad.push(t);
-        await failTable(ctx, t.route.key, `applying changes: ${problem.message}`, position);
+        await failTable(ctx, t.route.key, `applying changes: ${problem.message}`, position && formatPosition(position));
       }
     }
     if (bad.length === 0) throw err; // not a table's fault (disk, lock...): the task fails
-    await ctx.target.applyBatch(tables.filter((t) => !bad.includes(t)), position);
+    await ctx.sink.applyBatch(tables.filter((t) => !bad.includes(t)), position);
   }
 }
 
@@ -189,8 +194,6 @@ export async function failTable(ctx: TaskContext, source: string, message: strin
   ctx.status.error(source, message, position);
   ctx.status.setTablePhase(source, 'failed');
   ctx.log('error', `${source}: ${message}; the table stops, the others go on (lakesync resync to start it again)`);
-  await ctx.target.locked(async (state) => {
-    await state.setPhase(source, 'failed');
-    await state.addError(message, source, position);
-  }).catch(() => undefined);
+  await ctx.sink.state.setPhase(source, 'failed').catch(() => undefined);
+  await ctx.sink.state.addError(message, source, position).catch(() => undefined);
 }

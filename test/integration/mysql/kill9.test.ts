@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { sharedMariadb, tempDir, type ServerHandle } from '../../harness';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { planFor } from './helpers';
 
 const script = join(__dirname, 'run-task.ts');
@@ -65,7 +65,7 @@ describe('MySQL task killed with SIGKILL, then restarted', function () {
     assert.equal(await exited(c), 0, err);
 
     const src = (await sql('SELECT id, v, n FROM big ORDER BY id')).map((r: Record<string, unknown>) => `${r.id}|${r.v}|${r.n}`);
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     let dst: string[];
     try {
       const rows = await t.conn.rows<{ x: string }>("SELECT CAST(id AS VARCHAR) || '|' || v || '|' || CAST(n AS VARCHAR) AS x FROM ods.big ORDER BY big.id");

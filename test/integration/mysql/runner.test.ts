@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sharedMariadb, tempDir, type ServerHandle } from '../../harness';
 import { createMysqlSource } from '../../../src/engine/source/mysql';
 import { TaskRunner } from '../../../src/engine/runtime/runner';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { planFor } from './helpers';
 
 describe('MySQL source through the task runner into DuckDB', function () {
@@ -26,7 +26,7 @@ describe('MySQL source through the task runner into DuckDB', function () {
     return r.map((x: Record<string, unknown>) => JSON.stringify([String(x.id), x.owner, String(x.balance), x.note]));
   }
   async function targetRows(path: string): Promise<string[]> {
-    const t = await DuckDbTarget.open(path);
+    const t = await DuckDbSink.open(path);
     try {
       const r = await t.conn.rows<Record<string, string | null>>(
         'SELECT CAST(id AS VARCHAR) AS i, owner, CAST(balance AS VARCHAR) AS b, note FROM ods.acc ORDER BY acc.id');

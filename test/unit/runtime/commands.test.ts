@@ -10,7 +10,7 @@ import { tableOpCommand } from '../../../src/engine/commands/table-op';
 import { UserError } from '../../../src/engine/errors';
 import { loadTaskOffline } from '../../../src/engine/runtime/offline';
 import { runTask } from '../../../src/engine/runtime/runner';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { tempDir } from '../sink/helpers';
 import { targetRows } from './plan';
 import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
@@ -57,7 +57,7 @@ describe('status, reset and table operations while the task is not running', fun
 
     const reset = await capture(() => resetCommand({ file, flags: {}, positionals: [] }));
     assert.match(reset.out, /checkpoint lsn:0\/1E .*forgotten/);
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     assert.equal(await t.state.checkpoint(), undefined);
     t.close();
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'), 'target data stays');
@@ -87,7 +87,7 @@ describe('status, reset and table operations while the task is not running', fun
     assert.deepEqual([d.status, d.phase, d.chunksDone, d.chunksTotal], ['not running', 'incremental', 1, 1]);
     const queued = await capture(() => tableOpCommand('backfill')({ file, flags: { table: 'app.items', where: 'id < 50', json: true }, positionals: [] }));
     assert.deepEqual(JSON.parse(queued.out), { queued: true, op: 'backfill', table: 'app.items', where: 'id < 50' });
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     assert.deepEqual((await t.state.queuedOps()).map((o) => [o.op, o.source, o.where]), [['backfill', 'app.items', 'id < 50']]);
     t.close();
   });

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { lsn, type Position } from '../../../src/engine/positions';
 import { TaskRunner, runTask } from '../../../src/engine/runtime/runner';
 import type { SourceTable } from '../../../src/engine/source/types';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { tempDir } from '../sink/helpers';
 import { testPlan } from './plan';
 import { ITEMS, ScriptedSource } from './scripted-source';
@@ -20,7 +20,7 @@ const shard = (db: string): SourceTable => ({
 });
 
 async function rows(path: string, sql: string): Promise<Record<string, unknown>[]> {
-  const t = await DuckDbTarget.open(path);
+  const t = await DuckDbSink.open(path);
   try { return await t.conn.rows(sql); } finally { t.close(); }
 }
 
@@ -92,7 +92,7 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
       onStatus: (s) => statuses.push(s.tables.map((t) => `${t.source}=${t.phase}`).join(',')) }), 0);
     assert.deepEqual((await rows(plan.target.path, 'SELECT id FROM ods.items ORDER BY id')).map((r) => r.id), [1, 2, 3]);
     assert.ok(statuses.at(-1)!.includes('app.tags=failed'), statuses.at(-1));
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     const errors = await t.state.errors('app.tags');
     assert.match(errors[0].message, /not-a-number/);
     assert.equal((await t.state.table('app.tags'))?.phase, 'failed');
@@ -118,7 +118,7 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     await assert.rejects(runTask(plan, src, { untilCaughtUp: true, controlSocket: false, stallTimeoutMs: 1500 }),
       (err: Error) => err.name === 'StallError' && /stalled/.test(err.message) && /lsn:0\/64/.test(err.message));
     assert.ok(Date.now() - idleStart >= 1500);
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     try { assert.notEqual((await t.state.checkpoint())?.position, 'lsn:0/64', 'the checkpoint stays where the data is'); } finally { t.close(); }
   });
 

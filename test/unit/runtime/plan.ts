@@ -1,6 +1,6 @@
 // A task plan for runner unit tests (no real source behind it), and the target rows to compare.
 import type { TaskPlan } from '../../../src/engine/config/plan';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 
 export function testPlan(dir: string, over: Partial<TaskPlan> = {}): TaskPlan {
   return {
@@ -17,7 +17,7 @@ export function testPlan(dir: string, over: Partial<TaskPlan> = {}): TaskPlan {
 
 /** The rows of ods.items / ods.tags as text arrays, in id order. */
 export async function targetRows(path: string, table: string): Promise<(string | null)[][]> {
-  const t = await DuckDbTarget.open(path);
+  const t = await DuckDbSink.open(path);
   try {
     const cols = table === 'items' ? 'CAST(id AS VARCHAR), v, doc' : 'CAST(id AS VARCHAR), name';
     const rows = await t.conn.rows<Record<string, string | null>>(`SELECT ${cols} FROM ods.${table} ORDER BY id`);

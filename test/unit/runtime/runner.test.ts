@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { formatPosition } from '../../../src/engine/positions';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { TaskRunner, runTask } from '../../../src/engine/runtime/runner';
 import { sendControlRequest } from '../../../src/engine/runtime/control';
 import { tempDir } from '../sink/helpers';
@@ -12,8 +12,8 @@ import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-sour
 import { targetRows, testPlan } from './plan';
 
 async function checkpoint(path: string): Promise<string | undefined> {
-  const t = await DuckDbTarget.open(path);
-  try { return (await t.state.checkpoint())?.position; } finally { t.close(); }
+  const t = await DuckDbSink.open(path);
+  try { const cp = await t.state.checkpoint(); return cp && formatPosition(cp.position); } finally { t.close(); }
 }
 
 describe('runner (scripted test-double source)', function () {
@@ -71,7 +71,7 @@ describe('runner (scripted test-double source)', function () {
     while (src.chunkReads.length < 6) await new Promise((r) => setTimeout(r, 5));
     runner.stop();
     assert.equal(await running, 0);
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     const done = (await t.state.chunkPlan('app.items', { db: 'app', table: 'items' })).filter((c) => c.done).length
       + (await t.state.chunkPlan('app.tags', { db: 'app', table: 'tags' })).filter((c) => c.done).length;
     t.close();
@@ -159,7 +159,7 @@ describe('runner (scripted test-double source)', function () {
     const src = new ScriptedSource(plan);
     src.commitAll(workload(11, 30, emptyModel()));
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     await t.state.queueOp('resync', 'app.tags');
     t.close();
     const again = new ScriptedSource(plan);
@@ -173,7 +173,7 @@ describe('runner (scripted test-double source)', function () {
     const src = new ScriptedSource(plan);
     src.commitAll(workload(12, 40, emptyModel()));
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
-    const t = await DuckDbTarget.open(plan.target.path);
+    const t = await DuckDbSink.open(plan.target.path);
     // rows whose deletes were never applied (e.g. while the table was force-stopped)
     await t.conn.exec("INSERT INTO ods.items VALUES (9999, 'stale', 'x', 'insert', now(), now() - INTERVAL 1 DAY)");
     await t.conn.exec("INSERT INTO ods.tags VALUES (9999, 'kept', 'insert', now(), now() - INTERVAL 1 DAY)");
@@ -203,12 +203,12 @@ describe('runner (scripted test-double source)', function () {
     const plan = testPlan(tmp.dir, { snapshot: { enabled: true, concurrency: 1, chunkSize: 5000 } });
     const src = new ScriptedSource(plan);
     src.commitAll(workload(14, 60, emptyModel()));
-    let t = await DuckDbTarget.open(plan.target.path);
+    let t = await DuckDbSink.open(plan.target.path);
     await t.state.queueOp('prioritize', 'app.tags');
     t.close();
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     assert.deepEqual(src.chunkReads, ['tags#0', 'tags#1', 'items#0', 'items#1'], 'tags went first');
-    t = await DuckDbTarget.open(plan.target.path);
+    t = await DuckDbSink.open(plan.target.path);
     // drift in the target: one row wrong inside the range, one outside, one extra row inside
     const ids = [...src.model.get('app.items')!.keys()].sort((a, b) => a - b);
     const inside = ids.find((k) => k < 100)!, outside = ids.find((k) => k >= 100)!;

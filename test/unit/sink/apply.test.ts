@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { BatchReducer } from '../../../src/engine/pipeline/batch';
 import type { Row, RowChange } from '../../../src/engine/pipeline/events';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { formatPosition, parsePosition } from '../../../src/engine/positions';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { route, table, tempDir } from './helpers';
 
 type Cmd =
@@ -57,10 +58,10 @@ function play(cmds: Cmd[], model: Map<number, [string, string]>): (RowChange | {
 
 describe('DuckDB target: applying change batches', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let target: DuckDbTarget;
+  let target: DuckDbSink;
   before(async () => {
     tmp = tempDir();
-    target = await DuckDbTarget.open(`${tmp.dir}/t.duckdb`);
+    target = await DuckDbSink.open(`${tmp.dir}/t.duckdb`);
     await target.ensureTable(r.mapping);
   });
   after(() => { target.close(); tmp.cleanup(); });
@@ -82,7 +83,7 @@ describe('DuckDB target: applying change batches', () => {
           const red = new BatchReducer(() => r);
           for (const ch of changes.slice(i, i + size)) red.add(ch, 1000 + i);
           i += size;
-          await target.applyBatch([...red.tables.values()], `lsn:0/${i}`);
+          await target.applyBatch([...red.tables.values()], parsePosition(`lsn:0/${i}`));
         }
         const expected = [...model.entries()].sort((a, b) => a[0] - b[0]).map(([k, [v, d]]) => [k, v, d]);
         assert.deepEqual(await targetRows(), expected);
@@ -93,10 +94,10 @@ describe('DuckDB target: applying change batches', () => {
     await target.conn.exec('DELETE FROM ods.items');
     const red = new BatchReducer(() => r);
     red.add({ kind: 'insert', table: src.id, after: ['1', 'a', 'large document'] }, 1);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/1');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/1'));
     red.clear();
     red.add({ kind: 'update', table: src.id, before: ['1', null, null], after: ['1', 'b', undefined] }, 2);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/2');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/2'));
     assert.deepEqual(await targetRows(), [[1, 'b', 'large document']]);
   });
 
@@ -106,10 +107,10 @@ describe('DuckDB target: applying change batches', () => {
     red.add({ kind: 'insert', table: src.id, after: ['1', 'a', 'x'] }, Date.UTC(2026, 0, 2, 3, 4, 5, 678));
     red.add({ kind: 'insert', table: src.id, after: ['2', 'a', 'x'] }, 1);
     red.add({ kind: 'update', table: src.id, before: ['2', null, null], after: ['2', 'b', 'x'] }, 1);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/3');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/3'));
     red.clear();
     red.add({ kind: 'update', table: src.id, before: ['2', null, null], after: ['2', 'c', 'x'] }, 1);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/4');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/4'));
     const rows = await target.conn.rows<{ id: number; op: string; ts: Date }>(
       'SELECT id, _lakesync_op AS op, _lakesync_source_ts AS ts FROM ods.items ORDER BY id');
     assert.equal(rows[0].op, 'insert');
@@ -124,14 +125,14 @@ describe('DuckDB target: applying change batches', () => {
     await target.ensureTable(r2.mapping);
     const red = new BatchReducer((k) => (k === 'app.items' ? r : r2));
     red.add({ kind: 'insert', table: src.id, after: ['1', 'a', 'x'] }, 1);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/10');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/10'));
     red.clear();
     red.add({ kind: 'insert', table: src.id, after: ['2', 'b', 'y'] }, 2);
     // the second table's value cannot be cast: the failure comes after the first table was written
     red.add({ kind: 'insert', table: other.id, after: ['1', 'not a number'] }, 2);
-    await assert.rejects(target.applyBatch([...red.tables.values()], 'lsn:0/20'));
+    await assert.rejects(target.applyBatch([...red.tables.values()], parsePosition('lsn:0/20')));
     assert.deepEqual(await targetRows(), [[1, 'a', 'x']]);
-    assert.equal((await target.state.checkpoint())?.position, 'lsn:0/10');
+    assert.equal(formatPosition((await target.state.checkpoint())!.position), 'lsn:0/10');
   });
 
   it('truncate of a merged table deletes only the rows of that source', async () => {
@@ -143,13 +144,13 @@ describe('DuckDB target: applying change batches', () => {
     const red = new BatchReducer((k) => (k === 'shard_1.orders' ? r1 : r2));
     red.add({ kind: 'insert', table: s1.id, after: ['1', 'one'] }, 1);
     red.add({ kind: 'insert', table: s2.id, after: ['1', 'uno'] }, 1);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/30');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/30'));
     const both = await target.conn.rows('SELECT _lakesync_source_db AS db, id, v FROM ods.orders_all ORDER BY db');
     assert.deepEqual(both, [{ db: 'shard_1', id: 1, v: 'one' }, { db: 'shard_2', id: 1, v: 'uno' }]);
     red.clear();
     red.add({ kind: 'update', table: s2.id, before: ['1', null], after: ['1', 'dos'] }, 2);
     red.add({ kind: 'truncate', table: s1.id }, 2);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/31');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/31'));
     assert.deepEqual(await target.conn.rows('SELECT _lakesync_source_db AS db, id, v FROM ods.orders_all'),
       [{ db: 'shard_2', id: 1, v: 'dos' }]);
   });
@@ -160,7 +161,7 @@ describe('DuckDB target: applying change batches', () => {
     await target.ensureTable(ro.mapping);
     const red = new BatchReducer(() => ro);
     red.add({ kind: 'insert', table: odd.id, after: ['1', "it's"] }, 1);
-    await target.applyBatch([...red.tables.values()], 'lsn:0/40');
+    await target.applyBatch([...red.tables.values()], parsePosition('lsn:0/40'));
     assert.deepEqual(await target.conn.rows('SELECT "or""der" AS k, "from" AS v FROM "n""s"."sel ect"'), [{ k: 1, v: "it's" }]);
   });
 });

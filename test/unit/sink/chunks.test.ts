@@ -2,7 +2,7 @@
 // of a chunk leaves nothing of it, and reading it again gives no duplicates.
 import { strict as assert } from 'node:assert';
 import { commitStagedSnapshot } from '../../../src/engine/sink/duckdb/apply';
-import { DuckDbTarget } from '../../../src/engine/sink/duckdb/target';
+import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { route, table, tempDir } from './helpers';
 
 const src = table('shop', 'customers', [['id', 'BIGINT'], ['name', 'VARCHAR'], ['balance', 'DECIMAL(12,2)']]);
@@ -14,14 +14,14 @@ describe('DuckDB target: snapshot chunks', () => {
   beforeEach(() => { tmp = tempDir(); });
   afterEach(() => tmp.cleanup());
 
-  async function count(t: DuckDbTarget): Promise<{ n: number; distinct: number }> {
+  async function count(t: DuckDbSink): Promise<{ n: number; distinct: number }> {
     const [c] = await t.conn.rows<{ n: bigint; d: bigint }>('SELECT count(*) AS n, count(DISTINCT id) AS d FROM ods.customers');
     return { n: Number(c.n), distinct: Number(c.d) };
   }
 
   it('a chunk interrupted before its commit is absent after restart, and redoing it gives no duplicates', async () => {
     const file = `${tmp.dir}/t.duckdb`;
-    let t = await DuckDbTarget.open(file);
+    let t = await DuckDbSink.open(file);
     await t.ensureTable(r.mapping);
     await t.state.upsertTable(r.key, 'ods.customers', 'full-sync');
     await t.state.saveChunkPlan(r.key, [
@@ -38,7 +38,7 @@ describe('DuckDB target: snapshot chunks', () => {
     w.close();
     t.close();
 
-    t = await DuckDbTarget.open(file);
+    t = await DuckDbSink.open(file);
     assert.deepEqual(await count(t), { n: 3000, distinct: 3000 });
     const plan = await t.state.chunkPlan(r.key, src.id);
     assert.deepEqual(plan.map((c) => [c.index, c.done, c.rows]), [[0, true, 3000], [1, false, 0]]);
@@ -57,7 +57,7 @@ describe('DuckDB target: snapshot chunks', () => {
   });
 
   it('in upsert mode (resync over existing rows) writing the same chunk twice keeps one row per key', async () => {
-    const t = await DuckDbTarget.open(`${tmp.dir}/u.duckdb`);
+    const t = await DuckDbSink.open(`${tmp.dir}/u.duckdb`);
     await t.ensureTable(r.mapping);
     await t.state.upsertTable(r.key, 'ods.customers', 'full-sync');
     await t.state.saveChunkPlan(r.key, [{ table: src.id, index: 0, from: null, to: null }], 'upsert');

@@ -1,36 +1,15 @@
 // LakeSync's own state, kept in schema `_lakesync` of the target file so that it commits in the
-// same transactions as the data it describes.
+// same transactions as the data it describes. Positions are stored formatted (positions.ts).
 import type { SourceTable, TableId } from '../../source/types';
 import type { Chunk } from '../../source/adapter';
+import { formatPosition, parsePosition, type Position } from '../../positions';
 import type { TableOp } from '../../../protocol/ipc';
+import type { Checkpoint, Failovers, QueuedOp, StoredChunk, StoredError, TableState } from '../sink';
 import type { Conn } from './db';
 
 const S = '"_lakesync"';
 
-export interface Checkpoint { position: string; streamStart?: string; updatedAt: string }
-
-export interface TableState {
-  source: string;
-  target: string;
-  phase: string;
-  chunksDone: number;
-  chunksTotal: number;
-  snapshotRows: number;
-  rowsWritten: number;
-  position?: string;
-  lastSourceTime?: string;
-  lastUpdate?: string;
-  /** 'append' when the table was empty at the start of its snapshot, else 'upsert'. */
-  loadMode?: string;
-  snapshotStartedAt?: string;
-  snapshotEndedAt?: string;
-  /** backfill filter of the snapshot in progress. */
-  whereClause?: string;
-}
-
-export interface StoredChunk extends Chunk { done: boolean; rows: number }
-export interface StoredError { time: string; source?: string; position?: string; message: string }
-export interface QueuedOp { id: number; op: TableOp; source: string; where?: string; queuedAt: string }
+export type { Checkpoint, QueuedOp, StoredChunk, StoredError, TableState };
 
 const DDL = [
   `CREATE SCHEMA IF NOT EXISTS ${S}`,
@@ -50,6 +29,11 @@ const DDL = [
 
 const iso = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString() : v == null ? undefined : String(v));
 const num = (v: unknown): number => (v == null ? 0 : Number(v));
+/** A stored position; one this version cannot read counts as absent (it is only ever written by formatPosition). */
+const storedPosition = (v: unknown): Position | undefined => {
+  if (v == null) return undefined;
+  try { return parsePosition(String(v)); } catch { return undefined; }
+};
 
 /** Store of checkpoint, table states, chunk plans, errors, queued operations and schema history. */
 export class StateStore {
@@ -64,13 +48,13 @@ export class StateStore {
   async checkpoint(): Promise<Checkpoint | undefined> {
     const [r] = await this.conn.rows<{ position: string; stream_start: string | null; updated_at: Date }>(
       `SELECT position, stream_start, updated_at FROM ${S}.checkpoint WHERE id = 1`);
-    return r ? { position: r.position, streamStart: r.stream_start ?? undefined, updatedAt: iso(r.updated_at)! } : undefined;
+    return r ? { position: parsePosition(r.position), streamStart: storedPosition(r.stream_start), updatedAt: iso(r.updated_at)! } : undefined;
   }
 
   /** Stores the resume position; part of the caller's transaction when one is open. */
-  async saveCheckpoint(position: string, streamStart?: string): Promise<void> {
+  async saveCheckpoint(at: Position, streamStart?: Position): Promise<void> {
     await this.conn.rows(`INSERT OR REPLACE INTO ${S}.checkpoint VALUES (1, ?, COALESCE(?, (SELECT stream_start FROM ${S}.checkpoint WHERE id = 1)), now())`,
-      [position, streamStart ?? null]);
+      [formatPosition(at), streamStart ? formatPosition(streamStart) : null]);
   }
 
   /** Forgets the checkpoint, table states, chunk plans and queued work; errors and schema history too. Target data stays. */
@@ -84,7 +68,7 @@ export class StateStore {
     return rows.map((r) => ({
       source: String(r.source), target: String(r.target ?? ''), phase: String(r.phase ?? 'pending'),
       chunksDone: num(r.chunks_done), chunksTotal: num(r.chunks_total), snapshotRows: num(r.snapshot_rows),
-      rowsWritten: num(r.rows_written), position: (r.position as string | null) ?? undefined,
+      rowsWritten: num(r.rows_written), position: storedPosition(r.position),
       lastSourceTime: iso(r.last_source_ts), lastUpdate: iso(r.last_update), loadMode: (r.load_mode as string | null) ?? undefined,
       snapshotStartedAt: iso(r.snapshot_started_at), snapshotEndedAt: iso(r.snapshot_ended_at),
       whereClause: (r.where_clause as string | null) ?? undefined,
@@ -140,9 +124,9 @@ export class StateStore {
   }
 
   /** Per-table progress of an applied batch; part of the batch's transaction. */
-  async tableApplied(source: string, rows: number, position: string | undefined, sourceTimeMs: number): Promise<void> {
+  async tableApplied(source: string, rows: number, at: Position | undefined, sourceTimeMs: number): Promise<void> {
     await this.conn.rows(`UPDATE ${S}.tables SET rows_written = rows_written + ?, position = COALESCE(?, position),
-      last_source_ts = to_timestamp(? / 1000.0), last_update = now() WHERE source = ?`, [rows, position ?? null, sourceTimeMs, source]);
+      last_source_ts = to_timestamp(? / 1000.0), last_update = now() WHERE source = ?`, [rows, at ? formatPosition(at) : null, sourceTimeMs, source]);
   }
 
   // ---- errors ----
@@ -166,7 +150,7 @@ export class StateStore {
     await this.conn.rows(`INSERT INTO ${S}.failovers (time, cause, action) VALUES (now(), ?, ?)`, [cause, action]);
   }
 
-  async failovers(): Promise<{ count: number; recent: { time: string; cause: string; action: string }[] }> {
+  async failovers(): Promise<Failovers> {
     const [c] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${S}.failovers`);
     const rows = await this.conn.rows(`SELECT time, cause, action FROM ${S}.failovers ORDER BY id DESC LIMIT 10`);
     return { count: Number(c.n), recent: rows.reverse().map((r) => ({ time: iso(r.time)!, cause: String(r.cause), action: String(r.action) })) };

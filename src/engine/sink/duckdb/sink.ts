@@ -1,18 +1,22 @@
 // The embedded lakehouse: one DuckDB file holding the target namespace and `_lakesync` state.
 // Change batches and their checkpoint commit in one transaction; snapshot chunks and their
-// "done" mark commit in one transaction.
+// "done" mark commit in one transaction. Implements ../sink.ts.
 import type { TableBatch } from '../../pipeline/batch';
 import type { Row } from '../../pipeline/events';
 import type { Route } from '../../pipeline/route';
+import type { Position } from '../../positions';
+import type { SourceTable, TableId } from '../../source/types';
+import type { Chunk } from '../../source/adapter';
 import type { TableMapping } from '../../typemap/types';
-import type { QueryResult } from '../../../protocol/ipc';
+import type { QueryResult, TableOp } from '../../../protocol/ipc';
+import type { AppliedBatch, SchemaOperation, Sink, SinkState, SnapshotChunkWriter } from '../sink';
 import { applyTableBatch, commitStagedSnapshot, dropStage, stageSnapshotRows } from './apply';
 import { Conn, Db } from './db';
 import { createTableSql } from './ddl';
 import { qualified, quoteIdent, quoteLiteral } from './sql';
 import { StateStore } from './state';
 
-export interface AppliedBatch { rows: number; deleted: number; inserted: number }
+export type { AppliedBatch };
 
 /** Serializes writers: DuckDB transactions on different connections must not overlap on the same rows. */
 class Mutex {
@@ -26,20 +30,60 @@ class Mutex {
   }
 }
 
-export class DuckDbTarget {
+/**
+ * The state store as the runtime sees it. Writes to the state the data path also writes (tables,
+ * chunks, checkpoint, queued operations) go through the main connection under the write lock,
+ * so they never land inside a data transaction nor conflict with one. Reads, errors, failovers
+ * and schema history use a second connection that is never in a transaction: they are never
+ * held up by a long batch and never join one by accident.
+ */
+class DuckDbState implements SinkState {
+  constructor(private readonly main: StateStore, private readonly conn: Conn, private readonly side: StateStore,
+    private readonly lock: Mutex) {}
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> { return this.lock.run(fn); }
+
+  checkpoint() { return this.side.checkpoint(); }
+  tables() { return this.side.tables(); }
+  table(source: string) { return this.side.table(source); }
+  errors(source?: string, limit?: number) { return this.side.errors(source, limit); }
+  failovers() { return this.side.failovers(); }
+  queuedOps() { return this.side.queuedOps(); }
+  chunkPlan(source: string, id: TableId) { return this.side.chunkPlan(source, id); }
+  schemaHistory(table: TableId) { return this.side.schemaHistory(table); }
+
+  saveCheckpoint(at: Position, streamStart?: Position) { return this.locked(() => this.main.saveCheckpoint(at, streamStart)); }
+  reset() { return this.locked(() => this.conn.transaction(() => this.main.reset())); }
+  upsertTable(source: string, target: string, phase: string) { return this.locked(() => this.main.upsertTable(source, target, phase)); }
+  setPhase(source: string, phase: string) { return this.locked(() => this.main.setPhase(source, phase)); }
+  saveChunkPlan(source: string, chunks: Chunk[], loadMode: 'append' | 'upsert', where?: string) {
+    return this.locked(() => this.conn.transaction(() => this.main.saveChunkPlan(source, chunks, loadMode, where)));
+  }
+  queueOp(op: TableOp, source: string, where?: string) { return this.locked(() => this.main.queueOp(op, source, where)); }
+  takeOps() { return this.locked(() => this.conn.transaction(() => this.main.takeOps())); }
+
+  addError(message: string, source?: string, position?: string) { return this.side.addError(message, source, position); }
+  addFailover(cause: string, action: string) { return this.side.addFailover(cause, action); }
+  saveSchema(table: TableId, position: string, definition: SourceTable) { return this.side.saveSchema(table, position, definition); }
+}
+
+export class DuckDbSink implements Sink {
   private readonly writeLock = new Mutex();
+  readonly state: SinkState;
 
-  private constructor(readonly db: Db, readonly conn: Conn, readonly state: StateStore, private readonly sideConn: Conn,
-    readonly sideState: StateStore) {}
+  /** `conn` is the data connection (tests read the target through it; the runtime never does). */
+  private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, private readonly sideConn: Conn) {
+    this.state = new DuckDbState(store, conn, new StateStore(sideConn), this.writeLock);
+  }
 
-  static async open(path: string): Promise<DuckDbTarget> {
+  static async open(path: string): Promise<DuckDbSink> {
     const db = await Db.open(path);
     const conn = await db.connect();
     const state = await StateStore.init(conn);
     // A second connection for state written from outside the data path (schema history from
     // a reader, errors) so it never joins a data transaction by accident.
     const side = await db.connect();
-    return new DuckDbTarget(db, conn, state, side, new StateStore(side));
+    return new DuckDbSink(db, conn, state, side);
   }
 
   /** Creates the namespace and the table when missing (an existing table is kept as it is). */
@@ -51,7 +95,7 @@ export class DuckDbTarget {
   }
 
   /** The existing target table's columns and their DuckDB types (empty when the table does not exist). */
-  async targetColumns(m: TableMapping): Promise<Map<string, string>> {
+  async tableColumns(m: TableMapping): Promise<Map<string, string>> {
     const rows = await this.conn.rows<{ column_name: string; data_type: string }>(
       'SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index',
       [m.namespace, m.table]);
@@ -80,19 +124,32 @@ export class DuckDbTarget {
     return na === null || nb === null || na === nb;
   }
 
-  async tableRowCount(route: Route): Promise<number> {
+  async alterTable(m: TableMapping, op: SchemaOperation): Promise<void> {
+    const t = qualified(m.namespace, m.table);
+    const sql = op.kind === 'add-column' ? `ALTER TABLE ${t} ADD COLUMN ${quoteIdent(op.column)} ${op.type}`
+      : op.kind === 'drop-column' ? `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(op.column)}`
+        : op.kind === 'rename-column' ? `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(op.from)} TO ${quoteIdent(op.to)}`
+          : `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(op.column)} TYPE ${op.type}`;
+    await this.writeLock.run(() => this.conn.exec(sql));
+  }
+
+  async dropTable(m: TableMapping): Promise<void> {
+    await this.writeLock.run(() => this.conn.exec(`DROP TABLE IF EXISTS ${qualified(m.namespace, m.table)}`));
+  }
+
+  async rowCount(route: Route): Promise<number> {
     const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${qualified(route.mapping.namespace, route.mapping.table)} t`
       + (route.merged ? ` WHERE t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}` : ''));
     return Number(r.n);
   }
 
   /**
-   * Applies the batch's tables and stores `position` as the checkpoint, all in ONE transaction:
-   * after a crash the target holds exactly the changes up to the stored position, or the batch
-   * and the position are both absent. `position` undefined keeps the checkpoint (a batch that
-   * ends inside a large source transaction; replaying it later converges, see runtime/runner.ts).
+   * Applies the batch's tables and stores `position` as their position and the checkpoint, all in
+   * ONE transaction: after a crash the target holds exactly the changes up to the stored position,
+   * or the batch and the position are both absent. `position` undefined keeps the checkpoint (a
+   * batch that ends inside a large source transaction; replaying it later converges, see runtime/stream.ts).
    */
-  async applyBatch(tables: TableBatch[], position: string | undefined, tablePositions = true): Promise<AppliedBatch> {
+  async applyBatch(tables: TableBatch[], position: Position | undefined): Promise<AppliedBatch> {
     return this.writeLock.run(() => this.conn.transaction(async () => {
       const out: AppliedBatch = { rows: 0, deleted: 0, inserted: 0 };
       for (const b of tables) {
@@ -100,9 +157,9 @@ export class DuckDbTarget {
         out.deleted += r.deleted;
         out.inserted += r.inserted;
         out.rows += b.entries.size;
-        await this.state.tableApplied(b.route.key, b.entries.size, tablePositions ? position : undefined, b.lastCommitTime);
+        await this.store.tableApplied(b.route.key, b.entries.size, position, b.lastCommitTime);
       }
-      if (position !== undefined) await this.state.saveCheckpoint(position);
+      if (position !== undefined) await this.store.saveCheckpoint(position);
       return out;
     }));
   }
@@ -122,7 +179,7 @@ export class DuckDbTarget {
         removed = await this.conn.exec(`DELETE FROM ${qualified(route.mapping.namespace, route.mapping.table)} t `
           + `WHERE t."_lakesync_synced_at" < (SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)})${filter}`);
       }
-      await this.state.snapshotFinished(route.key);
+      await this.store.snapshotFinished(route.key);
       return removed;
     }));
   }
@@ -148,11 +205,6 @@ export class DuckDbTarget {
     return new SnapshotWriter(conn, new StateStore(conn), this.writeLock);
   }
 
-  /** Writes under the same lock as batches and chunks (state updates from the runner). */
-  async locked<T>(fn: (state: StateStore, conn: Conn) => Promise<T>): Promise<T> {
-    return this.writeLock.run(() => fn(this.state, this.conn));
-  }
-
   /** Read-only query for the user (the extension's Query command): one statement, no writes. */
   async query(sql: string, limit = 1000): Promise<QueryResult> {
     const conn = await this.db.connect();
@@ -171,8 +223,6 @@ export class DuckDbTarget {
     }
   }
 
-  get side(): StateStore { return this.sideState; }
-
   close(): void {
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
@@ -185,7 +235,7 @@ export class DuckDbTarget {
  */
 const STAGE_ROWS = 10_240;
 
-export class SnapshotWriter {
+export class SnapshotWriter implements SnapshotChunkWriter {
   private staged = 0;
   private stageReady = false;
   private buffer: Row[][] = [];
