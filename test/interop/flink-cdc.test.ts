@@ -87,7 +87,7 @@ describe('interop: Flink CDC parses and builds every exported pipeline', functio
     assert.equal(await stopRunningTask(hoFile), 'stopped');
     const exited = await run.exited;
     assert.equal(exited.code, 0, `graceful stop: ${exited.stderr.slice(-2000)}`);
-    const state = await readOfflineState(plan.target.path);
+    const state = await readOfflineState(plan.target);
     const start = await readHandoverPosition(plan);
     assert.equal(start.checkpoint, state!.checkpoint!.position);
     assert.equal(start.kind, 'binlog');

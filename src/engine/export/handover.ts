@@ -31,7 +31,7 @@ export function isMariaDbGtid(set: string): boolean {
 
 /** The checkpoint of a stopped task as a start position; refuses when some table is not fully synced yet. */
 export async function readHandoverPosition(plan: TaskPlan): Promise<StartPosition> {
-  const state = await readOfflineState(plan.target.path);
+  const state = await readOfflineState(plan.target);
   if (!state?.checkpoint) {
     throw new UserError(`task ${plan.name} has no checkpoint in ${plan.target.path} (it never ran, or was reset): there is nothing to hand over. `
       + 'Export without --handover: the pipeline then starts with a full snapshot (scan.startup.mode: initial).');
