@@ -123,6 +123,7 @@ export class Commands {
         if (!e) return;
         openMappingPreview(this.d.context, vscode.Uri.file(e.info.file), async () => (await this.d.previews.load(e.info.file)).raw);
       },
+      exportFlinkCdc: (arg: Arg) => this.exportFlinkCdc(arg),
       openDashboard: async (arg: Arg) => {
         const e = await this.pickTask(arg);
         if (e) openDashboard(this.d.context, vscode.Uri.file(e.info.file), this.d.engines.feed(e.info.file));
@@ -203,6 +204,38 @@ export class Commands {
     if (pick?.fix) {
       await vscode.env.clipboard.writeText(pick.fix);
       void vscode.window.showInformationMessage('The fix is on the clipboard.', 'Show Output').then((a) => { if (a) log.show(true); });
+    }
+  }
+
+  /** `lakesync export --to flink-cdc` through the engine CLI; the YAML opens beside the task file. */
+  private async exportFlinkCdc(arg: Arg): Promise<void> {
+    const e = await this.pickTask(arg, 'Export which task?');
+    if (!e) return;
+    const choice = await vscode.window.showQuickPick([
+      { label: '$(database) Iceberg, full snapshot', description: 'scan.startup.mode: initial', sink: 'iceberg', handover: false },
+      { label: '$(debug-step-over) Iceberg, hand over', description: 'stops the task; Flink continues at its checkpoint', sink: 'iceberg', handover: true },
+      { label: '$(database) Paimon, full snapshot', description: 'a new Paimon warehouse', sink: 'paimon', handover: false },
+    ], { title: `Export ${e.info.name} to Flink CDC`, placeHolder: 'Sink and start position' });
+    if (!choice) return;
+    if (choice.handover) {
+      const ok = 'Stop and Hand Over';
+      const detail = 'The task stops gracefully and must not be started again: the Flink CDC pipeline continues its tables from the checkpoint.';
+      if ((await vscode.window.showWarningMessage(`Hand ${e.info.name} over to Flink CDC?`, { modal: true, detail }, ok)) !== ok) return;
+    }
+    const args = ['export', e.info.file, '--to', 'flink-cdc', '--sink', choice.sink, ...(choice.handover ? ['--handover'] : [])];
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${e.info.name} to Flink CDC…`, cancellable: true },
+      (_p, token) => this.d.engines.runCli(e.info.file, args, token, 180_000));
+    if (r.cancelled) return;
+    const log = this.d.logs.main;
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    for (const w of r.stderr.split('\n').filter(Boolean)) log.warn(`Export ${e.info.name}: ${w}`);
+    if (r.code !== 0) throw new Error(cliError(r));
+    const out = /^wrote (.+?)(?: \(hand-over|$)/m.exec(r.stdout)?.[1];
+    if (!out) throw new Error(cliError(r));
+    await vscode.window.showTextDocument(vscode.Uri.file(out), { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    if (warnings.length) {
+      void vscode.window.showWarningMessage(`${e.info.name}: exported with ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (what Flink CDC does differently).`, 'Show Output')
+        .then((a) => { if (a) log.show(true); });
     }
   }
 

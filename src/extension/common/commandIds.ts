@@ -19,6 +19,7 @@ export const COMMANDS = {
   stop: { id: 'lakesync.stop', title: 'Stop', icon: 'debug-stop' },
   checkSource: { id: 'lakesync.checkSource', title: 'Check Source', icon: 'checklist', needsTrust: true },
   previewMapping: { id: 'lakesync.previewMapping', title: 'Preview Mapping', icon: 'preview', needsTrust: true },
+  exportFlinkCdc: { id: 'lakesync.exportFlinkCdc', title: 'Export to Flink CDC…', icon: 'export', needsTrust: true },
   openDashboard: { id: 'lakesync.openDashboard', title: 'Open Dashboard', icon: 'dashboard' },
   resetTask: { id: 'lakesync.resetTask', title: 'Reset Task…', icon: 'discard', needsTrust: true },
   openTaskFile: { id: 'lakesync.openTaskFile', title: 'Open Task File', icon: 'go-to-file' },

@@ -1,0 +1,72 @@
+// `lakesync export --to flink-cdc` on real servers: the extension's path (--ipc, the secret only in
+// the init message) writes a pipeline that names the secret and never holds it; what the pipeline
+// cannot express is refused with the reason and nothing is written.
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ensureBuilt, repoRoot, runCli, sharedMariadb, sharedPostgres, tempDir, writeTask } from '../../harness';
+
+function runWithInit(args: string[], secrets: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('LAKESYNC_SECRET_') || k.startsWith('LAKESYNC_TEST_')) delete env[k];
+    const child = fork(join(repoRoot, 'dist', 'engine.js'), [...args, '--ipc'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    child.stderr!.on('data', (d) => { out += d; });
+    child.send({ type: 'init', secrets });
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('lakesync export --to flink-cdc (real servers)', function () {
+  this.timeout(120_000);
+  before(() => ensureBuilt());
+
+  it('from the extension (--ipc): the pipeline lands beside the task file, the secret stays a placeholder', async () => {
+    const pg = await sharedPostgres();
+    const db = await pg.createDatabase();
+    await pg.sql('CREATE TABLE public.items (id int PRIMARY KEY, name text); CREATE TABLE public.tags (id int PRIMARY KEY)', [], { database: db });
+    const dir = tempDir('export-ipc');
+    const file = writeTask({ name: 'shop', source: pg.source(db, { password: '${secret:shop-db}' }), mode: 'database-mirror', databases: ['public'], target: { path: 'lake.duckdb' } }, dir);
+    const r = await runWithInit(['export', file, '--to', 'flink-cdc'], { 'shop-db': pg.password });
+    assert.equal(r.code, 0, r.out);
+    const out = join(dir, 'shop.flink-cdc.yaml');
+    assert.match(r.out, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const text = readFileSync(out, 'utf8');
+    assert.ok(!text.includes(pg.password), 'the resolved password is in the pipeline');
+    assert.ok(!r.out.includes(pg.password), 'the resolved password is in the output');
+    const doc = parse(text) as { source: Record<string, unknown> };
+    assert.equal(doc.source.password, '${LAKESYNC_SECRET_SHOP_DB}');
+    assert.equal(doc.source.tables, `${db}.public.\\.*`);
+    assert.equal(doc.source['slot.name'], 'lakesync_shop');
+  });
+
+  it('a keyless table is refused with the reason and the alternative; no file is written', async () => {
+    const maria = await sharedMariadb();
+    const db = await maria.createDatabase();
+    await maria.sql(`CREATE TABLE ${db}.orders (id INT PRIMARY KEY); CREATE TABLE ${db}.audit (at DATETIME, what TEXT)`);
+    const dir = tempDir('export-keyless');
+    const file = writeTask({ name: 'keyless', source: maria.source(), mode: 'database-mirror', databases: [db], target: { path: 'lake.duckdb' } }, dir);
+    const r = await runCli(['export', file, '--to', 'flink-cdc']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`${db}\\.audit has no primary key`));
+    assert.match(r.stderr, /Alternatives: add a primary key/);
+    assert.equal(existsSync(join(dir, 'keyless.flink-cdc.yaml')), false);
+  });
+
+  it('--handover from a DuckDB target is refused: Flink CDC cannot continue those tables', async () => {
+    const maria = await sharedMariadb();
+    const db = await maria.createDatabase();
+    await maria.sql(`CREATE TABLE ${db}.orders (id INT PRIMARY KEY)`);
+    const file = writeTask({ name: 'duck', source: maria.source(), mode: 'database-mirror', databases: [db], target: { path: 'lake.duckdb' } }, tempDir('export-duck'));
+    const r = await runCli(['export', file, '--to', 'flink-cdc', '--handover']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--handover continues the tables LakeSync wrote.*target\.type: iceberg.*without --handover/s);
+    const bad = await runCli(['export', file]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /needs --to flink-cdc/);
+  });
+});
