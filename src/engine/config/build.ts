@@ -78,7 +78,8 @@ function sshConfig(ssh: Data | undefined, taskDir: string): SshConfig | undefine
   return out;
 }
 
-export function buildPlan(data: Data, file: string): TaskPlan {
+/** `listed`: the entries of the `tablesFrom` file (config/tablelist.ts), added to `tables`. */
+export function buildPlan(data: Data, file: string, listed: string[] = []): TaskPlan {
   const abs = resolve(file);
   const name: string = data.name ?? taskNameFromFile(abs);
   const src = data.source as Data;
@@ -109,7 +110,7 @@ export function buildPlan(data: Data, file: string): TaskPlan {
     },
     mode: data.mode as SyncMode,
     databases: [...(data.databases ?? [])],
-    tables: [...(data.tables ?? [])],
+    tables: [...new Set([...(data.tables ?? []), ...listed])],
     exclude: [...(data.exclude ?? [])],
     virtualTables: Object.fromEntries(Object.entries((data.virtualTables ?? {}) as Record<string, string[]>).map(([k, v]) => [k, [...v]])),
     target: {

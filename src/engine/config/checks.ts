@@ -59,7 +59,7 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
     report(['source', 'serverId'], 'source.serverId is only used by mysql sources; it is ignored for postgres', 'warning', true);
   }
 
-  const modeOf: Record<string, string> = { databases: 'database-mirror', tables: 'multi-table-mirror', virtualTables: 'multi-table-merge' };
+  const modeOf: Record<string, string> = { databases: 'database-mirror', tables: 'multi-table-mirror', tablesFrom: 'multi-table-mirror', virtualTables: 'multi-table-merge' };
   if (Object.values(modeOf).includes(d.mode)) {
     for (const [key, mode] of Object.entries(modeOf)) {
       if (key in d && d.mode !== mode) report([key], `${key} is only used in mode ${mode}; with mode ${d.mode} it is ignored`, 'warning', true);

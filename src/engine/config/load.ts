@@ -3,6 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildPlan } from './build';
+import { readTableList, type TableList } from './tablelist';
 import { semanticDiagnostics, refRange } from './checks';
 import { formatDiagnostic, sortDiagnostics, TaskFileError, type TaskDiagnostic } from './diagnostics';
 import { schemaDiagnostics } from './messages';
@@ -22,23 +23,36 @@ function wholeFile(file: string, message: string): TaskDiagnostic {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1, message, severity: 'error', path: '' };
 }
 
-function analyse(text: string, file: string): { parsed?: ParsedTask; diagnostics: TaskDiagnostic[] } {
+function analyse(text: string, file: string): { parsed?: ParsedTask; diagnostics: TaskDiagnostic[]; tableList?: TableList } {
   try {
     const parsed = parseTaskText(text, file);
     const diagnostics = [...parsed.diagnostics];
+    let tableList: TableList | undefined;
     if (parsed.value !== undefined) {
       const validate = taskValidator();
       if (!validate(parsed.value)) diagnostics.push(...schemaDiagnostics(validate.errors ?? [], parsed));
       diagnostics.push(...semanticDiagnostics(parsed));
+      const ref = (parsed.value as { tablesFrom?: unknown } | null)?.tablesFrom;
+      if (typeof ref === 'string' && ref.trim() !== '') {
+        const node = parsed.nodes.get('/tablesFrom')?.value;
+        const [s, e] = node?.range ?? [0, 1];
+        tableList = readTableList(file, ref, (message) => parsed.at(s, e, message, 'tablesFrom'));
+        diagnostics.push(...tableList.diagnostics);
+      }
     }
-    return { parsed, diagnostics: sortDiagnostics(diagnostics) };
+    // the list's own lines (another file) after the task file's problems
+    const own = diagnostics.filter((d) => d.file === file);
+    return { parsed, diagnostics: [...sortDiagnostics(own), ...diagnostics.filter((d) => d.file !== file)], tableList };
   } catch (err) {
     // A bug here must still leave the user with a message, not a crashed editor or CLI.
     return { diagnostics: [wholeFile(file, `could not check the task file: ${(err as Error).message}`)] };
   }
 }
 
-/** Problems of a task text, for live editor diagnostics. Pure and synchronous: no env, no secrets. */
+/**
+ * Problems of a task text, for live editor diagnostics. Synchronous; no env, no secrets. It reads
+ * the `tablesFrom` list: problems of its lines carry the list's path as their `file`.
+ */
 export function diagnoseTaskText(text: string, file: string): TaskDiagnostic[] {
   return analyse(text, file).diagnostics;
 }
@@ -88,13 +102,13 @@ async function readTaskText(file: string): Promise<string> {
 /** Reads, checks and resolves a task file. Throws TaskFileError listing every problem. */
 export async function loadTask(file: string, options: LoadOptions = {}): Promise<TaskPlan> {
   const text = await readTaskText(file);
-  const { parsed, diagnostics } = analyse(text, file);
+  const { parsed, diagnostics, tableList } = analyse(text, file);
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
   if (!parsed || diagnostics.some((d) => d.severity === 'error')) throw new TaskFileError(diagnostics);
 
   const { value, errors } = await resolveRefs(parsed, options.env ?? process.env, options.secrets ?? envSecretProvider(options.env ?? process.env));
   if (errors.length > 0) throw new TaskFileError(sortDiagnostics([...errors, ...warnings]));
-  const plan = buildPlan(value as Record<string, unknown>, resolve(file));
+  const plan = buildPlan(value as Record<string, unknown>, resolve(file), tableList?.entries ?? []);
   if (warnings.length > 0) plan.warnings = warnings.map(formatDiagnostic);
   return plan;
 }

@@ -1,8 +1,10 @@
 // Command handlers. Every engine-backed operation goes to the engine (running process or the
 // CLI); nothing here re-implements it. Arguments: a tree item, a Uri (CodeLens, explorer),
 // `{ file, table? }` (notifications, webviews), or nothing (palette: the active task file or a pick).
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseTableList } from '../../engine/config/tablelist';
 import type { TableOp } from '../../protocol/ipc';
 import type { TableError, TableStatus } from '../../protocol/status';
 import { COMMANDS, TASKS_VIEW, type CommandKey } from '../common/commandIds';
@@ -21,6 +23,7 @@ import { openDashboard, openMappingPreview } from '../webviews';
 import { DEFAULT_PORTS, newTaskText, validateTaskName, type NewTaskAnswers } from './newTaskTemplate';
 import { exceptionsMarkdown, queryMarkdown, readCheck, tableDetailsMarkdown } from './render';
 import { startFlags, validatePositionText } from './startOptions';
+import { listReference, withTablesFrom } from './tableListImport';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -138,6 +141,7 @@ export class Commands {
         if (e) this.d.logs.show(e.info.file, e.info.name);
       },
       setSourcePassword: (arg: Arg) => this.setSourcePassword(arg),
+      importTableList: (arg: Arg) => this.importTableList(arg),
       refreshTables: async (arg: Arg) => {
         const e = await this.pickTask(arg);
         if (!e) return;
@@ -153,6 +157,55 @@ export class Commands {
       query: (arg: Arg) => this.query(arg),
       movePasswordToSecret: (uri: vscode.Uri) => this.movePasswordToSecret(uri),
     };
+  }
+
+  /**
+   * Points a task at a table list file (`tablesFrom`). The list is checked first: a bad line is
+   * shown at its file:line:column and nothing changes. Argument `list` (a path) skips the dialog.
+   */
+  private async importTableList(arg: Arg): Promise<void> {
+    const e = await this.pickTask(arg, 'Import the table list into which task?');
+    if (!e) return;
+    const given = (arg as { list?: unknown } | undefined)?.list;
+    let listFile = typeof given === 'string' ? given : undefined;
+    if (!listFile) {
+      const picked = await vscode.window.showOpenDialog({ title: `Table list for ${e.info.name}: one db.table or glob per line`,
+        canSelectMany: false, openLabel: 'Import', defaultUri: vscode.Uri.file(path.dirname(e.info.file)),
+        filters: { 'Table lists': ['txt', 'list', 'lst'], 'All files': ['*'] } });
+      if (!picked?.[0]) return;
+      listFile = picked[0].fsPath;
+    }
+    let listText: string;
+    try { listText = await fs.readFile(listFile, 'utf8'); } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot read ${listFile}: ${(err as Error).message}`);
+      return;
+    }
+    const list = parseTableList(listText, listFile);
+    const errors = list.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0 || list.entries.length === 0) {
+      const first = errors[0];
+      const why = first ? `${path.basename(listFile)}:${first.line}:${first.column} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`
+        : `${path.basename(listFile)} lists no table; write one db.table per line`;
+      const open = 'Open List';
+      if ((await vscode.window.showErrorMessage(`Not imported: ${why}`, open)) === open) {
+        const doc = await vscode.window.showTextDocument(vscode.Uri.file(listFile));
+        if (first) doc.selection = new vscode.Selection(first.line - 1, first.column - 1, first.line - 1, first.endColumn - 1);
+      }
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(e.info.file));
+    const edit = withTablesFrom(doc.getText(), listReference(e.info.file, listFile));
+    if (!edit) { void vscode.window.showErrorMessage(`${path.basename(e.info.file)} does not parse as YAML; fix it first.`); return; }
+    if (edit.modeChanged) {
+      const ok = 'Switch to multi-table-mirror';
+      const answer = await vscode.window.showWarningMessage(`${e.info.name} uses mode ${edit.modeChanged}; a table list needs mode multi-table-mirror.`, { modal: true }, ok);
+      if (answer !== ok) return;
+    }
+    const all = new vscode.WorkspaceEdit();
+    all.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), edit.text);
+    if (!(await vscode.workspace.applyEdit(all)) || !(await doc.save())) throw new Error(`could not write ${e.info.file}`);
+    await vscode.window.showTextDocument(doc);
+    void vscode.window.showInformationMessage(`${e.info.name} now syncs the ${list.entries.length} table pattern${list.entries.length === 1 ? '' : 's'} of ${path.basename(listFile)} (tablesFrom).`);
   }
 
   private async startWith(arg: Arg): Promise<void> {

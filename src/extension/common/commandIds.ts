@@ -25,6 +25,7 @@ export const COMMANDS = {
   openTaskFile: { id: 'lakesync.openTaskFile', title: 'Open Task File', icon: 'go-to-file' },
   showLog: { id: 'lakesync.showLog', title: 'Show Log', icon: 'output' },
   setSourcePassword: { id: 'lakesync.setSourcePassword', title: 'Set Source Password…', icon: 'key' },
+  importTableList: { id: 'lakesync.importTableList', title: 'Import Table List…', icon: 'list-unordered' },
   refreshTables: { id: 'lakesync.refreshTables', title: 'Load Tables (Preview)', icon: 'refresh', needsTrust: true },
   resync: { id: 'lakesync.table.resync', title: 'Resync Table', icon: 'sync', needsTrust: true },
   backfill: { id: 'lakesync.table.backfill', title: 'Backfill Table…', icon: 'history', needsTrust: true },

@@ -1,8 +1,10 @@
 // The *.sync.yaml editor: diagnostics from the config loader (works without Red Hat YAML),
 // semantic warnings from the engine's preview on save, completion and hover from the schema,
 // live table names, a CodeLens row, and the quick fix for plain passwords.
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { diagnoseTaskText, taskSchema } from '../../engine/config';
+import { tableListPath } from '../../engine/config/tablelist';
 import { COMMANDS } from '../common/commandIds';
 import { Disposable } from '../common/disposable';
 import type { PreviewService } from '../engine/previewService';
@@ -17,6 +19,10 @@ const SELECTOR: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.sync
 const DEBOUNCE_MS = 250;
 /** How long the first completion waits for table names from the source. */
 const LIVE_NAMES_WAIT_MS = 4000;
+
+function readTextOr<T>(file: string, fallback: T): string | T {
+  try { return readFileSync(file, 'utf8'); } catch { return fallback; }
+}
 
 export function isTaskDocument(doc: vscode.TextDocument): boolean {
   return doc.uri.path.endsWith('.sync.yaml');
@@ -35,6 +41,8 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Semantic warnings of the last preview, per file, until the next save replaces them. */
   private readonly previewDiagnostics = new Map<string, MappedDiagnostic[]>();
+  /** The `tablesFrom` list files each task file's diagnostics were last shown on. */
+  private readonly listsOf = new Map<string, Set<string>>();
   private readonly lensEmitter = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.lensEmitter.event;
 
@@ -48,6 +56,11 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
     this.register(vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)));
     this.register(vscode.workspace.onDidSaveTextDocument((d) => void this.semanticCheck(d)));
     this.register(vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.scheme === 'untitled') this.diagnostics.delete(d.uri); }));
+    // Files changed by other programs while not open in an editor (task files and their table lists).
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*'));
+    this.register(watcher.onDidChange((u) => this.onDiskChange(u, false)));
+    this.register(watcher.onDidCreate((u) => this.onDiskChange(u, false)));
+    this.register(watcher.onDidDelete((u) => this.onDiskChange(u, true)));
     // Another task file changing can create or end a shared-slot conflict in this one.
     // Status arrives every second while tasks run: react only to what these features show.
     let runs = '', slots = '';
@@ -82,14 +95,53 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
   /** Schema and config diagnostics, shared slots, and the last preview's warnings. */
   validate(doc: vscode.TextDocument): void {
     if (doc.isClosed) return;
-    const text = doc.getText();
-    const file = doc.uri.fsPath;
-    const mapped = diagnoseTaskText(text, file).map((d) => mapConfigDiagnostic(text, d));
+    this.validateText(doc.uri, doc.getText());
+  }
+
+  private validateText(uri: vscode.Uri, text: string): void {
+    const file = uri.fsPath;
+    const all = diagnoseTaskText(text, file);
+    const mapped = all.filter((d) => d.file === file).map((d) => mapConfigDiagnostic(text, d));
     const others = this.model.list().map((e) => e.info).filter((i) => i.file !== file);
     const slot = sharedSlotDiagnostic(text, readTaskFileInfo(file, text), others);
     if (slot) mapped.push(slot);
     mapped.push(...(this.previewDiagnostics.get(file) ?? []));
-    this.diagnostics.set(doc.uri, mapped.map(toDiagnostic));
+    this.diagnostics.set(uri, mapped.map(toDiagnostic));
+    // Problems of the `tablesFrom` list are shown on its own lines, in its own file.
+    const lists = new Set(all.filter((d) => d.file !== file).map((d) => d.file));
+    const ref = readTaskFileInfo(file, text).tablesFrom;
+    if (ref) lists.add(tableListPath(file, ref));
+    for (const old of this.listsOf.get(file) ?? []) if (!lists.has(old)) this.diagnostics.delete(vscode.Uri.file(old));
+    this.listsOf.set(file, lists);
+    for (const list of lists) {
+      const listText = readTextOr(list, '');
+      this.diagnostics.set(vscode.Uri.file(list), all.filter((d) => d.file === list).map((d) => toDiagnostic(mapConfigDiagnostic(listText, d))));
+    }
+  }
+
+  /**
+   * A file changed on disk (another program, git, a terminal): an open task file is revalidated by
+   * its document's events; a closed one is read again here, or cleared when it is gone. A change
+   * of a `tablesFrom` list revalidates the tasks that name it.
+   */
+  private onDiskChange(uri: vscode.Uri, deleted: boolean): void {
+    if (uri.scheme !== 'file') return;
+    const file = uri.fsPath;
+    if (uri.path.endsWith('.sync.yaml')) this.revalidateFromDisk(uri, deleted);
+    for (const [task, lists] of this.listsOf) if (lists.has(file)) this.revalidateFromDisk(vscode.Uri.file(task), false);
+  }
+
+  private revalidateFromDisk(uri: vscode.Uri, deleted: boolean): void {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) { this.schedule(open, 0); return; }
+    const text = deleted ? undefined : readTextOr(uri.fsPath, undefined);
+    if (text === undefined) {
+      this.diagnostics.delete(uri);
+      for (const list of this.listsOf.get(uri.fsPath) ?? []) this.diagnostics.delete(vscode.Uri.file(list));
+      this.listsOf.delete(uri.fsPath);
+      return;
+    }
+    this.validateText(uri, text);
   }
 
   /** On save: the engine's preview says which tables and patterns do not exist at the source. */

@@ -8,7 +8,7 @@ export function catalogTaskText(text: string): string | undefined {
   if (doc.errors.length > 0 || !doc.has('source')) return undefined;
   doc.set('mode', 'multi-table-mirror');
   doc.set('tables', ['*.*']);
-  for (const key of ['exclude', 'databases', 'virtualTables']) doc.delete(key);
+  for (const key of ['exclude', 'databases', 'tablesFrom', 'virtualTables']) doc.delete(key);
   return doc.toString();
 }
 

@@ -25,6 +25,8 @@ export interface TaskFileInfo {
   namespace?: string;
   /** The target naming rule, readable (`ods.{table}`, `{schema}.{table}`): engine/config/naming.ts. */
   naming: string;
+  /** `tablesFrom` as written (a table list file, relative to the task file). */
+  tablesFrom?: string;
   /** Engine heap limit from `parameters.memoryMb`, when the file sets it. */
   memoryMb?: number;
   /** True when the YAML itself does not parse. */
@@ -93,6 +95,7 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
       target: { namespace: fromSource ? { from: 'source' } : str(target.namespace), tableName: str(target.tableName), lowerCase: target.lowerCase === true },
     }),
     memoryMb: num(params.memoryMb),
+    tablesFrom: str(root.tablesFrom),
     broken,
   };
 }
