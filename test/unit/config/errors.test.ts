@@ -126,7 +126,7 @@ describe('mode and source requirements (from the schema)', () => {
   const base = 'source:\n  type: mysql\n  host: h\n  user: u\n';
   const cases: [string, string, string][] = [
     ['database-mirror', 'databases', 'mode database-mirror copies whole databases'],
-    ['multi-table-mirror', 'tables', 'mode multi-table-mirror copies the listed tables'],
+    ['multi-table-mirror', 'tables', 'mode multi-table-mirror copies the listed tables \\(in tables, or in a file named by tablesFrom\\)'],
     ['multi-table-merge', 'virtualTables', 'mode multi-table-merge merges source tables into virtual tables'],
   ];
   for (const [mode, key, reason] of cases) {
