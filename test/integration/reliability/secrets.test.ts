@@ -8,8 +8,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { execFileSync } from 'node:child_process';
 import {
-  runCli, sharedMariadb, sharedPostgres, sleep, spawnCli, tempDir, writeTask, type CliResult, type ServerHandle,
+  runCli, sharedMariadb, sharedPostgres, sleep, spawnCli, startMariadb, startSshd, tempDir, writeTask, type CliResult, type ServerHandle,
+  type SshdHandle,
 } from '../../harness';
 import { sendControlRequest } from '../../../src/engine/runtime/control';
 import { assertTablesEqual } from '../../support/compare';
@@ -151,3 +153,94 @@ for (const kind of ['postgres', 'mariadb'] as const) {
     });
   });
 }
+
+// The secrets of source.tls and source.ssh: private keys (as PEM text through ${secret:}) and their
+// passphrases. A MariaDB that requires a client certificate, reached through an SSH tunnel with an
+// encrypted key: check, preview, run (snapshot + stream), status and failing connections (a wrong
+// passphrase each) leave none of them in any output, file or state.
+describe('reliability: TLS and SSH keys and passphrases appear nowhere', function () {
+  this.timeout(180_000);
+  let server: ServerHandle;
+  let sshd: SshdHandle;
+  before(async () => { [server, sshd] = await Promise.all([startMariadb({ tls: true }), startSshd()]); });
+  after(async () => { await Promise.all([server?.stop(), sshd?.stop()]); });
+
+  it('check, preview, run, status, failing connections: outputs, files and state are free of them', async () => {
+    const started = Date.now() - 1000;
+    const db = await server.createDatabase();
+    const sql = (q: string) => server.sql(q, [], { database: db });
+    await sql('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(40))');
+    await sql("INSERT INTO t VALUES (1, 'one'), (2, 'two')");
+    await server.sql("CREATE USER 'ls_cert'@'%' IDENTIFIED BY 'pw' REQUIRE X509; GRANT ALL PRIVILEGES ON *.* TO 'ls_cert'@'%'");
+    const dir = tempDir('secrets-keys');
+    const client = server.tls!.client('ls_cert');
+    const tlsPassphrase = 'Tls-Key-Pass!9#q';
+    const encryptedTlsKey = join(dir, 'client-enc.key');
+    execFileSync('openssl', ['pkey', '-in', client.key, '-aes256', '-passout', `pass:${tlsPassphrase}`, '-out', encryptedTlsKey]);
+    const sshKeyText = readFileSync(sshd.encryptedClientKey, 'utf8');
+    const tlsKeyText = readFileSync(encryptedTlsKey, 'utf8');
+    // Distinctive pieces: a whole key body line of each key, and the passphrases.
+    const secrets = [sshd.clientKeyPassphrase, tlsPassphrase, sshKeyText.split('\n')[2], tlsKeyText.split('\n')[2]];
+    const env = {
+      LAKESYNC_SECRET_SSH_KEY: sshKeyText, LAKESYNC_SECRET_SSH_PASS: sshd.clientKeyPassphrase,
+      LAKESYNC_SECRET_TLS_KEY: tlsKeyText, LAKESYNC_SECRET_TLS_PASS: tlsPassphrase,
+    };
+    const source = {
+      ...server.source(db, { serverId: 6903 }), user: 'ls_cert', password: 'pw',
+      tls: { mode: 'verify-full', ca: server.tls!.ca, serverName: 'localhost', cert: client.cert, key: '${secret:tls-key}', keyPassphrase: '${secret:tls-pass}' },
+      ssh: { host: sshd.host, port: sshd.port, user: sshd.user, privateKey: '${secret:ssh-key}', privateKeyPassphrase: '${secret:ssh-pass}', knownHosts: sshd.knownHosts },
+    };
+    const task = (name: string, src: Record<string, unknown>) => writeTask({ name, source: src, mode: 'multi-table-mirror', tables: [`${db}.t`],
+      target: { type: 'duckdb', path: join(dir, `${name}.duckdb`), namespace: 'ods' }, parameters: { flushIntervalMs: 200 } }, dir);
+    const file = task('keys', source);
+    const outputs: { what: string; r: CliResult }[] = [];
+    const cli = async (args: string[], e: Record<string, string> = env) => { const r = await runCli(args, { env: e, timeoutMs: 90_000 }); outputs.push({ what: args.join(' '), r }); return r; };
+
+    const checked = await cli(['check', file, '--json']);
+    assert.equal(checked.code, 0, checked.stdout);
+    await cli(['check', file]);
+    assert.equal((await cli(['preview', file])).code, 0);
+    const p = spawnCli(['run', file, '--json'], { env });
+    await p.waitFor(/"phase":"incremental"/, 60_000);
+    await sql("INSERT INTO t VALUES (3, 'three')");
+    await sleep(1500);
+    await cli(['status', file, '--json']);
+    p.kill('SIGTERM');
+    const run = await p.exited;
+    outputs.push({ what: 'run (snapshot + stream)', r: run });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((await cli(['run', file, '--until-caught-up'])).code, 0);
+    await assertTablesEqual([{ server, database: db, table: { db, table: 't' }, duckdbPath: join(dir, 'keys.duckdb') }]);
+
+    // Wrong passphrases: the errors say which one, and print neither.
+    const wrongSsh = await cli(['check', file], { ...env, LAKESYNC_SECRET_SSH_PASS: `${sshd.clientKeyPassphrase}-wrong` });
+    assert.equal(wrongSsh.code, 1);
+    assert.match(wrongSsh.stdout, /privateKeyPassphrase does not decrypt source\.ssh\.privateKey/);
+    const wrongTls = await cli(['check', file], { ...env, LAKESYNC_SECRET_TLS_PASS: `${tlsPassphrase}-wrong` });
+    assert.equal(wrongTls.code, 1);
+    assert.match(wrongTls.stdout, /the TLS client certificate or key cannot be used/);
+    const bad = task('keys-bad', { ...source, port: 1 });
+    assert.notEqual((await cli(['run', bad, '--until-caught-up'])).code, 0);
+
+    const found: string[] = [];
+    const look = (text: string | Buffer, where: string) => {
+      const buf = typeof text === 'string' ? Buffer.from(text) : text;
+      for (const s of secrets) if (buf.includes(Buffer.from(s))) found.push(`${where} contains a secret (${s.slice(0, 6)}...)`);
+      findIn(buf, where, found);
+    };
+    for (const o of outputs) { look(o.r.stdout, `stdout of ${o.what}`); look(o.r.stderr, `stderr of ${o.what}`); }
+    look(await dumpDuckdb(join(dir, 'keys.duckdb')), 'the DuckDB file (every table, as text)');
+    const tmpEntries = readdirSync(tmpdir()).filter((e) => /lakesync/i.test(e) && !/^lakesync-test-(postgres|mariadb|sshd)-/.test(e));
+    const scanned = [...new Set([...files(dir, 0), ...tmpEntries.flatMap((e) => {
+      const p = join(tmpdir(), e);
+      try { return statSync(p).isDirectory() ? files(p, started) : statSync(p).isFile() && statSync(p).mtimeMs >= started ? [p] : []; } catch { return []; }
+    })])].filter((f) => !f.endsWith('.sync.yaml') && f !== encryptedTlsKey);
+    for (const f of scanned) {
+      let bytes: Buffer;
+      try { bytes = readFileSync(f); } catch { continue; }
+      look(bytes, f);
+    }
+    assert.ok(scanned.some((f) => f.endsWith('.status.json')), `the status file was scanned: ${scanned.join(', ')}`);
+    assert.deepEqual(found, [], found.join('\n'));
+  });
+});
