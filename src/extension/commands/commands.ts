@@ -155,7 +155,7 @@ export class Commands {
       viewExceptions: (arg: Arg) => this.viewExceptions(arg),
       details: (arg: Arg) => this.details(arg),
       query: (arg: Arg) => this.query(arg),
-      movePasswordToSecret: (uri: vscode.Uri) => this.movePasswordToSecret(uri),
+      movePasswordToSecret: (uri: vscode.Uri, path?: string[]) => this.movePasswordToSecret(uri, path),
     };
   }
 
@@ -375,10 +375,10 @@ export class Commands {
     return { name, value };
   }
 
-  private async writeRef(file: string, name: string): Promise<void> {
+  private async writeRef(file: string, name: string, key: string[] = ['source', 'password']): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-    const e = passwordRefEdit(doc.getText(), name);
-    if (!e) { void vscode.window.showWarningMessage(`Add \`password: \${secret:${name}}\` under source: in ${path.basename(file)}.`); return; }
+    const e = passwordRefEdit(doc.getText(), name, key);
+    if (!e) { void vscode.window.showWarningMessage(`Write \`${key[key.length - 1]}: \${secret:${name}}\` under ${key.slice(0, -1).join('.')}: in ${path.basename(file)}.`); return; }
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, new vscode.Range(e.line, e.startCol, e.line, e.endCol), e.text);
     await vscode.workspace.applyEdit(edit);
@@ -397,18 +397,22 @@ export class Commands {
     void vscode.window.showInformationMessage(`The password is in VS Code secret storage as "${s.name}".`);
   }
 
-  private async movePasswordToSecret(uri: vscode.Uri): Promise<void> {
+  /** Moves a plain secret (source.password, or a passphrase/password under source.ssh / source.tls) to secret storage. */
+  private async movePasswordToSecret(uri: vscode.Uri, path: string[] = ['source', 'password']): Promise<void> {
     const e = this.d.model.get(uri.fsPath) ?? await this.pickTask(uri);
     if (!e) return;
     const doc = await vscode.workspace.openTextDocument(uri);
-    const value = plainPasswordValue(doc.getText());
+    const value = plainPasswordValue(doc.getText(), path);
     if (value === undefined) return;
-    const name = await vscode.window.showInputBox({ title: 'Move the password to VS Code secret storage', prompt: 'Secret name (the file will say ${secret:NAME})',
-      value: `${e.info.name}-db`, validateInput: validateSecretName, ignoreFocusOut: true });
+    const key = path.join('.');
+    const what = key === 'source.password' ? 'password' : key === 'source.ssh.password' ? 'SSH password' : key === 'source.ssh.privateKeyPassphrase' ? 'SSH key passphrase' : 'TLS key passphrase';
+    const suggested = key === 'source.password' ? `${e.info.name}-db` : `${e.info.name}-${path.slice(1).join('-').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`;
+    const name = await vscode.window.showInputBox({ title: `Move the ${what} to VS Code secret storage`, prompt: 'Secret name (the file will say ${secret:NAME})',
+      value: suggested, validateInput: validateSecretName, ignoreFocusOut: true });
     if (!name) return;
     await this.d.secrets.set(name, value);
-    await this.writeRef(uri.fsPath, name);
-    void vscode.window.showInformationMessage(`The password moved to VS Code secret storage as "${name}". If the file was committed, change the password at the source too.`);
+    await this.writeRef(uri.fsPath, name, path);
+    void vscode.window.showInformationMessage(`The ${what} moved to VS Code secret storage as "${name}". If the file was committed, change it at its source too.`);
   }
 
   private async newTask(): Promise<void> {

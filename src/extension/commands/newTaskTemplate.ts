@@ -56,6 +56,22 @@ export function newTaskText(a: NewTaskAnswers): string {
   } else if (a.database) {
     lines.push(`  database: ${db}`);
   }
+  lines.push(
+    '  # Encryption: prefer (default) uses TLS when the server offers it, without checking who answers.',
+    '  # Managed databases (RDS, Cloud SQL, Azure, Supabase, Neon): verify-full with the provider\'s CA bundle.',
+    '  tls:',
+    commented('    mode: prefer', 'disable | prefer | require | verify-ca | verify-full'),
+    commented('    # ca: certs/ca.pem', 'CA of the server\'s certificate (path, or ${secret:NAME})'),
+    commented('    # cert: certs/client.pem', 'client certificate, when the server asks for one'),
+    commented('    # key: ${secret:' + a.name + '-client-key}', 'its private key (path, or ${secret:NAME})'),
+    '  # Through a bastion host: one SSH tunnel carries every connection of the task.',
+    '  # ssh:',
+    '  #   host: bastion.example.com',
+    '  #   user: deploy',
+    '  #   privateKey: ~/.ssh/id_ed25519           # path, or ${secret:NAME} holding the key',
+    '  #   privateKeyPassphrase: ${secret:' + a.name + '-ssh-key-passphrase}',
+    '  #   hostKey: SHA256:...                     # ssh-keygen -lf; or knownHosts: ~/.ssh/known_hosts',
+  );
   lines.push(`mode: ${a.mode}`);
   switch (a.mode) {
     case 'database-mirror':

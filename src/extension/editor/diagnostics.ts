@@ -103,13 +103,13 @@ export function mapConfigDiagnostic(text: string, d: ConfigDiagnosticLike): Mapp
     range = rangeOfPath(text, path);
   }
   return { ...(range ?? { startLine: 0, startCol: 0, endLine: 0, endCol: Math.max(1, text.split(/\r?\n/)[0]?.length ?? 1) }),
-    // The loader's plain-password warning gets the quick fix that moves it to secret storage.
+    // The loader's plain-secret warnings (password, passphrases) get the quick fix that moves them to secret storage.
     message, severity, code: isPlainPassword(d) ? 'plain-password' : 'config' };
 }
 
 function isPlainPassword(d: ConfigDiagnosticLike): boolean {
   const path = Array.isArray(d.path) ? d.path.join('.') : d.path;
-  return path === 'source.password' && /plain text/i.test(d.message);
+  return SECRET_VALUE_PATHS.some((p) => p.join('.') === path) && /plain text/i.test(d.message);
 }
 
 export function mapPreviewWarning(text: string, w: PreviewWarning): MappedDiagnostic {
@@ -125,27 +125,40 @@ export function mapPreviewWarning(text: string, w: PreviewWarning): MappedDiagno
   return { ...range, message: w.message, severity: w.severity, code: 'preview' };
 }
 
-/** Range of the literal password value, if the source password is plain text. */
-export function plainPasswordRange(text: string): Range0 | undefined {
+/** The task-file keys that hold secrets written as plain values (each gets the quick fix). */
+export const SECRET_VALUE_PATHS: string[][] = [
+  ['source', 'password'], ['source', 'ssh', 'password'], ['source', 'ssh', 'privateKeyPassphrase'], ['source', 'tls', 'keyPassphrase'],
+];
+
+/** Range of the literal value at `path` (block-style YAML), if it is plain text rather than a reference. */
+export function plainPasswordRange(text: string, path: string[] = ['source', 'password']): Range0 | undefined {
   const lines = text.split(/\r?\n/);
-  let inSource = false;
+  // The line of each mapping key on the path, each deeper than its parent.
+  let depth = 0;
+  let parentIndent = -1;
+  let childIndent = -1;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
-    if (/^\S/.test(l)) inSource = /^source\s*:/.test(l);
-    if (!inSource) continue;
-    const m = /^(\s+password\s*:\s*)(.*)$/.exec(l);
+    if (!l.trim() || l.trimStart().startsWith('#')) continue;
+    const indent = l.length - l.trimStart().length;
+    if (indent <= parentIndent) return undefined; // left the block of path[depth - 1]
+    const m = /^(\s*)([A-Za-z_][\w-]*)(\s*:\s*)(.*)$/.exec(l);
     if (!m) continue;
-    const value = stripComment(m[2]).trimEnd();
+    if (depth > 0 && childIndent < 0) childIndent = indent;
+    if (indent !== (depth === 0 ? 0 : childIndent) || m[2] !== path[depth]) continue;
+    if (depth < path.length - 1) { depth++; parentIndent = indent; childIndent = -1; continue; }
+    const value = stripComment(m[4]).trimEnd();
     const bare = value.replace(/^["']|["']$/g, '');
     if (bare === '' || /^\$\{(secret|env):[^}]+\}$/.test(bare) || bare === 'null' || bare === '~') return undefined;
-    return { startLine: i, startCol: m[1].length, endLine: i, endCol: m[1].length + value.length };
+    const startCol = m[1].length + m[2].length + m[3].length;
+    return { startLine: i, startCol, endLine: i, endCol: startCol + value.length };
   }
   return undefined;
 }
 
-/** The literal password value (unquoted), for moving it to secret storage. */
-export function plainPasswordValue(text: string): string | undefined {
-  const r = plainPasswordRange(text);
+/** The literal secret value at `path` (unquoted), for moving it to secret storage. */
+export function plainPasswordValue(text: string, path: string[] = ['source', 'password']): string | undefined {
+  const r = plainPasswordRange(text, path);
   if (!r) return undefined;
   const v = text.split(/\r?\n/)[r.startLine].slice(r.startCol, r.endCol);
   if (v.startsWith('"')) { try { return JSON.parse(v); } catch { return v.slice(1, -1); } }

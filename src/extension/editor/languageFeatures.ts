@@ -11,7 +11,7 @@ import type { PreviewService } from '../engine/previewService';
 import type { TaskModel } from '../model/taskModel';
 import { readTaskFileInfo } from '../model/taskFile';
 import { completionCandidates, hoverText } from './completion';
-import { mapConfigDiagnostic, mapPreviewWarning, sharedSlotDiagnostic, type MappedDiagnostic } from './diagnostics';
+import { mapConfigDiagnostic, mapPreviewWarning, plainPasswordRange, SECRET_VALUE_PATHS, sharedSlotDiagnostic, type MappedDiagnostic } from './diagnostics';
 import { cursorContext, keyAt } from './yamlPath';
 import type { SecretStore } from '../secrets/secretStore';
 
@@ -215,11 +215,15 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
   }
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    const text = doc.getText();
     return ctx.diagnostics.filter((d) => d.code === 'plain-password').map((d) => {
-      const action = new vscode.CodeAction('Move the password to VS Code secret storage', vscode.CodeActionKind.QuickFix);
+      // Which secret key the warning is on: the password, or a passphrase of the SSH key / TLS key.
+      const path = SECRET_VALUE_PATHS.find((p) => plainPasswordRange(text, p)?.startLine === d.range.start.line) ?? ['source', 'password'];
+      const what = path[path.length - 1] === 'password' ? 'password' : 'passphrase';
+      const action = new vscode.CodeAction(`Move the ${what} to VS Code secret storage`, vscode.CodeActionKind.QuickFix);
       action.diagnostics = [d];
       action.isPreferred = true;
-      action.command = { command: COMMANDS.movePasswordToSecret.id, title: action.title, arguments: [doc.uri] };
+      action.command = { command: COMMANDS.movePasswordToSecret.id, title: action.title, arguments: [doc.uri, path] };
       return action;
     });
   }

@@ -11,10 +11,15 @@ export function validateSecretName(name: string): string | undefined {
   return undefined;
 }
 
-export function passwordRefEdit(text: string, secretName: string): TextEdit0 | undefined {
+/**
+ * The edit that makes `path` (default source.password) say `${secret:NAME}`. A nested key (a
+ * passphrase under source.ssh or source.tls) is only replaced where it has a plain value.
+ */
+export function passwordRefEdit(text: string, secretName: string, path: string[] = ['source', 'password']): TextEdit0 | undefined {
   const ref = `\${secret:${secretName}}`;
-  const plain = plainPasswordRange(text);
+  const plain = plainPasswordRange(text, path);
   if (plain) return { line: plain.startLine, startCol: plain.startCol, endCol: plain.endCol, text: ref };
+  if (path.join('.') !== 'source.password') return undefined;
   const lines = text.split(/\r?\n/);
   let sourceLine = -1;
   for (let i = 0; i < lines.length; i++) {

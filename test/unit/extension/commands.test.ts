@@ -36,7 +36,7 @@ describe('restart after a crash', () => {
 });
 
 describe('new task file', () => {
-  it('writes a file that parses, references a secret and fits the mode', () => {
+  it('writes a file that parses, references a secret and fits the mode', async () => {
     const pg = parseDocument(newTaskText({ name: 'app', sourceType: 'postgres', host: 'db', port: 5432, user: 'u', database: 'app',
       mode: 'multi-table-mirror', passwordRef: 'app-db' }));
     assert.deepEqual(pg.errors, []);
@@ -44,6 +44,13 @@ describe('new task file', () => {
     assert.equal(v.source.password, '${secret:app-db}');
     assert.equal(v.source.slot, 'lakesync_app');
     assert.deepEqual(v.tables, ['public.*']);
+    assert.deepEqual(v.source.tls, { mode: 'prefer' }, 'TLS written out at its default, the rest commented');
+    // Uncommenting the SSH lines (and pinning a real fingerprint) gives a valid tunnel block.
+    const ssh = newTaskText({ name: 'app', sourceType: 'postgres', host: 'db', port: 5432, user: 'u', database: 'app', mode: 'multi-table-mirror', passwordRef: 'app-db' })
+      .replace(/^ {2}# ssh:/m, '  ssh:').replace(/^ {2}# {3}(\w+):/gm, '    $1:').replace('SHA256:...', 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s');
+    const { diagnoseTaskText } = await import('../../../src/engine/config');
+    assert.deepEqual(diagnoseTaskText(ssh, 'app.sync.yaml').filter((d) => d.severity === 'error'), []);
+    assert.equal(parseDocument(ssh).toJS().source.ssh.user, 'deploy');
     const my = parseDocument(newTaskText({ name: 'shop', sourceType: 'mysql', host: 'h', port: 3306, user: 'u', database: 'shop',
       mode: 'multi-table-merge', passwordRef: 'env:SHOP_PW' })).toJS();
     assert.equal(my.source.password, '${env:SHOP_PW}');
