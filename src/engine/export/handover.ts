@@ -1,7 +1,7 @@
 // Hand-over: stop the running task gracefully (its control socket), then read the checkpoint it
 // committed with its last batch: the position a successor starts at with no gap and, thanks to
 // primary keys, no harm from the changes it may see twice.
-import { formatLsn, parsePosition } from '../positions';
+import { comparePositions, formatLsn, parsePosition } from '../positions';
 import type { TaskPlan } from '../config/plan';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
@@ -42,8 +42,20 @@ export async function readHandoverPosition(plan: TaskPlan): Promise<StartPositio
       + 'A table still in its snapshot (or failed, or cancelled) would miss rows that the checkpoint already counts as done. '
       + 'Run the task until every table is incremental (lakesync run --until-caught-up), resync or exclude the failed ones, or export without --handover (scan.startup.mode: initial).');
   }
-  const checkpoint = state.checkpoint.position;
-  const p = parsePosition(checkpoint);
+  // The start is the oldest position any table still needs: a table whose own position is behind
+  // the task's checkpoint (held back while the others went on) must not lose its changes.
+  let checkpoint = state.checkpoint.position;
+  let p = parsePosition(checkpoint);
+  for (const t of state.tables) {
+    if (!t.position) continue;
+    const tp = parsePosition(t.position);
+    if (tp.kind !== p.kind || tp.kind === 'time' || tp.kind === 'gtid' || comparePositions(tp, p) >= 0) continue;
+    if (tp.kind === 'lsn') {
+      throw new UserError(`table ${t.source} of task ${plan.name} is at ${t.position}, behind the slot's confirmed position ${checkpoint}: Flink CDC's committed-offset would skip its changes in between. `
+        + 'Run the task until the table catches up (lakesync run --until-caught-up), or export without --handover (scan.startup.mode: initial).');
+    }
+    checkpoint = t.position; p = tp;
+  }
   switch (p.kind) {
     case 'lsn': return { kind: 'lsn', checkpoint, lsn: formatLsn(p.lsn) };
     case 'binlog': return { kind: 'binlog', checkpoint, file: p.file, pos: p.pos, ...(p.gtid ? { gtid: p.gtid } : {}), mariadb: p.gtid ? isMariaDbGtid(p.gtid) : false };
