@@ -1,12 +1,19 @@
 // Source positions are small immutable values with parse / format / compare.
 // They are never passed around as loose strings: a checkpoint stores format(position).
 
+/**
+ * `applied`: row changes after the position that the target already holds, in stream order: a
+ * checkpoint inside a large transaction that was applied in parts. A resumed stream skips them,
+ * so a replay never applies a change twice (which tables without a key could not absorb).
+ * Formatted as a `#applied:N` suffix.
+ */
+interface Within { readonly applied?: number }
 /** A PostgreSQL WAL location (LSN), as a 64-bit unsigned integer. */
-export interface LsnPosition { readonly kind: 'lsn'; readonly lsn: bigint }
+export interface LsnPosition extends Within { readonly kind: 'lsn'; readonly lsn: bigint }
 /** A MySQL/MariaDB binlog coordinate; `gtid` is the executed GTID set at that point when known. */
-export interface BinlogPosition { readonly kind: 'binlog'; readonly file: string; readonly pos: number; readonly gtid?: string }
+export interface BinlogPosition extends Within { readonly kind: 'binlog'; readonly file: string; readonly pos: number; readonly gtid?: string }
 /** A GTID set: MySQL `uuid:1-5[,uuid:...]` or MariaDB `domain-server-seq[,...]`. */
-export interface GtidPosition { readonly kind: 'gtid'; readonly set: string }
+export interface GtidPosition extends Within { readonly kind: 'gtid'; readonly set: string }
 /** A point in time: only a start request ("changes committed at or after"), never a checkpoint. */
 export interface TimePosition { readonly kind: 'time'; readonly at: Date }
 
@@ -33,6 +40,12 @@ export function formatLsn(value: bigint): string {
  * A checkpoint of a binlog position with a GTID set is `FILE:POS#gtid:SET`.
  */
 export function parsePosition(text: string): Position {
+  const within = /#applied:(\d+)$/.exec(text.trim());
+  if (within) {
+    const base = parsePosition(text.trim().slice(0, within.index));
+    if (base.kind === 'time') throw new PositionError(`"${text}": a time has no applied changes`);
+    return Number(within[1]) > 0 ? { ...base, applied: Number(within[1]) } : base;
+  }
   const t = text.trim();
   if (t.startsWith('lsn:')) return lsn(parseLsn(t.slice(4)));
   if (t.startsWith('gtid:')) {
@@ -53,6 +66,7 @@ export function parsePosition(text: string): Position {
 }
 
 export function formatPosition(p: Position): string {
+  if (p.kind !== 'time' && p.applied) return `${formatPosition({ ...p, applied: undefined })}#applied:${p.applied}`;
   switch (p.kind) {
     case 'lsn': return `lsn:${formatLsn(p.lsn)}`;
     case 'binlog': return `${p.file}:${p.pos}${p.gtid ? `#gtid:${p.gtid}` : ''}`;
@@ -61,8 +75,19 @@ export function formatPosition(p: Position): string {
   }
 }
 
-/** Orders two positions of the same kind; binlog files compare by their numeric suffix. */
+/** The position itself, without changes applied past it. */
+export function basePosition<P extends Position>(p: P): P {
+  return p.kind !== 'time' && p.applied ? { ...p, applied: undefined } : p;
+}
+
+/** Orders two positions of the same kind (changes applied past a position come after it); binlog files compare by their numeric suffix. */
 export function comparePositions(a: Position, b: Position): number {
+  const c = compareBase(a, b);
+  if (c !== 0 || a.kind === 'time' || b.kind === 'time') return c;
+  return (a.applied ?? 0) - (b.applied ?? 0);
+}
+
+function compareBase(a: Position, b: Position): number {
   if (a.kind === 'lsn' && b.kind === 'lsn') return a.lsn < b.lsn ? -1 : a.lsn > b.lsn ? 1 : 0;
   if (a.kind === 'binlog' && b.kind === 'binlog') {
     const fa = binlogFileNumber(a.file), fb = binlogFileNumber(b.file);

@@ -1,6 +1,10 @@
 // Reduces a batch of row changes to the last change per key, per source table, in order.
 // DuckDB's MERGE and ON CONFLICT both go silently wrong on duplicate keys in one batch
 // (research/library-eval.md 3.3), so the target only ever sees one entry per key.
+// A table without a key is a multiset: its changes are never merged into "the last change of a
+// row"; each distinct row image gets its net number of copies to add or remove (an insert adds
+// one, a delete removes one matching copy, an update does both), which is the same multiset
+// whatever order the changes of one batch are applied in.
 import type { Row, RowChange, Transaction } from './events';
 import type { Route } from './route';
 
@@ -14,8 +18,16 @@ export interface Upsert {
    */
   fillKey?: (string | null)[];
   commitTime: number;
+  /** Tables without a key (multisets): how many copies of `row` to add (always an insert). */
+  count?: number;
 }
-export interface Delete { op: 'delete'; key: (string | null)[]; commitTime: number }
+export interface Delete {
+  op: 'delete';
+  key: (string | null)[];
+  commitTime: number;
+  /** Tables without a key (multisets): how many copies matching `key` (the whole row) to remove. */
+  count?: number;
+}
 export type Entry = Upsert | Delete;
 
 export interface TableBatch {
@@ -108,8 +120,41 @@ function setEntry(batch: TableBatch, k: string, e: Entry): void {
   batch.entries.set(k, e);
 }
 
+/** Adds `delta` copies of one row image to a keyless table's batch (negative: removes copies). */
+function bump(batch: TableBatch, image: Row, delta: number, commitTime: number): void {
+  const route = batch.route;
+  const row = image.map((v) => (v === undefined ? null : v));
+  const key = keyOf(route, row);
+  const k = keyString(key);
+  const prev = batch.entries.get(k);
+  const net = (prev ? (prev.op === 'delete' ? -1 : 1) * (prev.count ?? 1) : 0) + delta;
+  batch.entries.delete(k);
+  if (net > 0) batch.entries.set(k, { op: 'insert', row, count: net, commitTime });
+  else if (net < 0) batch.entries.set(k, { op: 'delete', key, count: -net, commitTime });
+}
+
+function applyMultisetChange(batch: TableBatch, change: RowChange, commitTime: number): void {
+  const table = batch.route.key;
+  if (change.kind !== 'insert') {
+    const before = change.before ?? (change.kind === 'delete' ? change.after : undefined);
+    if (!before) {
+      throw new Error(`${change.kind} on ${table}, a table without a key, came without the old row: which copy it changed cannot be told ` +
+        '(PostgreSQL: ALTER TABLE ... REPLICA IDENTITY FULL; MySQL: binlog_row_image=FULL)');
+    }
+    bump(batch, before, -1, commitTime);
+  }
+  if (change.kind !== 'delete') {
+    const after = change.after;
+    if (!after) throw new Error(`${change.kind} on ${table} without a row`);
+    // a value the source did not send again (unchanged TOAST) is the old row's
+    const row = change.before ? after.map((v, i) => (v === undefined ? change.before![i] : v)) : after;
+    bump(batch, row, 1, commitTime);
+  }
+}
+
 function applyChange(batch: TableBatch, change: RowChange, commitTime: number): void {
   const route = batch.route;
+  if (route.fullRowKey) { applyMultisetChange(batch, change, commitTime); return; }
   if (change.kind === 'delete') {
     const image = change.before ?? change.after;
     if (!image) throw new Error(`delete on ${route.key} without a key`);

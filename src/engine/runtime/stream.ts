@@ -4,16 +4,18 @@
 // Why crash recovery is exact: a batch's rows and the position after its last complete source
 // transaction commit in ONE DuckDB transaction, so the stored position never runs ahead of the
 // data, and the source is confirmed only after that commit. After a crash the stream restarts
-// at the stored position; anything the target already holds beyond it (parts of a very large
-// transaction applied early, or snapshot rows newer than the stream start) is replayed as
-// full-row upserts and deletes by key, which end in the same state however often they are
-// applied. Replaying from an earlier position therefore converges, and nothing is lost because
-// nothing after the stored position was ever confirmed to the source.
+// at the stored position. Parts of a very large transaction applied before its end are counted in
+// the checkpoint itself (`#applied:N`: N row changes past the position, in stream order, are in
+// the target), and the resumed stream skips exactly those, so no change is applied twice: a table
+// without a key (a multiset) could not absorb a replayed insert. Snapshot rows newer than the
+// stream start are replayed as full-row upserts and deletes by key, which end in the same state
+// however often they are applied. Nothing is lost because nothing after the stored position was
+// ever confirmed to the source.
 import type { EventType } from '../config/plan';
 import { BatchReducer, type TableBatch } from '../pipeline/batch';
 import type { SchemaChange, Transaction } from '../pipeline/events';
 import { HeldPositions } from '../pipeline/held';
-import { formatPosition, parsePosition, type Position } from '../positions';
+import { basePosition, formatPosition, parsePosition, type Position } from '../positions';
 import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
@@ -65,6 +67,10 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const held = HeldPositions.ahead(parsePosition(ctx.checkpoint), await ctx.sink.state.tables());
   const reducer = new BatchReducer(ctx.routeFor);
   let complete: Position | undefined; // end of the newest complete transaction in `reducer`
+  const start = parsePosition(ctx.checkpoint);
+  let lastComplete: Position = basePosition(start); // the newest transaction end seen in the stream
+  let sinceComplete = 0; // row changes after lastComplete taken from the stream (applied, queued or skipped)
+  let toSkip = start.kind === 'time' ? 0 : start.applied ?? 0; // already in the target (a part of a transaction)
   let chain: Promise<void> = Promise.resolve();
   let end: ((e: StreamEnd) => void) | undefined;
   let fail: ((err: unknown) => void) | undefined;
@@ -73,7 +79,10 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const applyNow = async (): Promise<void> => {
     if (reducer.size === 0 && !complete) return;
     const tables = [...reducer.tables.values()];
-    const at = complete;
+    // changes past the newest transaction end go into the checkpoint as `applied`
+    const at: Position | undefined = complete || sinceComplete > 0
+      ? (sinceComplete > 0 && lastComplete.kind !== 'time' ? { ...lastComplete, applied: sinceComplete } : lastComplete)
+      : undefined;
     const position = at ? formatPosition(at) : undefined;
     const newestCommit = Math.max(0, ...tables.map((t) => t.lastCommitTime));
     reducer.clear();
@@ -84,7 +93,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       status.setPosition(position);
       for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
       // the source may forget everything up to here only now that the target has committed it
-      await adapter.confirm(at).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
+      await adapter.confirm(basePosition(at)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
       // caught up only by the committed checkpoint, never by a quiet stream
       if (catchUp?.done) end?.('caught-up');
     } else {
@@ -107,6 +116,9 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
         await applySchemaChange(ctx, change as SchemaChange);
         continue;
       }
+      // every row change counts, in stream order, whether or not the task takes it
+      sinceComplete++;
+      if (toSkip > 0) { toSkip--; continue; }
       if (!events.has(change.kind)) continue;
       const key = `${change.table.db}.${change.table.table}`;
       if (!ctx.routeFor(key)) continue;
@@ -115,7 +127,12 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       counted.set(key, (counted.get(key) ?? 0) + 1);
     }
     for (const [key, n] of counted) status.read(key, n);
-    if (!tx.partial) complete = tx.position;
+    if (!tx.partial) {
+      if (toSkip > 0) ctx.log('warn', `resuming at ${ctx.checkpoint}: the transaction ended ${toSkip} changes before the count of changes already applied`);
+      complete = lastComplete = basePosition(tx.position);
+      sinceComplete = 0;
+      toSkip = 0;
+    }
     // backpressure: the reader waits while a full batch is written
     if (reducer.size >= plan.parameters.batchSize) await flush();
   };
@@ -131,7 +148,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   };
 
   const tables = [...ctx.routes.values()].map((r) => r.source);
-  const opening = adapter.stream(parsePosition(ctx.checkpoint), tables, onTransaction);
+  const opening = adapter.stream(basePosition(start), tables, onTransaction);
   // a source that never answers the stream's start is a stall too; a stream opened too late is closed
   const handle = catchUp ? await Promise.race([opening, catchUp.stalled]).catch((err: unknown) => {
     void opening.then((h) => h.stop(), () => undefined);

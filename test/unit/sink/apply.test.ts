@@ -90,6 +90,47 @@ describe('DuckDB target: applying change batches', () => {
       }), { numRuns: 60 });
   });
 
+  it('a table without a key is a multiset: duplicates are inserted, updated and deleted one copy at a time', async () => {
+    const bag = table('app', 'bag', [['a', 'INTEGER'], ['b', 'VARCHAR']], 0);
+    const rb = route(bag, ['INTEGER', 'VARCHAR']);
+    await target.ensureTable(rb.mapping);
+    // few distinct values, so that copies are common; NULL is a value like any other
+    const value = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom('x', 'y', null));
+    type Op = { t: 'ins'; row: [number, string | null] } | { t: 'del'; pick: number } | { t: 'upd'; pick: number; row: [number, string | null] };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ t: fc.constant('ins' as const), row: value }),
+      fc.record({ t: fc.constant('del' as const), pick: fc.nat() }),
+      fc.record({ t: fc.constant('upd' as const), pick: fc.nat(), row: value }),
+    );
+    const text = (r: [number, string | null]): Row => [String(r[0]), r[1]];
+    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 50 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 }),
+      async (ops, cuts) => {
+        await target.conn.exec('DELETE FROM ods.bag');
+        const model: [number, string | null][] = [];
+        const changes: RowChange[] = [];
+        for (const o of ops) {
+          if (o.t === 'ins') { model.push(o.row); changes.push({ kind: 'insert', table: bag.id, after: text(o.row) }); continue; }
+          if (model.length === 0) continue;
+          const i = o.pick % model.length;
+          const old = model[i];
+          if (o.t === 'del') { model.splice(i, 1); changes.push({ kind: 'delete', table: bag.id, before: text(old) }); continue; }
+          model[i] = o.row;
+          changes.push({ kind: 'update', table: bag.id, before: text(old), after: text(o.row) });
+        }
+        let i = 0, c = 0;
+        while (i < changes.length) {
+          const size = cuts[c++ % cuts.length];
+          const red = new BatchReducer(() => rb);
+          for (const ch of changes.slice(i, i + size)) red.add(ch, 1000 + i);
+          i += size;
+          await target.applyBatch([...red.tables.values()], parsePosition(`lsn:0/${i}`));
+        }
+        const got = await target.conn.rows<{ a: number; b: string | null }>('SELECT a, b FROM ods.bag ORDER BY a, b NULLS FIRST');
+        const expected = [...model].sort((x, y) => x[0] - y[0] || (x[1] === y[1] ? 0 : x[1] === null ? -1 : y[1] === null ? 1 : x[1] < y[1] ? -1 : 1));
+        assert.deepEqual(got.map((g) => [g.a, g.b]), expected);
+      }), { numRuns: 60 });
+  });
+
   it('keeps the target value of a column the source did not send (unchanged TOAST)', async () => {
     await target.conn.exec('DELETE FROM ods.items');
     const red = new BatchReducer(() => r);

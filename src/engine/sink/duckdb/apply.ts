@@ -139,11 +139,47 @@ async function mergeStaged(conn: Conn, route: Route, anyKeep: boolean, meta?: { 
   return { deleted, inserted };
 }
 
+/**
+ * A table without a key is a multiset: each staged row image carries how many copies to remove
+ * (delete) or add (insert). Removing picks that many matching rows by DuckDB's rowid; rows that
+ * are equal are interchangeable, so which copies go does not matter.
+ */
+async function applyMultiset(conn: Conn, batch: TableBatch): Promise<{ deleted: number; inserted: number }> {
+  const route = batch.route;
+  const n = route.mapping.columns.length;
+  const cols = route.mapping.columns;
+  const rows = [...batch.entries.values()].map((e) => {
+    const out: (string | null)[] = new Array(n + 3).fill(null);
+    if (e.op === 'delete') route.keyColumns.forEach((j, i) => { out[j] = e.key[i]; });
+    else for (let j = 0; j < n; j++) { const si = route.columnIndex[j]; if (si >= 0) out[j] = e.row[si] ?? null; }
+    out[n] = e.op; out[n + 1] = String(e.commitTime); out[n + 2] = String(e.count ?? 1);
+    return out;
+  });
+  const st = dataStaging(route);
+  await conn.exec(stagingDdl(STAGE, n + 3, st));
+  await conn.appendTemp(STAGE, n + 3, rows, undefined, st);
+  const c = (i: number) => `s.${quoteIdent(`c${i}`)}`;
+  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(TYPED)} AS SELECT `
+    + `${cols.map((_, j) => `${converted(route, j)} AS ${quoteIdent(`t${j}`)}`).join(', ')}, `
+    + `${c(n)} AS op, ${c(n + 1)} AS ts, CAST(${c(n + 2)} AS BIGINT) AS cnt, row_number() OVER () AS sid FROM temp.main.${quoteIdent(STAGE)} s`);
+  const typedRef = `temp.main.${quoteIdent(TYPED)}`;
+  const tgt = target(route);
+  const on = keyMatch(route, 't', (j) => quoteIdent(cols[j].name), (j) => `s.${quoteIdent(`t${j}`)}`);
+  const deleted = await conn.exec(`DELETE FROM ${tgt} WHERE rowid IN (SELECT rid FROM (`
+    + `SELECT t.rowid AS rid, s.cnt, row_number() OVER (PARTITION BY s.sid ORDER BY t.rowid) AS rn `
+    + `FROM ${tgt} t JOIN ${typedRef} s ON ${on}${sourceFilter(route, 't')} WHERE s.op = 'delete') m WHERE m.rn <= m.cnt)`);
+  const inserted = await conn.exec(`INSERT INTO ${tgt} (${insertColumns(route)}) SELECT `
+    + `${cols.map((_, j) => `s.${quoteIdent(`t${j}`)}`).join(', ')}, ${metaValues(route, 's.op', 's.ts')} `
+    + `FROM (SELECT *, unnest(range(cnt)) AS copy FROM ${typedRef} WHERE op <> 'delete') s`);
+  return { deleted, inserted };
+}
+
 /** Applies one reduced table batch. Must run inside the caller's transaction. */
 export async function applyTableBatch(conn: Conn, batch: TableBatch): Promise<{ deleted: number; inserted: number }> {
   const route = batch.route;
   if (batch.truncate) await truncateSource(conn, route);
   if (batch.entries.size === 0) return { deleted: 0, inserted: 0 };
+  if (route.fullRowKey) return applyMultiset(conn, batch);
   const rows: (string | null)[][] = [];
   let anyKeep = false;
   const keepAt = layout(route).keep;
