@@ -25,7 +25,8 @@ function warehouseFor(plan: TaskPlan, sink: SinkKind, flag: string | undefined):
   const target = plan.target as TaskPlan['target'] & { warehouse?: string };
   if (sink === 'iceberg' && typeof target.warehouse === 'string') return { path: target.warehouse };
   const path = join(dirname(plan.file), '.lakehouse', `${plan.name}-${sink}`);
-  return { path, note: `the task writes ${plan.target.type}, which Flink CDC has no sink for: the pipeline fills a new ${sink} warehouse at ${path} (set --warehouse to choose)` };
+  const why = sink === 'iceberg' ? `the task writes ${plan.target.type}, which Flink CDC has no sink for` : `Paimon cannot continue the task's ${plan.target.type} tables`;
+  return { path, note: `${why}: the pipeline fills a new ${sink} warehouse at ${path} (set --warehouse to choose)` };
 }
 
 export async function exportCommand(args: CliArgs): Promise<number> {
