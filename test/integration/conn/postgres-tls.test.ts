@@ -120,6 +120,9 @@ describe('PostgreSQL over TLS (source.tls)', function () {
     const run = await runCli(['run', task.file, '--until-caught-up'], { env, timeoutMs: 120_000 });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await targetRows(task.duckdb, 'SELECT count(*) FROM ods.a'), [['500']]);
+    // prefer (the default) against a server with TLS: encrypted, not verified, same warning.
+    const prefer = parseJson(await runCli(['check', e2eTask(t, { source: tlsSource(t.db, { mode: 'prefer' }) }).file, '--json'], { env }));
+    assert.match(prefer.checks.find((c) => c.id === 'tls')!.detail!, /^TLSv1\.[23], .*certificate NOT verified \(tls\.mode prefer\)/);
   });
 
   it('disable against a role that may only connect over TLS fails clearly', async () => {

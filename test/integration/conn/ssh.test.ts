@@ -3,7 +3,7 @@
 // mid-stream (re-established, counted as a failover) and ends equal; a MariaDB task syncs and
 // streams through it; unknown and changed host keys are refused with the fingerprint and the fix.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sharedMariadb, sleep, spawnCli, startSshd, tempDir, uniqueName, writeTask, type SshdHandle } from '../../harness';
 import { assertWorkloadEqual, createWorkload, e2eTask, targetRows, Writer } from '../postgres/e2e-helpers';
@@ -18,6 +18,8 @@ describe('SSH tunnels (source.ssh)', function () {
   afterEach(dropTestSlots);
   after(async () => { await sshd?.stop(); });
 
+  /** SSH logins the server accepted so far (one per tunnel). */
+  const logins = () => (readFileSync(sshd.logFile, 'utf8').match(/Accepted publickey for /g) ?? []).length;
   const ssh = (over: Record<string, unknown> = {}) => ({
     host: sshd.host, port: sshd.port, user: sshd.user, privateKey: sshd.clientKey, knownHosts: sshd.knownHosts, keepaliveSeconds: 2, ...over,
   });
@@ -37,15 +39,19 @@ describe('SSH tunnels (source.ssh)', function () {
 
     const writer = new Writer(t);
     writer.start();
+    const before = logins();
     const run = spawnCli(['run', task.file, '--json']);
     try {
       await run.waitFor(/"phase":"incremental"/, 120_000);
       await sleep(1500);
+      // One SSH session carries the 4 snapshot readers, discovery and the replication connection.
+      assert.equal(logins() - before, 1, 'one tunnel for the whole task');
       // Every connection of the task goes through the tunnel: killing sshd's sessions cuts them all.
       assert.ok(sshd.killSessions() > 0, 'the task has an SSH session');
       await run.waitFor(/"message":"SSH tunnel through .* re-established/, 60_000);
       await run.waitFor(/"failovers":[1-9]/, 60_000);
       await sleep(2000); // streaming again, through the new tunnel
+      assert.equal(logins() - before, 2, 'the tunnel was re-established once, not once per connection');
     } finally {
       await writer.stop();
     }
