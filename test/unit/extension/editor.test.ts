@@ -159,3 +159,25 @@ describe('completion against the real task schema', () => {
     assert.ok(hoverText(taskSchema, ['source', 'host'])!.includes('Host name'));
   });
 });
+
+describe('completion and hover for source.tls and source.ssh (the real schema)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const real = require('../../../schemas/sync-task.schema.json');
+  const doc = 'source:\n  type: postgres\n  tls:\n    mode: \n  ssh:\n    host: b\n    \n';
+  it('offers the five TLS modes, prefer (the default) marked', () => {
+    const c = completionCandidates(real, cursorContext(doc, 3, 10)!);
+    assert.deepEqual(c.map((x) => x.label).sort(), ['disable', 'prefer', 'require', 'verify-ca', 'verify-full']);
+    assert.equal(c.find((x) => x.label === 'prefer')!.detail, 'default');
+  });
+  it('offers the missing ssh keys, user (required) among them', () => {
+    const labels = completionCandidates(real, cursorContext(doc, 6, 4)!).map((x) => x.label);
+    for (const k of ['user', 'port', 'privateKey', 'privateKeyPassphrase', 'password', 'knownHosts', 'hostKey', 'trustUnknownHostKey', 'keepaliveSeconds']) {
+      assert.ok(labels.includes(k), `${k} in ${labels}`);
+    }
+    assert.ok(!labels.includes('host'), 'host is already there');
+  });
+  it('hovers with the description of a nested key', () => {
+    assert.match(hoverText(real, ['source', 'ssh', 'hostKey'])!, /fingerprint/);
+    assert.match(hoverText(real, ['source', 'tls', 'mode'])!, /verify-full/);
+  });
+});
