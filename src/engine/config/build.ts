@@ -120,7 +120,7 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
       ...(t.tableName !== undefined ? { tableName: t.tableName as string } : {}),
       ...(t.lowerCase === true ? { lowerCase: true } : {}),
     },
-    rules: Object.fromEntries(['newTables', 'addColumn', 'dropColumn', 'renameColumn', 'changeType', 'dropTable', 'events']
+    rules: Object.fromEntries(['newTables', 'addColumn', 'dropColumn', 'renameColumn', 'changeType', 'dropTable', 'keylessTables', 'events']
       .map((k) => [k, pick(rules, 'rules', k)])) as unknown as Rules,
     snapshot: Object.fromEntries(['enabled', 'concurrency', 'chunkSize'].map((k) => [k, pick(snap, 'snapshot', k)])) as unknown as SnapshotConfig,
     parameters: Object.fromEntries(['memoryMb', 'flushIntervalMs', 'batchSize', 'maxTransactionChanges']

@@ -87,6 +87,8 @@ export interface Rules {
   renameColumn: 'apply' | 'ignore' | 'fail';
   changeType: 'apply' | 'ignore' | 'fail';
   dropTable: 'drop' | 'keep' | 'fail';
+  /** Tables without a primary key (source/keyless.ts; unset in hand-made plans: sync). */
+  keylessTables?: 'sync' | 'append' | 'skip' | 'fail';
   events: EventType[];
 }
 

@@ -28,6 +28,8 @@ export class TaskContext {
   readonly routes = new Map<string, Route>();
   /** Tables whose changes are dropped (force-stopped, cancelled before their snapshot, failed). */
   readonly paused = new Set<string>();
+  /** Tables under rules.keylessTables: append: their updates and deletes are not applied. */
+  readonly appendOnly = new Set<string>();
   /** Tables whose running snapshot must stop now. */
   readonly abortSnapshot = new Set<string>();
   /** Full syncs to run, in order (prioritize moves one to the front). */

@@ -6,6 +6,7 @@ import { collisionMessage, targetNameKey } from '../config/naming';
 import type { SchemaChange } from '../pipeline/events';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
+import { keylessVerdict } from '../source/keyless';
 import { tableKey, type SourceTable } from '../source/types';
 import { fromTextFor, mapColumn, widen } from '../typemap';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
@@ -181,6 +182,8 @@ async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
     ctx.log('error', `${key}: new table not synced: ${collisionMessage(ctx.plan, existing.key, key, { namespace: existing.mapping.namespace, table: existing.mapping.table }, at)}`);
     return;
   }
+  const keyless = keylessVerdict(ctx.plan, found);
+  if (keyless?.action === 'skip') { ctx.log('warn', keyless.message!); return; }
   let mapping = route.mapping;
   if (existing) {
     // a new shard of a merged table: its extra columns join the table
@@ -194,6 +197,8 @@ async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
   ctx.routes.set(key, makeRoute(found, mapping));
   await ctx.sink.state.upsertTable(key, `${mapping.namespace}.${mapping.table}`, 'pending');
   ctx.status.table(key, `${mapping.namespace}.${mapping.table}`);
+  if (keyless?.action === 'stop') { await failTable(ctx, key, keyless.message!); return; }
+  if (keyless?.action === 'append') ctx.appendOnly.add(key);
   ctx.log('info', `${key}: new table, full sync queued`);
   ctx.queueSnapshot({ source: key, kind: 'fresh' });
   ctx.interrupt?.('resnapshot');

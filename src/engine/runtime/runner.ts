@@ -4,6 +4,7 @@ import type { TaskPlan } from '../config/plan';
 import { PermanentSourceError, UserError } from '../errors';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
+import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
 import { formatPosition, parsePosition, PositionError } from '../positions';
@@ -182,6 +183,9 @@ export class TaskRunner {
     const { routes, warnings, errors } = planRoutes(plan, tables);
     for (const w of warnings) this.log('warn', w);
     if (errors.length) throw new UserError(`task ${plan.name} cannot run: ${errors.join('\n')}`);
+    const refusal = keylessRefusal(plan, routes.map((r) => r.source));
+    if (refusal) throw new UserError(`task ${plan.name} cannot run: ${refusal}`);
+    const stopped: [string, string][] = [];
     if (routes.length === 0) throw new UserError(`task ${plan.name} selects no source table; check mode, tables/databases and exclude (lakesync preview ${plan.file})`);
     const stored = new Map((await sink.state.tables()).map((t) => [t.source, t]));
     const reconciled = new Map<TableMapping, TableMapping | undefined>();
@@ -189,6 +193,10 @@ export class TaskRunner {
     for (const r0 of routes) {
       // a table that appeared since the task last ran, with rules.newTables: ignore, is left out
       if (cp && !stored.has(r0.key) && plan.rules.newTables !== 'sync') { this.log('info', `${r0.key}: new table ignored (rules.newTables)`); continue; }
+      const keyless = keylessVerdict(plan, r0.source);
+      if (keyless?.action === 'skip') { this.log('warn', keyless.message!); continue; }
+      if (keyless?.action === 'append') ctx.appendOnly.add(r0.key);
+      if (keyless?.action === 'stop') stopped.push([r0.key, keyless.message!]);
       if (!reconciled.has(r0.mapping)) {
         await sink.ensureTable(r0.mapping);
         reconciled.set(r0.mapping, await reconcileTarget(ctx, r0.mapping));
@@ -209,6 +217,7 @@ export class TaskRunner {
       t.phase = TABLE_PHASES.has(st.phase as TablePhase) ? st.phase as TablePhase : 'pending';
     }
     for (const key of failing) await failTable(ctx, key, 'the target table does not fit the source\'s current shape under the task\'s rules (see the log)');
+    for (const [key, message] of stopped) await failTable(ctx, key, message);
     if (cp) { ctx.checkpoint = formatPosition(cp.position); status.setPosition(ctx.checkpoint); }
     const snapshotting = plan.snapshot.enabled && !options.noSnapshot;
     const allIncremental = async () => {

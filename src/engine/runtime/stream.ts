@@ -123,6 +123,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       const key = `${change.table.db}.${change.table.table}`;
       if (!ctx.routeFor(key)) continue;
       if (held.size > 0 && held.holds(key, tx)) continue;
+      if ((change.kind === 'update' || change.kind === 'delete') && ctx.appendOnly.has(key)) continue; // rules.keylessTables: append
       reducer.add(change, tx.commitTime);
       counted.set(key, (counted.get(key) ?? 0) + 1);
     }

@@ -3,6 +3,7 @@
 import type { TaskPlan } from '../config/plan';
 import type { SourceTable } from './types';
 import { describeNaming } from '../config/naming';
+import { appendPublicationName, keylessRule } from './keyless';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -43,4 +44,23 @@ export function targetNamesCheck(plan: TaskPlan, errors: string[]): CheckResult 
   if (errors.length === 0) return { id: 'target_names', title, status: 'ok', detail: `named ${describeNaming(plan)}` };
   return { id: 'target_names', title, status: 'fail', detail: errors.join('; '),
     fix: 'set target.tableName (e.g. "{schema}_{table}") or target.namespace: {from: source}, or exclude one of each pair' };
+}
+
+/** Tables without a primary key under rules.keylessTables (source/keyless.ts), as one check. */
+export function keylessCheck(plan: TaskPlan, keyless: string[], noFullRows: string[], fixes: string[]): CheckResult {
+  const rule = keylessRule(plan);
+  const title = `tables without a primary key (rules.keylessTables: ${rule})`;
+  if (keyless.length === 0) return { id: 'keyless_tables', title, status: 'ok', detail: 'every table has a primary key' };
+  const list = nameList(keyless);
+  switch (rule) {
+    case 'fail': return { id: 'keyless_tables', title, status: 'fail', detail: `without primary key: ${list}`,
+      fix: 'add a primary key, exclude them, or set rules.keylessTables to sync, append or skip' };
+    case 'skip': return { id: 'keyless_tables', title, status: 'warn', detail: `left out: ${list}` };
+    case 'append': return { id: 'keyless_tables', title, status: 'ok',
+      detail: `insert-only (updates and deletes are not applied): ${list}${plan.source.type === 'postgres' ? `, read through publication "${appendPublicationName(plan.source.publication)}"` : ''}` };
+    case 'sync': return noFullRows.length === 0
+      ? { id: 'keyless_tables', title, status: 'ok', detail: `exact multisets (the source sends whole rows): ${list}` }
+      : { id: 'keyless_tables', title, status: 'warn', detail: `these will stop, as the source sends no whole row for their updates and deletes: ${nameList(noFullRows)}`,
+        fix: fixes.join('\n') + '\n-- or add a primary key, or set rules.keylessTables: append or skip' };
+  }
 }

@@ -23,8 +23,8 @@ describe('lakesync check (PostgreSQL)', function () {
                   CREATE TABLE public.log_lines (line text);`, [], { database: db });
   });
 
-  const task = (source: Record<string, unknown>, tables = ['public.orders']) =>
-    writeTask({ name: 'pgcheck', source, mode: 'multi-table-mirror', tables, target: { path: 'lake.duckdb' } });
+  const task = (source: Record<string, unknown>, tables = ['public.orders'], extra: Record<string, unknown> = {}) =>
+    writeTask({ name: 'pgcheck', source, mode: 'multi-table-mirror', tables, target: { path: 'lake.duckdb' }, ...extra });
 
   it('passes on a server with wal_level=logical and a superuser, and exits 0', async () => {
     const r = await runCli(['check', task(pg.source(db))]);
@@ -58,12 +58,19 @@ describe('lakesync check (PostgreSQL)', function () {
     assert.match(r.stdout, /^! every table has a primary key: without primary key: public\.events$/m);
   });
 
-  it('fails a table without primary key and without replica identity, with the ALTER TABLE that fixes it', async () => {
+  it('a table without primary key nor replica identity: under rules.keylessTables sync it will stop (a warning with the ALTER TABLE); under fail the task cannot run', async () => {
     const r = await runCli(['check', task(pg.source(db), ['public.orders', 'public.log_lines'])]);
-    assert.equal(r.code, 1, r.stdout + r.stderr);
-    const { line, fix } = failedCheck(r.stdout, 'tables without primary key have a replica identity');
-    assert.match(line, /public\.log_lines/);
-    assert.match(fix, /^ALTER TABLE public\.log_lines REPLICA IDENTITY FULL;$/m);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^! tables without a primary key \(rules\.keylessTables: sync\): these will stop, as the source sends no whole row for their updates and deletes: public\.log_lines$/m);
+    assert.match(r.stdout, /^ {4}fix: ALTER TABLE public\.log_lines REPLICA IDENTITY FULL;$/m);
+    const append = await runCli(['check', task(pg.source(db), ['public.orders', 'public.log_lines'], { rules: { keylessTables: 'append' } })]);
+    assert.equal(append.code, 0, append.stdout + append.stderr);
+    assert.match(append.stdout, /^✔ tables without a primary key \(rules\.keylessTables: append\): insert-only \(updates and deletes are not applied\): public\.log_lines, read through publication "lakesync_pgcheck_append"$/m);
+    const fail = await runCli(['check', task(pg.source(db), ['public.orders', 'public.events'], { rules: { keylessTables: 'fail' } })]);
+    assert.equal(fail.code, 1, fail.stdout + fail.stderr);
+    const { line, fix } = failedCheck(fail.stdout, 'tables without a primary key (rules.keylessTables: fail)');
+    assert.match(line, /without primary key: public\.events/);
+    assert.match(fix, /set rules\.keylessTables to sync, append or skip/);
   });
 
   describe('with wal_level=replica', () => {

@@ -239,11 +239,17 @@ describe('PostgreSQL source (adapter)', function () {
     assert.deepEqual(col.changes.map((c) => `${c.kind} ${c.table.db}.${c.table.table}`), ['schema shop.b', 'insert shop.b']);
   });
 
-  it('refuses to publish a table without primary key or replica identity, naming the fix', async () => {
+  it('never publishes a table without primary key or replica identity (the application\'s UPDATE and DELETE keep working)', async () => {
     await t.sql('CREATE TABLE loose (a int)');
+    await t.sql('INSERT INTO loose VALUES (1)');
     src = createPostgresSource(t.plan());
     const tables = await src.discover();
-    await assert.rejects(src.openSnapshot(tables, 1), (e: Error) => e instanceof UserError && /ALTER TABLE "public"."loose" REPLICA IDENTITY FULL;/.test(e.message));
+    const session = await src.openSnapshot(tables, 1);
+    await session.close();
+    const published = await t.sql(`SELECT tablename FROM pg_publication_tables WHERE pubname = '${t.plan().source.publication}'`);
+    assert.ok(!published.some((r) => r.tablename === 'loose'), JSON.stringify(published));
+    await t.sql('UPDATE loose SET a = 2');
+    await t.sql('DELETE FROM loose');
   });
 
   it('a partitioned table: snapshot and changes arrive under the table the task names', async () => {

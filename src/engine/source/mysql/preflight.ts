@@ -3,7 +3,7 @@
 // tables without a primary key.
 import type mysql from 'mysql2/promise';
 import type { TaskPlan } from '../../config/plan';
-import { nameList, targetNamesCheck, type CheckResult } from '../preflight';
+import { keylessCheck, nameList, targetNamesCheck, type CheckResult } from '../preflight';
 import { candidateDatabases, parseNamePattern, selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectMysql, mysqlTlsState } from './connect';
@@ -223,6 +223,7 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
       : { id: 'primary_keys', title: 'every table has a primary key', status: 'warn',
         detail: `without primary key: ${nameList(noPk.map(tableKey))}`,
         fix: noPk.slice(0, 10).map((t) => `ALTER TABLE ${qualified(t)} ADD PRIMARY KEY (<key columns>);`).join('\n') });
+    out.push(keylessCheck(plan, noPk.map(tableKey), [], []));
     return out;
   } catch (err) {
     out.push({ id: 'error', title: 'read the server settings', status: 'fail',

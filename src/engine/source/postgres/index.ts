@@ -6,6 +6,7 @@ import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
 import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
 import { candidateDatabases, selectedIds, selectTables } from '../select';
+import { appendPublicationName, keylessRule } from '../keyless';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { describePostgresTable, describePostgresTables, listPostgresTables } from './metadata';
 import type { RelationColumn } from './pgoutput';
@@ -166,7 +167,7 @@ class PgSource implements PostgresSource {
     };
 
     const command = `START_REPLICATION SLOT ${ident(this.plan.source.slot)} LOGICAL ${formatLsn(from.lsn)} ` +
-      `(proto_version '1', publication_names ${literal(ident(this.plan.source.publication))}, messages 'true')`;
+      `(proto_version '1', publication_names ${literal(publicationNames(this.plan))}, messages 'true')`;
     stream.start((err) => { void finish(err); });
     wal.start(command, {
       data: (chunk) => stream.onData(chunk),
@@ -209,6 +210,7 @@ class PgSource implements PostgresSource {
     const c = await this.control();
     await dropSlot(c, this.plan);
     await c.query(`DROP PUBLICATION IF EXISTS ${ident(this.plan.source.publication)}`);
+    await c.query(`DROP PUBLICATION IF EXISTS ${ident(appendPublicationName(this.plan.source.publication))}`);
   }
 
   async close(): Promise<void> {
@@ -358,4 +360,10 @@ export function slotWarnings(
     return [`replication slot "${name}" retains ${size} of WAL on the source: the task is behind or stopped; WAL is kept until it catches up`];
   }
   return [];
+}
+
+/** The stream's publications: the task's, and its insert-only one under rules.keylessTables: append. */
+function publicationNames(plan: TaskPlan): string {
+  const names = [plan.source.publication, ...(keylessRule(plan) === 'append' ? [appendPublicationName(plan.source.publication)] : [])];
+  return names.map(ident).join(',');
 }

@@ -3,7 +3,7 @@
 // publication would break (no primary key, no replica identity).
 import type pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
-import { nameList, targetNamesCheck, type CheckResult } from '../preflight';
+import { keylessCheck, nameList, targetNamesCheck, type CheckResult } from '../preflight';
 import { selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectPostgres, pgTlsState } from './connect';
@@ -156,13 +156,16 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
     }
 
     // Primary keys and replica identity
-    const noIdentity = tables.filter((t) => t.ident === 'n' || (!t.hasPk && t.ident === 'd'));
-    // Tables that already failed above are not repeated as warnings.
-    const noPk = tables.filter((t) => !t.hasPk && !noIdentity.includes(t));
+    // A keyed table with REPLICA IDENTITY NOTHING, once published, would make PostgreSQL reject its
+    // UPDATE and DELETE. Keyless tables are the business of rules.keylessTables (never published so).
+    const noIdentity = tables.filter((t) => t.hasPk && t.ident === 'n');
+    const noPk = tables.filter((t) => !t.hasPk);
+    out.push(keylessCheck(plan, noPk.map(tableKey), noPk.filter((t) => t.ident !== 'f').map(tableKey),
+      noPk.filter((t) => t.ident !== 'f').map((t) => `ALTER TABLE ${qualified(t)} REPLICA IDENTITY FULL;`)));
     if (noIdentity.length > 0) {
-      out.push({ id: 'replica_identity', title: 'tables without primary key have a replica identity', status: 'fail',
-        detail: `no primary key and no replica identity: ${nameList(noIdentity.map(tableKey))} (published, PostgreSQL would reject their UPDATE and DELETE)`,
-        fix: `${noIdentity.map((t) => `ALTER TABLE ${qualified(t)} REPLICA IDENTITY FULL;`).join('\n')}\n-- or add a primary key, or exclude the table` });
+      out.push({ id: 'replica_identity', title: 'published tables have a replica identity', status: 'fail',
+        detail: `REPLICA IDENTITY NOTHING: ${nameList(noIdentity.map(tableKey))} (published, PostgreSQL would reject their UPDATE and DELETE)`,
+        fix: `${noIdentity.map((t) => `ALTER TABLE ${qualified(t)} REPLICA IDENTITY DEFAULT;`).join('\n')}\n-- or exclude the table` });
     }
     out.push(noPk.length === 0
       ? { id: 'primary_keys', title: 'every table has a primary key', status: 'ok' }

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
 import { PermanentSourceError, UserError } from '../../errors';
 import { parseLsn } from '../../positions';
+import { appendPublicationName, keylessRule, keylessVerdict } from '../keyless';
 import { tableKey, type SourceTable } from '../types';
 import { connect, ident, qualified } from './session';
 
@@ -115,11 +116,19 @@ export async function dropSlot(client: pg.Client, plan: TaskPlan): Promise<boole
  * the task's schemas (database-mirror, FOR TABLES IN SCHEMA, PostgreSQL 15+). Kept in sync on
  * every start, so tables added to the task file are published too.
  */
-export async function ensurePublication(client: pg.Client, plan: TaskPlan, tables: SourceTable[]): Promise<void> {
+export async function ensurePublication(client: pg.Client, plan: TaskPlan, all: SourceTable[]): Promise<void> {
   const name = plan.source.publication;
   const pub = await client.query<{ puballtables: string; pubviaroot: string }>(
     'SELECT puballtables::text AS puballtables, pubviaroot::text AS pubviaroot FROM pg_publication WHERE pubname = $1', [name]);
-  const schemaMode = plan.mode === 'database-mirror' && plan.databases.length > 0;
+  // rules.keylessTables: tables without a key that are skipped or stopped are not published at
+  // all, append ones only through the insert-only publication (source/keyless.ts)
+  const verdict = (t: SourceTable) => keylessVerdict(plan, t)?.action ?? 'sync';
+  const tables = all.filter((t) => verdict(t) === 'sync');
+  if (keylessRule(plan) === 'append') await ensureAppendPublication(client, plan, all.filter((t) => verdict(t) === 'append'));
+  // FOR TABLES IN SCHEMA would publish (and so break the updates and deletes of) a table without
+  // key and replica identity: schemas holding one are published table by table instead
+  const schemaMode = plan.mode === 'database-mirror' && plan.databases.length > 0
+    && (keylessRule(plan) === 'fail' || (await tablesWithoutIdentity(client, plan, tables, true)).length === 0);
   await refuseTablesWithoutIdentity(client, plan, tables, schemaMode);
   const target = schemaMode
     ? `TABLES IN SCHEMA ${plan.databases.map(ident).join(', ')}`
@@ -174,6 +183,18 @@ async function hasPartitioned(client: pg.Client, tables: SourceTable[]): Promise
  * decides (REPLICA IDENTITY FULL, or a primary key).
  */
 async function refuseTablesWithoutIdentity(client: pg.Client, plan: TaskPlan, tables: SourceTable[], schemaMode: boolean): Promise<void> {
+  const names = await tablesWithoutIdentity(client, plan, tables, schemaMode);
+  if (names.length === 0) return;
+  throw new UserError(
+    `${names.length === 1 ? 'Table' : 'Tables'} ${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} no primary key and no replica identity: ` +
+    `once published, PostgreSQL would reject UPDATE and DELETE on ${names.length === 1 ? 'it' : 'them'} (rules.keylessTables: ${keylessRule(plan)}). Add a primary key, or run ` +
+    names.map((n) => `ALTER TABLE ${n} REPLICA IDENTITY FULL;`).join(' ') +
+    (schemaMode ? '' : ` Or remove ${names.length === 1 ? 'it' : 'them'} from tables in ${plan.file}.`) +
+    ' Or set rules.keylessTables: append (insert-only), skip or sync (that table stops).');
+}
+
+/** Tables (of the schemas, or the given ones) without a primary key and without a replica identity. */
+async function tablesWithoutIdentity(client: pg.Client, plan: TaskPlan, tables: SourceTable[], schemaMode: boolean): Promise<string[]> {
   const res = await client.query<{ nspname: string; relname: string }>(
     `SELECT n.nspname, c.relname
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -182,11 +203,38 @@ async function refuseTablesWithoutIdentity(client: pg.Client, plan: TaskPlan, ta
               SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))
         AND ${schemaMode ? 'n.nspname = ANY($1)' : "(n.nspname || '.' || c.relname) = ANY($1)"}`,
     [schemaMode ? plan.databases : tables.map((t) => tableKey(t.id))]);
-  if (res.rows.length === 0) return;
-  const names = res.rows.map((r) => `${ident(r.nspname)}.${ident(r.relname)}`);
-  throw new UserError(
-    `${names.length === 1 ? 'Table' : 'Tables'} ${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} no primary key and no replica identity: ` +
-    `once published, PostgreSQL would reject UPDATE and DELETE on ${names.length === 1 ? 'it' : 'them'}. Add a primary key, or run ` +
-    names.map((n) => `ALTER TABLE ${n} REPLICA IDENTITY FULL;`).join(' ') +
-    (schemaMode ? '' : ` Or remove ${names.length === 1 ? 'it' : 'them'} from tables in ${plan.file}.`));
+  return res.rows.map((r) => `${ident(r.nspname)}.${ident(r.relname)}`);
+}
+
+/**
+ * The insert-only publication of rules.keylessTables: append (`<publication>_append`, publish =
+ * 'insert, truncate'): it needs no replica identity, so the application's own UPDATE and DELETE
+ * on those tables keep working. Created even when empty: the stream always names it.
+ */
+async function ensureAppendPublication(client: pg.Client, plan: TaskPlan, tables: SourceTable[]): Promise<void> {
+  const name = appendPublicationName(plan.source.publication);
+  const exists = (await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rows.length > 0;
+  const want = new Set(tables.map((t) => tableKey(t.id)));
+  const list = tables.map((t) => qualified(t.id)).join(', ');
+  try {
+    if (!exists) {
+      await client.query(`CREATE PUBLICATION ${ident(name)}${want.size ? ` FOR TABLE ${list}` : ''} WITH (publish = 'insert, truncate', publish_via_partition_root = true)`);
+      return;
+    }
+    const have = new Set((await client.query<{ k: string }>(
+      "SELECT schemaname || '.' || tablename AS k FROM pg_publication_tables WHERE pubname = $1", [name])).rows.map((r) => r.k));
+    if (have.size === want.size && [...want].every((k) => have.has(k))) return;
+    if (want.size) await client.query(`ALTER PUBLICATION ${ident(name)} SET TABLE ${list}`);
+    else {
+      const rel = await client.query<{ s: string; t: string }>('SELECT schemaname AS s, tablename AS t FROM pg_publication_tables WHERE pubname = $1', [name]);
+      await client.query(`ALTER PUBLICATION ${ident(name)} DROP TABLE ${rel.rows.map((r) => qualified({ db: r.s, table: r.t })).join(', ')}`);
+    }
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/permission denied|must be owner|must be superuser/.test(msg)) {
+      throw new UserError(`The user "${plan.source.user}" may not ${exists ? 'change' : 'create'} the insert-only publication "${name}" of rules.keylessTables: append: ${msg}. ` +
+        `Create it as a superuser or the tables' owner: CREATE PUBLICATION ${ident(name)} FOR TABLE ${list || '<tables>'} WITH (publish = 'insert, truncate');`);
+    }
+    throw err;
+  }
 }
