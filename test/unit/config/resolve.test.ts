@@ -78,7 +78,7 @@ describe('task file resolution', () => {
     });
     assert.deepEqual(plan.target, { type: 'duckdb', path: join(dir.path, '.lakehouse', 'orders.duckdb'), namespace: 'ods' });
     assert.deepEqual(plan.rules, {
-      newTables: 'sync', addColumn: 'apply', dropColumn: 'keep', renameColumn: 'apply', changeType: 'apply', dropTable: 'keep',
+      newTables: 'sync', addColumn: 'apply', dropColumn: 'keep', renameColumn: 'apply', changeType: 'apply', dropTable: 'keep', keylessTables: 'sync',
       events: ['insert', 'update', 'delete', 'truncate'],
     });
     assert.deepEqual(plan.snapshot, { enabled: true, concurrency: 4, chunkSize: 50000 });
