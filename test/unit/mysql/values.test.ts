@@ -1,7 +1,7 @@
 // One table of values: each source value as the snapshot path sees it (server text) and as the
 // binlog path sees it (zongji's decoded value) must give the same canonical text.
 import assert from 'node:assert/strict';
-import { fromBinlogValue, fromSnapshotText, formatInet6, float32Text, type ValueKind } from '../../../src/engine/source/mysql/values';
+import { BinlogValueError, binlogTime, fromBinlogValue, fromSnapshotText, formatInet6, float32Text, rawGeometry, type ValueKind } from '../../../src/engine/source/mysql/values';
 
 interface Case { kind: ValueKind; snapshot: string | null; binlog: unknown; canonical: string | null }
 
@@ -48,6 +48,32 @@ describe('mysql values: snapshot and binlog give the same canonical text', () =>
       assert.equal(fromBinlogValue(c.kind, c.binlog), c.canonical);
     });
   }
+
+  it('repairs the carry of a negative TIME with a zero fraction that zongji decodes one unit short', () => {
+    assert.equal(binlogTime('-01:00:64.000000'), '-01:01:00.000000');
+    assert.equal(binlogTime('-00:63:64'), '-01:00:00');
+    assert.equal(binlogTime('-99:63:64.000'), '-100:00:00.000');
+    assert.equal(binlogTime('-838:59:59.000000'), '-838:59:59.000000');
+    assert.equal(binlogTime('-00:00:00.000001'), '-00:00:00.000001');
+    assert.equal(fromBinlogValue('time', '-01:00:64.000000'), '-01:01:00.000000');
+  });
+
+  it('refuses a value whose JavaScript shape its column type cannot have, instead of String()', () => {
+    // zongji's parsed geometry objects: never "[object Object]" in the target
+    assert.throws(() => fromBinlogValue('binary', { x: 1, y: 2 }), BinlogValueError);
+    assert.throws(() => fromBinlogValue('binary', [[{ x: 0, y: 0 }]]), /binary column arrived as an array/);
+    assert.throws(() => fromBinlogValue('text', { a: 1 }), BinlogValueError);
+    assert.throws(() => fromBinlogValue('integer', 1.5), BinlogValueError);
+    assert.throws(() => fromBinlogValue('date', new Date(0)), BinlogValueError);
+    assert.throws(() => fromBinlogValue('json', { a: 1 }), BinlogValueError);
+  });
+
+  it('reads spatial columns of a TableMap as bytes (SRID + WKB), leaving other columns alone', () => {
+    const table = { columns: [{ type: 255, charset: 'binary' }, { type: 3, charset: null }, { type: 252, charset: 'utf8mb4' }] };
+    rawGeometry(table);
+    assert.deepEqual(table.columns, [{ type: 252, charset: null }, { type: 3, charset: null }, { type: 252, charset: 'utf8mb4' }]);
+    rawGeometry(undefined);
+  });
 
   it('prints INET6 as MariaDB does (inet_ntop rules)', () => {
     const server: Record<string, string> = {

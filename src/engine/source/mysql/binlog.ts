@@ -13,7 +13,7 @@ import type { SourceTable, TableId } from '../types';
 import { tableKey } from '../types';
 import { connectionOptions } from './session';
 import { parseDdl } from './ddl';
-import { fromBinlogValue, valueKind, type ValueKind } from './values';
+import { fromBinlogValue, rawGeometry, valueKind, type ValueKind } from './values';
 import { purgedError } from './binlogpos';
 
 export interface BinlogStreamOptions {
@@ -347,6 +347,8 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     if (failed || stopping) return;
     // zongji.gtidSet already includes a transaction at its commit event (read synchronously here)
     const name = ev.getEventName();
+    // before the table's rows are read: spatial values as their stored bytes (values.ts)
+    if (name === 'tablemap') rawGeometry((ev as Extract<AnyBinlogEvent, { getEventName(): 'tablemap' }>).tableMap[(ev as Extract<AnyBinlogEvent, { getEventName(): 'tablemap' }>).tableId] as Parameters<typeof rawGeometry>[0]);
     if (name === 'writerows' || name === 'updaterows' || name === 'deleterows') {
       const m = (ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).tableMap[(ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).tableId];
       queue.push({ ev, meta: m ? { db: m.parentSchema, table: m.tableName, names: m.columnSchemas.map((c) => c.COLUMN_NAME) } : undefined });

@@ -84,34 +84,84 @@ export function fromSnapshotText(kind: ValueKind, text: string | null): string |
 
 // ---- binlog path: zongji value -> canonical text ----
 
-/** Converts a value decoded by zongji (dateStrings, timezone 'Z', jsonStrings) to canonical text. */
-export function fromBinlogValue(kind: ValueKind, value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  switch (kind) {
-    case 'integer': case 'decimal': return String(value);
-    case 'float': return float32Text(Number(value));
-    case 'double': return doubleText(Number(value));
-    case 'bit': return Buffer.isBuffer(value) ? bufferToUnsigned(value) : String(value);
-    // zongji decodes the stored YEAR byte as 1900 + byte, so YEAR 0000 arrives as 1900
-    case 'year': return yearText(Number(value) === 1900 ? 0 : Number(value));
-    case 'date': case 'datetime': {
-      const s = String(value);
-      return zeroDate(s) ? null : s;
-    }
-    case 'timestamp': {
-      const s = String(value);
-      return zeroDate(s) ? null : s + '+00';
-    }
-    case 'time': return String(value);
-    case 'text': return typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-    case 'json': return typeof value === 'string' ? value : JSON.stringify(value);
-    case 'binary': return Buffer.isBuffer(value) ? value.toString('hex') : Buffer.from(String(value), 'utf8').toString('hex');
-    // With binlog_row_metadata=FULL, MariaDB UUID/INET columns look like BINARY(n) and arrive as bytes
-    case 'uuid': return Buffer.isBuffer(value) ? formatUuid(value) : String(value);
-    case 'inet4': return Buffer.isBuffer(value) ? formatInet4(value) : String(value);
-    case 'inet6': return Buffer.isBuffer(value) ? formatInet6(value) : String(value);
+/**
+ * A binlog value whose JavaScript form is not what its column type decodes to (an object where
+ * bytes were expected...). Never turned into text with String(): that wrote `[object Object]`
+ * for spatial values once.
+ */
+export class BinlogValueError extends Error {
+  constructor(kind: ValueKind, value: unknown) {
+    const shape = Buffer.isBuffer(value) ? 'bytes' : Array.isArray(value) ? 'an array' : typeof value;
+    super(`a binlog value of a ${kind} column arrived as ${shape} (${preview(value)}), which LakeSync cannot convert exactly; please report it`);
+    this.name = 'BinlogValueError';
   }
 }
+
+function preview(value: unknown): string {
+  try { return (JSON.stringify(value) ?? String(value)).slice(0, 60); } catch { return typeof value; }
+}
+
+/** One typed conversion per kind: each accepts only the shapes zongji produces for that type. */
+const binlogConverters: Record<ValueKind, (v: unknown) => string | null | undefined> = {
+  integer: (v) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' ? String(v)
+    : typeof v === 'string' && /^-?\d+$/.test(v) ? v : undefined,
+  decimal: (v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) || typeof v === 'number' ? String(v) : undefined,
+  float: (v) => (typeof v === 'number' ? float32Text(v) : undefined),
+  double: (v) => (typeof v === 'number' ? doubleText(v) : undefined),
+  bit: (v) => (Buffer.isBuffer(v) ? bufferToUnsigned(v) : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined),
+  // zongji decodes the stored YEAR byte as 1900 + byte, so YEAR 0000 arrives as 1900
+  year: (v) => (typeof v === 'number' ? yearText(v === 1900 ? 0 : v) : undefined),
+  date: (v) => (typeof v === 'string' ? (zeroDate(v) ? null : v) : undefined),
+  datetime: (v) => (typeof v === 'string' ? (zeroDate(v) ? null : v) : undefined),
+  timestamp: (v) => (typeof v === 'string' ? (zeroDate(v) ? null : v + '+00') : undefined),
+  time: (v) => (typeof v === 'string' ? binlogTime(v) : undefined),
+  text: (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined),
+  json: (v) => (typeof v === 'string' ? v : undefined),
+  // spatial columns arrive as bytes too (SRID + WKB, as the snapshot's HEX() reads them): see rawGeometry
+  binary: (v) => (Buffer.isBuffer(v) ? v.toString('hex') : undefined),
+  // With binlog_row_metadata=FULL, MariaDB UUID/INET columns look like BINARY(n) and arrive as bytes
+  uuid: (v) => (Buffer.isBuffer(v) ? formatUuid(v) : typeof v === 'string' ? v : undefined),
+  inet4: (v) => (Buffer.isBuffer(v) ? formatInet4(v) : typeof v === 'string' ? v : undefined),
+  inet6: (v) => (Buffer.isBuffer(v) ? formatInet6(v) : typeof v === 'string' ? v : undefined),
+};
+
+/** Converts a value decoded by zongji (dateStrings, timezone 'Z', jsonStrings) to canonical text; throws on a shape the type cannot have. */
+export function fromBinlogValue(kind: ValueKind, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = binlogConverters[kind](value);
+  if (text === undefined) throw new BinlogValueError(kind, value);
+  return text;
+}
+
+/**
+ * A negative TIME whose fraction is zero comes from zongji one unit short with the second added
+ * back without a carry: -01:01:00 arrives as -01:00:64, -01:00:00 as -00:63:64. Normalizes the
+ * carry (a field of 64 is the 6-bit field's borrow, never a real value).
+ */
+export function binlogTime(s: string): string {
+  const m = /^(-?)(\d+):(\d+):(\d+)(\.\d+)?$/.exec(s);
+  if (!m) throw new BinlogValueError('time', s);
+  let [h, mi, se] = [Number(m[2]), Number(m[3]), Number(m[4])];
+  if (se < 60 && mi < 60) return s;
+  if (se === 64) { se = 0; mi++; }
+  if (mi === 64) { mi = 0; h++; }
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${m[1]}${two(h)}:${two(mi)}:${two(se)}${m[5] ?? ''}`;
+}
+
+/**
+ * Makes zongji hand over spatial values as their stored bytes (4-byte SRID + WKB, what the
+ * snapshot reads with HEX()) instead of its parsed objects, which drop the SRID and cannot tell a
+ * MULTIPOINT from a LINESTRING. Called with a TableMap event's table entry before its rows are
+ * read: GEOMETRY columns are read as BLOBs (same length prefix, no charset).
+ */
+export function rawGeometry(table: { columns?: { type: number; charset?: string | null }[] } | undefined): void {
+  for (const c of table?.columns ?? []) {
+    if (c.type === MYSQL_TYPE_GEOMETRY) { c.type = MYSQL_TYPE_BLOB; c.charset = null; }
+  }
+}
+const MYSQL_TYPE_GEOMETRY = 255;
+const MYSQL_TYPE_BLOB = 252;
 
 // ---- shared formatting ----
 
