@@ -65,7 +65,7 @@ describe('SSH tunnels (source.ssh)', function () {
     await assertWorkloadEqual(t, task.duckdb);
   });
 
-  it('MariaDB: snapshot and binlog streaming through the tunnel, with an encrypted key and its passphrase', async () => {
+  it('MariaDB: snapshot and binlog streaming through the tunnel (killed once), with an encrypted key and its passphrase', async () => {
     const my = await sharedMariadb();
     const db = await my.createDatabase();
     await my.sql('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))', [], { database: db });
@@ -80,7 +80,12 @@ describe('SSH tunnels (source.ssh)', function () {
     const run = spawnCli(['run', file, '--json'], { env });
     await run.waitFor(/"phase":"incremental"/, 120_000);
     await my.sql("UPDATE t SET v = 'changed' WHERE id % 10 = 0; DELETE FROM t WHERE id % 7 = 0; INSERT INTO t VALUES (5000, 'new')", [], { database: db });
-    await sleep(3000); // the changes stream through the tunnel
+    await sleep(2000); // the changes stream through the tunnel
+    // The binlog connection dies with the tunnel; the reader reconnects through a new one.
+    assert.ok(sshd.killSessions() > 0);
+    await my.sql("UPDATE t SET v = 'after' WHERE id % 11 = 0", [], { database: db });
+    await run.waitFor(/"message":"SSH tunnel through .* re-established/, 60_000);
+    await sleep(3000);
     run.kill('SIGTERM');
     const res = await run.exited;
     assert.equal(res.code, 0, res.stderr);
@@ -93,6 +98,7 @@ describe('SSH tunnels (source.ssh)', function () {
     const src = (await my.sql<{ id: number; v: string }>('SELECT id, v FROM t ORDER BY id', [], { database: db })).map((r) => `${r.id}|${r.v}`);
     const dst = (await targetRows(join(dir, 'lake.duckdb'), "SELECT CAST(id AS VARCHAR) || '|' || v FROM ods.t ORDER BY id")).map((r) => r[0]);
     assert.equal(dst.length, 3000 - 429 + 1);
+    assert.ok(dst.some((r) => r.endsWith('|after')), 'changes made while the tunnel was down arrived');
     assert.deepEqual(dst, src);
 
     const noPass = writeTask({ name: uniqueName('sshmy'), source: { ...my.source(db), ssh: ssh({ privateKey: sshd.encryptedClientKey }) },
