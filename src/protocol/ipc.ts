@@ -9,7 +9,15 @@ export type EngineRequest =
   | { type: 'stop'; id: number }
   | { type: 'status'; id: number }
   | { type: 'table-op'; id: number; op: TableOp; table: string; where?: string }
-  | { type: 'query'; id: number; sql: string; limit?: number };
+  /** `hold`: run the query only while that verify hold is reached, and fail if it ended meanwhile. */
+  | { type: 'query'; id: number; sql: string; limit?: number; hold?: number }
+  /**
+   * `lakesync verify`: hold the change stream right after source position `until` (formatted);
+   * answers `{ hold: id }`, or fails when changes after `until` are already applied. See docs/verify.md.
+   */
+  | { type: 'hold'; id: number; until: string; ttlMs: number }
+  /** Ends a verify hold; answers `{ released: boolean }` (false: it had expired). */
+  | { type: 'release'; id: number; hold: number };
 
 /**
  * Sent once by the extension right after spawning, before the task starts: secrets never go through argv or files.

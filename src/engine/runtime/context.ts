@@ -7,6 +7,7 @@ import type { SourceTable } from '../source/types';
 import type { Sink } from '../sink/sink';
 import type { LogLevel } from '../../protocol/ipc';
 import type { StatusTracker } from './status';
+import { HoldGate } from './hold';
 
 export type Log = (level: LogLevel, message: string) => void;
 
@@ -39,6 +40,8 @@ export class TaskContext {
   stopping = false;
   /** Set while streaming: ends the stream (flushing what is complete) for a stop or a full sync. */
   interrupt?: (why: 'stopped' | 'resnapshot') => void;
+  /** Apply holds of `lakesync verify` (the stream waits at a held position). */
+  readonly holds = new HoldGate();
   /** Snapshot order overrides: lower goes first (prioritize gives ever lower ranks). */
   readonly priorities = new Map<string, number>();
   private prioritySeq = 0;

@@ -82,7 +82,22 @@ export class TaskRunner {
       case 'stop': this.stop(); return { stopping: true };
       case 'query': {
         if (!this.ctx) throw new Error('the task is still starting');
-        return this.ctx.sink.query(req.sql, req.limit);
+        if (req.hold === undefined) return this.ctx.sink.query(req.sql, req.limit);
+        const { holds } = this.ctx;
+        await holds.whenReached(req.hold, 60_000);
+        const result = await this.ctx.sink.query(req.sql, req.limit);
+        // the answer is the target as of the hold's position only if the hold lasted the whole query
+        if (!holds.isHeld(req.hold)) throw new Error(`hold ${req.hold} ended during the query (expired, or the stream restarted)`);
+        return result;
+      }
+      case 'hold': {
+        if (!this.ctx) throw new Error('the task is still starting');
+        const cp = this.ctx.checkpoint ? parsePosition(this.ctx.checkpoint) : undefined;
+        return { hold: this.ctx.holds.arm(parsePosition(req.until), Math.min(Math.max(1000, req.ttlMs), 300_000), cp) };
+      }
+      case 'release': {
+        if (!this.ctx) throw new Error('the task is still starting');
+        return { released: this.ctx.holds.release(req.hold) };
       }
       case 'table-op': {
         if (!this.ctx || this.ctx.routes.size === 0) throw new Error('the task is still starting; try again in a moment');

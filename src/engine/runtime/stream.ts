@@ -89,6 +89,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     complete = undefined;
     await applyIsolated(ctx, tables, at);
     if (at && position) {
+      ctx.holds.applied(at);
       ctx.checkpoint = position;
       status.setPosition(position);
       for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
@@ -109,6 +110,13 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const onTransaction = async (tx: Transaction): Promise<void> => {
     if (ctx.stopping) return;
     catchUp?.activity();
+    if (!ctx.holds.admits(tx)) {
+      // `lakesync verify` reads the target as of an earlier position: commit what came before, wait
+      await flush();
+      await ctx.holds.waitAt(tx);
+      if (ctx.stopping) return;
+    }
+    ctx.holds.passed(tx);
     const counted = new Map<string, number>();
     for (const change of tx.changes) {
       if (change.kind === 'schema') {
@@ -163,7 +171,10 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   handle.done.then(() => end?.('stopped'), (err) => fail?.(err));
   const interval = Math.min(1000, Math.max(50, plan.parameters.flushIntervalMs));
   const timer = setInterval(() => {
-    void flush();
+    void flush().then(() => {
+      // a quiet stream: everything received is committed, so the target is at the checkpoint
+      if (reducer.size === 0 && !complete && ctx.checkpoint) ctx.holds.applied(parsePosition(ctx.checkpoint));
+    }, () => undefined);
     rediscover();
   }, interval);
   try {
@@ -171,6 +182,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     return why;
   } finally {
     clearInterval(timer);
+    ctx.holds.clear();
     ctx.interrupt = undefined;
     catchUp?.watch(undefined);
     // a stalled source may never answer the goodbye: do not wait for it forever
