@@ -19,6 +19,8 @@ const commands: Record<string, { load: () => Promise<Command>; usage: string }> 
     usage: 'run FILE [--stateless | --resume | --position POS] [--no-snapshot] [--until-caught-up [--stall-timeout SECONDS]] [--json] [--supervise]' },
   status: { load: async () => (await import('./commands/status')).statusCommand, usage: 'status FILE [--json]' },
   query: { load: async () => (await import('./commands/query')).queryCommand, usage: 'query FILE --sql SQL [--json]' },
+  verify: { load: async () => (await import('./commands/verify')).verifyCommand,
+    usage: 'verify FILE [--table DB.TABLE] [--where SQL] [--json] [--repair] [--rate ROWS_PER_SECOND]' },
   reset: { load: async () => (await import('./commands/reset')).resetCommand, usage: 'reset FILE [--drop-slot]' },
   export: { load: async () => (await import('./commands/export')).exportCommand,
     usage: 'export FILE --to flink-cdc [--sink iceberg|paimon] [--out FILE] [--warehouse PATH] [--handover]' },
@@ -36,7 +38,7 @@ const options = {
   'stall-timeout': { type: 'string' },
   supervise: { type: 'boolean' }, table: { type: 'string' }, where: { type: 'string' },
   'drop-slot': { type: 'boolean' }, ipc: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' }, sql: { type: 'string' },
+  version: { type: 'boolean' }, sql: { type: 'string' }, repair: { type: 'boolean' }, rate: { type: 'string' },
   to: { type: 'string' }, sink: { type: 'string' }, out: { type: 'string' }, warehouse: { type: 'string' }, handover: { type: 'boolean' },
 } as const;
 

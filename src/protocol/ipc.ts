@@ -8,7 +8,8 @@ export type TableOp = 'resync' | 'backfill' | 'prioritize' | 'cancel' | 'force-s
 export type EngineRequest =
   | { type: 'stop'; id: number }
   | { type: 'status'; id: number }
-  | { type: 'table-op'; id: number; op: TableOp; table: string; where?: string }
+  /** `targetWhere` (backfill, DuckDB SQL on the target table): rows there the backfill did not write are removed (verify --repair). */
+  | { type: 'table-op'; id: number; op: TableOp; table: string; where?: string; targetWhere?: string }
   /** `hold`: run the query only while that verify hold is reached, and fail if it ended meanwhile. */
   | { type: 'query'; id: number; sql: string; limit?: number; hold?: number }
   /**

@@ -18,6 +18,8 @@ export interface SnapshotRequest {
   kind: 'fresh' | 'resume';
   /** backfill filter (source SQL). */
   where?: string;
+  /** backfill: the same rows in the target's SQL; those the backfill did not write are removed (verify --repair). */
+  targetWhere?: string;
 }
 
 export class StopSignal extends Error {

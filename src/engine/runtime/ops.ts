@@ -27,7 +27,7 @@ async function setPhase(ctx: TaskContext, source: string, phase: 'pending' | 'ca
   ctx.status.setTablePhase(source, phase);
 }
 
-export async function tableOp(ctx: TaskContext, op: TableOp, table: string, where?: string): Promise<unknown> {
+export async function tableOp(ctx: TaskContext, op: TableOp, table: string, where?: string, targetWhere?: string): Promise<unknown> {
   const source = resolveTable(ctx, table);
   switch (op) {
     case 'resync':
@@ -35,7 +35,7 @@ export async function tableOp(ctx: TaskContext, op: TableOp, table: string, wher
       if (op === 'backfill' && !where?.trim()) throw new Error('backfill needs --where with a filter in the source\'s SQL, e.g. --where "id BETWEEN 1 AND 1000"');
       // a snapshot of this table that is running now stops; the new one starts from scratch
       if (ctx.status.table(source).phase === 'full-sync') ctx.abortSnapshot.add(source);
-      ctx.queueSnapshot({ source, kind: 'fresh', ...(op === 'backfill' ? { where } : {}) });
+      ctx.queueSnapshot({ source, kind: 'fresh', ...(op === 'backfill' ? { where, ...(targetWhere ? { targetWhere } : {}) } : {}) });
       if (op === 'resync') await setPhase(ctx, source, 'pending');
       ctx.interrupt?.('resnapshot');
       ctx.log('info', `${source}: ${op} queued${where ? ` (where ${where})` : ''}`);

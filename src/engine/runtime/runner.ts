@@ -101,7 +101,7 @@ export class TaskRunner {
       }
       case 'table-op': {
         if (!this.ctx || this.ctx.routes.size === 0) throw new Error('the task is still starting; try again in a moment');
-        return tableOp(this.ctx, req.op, req.table, req.where);
+        return tableOp(this.ctx, req.op, req.table, req.where, req.targetWhere);
       }
     }
   }

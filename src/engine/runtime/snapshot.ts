@@ -79,8 +79,9 @@ async function finishTable(ctx: TaskContext, w: Work): Promise<void> {
   const source = w.req.source;
   const route = ctx.routes.get(source);
   if (!route) return;
-  // a whole-table sync over existing rows removes what the source no longer has; a backfill never deletes
-  const removed = await ctx.sink.finishSnapshot(route, !w.append && !w.req.where);
+  // a whole-table sync over existing rows removes what the source no longer has; a backfill only
+  // within its target filter (verify --repair), else never
+  const removed = await ctx.sink.finishSnapshot(route, !w.append && (!w.req.where || Boolean(w.req.targetWhere)), w.req.targetWhere);
   ctx.status.setTablePhase(source, 'incremental');
   ctx.log('info', `${source}: full sync done${removed ? ` (${removed} rows no longer at the source removed)` : ''}`);
 }

@@ -188,9 +188,11 @@ export interface Sink {
   /**
    * Ends a table's full sync in one commit: marks it 'incremental', forgets its chunk plan and,
    * when `removeStale`, deletes the route's rows not written again since the snapshot started
-   * (rows gone at the source). Returns the rows removed.
+   * (rows gone at the source). Returns the rows removed. `within` (a backfill of `verify
+   * --repair`): only rows matching this DuckDB SQL filter are candidates, and rows LakeSync never
+   * wrote (no synced-at) count as stale too.
    */
-  finishSnapshot(route: Route, removeStale: boolean): Promise<number>;
+  finishSnapshot(route: Route, removeStale: boolean, within?: string): Promise<number>;
 
   /** A read-only query for people (the extension's Query command): one statement, at most `limit` rows. */
   query(sql: string, limit?: number): Promise<QueryResult>;

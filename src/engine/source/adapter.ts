@@ -67,6 +67,11 @@ export interface SourceAdapter {
    * `streamStart` (replaying full-row changes over the snapshot's rows converges).
    */
   openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession>;
+  /**
+   * Optional: the snapshot's chunk plan of a table, without touching replication state (no slot,
+   * no publication, no snapshot transaction): `lakesync verify` checks the same chunks.
+   */
+  planChunks?(table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[]>;
   /** The position where the source is now (for --no-snapshot without a checkpoint, and catch-up). */
   currentPosition(): Promise<Position>;
   /** Translates a start request (time, gtid) into a concrete position to stream from. */

@@ -169,7 +169,7 @@ export class DuckDbSink implements Sink {
    * rows the snapshot did not write again are gone at the source: they are deleted, in the same
    * transaction that marks the table incremental. (No change is applied while a snapshot runs.)
    */
-  async finishSnapshot(route: Route, removeStale: boolean): Promise<number> {
+  async finishSnapshot(route: Route, removeStale: boolean, within?: string): Promise<number> {
     return this.writeLock.run(() => this.conn.transaction(async () => {
       let removed = 0;
       if (removeStale) {
@@ -177,7 +177,8 @@ export class DuckDbSink implements Sink {
           ? ` AND t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}`
           : '';
         removed = await this.conn.exec(`DELETE FROM ${qualified(route.mapping.namespace, route.mapping.table)} t `
-          + `WHERE t."_lakesync_synced_at" < (SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)})${filter}`);
+          + `WHERE t."_lakesync_synced_at" < (SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)})${filter}`
+          + `${within ? ` AND (${within})` : ''}`);
       }
       await this.store.snapshotFinished(route.key);
       return removed;

@@ -89,6 +89,12 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
       return openMysqlSnapshot({ source: plan.source, tables, concurrency, resume });
     },
 
+    async planChunks(table: SourceTable, chunkSize: number, where?: string) {
+      // with a start position given, the session takes no snapshot of its own: it only plans
+      const session = await openMysqlSnapshot({ source: plan.source, tables: [table], concurrency: 1, resume: { kind: 'binlog', file: '', pos: 0 } });
+      try { return await session.planChunks(table, chunkSize, where); } finally { await session.close(); }
+    },
+
     async currentPosition(): Promise<Position> {
       return masterStatus(await sql());
     },

@@ -4,7 +4,7 @@ import type { TaskPlan } from '../../config/plan';
 import { PermanentSourceError, UserError } from '../../errors';
 import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
-import type { SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
+import type { Chunk, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
 import { candidateDatabases, selectedIds, selectTables } from '../select';
 import { appendPublicationName, keylessRule } from '../keyless';
 import { tableKey, type SourceTable, type TableId } from '../types';
@@ -75,6 +75,12 @@ class PgSource implements PostgresSource {
     }
     const exported = await createSlotExportingSnapshot(this.plan);
     return new PgSnapshotSession(this.plan, concurrency, this.types, lsn(exported.consistentPoint), exported);
+  }
+
+  async planChunks(table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[]> {
+    // a session without an exported snapshot plans on a plain connection: no slot is touched
+    const session = new PgSnapshotSession(this.plan, 1, this.types, lsn(0n));
+    try { return await session.planChunks(table, chunkSize, where); } finally { await session.close(); }
   }
 
   /**
