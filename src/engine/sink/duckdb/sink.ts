@@ -176,8 +176,10 @@ export class DuckDbSink implements Sink {
         const filter = route.merged
           ? ` AND t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}`
           : '';
+        // within a backfill's target filter (verify --repair), a row LakeSync never wrote is stale too
+        const synced = within ? '(t."_lakesync_synced_at" IS NULL OR t."_lakesync_synced_at" < ' : '(t."_lakesync_synced_at" < ';
         removed = await this.conn.exec(`DELETE FROM ${qualified(route.mapping.namespace, route.mapping.table)} t `
-          + `WHERE t."_lakesync_synced_at" < (SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)})${filter}`
+          + `WHERE ${synced}(SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)}))${filter}`
           + `${within ? ` AND (${within})` : ''}`);
       }
       await this.store.snapshotFinished(route.key);
