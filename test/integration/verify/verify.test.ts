@@ -5,7 +5,7 @@
 // with equal keys stay apart.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { repoRoot, runCli, sleep } from '../../harness';
+import { repoRoot, runCli, sleep, spawnCli } from '../../harness';
 import { KINDS, Source, type Kind, type Task } from '../modes/helpers';
 import { loadTask } from '../../../src/engine/config';
 import { createSource, prepareTable } from '../../../src/engine/commands/verify';
@@ -30,6 +30,16 @@ async function tamper(path: string, statements: string[]): Promise<void> {
       .catch((e) => { console.error(e.message); process.exit(1); });`;
   const r = spawnSync(process.execPath, ['-e', script, path, JSON.stringify(statements)], { cwd: repoRoot, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
+}
+
+/**
+ * Starts the task again after `tamper`. Not Task.start(): its `lakesync status` polls read the
+ * lakehouse file while no engine answers, and one of them can hold the file just as the engine
+ * opens it. The engine's own status lines say it is up.
+ */
+async function restart(task: Task): Promise<void> {
+  task.run = spawnCli(['run', task.file, '--json']);
+  await task.run.waitFor(/"type":"status"/, 60_000);
 }
 
 /** Updates and inserts in a loop until stopped; returns how many statements ran. */
@@ -117,7 +127,7 @@ for (const kind of KINDS) {
         `UPDATE ods.items SET ts = ts + INTERVAL 1 MICROSECOND WHERE id = 1999`,
         `DELETE FROM ods.events WHERE rowid = (SELECT min(rowid) FROM ods.events WHERE a = 1)`,
       ]);
-      await task.start();
+      await restart(task);
       await task.waitPhase(`${sp}.items`, 'incremental');
       const bad = await verify(task);
       assert.equal(bad.code, 1, bad.out);
@@ -163,7 +173,7 @@ for (const kind of KINDS) {
       assert.deepEqual(ok.tables.map((t) => [t.source, t.result, t.rows]).sort(), [[`${a}.orders`, 'equal', 3], [`${b}.orders`, 'equal', 3]]);
       await task.stop();
       await tamper(task.lake, [`UPDATE ods.orders_all SET note = 'swapped' WHERE id = 2 AND _lakesync_source_db = '${b}'`]);
-      await task.start();
+      await restart(task);
       await task.waitPhase(`${b}.orders`, 'incremental');
       const r = await verify(task);
       assert.equal(r.code, 1, r.out);
