@@ -70,7 +70,9 @@ async function targetTypes(file: string, route: Route): Promise<Map<string, stri
   if (reply?.type !== 'reply' || !reply.ok) return new Map();
   const r = reply.result as QueryResult;
   const name = r.columns.indexOf('column_name'); const type = r.columns.indexOf('column_type');
-  return new Map(r.rows.map((row) => [String(row[name]), String(row[type])]));
+  // DESCRIBE spells two types long: back to the type map's names
+  const short = (t: string) => t.replace(/TIMESTAMP WITH TIME ZONE/g, 'TIMESTAMPTZ').replace(/TIME WITH TIME ZONE/g, 'TIMETZ');
+  return new Map(r.rows.map((row) => [String(row[name]), short(String(row[type]))]));
 }
 
 function describeTable(route: Route, reader: VerifyReader, types: Map<string, string>): { t: VerifiedTable; notCompared: string[]; rangeKey?: string[] } {
