@@ -19,20 +19,9 @@ import { ChunkVerifier, type Difference, type EngineLink, type VerifiedTable } f
 import { repairWhere } from '../verify/repair';
 import type { EngineRequest, QueryResult } from '../../protocol/ipc';
 import type { TaskStatus } from '../../protocol/status';
+import type { VerifyTableReport } from '../../protocol/verify';
 
-export interface TableReport {
-  source: string;
-  target: string;
-  result: 'equal' | 'different' | 'skipped' | 'error';
-  rows: number;
-  chunks: number;
-  differences: Difference[];
-  /** Columns left out of the comparison (see docs/verify.md). */
-  notCompared: string[];
-  message?: string;
-  repaired?: boolean;
-  verifiedAt: string;
-}
+export type TableReport = VerifyTableReport;
 
 const SHOW = 20;
 const MAX_VALUE = 60;

@@ -3,6 +3,7 @@
 // when they differ, bisection by hash buckets down to the rows that differ. See docs/verify.md.
 import { formatPosition } from '../positions';
 import type { QueryResult } from '../../protocol/ipc';
+import type { VerifyDifference, VerifyValueDiff } from '../../protocol/verify';
 import { bucketSql, checksumSql, FANOUT, rowsSql, type Dialect, type Parent } from './rowsql';
 import { duckdbDialect, type TargetTable } from './target';
 import type { VerifyReader } from './types';
@@ -29,20 +30,8 @@ export interface VerifiedTable {
   key: number[];
 }
 
-export interface ValueDiff { column: string; source: string | null; target: string | null }
-
-export interface Difference {
-  /** missing: in the source, not in the target; extra: in the target only; different: both, other values. */
-  kind: 'missing' | 'extra' | 'different';
-  /** Key column -> canonical text (keyless tables: null). */
-  key: Record<string, string | null> | null;
-  /** Canonical key texts in key order (for repair). */
-  keyValues?: (string | null)[];
-  /** different: the columns that differ; missing/extra: every column of the row. */
-  values: ValueDiff[];
-  /** Keyless tables: how many more copies one side has. */
-  count?: number;
-}
+export type ValueDiff = VerifyValueDiff;
+export type Difference = VerifyDifference;
 
 export interface ChunkResult { rows: number; targetRows: number; position: string; differences: Difference[]; attempts: number }
 
