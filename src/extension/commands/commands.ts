@@ -21,7 +21,7 @@ import type { SecretStore } from '../secrets/secretStore';
 import type { TaskDiscovery } from '../tasks/taskDiscovery';
 import { openDashboard, openMappingPreview } from '../webviews';
 import { DEFAULT_PORTS, newTaskText, validateTaskName, type NewTaskAnswers } from './newTaskTemplate';
-import { exceptionsMarkdown, queryMarkdown, readCheck, tableDetailsMarkdown } from './render';
+import { exceptionsMarkdown, queryMarkdown, readCheck, readVerify, tableDetailsMarkdown, verifyMarkdown } from './render';
 import { startFlags, validatePositionText } from './startOptions';
 import { listReference, withTablesFrom } from './tableListImport';
 
@@ -155,6 +155,8 @@ export class Commands {
       viewExceptions: (arg: Arg) => this.viewExceptions(arg),
       details: (arg: Arg) => this.details(arg),
       query: (arg: Arg) => this.query(arg),
+      verifyTable: (arg: Arg) => this.verify(arg, true),
+      verifyTask: (arg: Arg) => this.verify(arg, false),
       movePasswordToSecret: (uri: vscode.Uri, path?: string[]) => this.movePasswordToSecret(uri, path),
     };
   }
@@ -326,6 +328,37 @@ export class Commands {
     const result = await this.d.engines.tableOp(t.entry.info.file, op, t.table, where);
     const note = typeof result === 'string' && result ? `: ${result.split('\n')[0]}` : '';
     void vscode.window.showInformationMessage(`${op} ${t.table}: ${running ? 'done' : 'queued for the next start'}${note}`);
+  }
+
+  /** `lakesync verify` on the running task (one table or all); the report opens as a document, Repair runs it again with --repair. */
+  private async verify(arg: Arg, oneTable: boolean, repair = false): Promise<void> {
+    let entry: TaskEntry | undefined; let table: string | undefined;
+    if (oneTable) { const t = await this.pickTable(arg); entry = t?.entry; table = t?.table; } else entry = await this.pickTask(arg, 'Verify which task?');
+    if (!entry) return;
+    const { file, name } = entry.info;
+    if (!this.d.engines.isRunning(file)) {
+      void vscode.window.showWarningMessage(`Start ${name} first: verify compares the source with the running task's target.`);
+      return;
+    }
+    const args = ['verify', file, ...(table ? ['--table', table] : []), ...(repair ? ['--repair'] : []), '--json'];
+    const what = table ?? name;
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${repair ? 'Repairing' : 'Verifying'} ${what}…`, cancellable: true },
+      (_p, token) => this.d.engines.runCli(file, args, token, 60 * 60_000));
+    if (r.cancelled) return;
+    const reports = readVerify(r.stdout);
+    if (r.code === 2 && reports.length === 0) throw new Error(cliError(r));
+    await this.d.docs.show(`Verify ${what}`, verifyMarkdown(name, reports));
+    const diffs = reports.reduce((a, x) => a + x.differences.length, 0);
+    const equal = reports.filter((x) => x.result === 'equal').length;
+    if (diffs) {
+      const fix = 'Repair';
+      const pick = await vscode.window.showWarningMessage(`${what}: ${diffs} difference${diffs === 1 ? '' : 's'} (${equal} table${equal === 1 ? '' : 's'} equal).`, fix);
+      if (pick === fix) await this.verify(table ? { file, table } : { file }, oneTable, true);
+    } else if (r.code === 0) {
+      void vscode.window.showInformationMessage(`${what}: ${equal} table${equal === 1 ? '' : 's'} equal${repair ? ' after repair' : ''}.`);
+    } else {
+      void vscode.window.showWarningMessage(`${what}: ${reports.filter((x) => x.result !== 'equal').map((x) => `${x.source} ${x.message ?? x.result}`).join('; ')}`);
+    }
   }
 
   private async viewExceptions(arg: Arg): Promise<void> {

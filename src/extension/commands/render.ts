@@ -3,6 +3,7 @@
 import type { QueryResult } from '../../protocol/ipc';
 import type { TableError, TableStatus } from '../../protocol/status';
 import { formatCount, formatDuration, percent } from '../model/format';
+import type { VerifyLine, VerifyTableReport } from '../../protocol/verify';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '*NULL*';
@@ -61,4 +62,40 @@ export function readCheck(json: unknown): { ok: boolean; checks: CheckItem[] } |
       ...(typeof r.detail === 'string' ? { detail: r.detail } : {}), ...(typeof r.fix === 'string' ? { fix: r.fix } : {}) });
   }
   return { ok: o.ok === true || (o.ok === undefined && !checks.some((c) => c.status === 'fail')), checks };
+}
+
+/** The table results of `lakesync verify --json` output (JSON lines). */
+export function readVerify(stdout: string): VerifyTableReport[] {
+  const out: VerifyTableReport[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const l = JSON.parse(line) as VerifyLine;
+      if (l.event === 'table') { const { event: _e, ...r } = l; out.push(r); }
+    } catch { /* not a result line */ }
+  }
+  return out;
+}
+
+const VERIFY_ROWS = 200;
+
+/** A readable report of verify results: per table the outcome, then the differing rows side by side. */
+export function verifyMarkdown(task: string, reports: VerifyTableReport[]): string {
+  const short = (v: string | null) => (v === null ? '*NULL*' : cell(v.length > 80 ? `${v.slice(0, 79)}…` : v));
+  const lines = [`# Verify ${task}`, '', '| Table | Target | Result | Rows | Verified at |', '|---|---|---|---|---|'];
+  for (const r of reports) {
+    const result = r.result === 'different' ? `**${r.differences.length} different**` : r.result === 'equal' ? `equal${r.repaired ? ' (repaired)' : ''}` : `${r.result}: ${cell(r.message ?? '')}`;
+    lines.push(`| ${cell(r.source)} | ${cell(r.target)} | ${result} | ${formatCount(r.rows)} | ${r.verifiedAt} |`);
+  }
+  for (const r of reports.filter((x) => x.differences.length)) {
+    lines.push('', `## ${r.source}`, '', '| Key | Kind | Column | Source | Target |', '|---|---|---|---|---|');
+    for (const d of r.differences.slice(0, VERIFY_ROWS)) {
+      const key = d.key ? Object.entries(d.key).map(([k, v]) => `${k}=${v ?? 'NULL'}`).join(', ') : `row${d.count && d.count > 1 ? ` ×${d.count}` : ''}`;
+      const kind = d.kind === 'missing' ? 'missing in the target' : d.kind === 'extra' ? 'only in the target' : 'differs';
+      d.values.forEach((v, i) => lines.push(`| ${i === 0 ? cell(key) : ''} | ${i === 0 ? kind : ''} | ${cell(v.column)} | ${short(v.source)} | ${short(v.target)} |`));
+    }
+    if (r.differences.length > VERIFY_ROWS) lines.push('', `… and ${r.differences.length - VERIFY_ROWS} more (lakesync verify --json lists all).`);
+  }
+  for (const r of reports.filter((x) => x.notCompared.length)) lines.push('', `${r.source}: not compared: ${r.notCompared.join(', ')} (see docs/verify.md).`);
+  return lines.join('\n');
 }

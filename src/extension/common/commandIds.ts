@@ -35,6 +35,8 @@ export const COMMANDS = {
   viewExceptions: { id: 'lakesync.table.viewExceptions', title: 'View Exceptions', icon: 'warning', needsTrust: true },
   details: { id: 'lakesync.table.details', title: 'Full Sync Details', icon: 'info', needsTrust: true },
   query: { id: 'lakesync.table.query', title: 'Query Target Table…', icon: 'terminal', needsTrust: true },
+  verifyTable: { id: 'lakesync.table.verify', title: 'Verify Table', icon: 'verified', needsTrust: true },
+  verifyTask: { id: 'lakesync.verifyTask', title: 'Verify Task', icon: 'verified', needsTrust: true },
   movePasswordToSecret: { id: 'lakesync.movePasswordToSecret', title: 'Move Password to Secret Storage', paletteHidden: true },
 } as const satisfies Record<string, CommandInfo>;
 
