@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { IcebergTableWriter, type ColumnSpec } from '../../src/engine/sink/iceberg/writer';
 import { IcebergTable } from '../../src/engine/sink/iceberg/table';
+import { Maintenance } from '../../src/engine/sink/iceberg/maintenance';
 import { duckType, writeDataFile } from '../../src/engine/sink/iceberg/parquet';
 import { assertReadersInstalled, outputRelation, READERS, readWith } from './readers';
 
@@ -72,12 +73,14 @@ describe('Iceberg table writer, read by pyiceberg, DuckDB\'s iceberg extension a
   this.timeout(600_000);
   let dir: string;
   let conn: DuckDBConnection;
+  let instance: DuckDBInstance;
   let columns: ColumnSpec[];
 
   before(async () => {
     await assertReadersInstalled();
     dir = mkdtempSync(join(tmpdir(), 'lakesync-iceberg-writer-'));
-    conn = await (await DuckDBInstance.create(join(dir, 'state.duckdb'))).connect();
+    instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    conn = await instance.connect();
     columns = COLUMNS.slice();
     await conn.run(`CREATE TABLE model (${columns.map((c) => `${q(c.name)} ${c.duckType}`).join(', ')})`);
   });
@@ -199,5 +202,44 @@ describe('Iceberg table writer, read by pyiceberg, DuckDB\'s iceberg extension a
     await w.apply(await stage(Array.from({ length: 300 }, (_, i) => ({ id: 100 + i * 3, v: 400, op: i % 4 === 0 ? 'delete' as const : 'upsert' as const }))), {});
     await assertReadersSeeModel('evolved schema, new and old files');
     await assert.rejects(w.evolve(columns.map((c) => (c.name === 'tags' ? { ...c, duckType: 'INTEGER' } : c)), ['id']), /cannot change type/);
+  });
+
+  it('maintenance while commits go on: small data files and delete files compacted, old snapshots expired, orphans removed; readers see the model throughout', async () => {
+    let w = await open();
+    const side = await instance.connect();
+    const writers = new Map([['ods.orders', w]]);
+    let chain = Promise.resolve();
+    const run = <T>(fn: () => Promise<T>): Promise<T> => { const p = chain.then(fn); chain = p.then(() => undefined, () => undefined); return p; };
+    const m = new Maintenance({ openWriters: () => writers, run, conn: { raw: side } },
+      { enabled: true, intervalMs: 1000, targetFileSizeBytes: 128 << 20, minFiles: 4, keepSnapshotsMs: 0, orphanMinAgeMs: 0 });
+    const rnd = lcg(5);
+    const before = (await w.table.liveFiles()).length;
+    // commits keep coming while the compaction reads and writes
+    const commits = (async () => {
+      for (let round = 500; round < 520; round++) {
+        const batch = new Map<number, 'upsert' | 'delete'>();
+        for (let k = 0; k < 50; k++) batch.set(1 + Math.floor(rnd() * 2000), rnd() < 0.3 ? 'delete' : 'upsert');
+        await run(async () => { await w.apply(await stage([...batch].map(([id, op]) => ({ id, v: round, op }))), {}); });
+      }
+    })();
+    const reports = [];
+    for (let i = 0; i < 3; i++) reports.push(...await m.runOnce());
+    await commits;
+    reports.push(...await m.runOnce());
+    assert.ok(reports.some((r) => r.compacted > 0), `a compaction ran: ${JSON.stringify(reports)}`);
+    assert.ok(reports.some((r) => r.expired > 0) && reports.some((r) => r.orphansRemoved > 0), JSON.stringify(reports));
+    const after = await w.table.liveFiles();
+    assert.ok(after.length <= 4, `few files after compaction: ${before} -> ${after.length} (${JSON.stringify(reports)})`);
+    assert.equal(w.table.metadata.snapshots.length, 1, 'expired down to the current snapshot');
+    await assertReadersSeeModel('after maintenance');
+    // the moved rows are found by key: updates and deletes after the compaction land right
+    w = await open();
+    writers.set('ods.orders', w);
+    await w.apply(await stage(Array.from({ length: 100 }, (_, i) => ({ id: 1 + i * 7, v: 600, op: i % 3 ? 'upsert' as const : 'delete' as const }))), {});
+    await assertReadersSeeModel('changes after maintenance');
+    // no file left in the table's folder that the current metadata does not reference
+    await m.runOnce();
+    const live = new Set((await w.table.liveFiles()).map((f) => f.file.file_path));
+    for (const f of readdirSync(join(tableDir(), 'data'))) assert.ok(live.has(join(tableDir(), 'data', f)), `orphan left: ${f}`);
   });
 });

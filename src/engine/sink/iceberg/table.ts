@@ -131,20 +131,24 @@ export class IcebergTable {
     const manifests: ManifestFile[] = [];
     let removedData = 0; let removedDeletes = 0; let removedRecords = 0; let removedPosDeletes = 0; let removedSize = 0;
 
-    // Manifests holding a removed file are rewritten: kept files as EXISTING, removed ones as DELETED.
+    // Manifests holding a removed file are rewritten, merged into one per content: kept files as
+    // EXISTING (with their sequence numbers), removed ones as DELETED.
+    const rewritten: Record<0 | 1, ManifestEntry[]> = { 0: [], 1: [] };
     for (const m of this.manifests) {
       const es = await this.manifestEntries(m);
       const live = es.filter((e) => e.status !== 2);
       if (!live.some((e) => remove.has(e.data_file.file_path))) { manifests.push(m); continue; }
-      const rewritten: ManifestEntry[] = live.map((e) => {
+      for (const e of live) {
         const gone = remove.has(e.data_file.file_path);
         if (gone) {
           removedSize += e.data_file.file_size_in_bytes;
           if (e.data_file.content === 0) { removedData++; removedRecords += e.data_file.record_count; } else { removedDeletes++; removedPosDeletes += e.data_file.record_count; }
         }
-        return { ...e, status: gone ? 2 : 0, snapshot_id: gone ? snapshotId : e.snapshot_id };
-      });
-      manifests.push(await this.writeManifest(rewritten, m.content, snapshotId, seq));
+        rewritten[m.content].push({ ...e, status: gone ? 2 : 0, snapshot_id: gone ? snapshotId : e.snapshot_id });
+      }
+    }
+    for (const content of [0, 1] as const) {
+      if (rewritten[content].length) manifests.push(await this.writeManifest(rewritten[content], content, snapshotId, seq));
     }
     const added = (content: 0 | 1) => req.add.filter((f) => f.content === content)
       .map((f): ManifestEntry => ({ status: 1, snapshot_id: snapshotId, sequence_number: seq, file_sequence_number: seq, data_file: f }));
