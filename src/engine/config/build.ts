@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import type { EngineParameters, Pem, Rules, SnapshotConfig, SourceType, SshConfig, SyncMode, TaskPlan, TlsConfig, TlsMode } from './plan';
+import type { EngineParameters, IcebergMaintenanceConfig, Pem, Rules, SnapshotConfig, SourceType, SshConfig, SyncMode, TargetConfig, TaskPlan, TlsConfig, TlsMode } from './plan';
 import { schemaDefault } from './schema';
 
 type Data = Record<string, any>;
@@ -90,6 +90,7 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
   const params = (data.parameters ?? {}) as Data;
   const pick = <T>(obj: Data, section: string, key: string): T => (obj[key] ?? schemaDefault<T>(`${section}.${key}`)) as T;
   const targetPath = expandHome(t.path ?? `.lakehouse/${name}.duckdb`);
+  const warehouse = expandHome(t.warehouse ?? `.lakehouse/${name}`);
 
   return {
     name,
@@ -114,8 +115,13 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
     exclude: [...(data.exclude ?? [])],
     virtualTables: Object.fromEntries(Object.entries((data.virtualTables ?? {}) as Record<string, string[]>).map(([k, v]) => [k, [...v]])),
     target: {
-      type: 'duckdb',
+      type: (t.type ?? 'duckdb') as TargetConfig['type'],
       path: isAbsolute(targetPath) ? targetPath : resolve(dirname(abs), targetPath),
+      ...(t.type === 'iceberg' ? {
+        warehouse: isAbsolute(warehouse) ? warehouse : resolve(dirname(abs), warehouse),
+        maintenance: Object.fromEntries(['enabled', 'intervalSeconds', 'targetFileSizeMb', 'minFiles', 'keepSnapshotsMinutes']
+          .map((k) => [k, pick((t.maintenance ?? {}) as Data, 'target.maintenance', k)])) as unknown as IcebergMaintenanceConfig,
+      } : {}),
       namespace: t.namespace ?? schemaDefault<string>('target.namespace'),
       ...(t.tableName !== undefined ? { tableName: t.tableName as string } : {}),
       ...(t.lowerCase === true ? { lowerCase: true } : {}),

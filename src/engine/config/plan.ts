@@ -65,10 +65,23 @@ export interface SshConfig {
 /** `target.namespace` as written: a fixed name, or mirror the source database/schema. */
 export type NamespaceSetting = string | { from: 'source' };
 
+/** `target.maintenance` of an Iceberg target (schema: target.maintenance). */
+export interface IcebergMaintenanceConfig {
+  enabled: boolean;
+  intervalSeconds: number;
+  targetFileSizeMb: number;
+  minFiles: number;
+  keepSnapshotsMinutes: number;
+}
+
 export interface TargetConfig {
-  type: 'duckdb';
+  type: 'duckdb' | 'iceberg';
   /** Absolute path of the DuckDB file. */
   path: string;
+  /** type iceberg: absolute warehouse folder (`<warehouse>/<namespace>/<table>/`). */
+  warehouse?: string;
+  /** type iceberg: background maintenance settings. */
+  maintenance?: IcebergMaintenanceConfig;
   /**
    * Target schema as written: fixed, or mirror the source database/schema. Never read it to
    * name a table: config/naming.ts targetNameOf applies it with tableName and lowerCase.
