@@ -33,7 +33,12 @@ export interface CompareSpec {
   /** PostgreSQL: { db: schema, table }; MariaDB: { db: database, table }. */
   table: { db: string; table: string };
   /** The DuckDB file of the task. */
-  duckdbPath: string;
+  duckdbPath?: string;
+  /**
+   * Instead of a DuckDB file: a DuckDB table expression holding the target rows, e.g. the
+   * `read_parquet(...)` of what an Iceberg reader returned (test/interop/readers.ts).
+   */
+  targetFrom?: string;
   /** Target schema (default `ods`) and table (default: the source table's name). */
   namespace?: string;
   targetTable?: string;
@@ -162,12 +167,19 @@ export async function compareTable(spec: CompareSpec): Promise<TableDiff> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    await conn.run(`ATTACH ${quoteLiteral(spec.duckdbPath)} AS tgt (READ_ONLY)`);
-    const tq = `tgt.${quoteIdent(ns)}.${quoteIdent(tname)}`;
-    const tcolsRes = await conn.runAndReadAll(
-      `SELECT column_name FROM duckdb_columns() WHERE database_name = 'tgt' AND schema_name = ${quoteLiteral(ns)} AND table_name = ${quoteLiteral(tname)}`);
-    const targetCols = new Set(tcolsRes.getRowObjectsJS().map((r) => String(r.column_name)));
-    if (!targetCols.size) throw new Error(`compare: target table ${ns}.${tname} does not exist in ${spec.duckdbPath}`);
+    let tq: string;
+    let targetCols: Set<string>;
+    if (spec.targetFrom) {
+      tq = spec.targetFrom;
+      targetCols = new Set((await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${tq}`)).getRowObjectsJS().map((r) => String(r.column_name)));
+    } else {
+      await conn.run(`ATTACH ${quoteLiteral(spec.duckdbPath!)} AS tgt (READ_ONLY)`);
+      tq = `tgt.${quoteIdent(ns)}.${quoteIdent(tname)}`;
+      const tcolsRes = await conn.runAndReadAll(
+        `SELECT column_name FROM duckdb_columns() WHERE database_name = 'tgt' AND schema_name = ${quoteLiteral(ns)} AND table_name = ${quoteLiteral(tname)}`);
+      targetCols = new Set(tcolsRes.getRowObjectsJS().map((r) => String(r.column_name)));
+    }
+    if (!targetCols.size) throw new Error(`compare: target table ${ns}.${tname} does not exist in ${spec.targetFrom ?? spec.duckdbPath}`);
     const missingColumns = mappings.filter((m) => !targetCols.has(m.name)).map((m) => m.name);
 
     await conn.run(`CREATE TABLE src_raw (${cols.map((_, i) => `c${i} VARCHAR`).join(', ')})`);
