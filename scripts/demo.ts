@@ -1,4 +1,5 @@
-// The README's main job: a real sync of a sample shop database into .lakehouse/demo.duckdb.
+// The README's main job: a real sync of a sample shop database into .lakehouse/demo.duckdb (or,
+// with --iceberg, into Apache Iceberg tables under .lakehouse/demo/).
 // It starts a private PostgreSQL (or, with --mysql, MariaDB) in a temp folder (as the tests do; no
 // system service is touched),
 // creates the sample data, runs check and preview, syncs with progress on the terminal, makes a few
@@ -68,6 +69,7 @@ const SAMPLE = {
 
 async function main(): Promise<void> {
   const kind = process.argv.includes('--mysql') ? 'mysql' : 'postgres';
+  const iceberg = process.argv.includes('--iceberg');
   const sample = SAMPLE[kind];
   step(kind === 'mysql' ? 'Starting a private MariaDB (binlog ROW/FULL) in a temp folder'
     : 'Starting a private PostgreSQL (wal_level=logical) in a temp folder');
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     rmSync(join(lakehouse, 'demo.duckdb'), { force: true });
     rmSync(join(lakehouse, 'demo.duckdb.wal'), { force: true });
     rmSync(join(lakehouse, 'demo.duckdb.status.json'), { force: true });
+    rmSync(join(lakehouse, 'demo'), { recursive: true, force: true });
     mkdirSync(lakehouse, { recursive: true });
     const task = join(lakehouse, 'demo.sync.yaml');
     writeFileSync(task, '# Written by `npm run demo`: a task syncing the sample shop database.\n' + stringify({
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
       source: server.source(kind === 'postgres' ? db : undefined),
       mode: 'database-mirror',
       databases: [sample.ns],
-      target: { type: 'duckdb', path: 'demo.duckdb', namespace: 'ods' },
+      target: iceberg ? { type: 'iceberg', warehouse: 'demo', namespace: 'ods' } : { type: 'duckdb', path: 'demo.duckdb', namespace: 'ods' },
       snapshot: { concurrency: 2, chunkSize: 20000 },
     }));
     console.log(`task file: ${task}`);
@@ -132,6 +135,12 @@ async function main(): Promise<void> {
     step('Per-table status');
     lakesync(['status', task], env);
 
+    if (iceberg) {
+      step('Querying the Iceberg tables while the task runs');
+      lakesync(['query', task, '--sql', `SELECT status, count(*) AS orders FROM ods.orders GROUP BY status ORDER BY status`], env);
+      console.log(`tables: ${join(lakehouse, 'demo', 'ods')}/<table>/{data,metadata}; any Iceberg reader opens them by path (docs/iceberg.md)`);
+    }
+
     step('Stopping the engine (checkpoint saved)');
     engine.kill('SIGINT');
     const code = await exited;
@@ -142,7 +151,9 @@ async function main(): Promise<void> {
       max(o.ordered_at) AS latest FROM ods.orders o JOIN ods.customers c ON c.id = o.customer_id
       GROUP BY c.country ORDER BY revenue DESC`], env);
     lakesync(['query', task, '--sql', `SELECT sku, price, tags, attrs FROM ods.products WHERE sku IN ('SKU-1', 'SKU-2') ORDER BY sku`], env);
-    console.log(`\nThe lakehouse is ${join(lakehouse, 'demo.duckdb')}; open it with DuckDB, or run the task again to resume.`);
+    console.log(iceberg
+      ? `\nThe Iceberg warehouse is ${join(lakehouse, 'demo')}; read it with pyiceberg, DuckDB's iceberg_scan or Spark, or run the task again to resume.`
+      : `\nThe lakehouse is ${join(lakehouse, 'demo.duckdb')}; open it with DuckDB, or run the task again to resume.`);
   } finally {
     await server.stop();
   }
