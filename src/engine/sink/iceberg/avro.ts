@@ -150,6 +150,8 @@ async function encode(schema: AvroSchema, records: object[], metadata: Record<st
   // Passing the schema object (not the parsed type) keeps its field-id attributes in the header.
   const encoder = new avro.streams.BlockEncoder(schema as never, {
     codec: 'deflate',
+    // the header at once: a file without records (a snapshot of an emptied table) is still valid Avro
+    writeHeader: 'always',
     metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v)])),
   } as never);
   const parts: Buffer[] = [];
