@@ -94,8 +94,10 @@ export class IcebergTableWriter {
     const fields = this.fields;
     const keyCols = this.index.keys.map((k) => `s.${quoteIdent(k.name)}`).join(', ');
     const staged = `SELECT * FROM ${stage}`;
+    // a column the stage lacks (kept after a drop at the source) is NULL in the new rows
+    const has = new Set(((await conn.runAndReadAll(`DESCRIBE ${staged}`)).getRowObjectsJS() as { column_name: string }[]).map((r) => r.column_name));
     // 1. the data file: every upserted row image, ordered by key (tight key bounds per file)
-    const select = `SELECT ${fields.map((f) => `${writeExpr(f, `s.${quoteIdent(f.name)}`)} AS ${quoteIdent(f.name)}`).join(', ')} `
+    const select = `SELECT ${fields.map((f) => `${writeExpr(f, has.has(f.name) ? `s.${quoteIdent(f.name)}` : 'NULL')} AS ${quoteIdent(f.name)}`).join(', ')} `
       + `FROM ${stage} s WHERE s.${quoteIdent(OP)} <> 'delete' ORDER BY ${keyCols}`;
     const data = await writeDataFile(conn, this.table.dir, fields, select);
     // 2. the delete file: current positions of every staged key (upserts replace, deletes remove)
