@@ -91,6 +91,7 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
   const pick = <T>(obj: Data, section: string, key: string): T => (obj[key] ?? schemaDefault<T>(`${section}.${key}`)) as T;
   const targetPath = expandHome(t.path ?? `.lakehouse/${name}.duckdb`);
   const warehouse = expandHome(t.warehouse ?? `.lakehouse/${name}`);
+  const warehousePath = isAbsolute(warehouse) ? warehouse : resolve(dirname(abs), warehouse);
 
   return {
     name,
@@ -116,9 +117,11 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
     virtualTables: Object.fromEntries(Object.entries((data.virtualTables ?? {}) as Record<string, string[]>).map(([k, v]) => [k, [...v]])),
     target: {
       type: (t.type ?? 'duckdb') as TargetConfig['type'],
-      path: isAbsolute(targetPath) ? targetPath : resolve(dirname(abs), targetPath),
+      // iceberg: LakeSync's own state file lives in the warehouse (status file, query and reset find it there)
+      path: t.type === 'iceberg' ? join(warehousePath, '.lakesync', 'state.duckdb')
+        : isAbsolute(targetPath) ? targetPath : resolve(dirname(abs), targetPath),
       ...(t.type === 'iceberg' ? {
-        warehouse: isAbsolute(warehouse) ? warehouse : resolve(dirname(abs), warehouse),
+        warehouse: warehousePath,
         maintenance: Object.fromEntries(['enabled', 'intervalSeconds', 'targetFileSizeMb', 'minFiles', 'keepSnapshotsMinutes']
           .map((k) => [k, pick((t.maintenance ?? {}) as Data, 'target.maintenance', k)])) as unknown as IcebergMaintenanceConfig,
       } : {}),

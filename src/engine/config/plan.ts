@@ -76,7 +76,7 @@ export interface IcebergMaintenanceConfig {
 
 export interface TargetConfig {
   type: 'duckdb' | 'iceberg';
-  /** Absolute path of the DuckDB file. */
+  /** Absolute path of the DuckDB file (iceberg: LakeSync's state file, `<warehouse>/.lakesync/state.duckdb`). */
   path: string;
   /** type iceberg: absolute warehouse folder (`<warehouse>/<namespace>/<table>/`). */
   warehouse?: string;

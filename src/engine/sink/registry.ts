@@ -16,6 +16,7 @@ export interface SinkFactory {
 
 const factories: Record<TargetConfig['type'], () => Promise<SinkFactory>> = {
   duckdb: async () => (await import('./duckdb/index')).duckdbSinkFactory,
+  iceberg: async () => (await import('./iceberg/index')).icebergSinkFactory,
 };
 
 /** The factory of `target.type`; a type without one is a task-file error the schema already reports. */

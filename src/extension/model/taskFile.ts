@@ -87,7 +87,9 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
     slot: str(source.slot) ?? (sourceType === 'postgres' ? defaultSlotName(name) : undefined),
     serverId: num(source.serverId) ?? (sourceType === 'mysql' ? deriveServerId(name) : undefined),
     mode: str(root.mode),
-    targetPath: rawTarget ? resolveTarget(file, rawTarget) : defaultTargetPath(file, name),
+    // iceberg: the engine's state (and status file) live in <warehouse>/.lakesync/ (config/build.ts)
+    targetPath: str(target.type) === 'iceberg' ? path.join(resolveTarget(file, str(target.warehouse) ?? `.lakehouse/${name}`), '.lakesync', 'state.duckdb')
+      : rawTarget ? resolveTarget(file, rawTarget) : defaultTargetPath(file, name),
     namespace: fromSource ? '{schema}' : str(target.namespace),
     naming: describeNaming({
       mode: (str(root.mode) ?? 'multi-table-mirror') as SyncMode, databases: strings(root.databases), tables: strings(root.tables),

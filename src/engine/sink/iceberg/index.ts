@@ -1,0 +1,59 @@
+// The Iceberg sink's entry in the sink registry (../registry.ts): `target.type: iceberg`.
+import { existsSync } from 'node:fs';
+import type { TargetConfig } from '../../config/plan';
+import { UserError } from '../../errors';
+import type { QueryResult } from '../../../protocol/ipc';
+import type { SinkFactory } from '../registry';
+import type { ReadOnlySink } from '../sink';
+import { Db } from '../duckdb/db';
+import { StateStore } from '../duckdb/state';
+import { DEFAULT_MAINTENANCE, type MaintenanceSettings } from './maintenance';
+import { IcebergSink, queryWarehouse, type IcebergTargetSettings } from './sink';
+
+export { IcebergSink };
+
+function settings(target: TargetConfig): IcebergTargetSettings {
+  if (!target.warehouse) throw new UserError('target.warehouse is required for target.type iceberg');
+  const m = target.maintenance;
+  const maintenance: MaintenanceSettings = m ? {
+    enabled: m.enabled,
+    intervalMs: m.intervalSeconds * 1000,
+    targetFileSizeBytes: m.targetFileSizeMb * 1024 * 1024,
+    minFiles: m.minFiles,
+    keepSnapshotsMs: m.keepSnapshotsMinutes * 60_000,
+  } : DEFAULT_MAINTENANCE;
+  return { warehouse: target.warehouse, statePath: target.path, maintenance };
+}
+
+async function open(target: TargetConfig): Promise<IcebergSink> {
+  const s = settings(target);
+  return IcebergSink.open(s).catch((err: Error) => {
+    if (/lock/i.test(err.message)) {
+      throw new UserError(`${s.statePath} is in use by another process (another LakeSync engine writes this warehouse); stop it and start again`);
+    }
+    throw err;
+  });
+}
+
+/** A stopped task's warehouse: its state store read-only, and queries over the tables' current snapshots. */
+async function openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefined> {
+  const { warehouse, statePath } = settings(target);
+  if (!existsSync(warehouse)) return undefined;
+  let db: Db | undefined;
+  let state: StateStore | undefined;
+  let close = () => undefined as void;
+  if (existsSync(statePath)) {
+    db = await Db.open(statePath, { readOnly: true });
+    const conn = await db.connect();
+    const has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`);
+    if (has.length) state = new StateStore(conn);
+    close = () => { conn.close(); db!.close(); };
+  }
+  return {
+    state,
+    query: (sql: string, limit: number): Promise<QueryResult> => queryWarehouse(warehouse, sql, limit),
+    close,
+  };
+}
+
+export const icebergSinkFactory: SinkFactory = { open, openReadOnly };

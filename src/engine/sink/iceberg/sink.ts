@@ -1,0 +1,426 @@
+// The Apache Iceberg sink (../sink.ts): one format-v2 table per target table under
+// <warehouse>/<namespace>/<table>/, read by any Iceberg reader while the task writes.
+//
+// Exactly-once: every commit of a table is one Iceberg snapshot whose summary carries, per source
+// table, the source position it reaches (`lakesync.position:<db.table>`) and, during a full
+// sync, the chunks it holds (`lakesync.chunks:<db.table>`). The snapshot summary is the truth:
+// LakeSync's state store (a DuckDB file in <warehouse>/.lakesync/, which also holds the key
+// index) follows it, and on open the positions and chunk marks are taken from the tables. A batch
+// that touches several tables commits them one by one and stores the task checkpoint after the
+// last, so after a crash between two tables each table says how far it got (the contract of
+// Sink.applyBatch).
+import { existsSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { TableBatch } from '../../pipeline/batch';
+import type { Row } from '../../pipeline/events';
+import type { Route } from '../../pipeline/route';
+import { formatPosition, parsePosition, type Position } from '../../positions';
+import type { Chunk } from '../../source/adapter';
+import type { SourceTable, TableId } from '../../source/types';
+import type { TableMapping } from '../../typemap/types';
+import type { QueryResult, TableOp } from '../../../protocol/ipc';
+import { UserError } from '../../errors';
+import type { AppliedBatch, SchemaOperation, Sink, SinkState, SnapshotChunkWriter, StoredChunk, TableState } from '../sink';
+import { Conn, Db } from '../duckdb/db';
+import { StateStore } from '../duckdb/state';
+import { Maintenance, type MaintenanceSettings } from './maintenance';
+import { duckType, quoteIdent, quoteLiteral } from './parquet';
+import { dropStage, sourceFilter, stageBatch, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
+import { IcebergTable } from './table';
+import { icebergType, sameType as sameIcebergType } from './types';
+import { IcebergTableWriter, type ColumnSpec } from './writer';
+
+export interface IcebergTargetSettings {
+  /** Absolute warehouse folder. */
+  warehouse: string;
+  /** LakeSync's state file (TargetConfig.path: `<warehouse>/.lakesync/state.duckdb`). */
+  statePath: string;
+  maintenance: MaintenanceSettings;
+}
+
+/** Serializes commits: one Iceberg commit (and its index update) at a time. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((r) => { release = r; });
+    await prev;
+    try { return await fn(); } finally { release(); }
+  }
+}
+
+const POSITION = (source: string) => `lakesync.position:${source}`;
+const CHUNKS = (source: string) => `lakesync.chunks:${source}`;
+
+/** `0-3,5,7-9` <-> sorted indices: the chunk marks stay short in the summary. */
+export function formatRanges(ids: number[]): string {
+  const s = [...new Set(ids)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    out.push(i === j ? `${s[i]}` : `${s[i]}-${s[j]}`);
+    i = j;
+  }
+  return out.join(',');
+}
+export function parseRanges(text: string): Set<number> {
+  const out = new Set<number>();
+  for (const part of text.split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a; i <= (b ?? a); i++) out.add(i);
+  }
+  return out;
+}
+
+/** Where a target table lives in the warehouse. */
+export function tableDir(warehouse: string, namespace: string, table: string): string {
+  return join(warehouse, namespace, table);
+}
+
+/**
+ * The state store, with what the Iceberg tables say taking precedence: a table's position and a
+ * snapshot plan's done chunks come from the snapshot summaries (see the file comment).
+ */
+class IcebergState implements SinkState {
+  constructor(private readonly sink: IcebergSink, private readonly main: StateStore, private readonly side: StateStore, private readonly lock: Mutex) {}
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> { return this.lock.run(fn); }
+
+  checkpoint() { return this.side.checkpoint(); }
+  async tables() { return Promise.all((await this.side.tables()).map((t) => this.sink.withTruth(t))); }
+  async table(source: string) { const t = await this.side.table(source); return t && this.sink.withTruth(t); }
+  errors(source?: string, limit?: number) { return this.side.errors(source, limit); }
+  failovers() { return this.side.failovers(); }
+  queuedOps() { return this.side.queuedOps(); }
+  async chunkPlan(source: string, id: TableId): Promise<StoredChunk[]> {
+    const plan = await this.side.chunkPlan(source, id);
+    const done = await this.sink.chunksDone(source);
+    return plan.map((c) => (done.has(c.index) ? { ...c, done: true } : c));
+  }
+  schemaHistory(table: TableId) { return this.side.schemaHistory(table); }
+
+  saveCheckpoint(at: Position, streamStart?: Position) { return this.locked(() => this.main.saveCheckpoint(at, streamStart)); }
+  reset() { return this.locked(() => this.main.reset()); }
+  upsertTable(source: string, target: string, phase: string) { return this.locked(() => this.main.upsertTable(source, target, phase)); }
+  setPhase(source: string, phase: string) { return this.locked(() => this.main.setPhase(source, phase)); }
+  saveChunkPlan(source: string, chunks: Chunk[], loadMode: 'append' | 'upsert', where?: string) {
+    return this.locked(() => this.main.saveChunkPlan(source, chunks, loadMode, where));
+  }
+  queueOp(op: TableOp, source: string, where?: string) { return this.locked(() => this.main.queueOp(op, source, where)); }
+  takeOps() { return this.locked(() => this.main.takeOps()); }
+  addError(message: string, source?: string, position?: string) { return this.side.addError(message, source, position); }
+  addFailover(cause: string, action: string) { return this.side.addFailover(cause, action); }
+  saveSchema(table: TableId, position: string, definition: SourceTable) { return this.side.saveSchema(table, position, definition); }
+}
+
+export class IcebergSink implements Sink {
+  readonly state: SinkState;
+  private readonly lock = new Mutex();
+  private readonly writers = new Map<string, IcebergTableWriter>();
+  /** Target `ns.table` of each source `db.table` (from the state store and ensureTable). */
+  private readonly targets = new Map<string, TableMapping>();
+  readonly maintenance: Maintenance;
+
+  private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
+    private readonly store: StateStore, private readonly sideConn: Conn, maintenanceConn: Conn) {
+    this.state = new IcebergState(this, store, new StateStore(sideConn), this.lock);
+    this.maintenance = new Maintenance({ openWriters: () => this.writers, run: (fn) => this.lock.run(fn), conn: maintenanceConn }, settings.maintenance);
+  }
+
+  static async open(settings: IcebergTargetSettings): Promise<IcebergSink> {
+    const db = await Db.open(settings.statePath);
+    const conn = await db.connect();
+    const store = await StateStore.init(conn);
+    const side = await db.connect();
+    // maintenance reads and writes files on its own connection, outside the commit lock
+    const sink = new IcebergSink(settings, db, conn, store, side, await db.connect());
+    sink.maintenance.start();
+    return sink;
+  }
+
+  get warehouse(): string { return this.settings.warehouse; }
+
+  dirOf(m: Pick<TableMapping, 'namespace' | 'table'>): string { return tableDir(this.warehouse, m.namespace, m.table); }
+
+  /** The writer of a table (opened, and the table created, on first use). Call under the lock. */
+  async writer(m: TableMapping): Promise<IcebergTableWriter> {
+    const name = `${m.namespace}.${m.table}`;
+    let w = this.writers.get(name);
+    if (!w) {
+      const route = { mapping: m, merged: m.key.includes('_lakesync_source_db') || m.sources.length > 1 };
+      if (m.key.length === 0) {
+        throw new UserError(`${name}: the Iceberg sink needs a primary key (updates and deletes become position deletes found by key); `
+          + 'add a primary key to the source table, or sync it to a DuckDB target');
+      }
+      w = await IcebergTableWriter.open(this.conn.raw, this.dirOf(m), name, tableColumns(route), m.key,
+        { 'lakesync.table': name });
+      this.writers.set(name, w);
+    }
+    return w;
+  }
+
+  /** A table state with its position taken from the table's newest snapshot (the truth). */
+  async withTruth(t: TableState): Promise<TableState> {
+    const table = await this.tableOf(t.target);
+    const text = table?.summary(POSITION(t.source));
+    if (!text) return t;
+    try { return { ...t, position: parsePosition(text) }; } catch { return t; }
+  }
+
+  /** Chunks the table's newest snapshot holds for the source's current snapshot plan. */
+  async chunksDone(source: string): Promise<Set<number>> {
+    const st = await this.store.table(source);
+    if (!st?.snapshotStartedAt) return new Set();
+    const mark = (await this.tableOf(st.target))?.summary(CHUNKS(source));
+    const [plan, ranges] = (mark ?? '').split('|');
+    return plan === st.snapshotStartedAt ? parseRanges(ranges ?? '') : new Set();
+  }
+
+  private async tableOf(target: string): Promise<IcebergTable | undefined> {
+    const w = this.writers.get(target);
+    if (w) return w.table;
+    const dot = target.indexOf('.');
+    return IcebergTable.open(tableDir(this.warehouse, target.slice(0, dot), target.slice(dot + 1)));
+  }
+
+  async ensureTable(mapping: TableMapping): Promise<void> {
+    for (const s of mapping.sources) this.targets.set(`${s.db}.${s.table}`, mapping);
+    await this.lock.run(() => this.writer(mapping));
+  }
+
+  async tableColumns(mapping: TableMapping): Promise<Map<string, string>> {
+    const t = this.writers.get(`${mapping.namespace}.${mapping.table}`)?.table ?? await IcebergTable.open(this.dirOf(mapping));
+    return new Map((t?.schema.fields ?? []).map((f) => [f.name, duckType(f.type)]));
+  }
+
+  /** Same Iceberg type (SMALLINT and INTEGER are both `int` here). */
+  async sameType(a: string, b: string): Promise<boolean> {
+    let n = 0;
+    const next = () => ++n;
+    try { return sameIcebergType(icebergType(a, next).type, (n = 0, icebergType(b, next).type)); } catch { return a === b; }
+  }
+
+  async alterTable(mapping: TableMapping, op: SchemaOperation): Promise<void> {
+    await this.lock.run(async () => {
+      const w = await this.writer(mapping);
+      const cols: ColumnSpec[] = w.fields.map((f) => ({ name: f.name, duckType: duckType(f.type) }));
+      const renames: Record<string, string> = op.kind === 'rename-column' ? { [op.to]: op.from } : {};
+      const next = op.kind === 'add-column' ? [...cols, { name: op.column, duckType: op.type }]
+        : op.kind === 'drop-column' ? cols.filter((c) => c.name !== op.column)
+          : op.kind === 'rename-column' ? cols.map((c) => (c.name === op.from ? { ...c, name: op.to } : c))
+            : cols.map((c) => (c.name === op.column ? { ...c, duckType: op.type } : c));
+      try {
+        await w.evolve(next, mapping.key.map((k) => (op.kind === 'rename-column' && k === op.from ? op.to : k)), renames);
+      } catch (err) {
+        throw Object.assign(new UserError(`${mapping.namespace}.${mapping.table}: ${(err as Error).message}. Set rules.changeType: fail to stop on such a change, `
+          + 'or resync the table after changing its type at the source'), { cause: err });
+      }
+    });
+  }
+
+  async dropTable(mapping: TableMapping): Promise<void> {
+    await this.lock.run(async () => {
+      const name = `${mapping.namespace}.${mapping.table}`;
+      await this.writers.get(name)?.index.drop();
+      this.writers.delete(name);
+      await rm(this.dirOf(mapping), { recursive: true, force: true });
+    });
+  }
+
+  async rowCount(route: Route): Promise<number> {
+    const w = await this.lock.run(() => this.writer(route.mapping));
+    const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${await w.rowsSql()}) t WHERE ${sourceFilter(route, 't')}`);
+    return Number(r.n);
+  }
+
+  /** Stages one table batch as TEMP `name` on `conn` (a merged table's truncate: its source's rows as deletes). */
+  private async stage(conn: Conn, name: string, b: TableBatch, w: IcebergTableWriter): Promise<void> {
+    await stageBatch(conn, name, b, (keys) => w.rowsAt(keys));
+    if (b.truncate && b.route.merged) {
+      const keys = w.index.keys.map((k) => quoteIdent(k.name)).join(', ');
+      await conn.exec(`INSERT INTO temp.main.${quoteIdent(name)} BY NAME SELECT ${keys}, 'delete' AS _op FROM (${await w.rowsSql()}) t `
+        + `WHERE ${sourceFilter(b.route, 't')} AND (${keys}) NOT IN (SELECT (${keys}) FROM temp.main.${quoteIdent(name)})`);
+    }
+  }
+
+  async applyBatch(tables: TableBatch[], position: Position | undefined): Promise<AppliedBatch> {
+    return this.lock.run(async () => {
+      const out: AppliedBatch = { rows: 0, deleted: 0, inserted: 0 };
+      for (const b of tables) {
+        if (b.entries.size === 0 && !b.truncate) continue;
+        const w = await this.writer(b.route.mapping);
+        try {
+          await this.stage(this.conn, 'ice_batch', b, w);
+          const summary = position ? { [POSITION(b.route.key)]: formatPosition(position) } : {};
+          const r = await w.apply('temp.main.ice_batch', { truncate: b.truncate && !b.route.merged, summary });
+          out.deleted += r.deleted;
+          out.inserted += r.inserted;
+          out.rows += b.entries.size;
+        } finally {
+          await dropStage(this.conn, 'ice_batch');
+        }
+        await this.store.tableApplied(b.route.key, b.entries.size, position, b.lastCommitTime);
+      }
+      if (position !== undefined) await this.store.saveCheckpoint(position);
+      this.maintenance.noteCommit();
+      return out;
+    });
+  }
+
+  async probe(batch: TableBatch): Promise<Error | undefined> {
+    return this.lock.run(async () => {
+      try {
+        const w = await this.writer(batch.route.mapping);
+        await this.stage(this.conn, 'ice_probe', batch, w);
+        // the casts the data file would run, evaluated, nothing written
+        const has = new Set((await this.conn.rows<{ column_name: string }>('DESCRIBE SELECT * FROM temp.main.ice_probe')).map((r) => r.column_name));
+        await this.conn.rows(`SELECT count(*) FROM (SELECT ${w.fields.filter((f) => has.has(f.name))
+          .map((f) => `CAST(${quoteIdent(f.name)} AS ${duckType(f.type)})`).join(', ')} FROM temp.main.ice_probe)`);
+        return undefined;
+      } catch (err) {
+        return err as Error;
+      } finally {
+        await dropStage(this.conn, 'ice_probe').catch(() => undefined);
+      }
+    });
+  }
+
+  async snapshotWriter(): Promise<SnapshotChunkWriter> {
+    return new IcebergSnapshotWriter(this, await this.db.connect());
+  }
+
+  /** Commits a staged chunk with its "done" mark in the table's snapshot summary, then in the state store. */
+  async commitChunk(conn: Conn, stage: string, route: Route, index: number, append: boolean): Promise<number> {
+    return this.lock.run(async () => {
+      const w = await this.writer(route.mapping);
+      const st = await this.store.table(route.key);
+      const done = await this.chunksDone(route.key);
+      done.add(index);
+      const summary = { [CHUNKS(route.key)]: `${st?.snapshotStartedAt ?? ''}|${formatRanges([...done])}` };
+      const r = await w.apply(stage, { append, summary }, conn.raw);
+      await this.store.chunkDone(route.key, index, r.inserted);
+      return r.inserted;
+    });
+  }
+
+  async finishSnapshot(route: Route, removeStale: boolean): Promise<number> {
+    return this.lock.run(async () => {
+      let removed = 0;
+      const st = await this.store.table(route.key);
+      if (removeStale && st?.snapshotStartedAt) {
+        const w = await this.writer(route.mapping);
+        const keys = w.index.keys.map((k) => quoteIdent(k.name)).join(', ');
+        try {
+          await this.conn.exec(`CREATE OR REPLACE TEMP TABLE ice_stale AS SELECT ${keys}, 'delete' AS _op FROM (${await w.rowsSql()}) t `
+            + `WHERE t."_lakesync_synced_at" < ${quoteLiteral(st.snapshotStartedAt)}::TIMESTAMPTZ AND ${sourceFilter(route, 't')}`);
+          const [n] = await this.conn.rows<{ n: bigint }>('SELECT count(*) AS n FROM temp.main.ice_stale');
+          if (Number(n.n) > 0) {
+            // the delete by key needs every column of the stage: the others stay NULL
+            await this.conn.exec(`CREATE OR REPLACE TEMP TABLE ice_stale2 AS SELECT ${w.fields.map((f) => (w.index.keys.some((k) => k.name === f.name)
+              ? quoteIdent(f.name) : `NULL AS ${quoteIdent(f.name)}`)).join(', ')}, _op FROM temp.main.ice_stale`);
+            removed = (await w.apply('temp.main.ice_stale2', { summary: { [CHUNKS(route.key)]: '' } })).deleted;
+          }
+        } finally {
+          await this.conn.exec('DROP TABLE IF EXISTS temp.main.ice_stale').catch(() => undefined);
+          await this.conn.exec('DROP TABLE IF EXISTS temp.main.ice_stale2').catch(() => undefined);
+        }
+      }
+      await this.store.snapshotFinished(route.key);
+      return removed;
+    });
+  }
+
+  query(sql: string, limit = 1000): Promise<QueryResult> {
+    return queryWarehouse(this.warehouse, sql, limit);
+  }
+
+  close(): void {
+    this.maintenance.stop();
+    try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
+  }
+}
+
+class IcebergSnapshotWriter implements SnapshotChunkWriter {
+  private staged = 0;
+  private ready = false;
+  private pending?: { route: Route; snapshotMs: number };
+  private readonly name = `ice_chunk`;
+
+  constructor(private readonly sink: IcebergSink, private readonly conn: Conn) {}
+
+  async stage(route: Route, rows: Row[], snapshotMs: number): Promise<void> {
+    if (rows.length === 0) return;
+    await stageSnapshotRows(this.conn, this.name, route, rows, !this.ready);
+    this.ready = true;
+    this.staged += rows.length;
+    this.pending = { route, snapshotMs };
+  }
+
+  async commitChunk(route: Route, index: number, append: boolean): Promise<number> {
+    if (!this.ready) await stageSnapshotRows(this.conn, this.name, route, [], true);
+    await typedSnapshotStage(this.conn, this.name, route, this.pending?.snapshotMs ?? Date.now());
+    try {
+      return await this.sink.commitChunk(this.conn, `temp.main.${quoteIdent(this.name)}`, route, index, append);
+    } finally {
+      await this.abandon();
+    }
+  }
+
+  async abandon(): Promise<void> {
+    await dropStage(this.conn, this.name);
+    this.ready = false;
+    this.staged = 0;
+  }
+
+  close(): void { this.conn.close(); }
+}
+
+/** Iceberg tables of a warehouse: `<ns>/<table>/metadata/`. */
+export function warehouseTables(warehouse: string): { namespace: string; table: string; dir: string }[] {
+  const out: { namespace: string; table: string; dir: string }[] = [];
+  if (!existsSync(warehouse)) return out;
+  for (const ns of readdirSync(warehouse, { withFileTypes: true })) {
+    if (!ns.isDirectory() || ns.name.startsWith('.')) continue;
+    for (const t of readdirSync(join(warehouse, ns.name), { withFileTypes: true })) {
+      if (t.isDirectory() && existsSync(join(warehouse, ns.name, t.name, 'metadata'))) {
+        out.push({ namespace: ns.name, table: t.name, dir: resolve(warehouse, ns.name, t.name) });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A read-only query over the warehouse's current snapshots: each table is a view of its data
+ * files minus its position deletes (by field id), in a private in-memory DuckDB, so it runs
+ * while the task writes and never holds a lock a writer needs.
+ */
+export async function queryWarehouse(warehouse: string, sql: string, limit: number): Promise<QueryResult> {
+  const db = await Db.open(':memory:');
+  const conn = await db.connect();
+  try {
+    const statements = await conn.raw.extractStatements(sql);
+    if (statements.count !== 1) throw new UserError('a query must be exactly one statement');
+    const trimmed = sql.trim().replace(/^\(+/, '').toLowerCase();
+    if (!/^(select|with|from|describe|show|summarize|explain|values)\b/.test(trimmed)) {
+      throw new UserError('only read-only statements (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) run over an Iceberg warehouse');
+    }
+    for (const t of warehouseTables(warehouse)) {
+      const table = await IcebergTable.open(t.dir);
+      if (!table) continue;
+      const live = await table.liveFiles();
+      const { currentRowsSql } = await import('./parquet');
+      const rows = currentRowsSql(table.schema.fields, live.filter((f) => f.file.content === 0).map((f) => f.file.file_path),
+        live.filter((f) => f.file.content === 1).map((f) => f.file.file_path));
+      await conn.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.namespace)}`);
+      await conn.exec(`CREATE VIEW ${quoteIdent(t.namespace)}.${quoteIdent(t.table)} AS ${rows}`);
+    }
+    return await conn.columnsAndRows(sql, limit);
+  } finally {
+    conn.close();
+    db.close();
+  }
+}
