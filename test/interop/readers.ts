@@ -52,6 +52,10 @@ export async function readWith(reader: Reader, tableDir: string): Promise<{ file
  */
 export function outputRelation(reader: Reader, file: string, fields: Field[]): string {
   const f = `'${file.replace(/'/g, "''")}'`;
+  if (reader === 'java' && !existsSync(file)) {
+    // Iceberg's Parquet appender creates its file with the first row: no file = no rows
+    return `(SELECT ${fields.map((x) => `CAST(NULL AS ${duckType(x.type)}) AS "${x.name.replace(/"/g, '""')}"`).join(', ')} WHERE false)`;
+  }
   if (reader !== 'java') return `read_parquet(${f})`;
   const map = fields.map((x) => `${x.id}: {name: '${x.name.replace(/'/g, "''")}', type: '${duckType(x.type)}', default_value: NULL}`).join(', ');
   return `read_parquet(${f}, schema = map {${map}})`;
