@@ -73,25 +73,29 @@ describe('Iceberg sink end to end, read by pyiceberg, DuckDB\'s iceberg extensio
       await run.waitFor(/"phase":"incremental"|incremental/, 240_000);
       writer.start();
       await new Promise((r) => setTimeout(r, 3000));
-      // schema changes and a truncate while the stream runs
+      // schema changes and a truncate while the stream runs; `lakesync query` reads the Iceberg tables
+      // meanwhile. Each DDL waits for the one before to arrive: the engine describes the source table
+      // when it sees a new shape, and two DDLs at once look like drops + adds, not a rename.
+      const arrived = async (sql: string) => {
+        const until = Date.now() + 60_000;
+        for (;;) {
+          const q = await runCli(['query', file, '--json', '--sql', sql]);
+          if (q.code === 0 && (JSON.parse(q.stdout) as { rows: unknown[][] }).rows[0][0] === true) return;
+          assert.ok(Date.now() < until, `never true while the task ran: ${sql}: ${q.stdout} ${q.stderr}`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      };
       await t.sql('ALTER TABLE evolving ADD COLUMN d timestamptz');
       await t.sql(`UPDATE evolving SET d = '2024-05-06 07:08:09.123456+02', a = a + 1 WHERE id % 3 = 0`);
-      // a row between two DDLs: pgoutput shows each shape (else rename + drop look like add + drops)
+      await arrived('SELECT count(d) = 166 FROM ods.evolving');
       await t.sql('ALTER TABLE evolving RENAME COLUMN b TO bee');
       await t.sql(`INSERT INTO evolving (id, a, bee, c, d) VALUES (1001, 1, 'new', 1.5, now())`);
+      await arrived(`SELECT count(*) FILTER (WHERE id = 1001 OR bee = 'b1') = 2 FROM ods.evolving`);
       await t.sql('ALTER TABLE evolving DROP COLUMN c');
       await t.sql(`INSERT INTO evolving (id, a, bee, d) VALUES (1002, 2, 'newer', now())`);
       await t.sql('TRUNCATE emptied');
       await t.sql(`INSERT INTO emptied VALUES (1, 'after truncate')`);
-      // `lakesync query` reads the Iceberg tables while the task runs: wait until the changes are there
-      // (a restart cannot tell a rename it did not see from a drop + add)
-      const until = Date.now() + 60_000;
-      for (;;) {
-        const q = await runCli(['query', file, '--json', '--sql', `SELECT count(*) FILTER (WHERE id = 1002) + count(*) FILTER (WHERE bee = 'b1') AS n FROM ods.evolving`]);
-        if (q.code === 0 && Number((JSON.parse(q.stdout) as { rows: unknown[][] }).rows[0][0]) === 2) break;
-        assert.ok(Date.now() < until, `the schema changes never arrived: ${q.stdout} ${q.stderr}`);
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await arrived('SELECT (SELECT count(*) FROM ods.evolving WHERE id = 1002) + (SELECT count(*) FROM ods.emptied) = 2');
       run.kill('SIGKILL');
       await run.exited;
       // changes while the engine is down, then a resume from the Iceberg tables' own positions
