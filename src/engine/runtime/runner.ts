@@ -213,8 +213,12 @@ export class TaskRunner {
       if (keyless?.action === 'append') ctx.appendOnly.add(r0.key);
       if (keyless?.action === 'stop') stopped.push([r0.key, keyless.message!]);
       if (!reconciled.has(r0.mapping)) {
-        await sink.ensureTable(r0.mapping);
-        reconciled.set(r0.mapping, await reconcileTarget(ctx, r0.mapping));
+        // a table the target cannot create stops alone, with the target's reason
+        const created = await sink.ensureTable(r0.mapping).then(() => true, (err: Error) => {
+          stopped.push([r0.key, `creating the target table ${r0.mapping.namespace}.${r0.mapping.table}: ${err.message}`]);
+          return false;
+        });
+        reconciled.set(r0.mapping, created ? await reconcileTarget(ctx, r0.mapping) : r0.mapping);
       }
       const mapping = reconciled.get(r0.mapping);
       const r = mapping && mapping !== r0.mapping ? makeRoute(r0.source, mapping) : r0;

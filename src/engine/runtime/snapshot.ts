@@ -5,6 +5,7 @@ import { formatPosition, parsePosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
 import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
+import { failTable } from './stream';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
 // restart, short enough that a real failure surfaces within half a minute.
@@ -231,7 +232,11 @@ async function chunkFailed(ctx: TaskContext, job: Committing, err: unknown): Pro
   const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
   ctx.status.error(source, message);
   await ctx.sink.state.addError(message, source).catch(() => undefined);
-  if (attempt >= CHUNK_ATTEMPTS) throw err;
+  if (attempt >= CHUNK_ATTEMPTS) {
+    // what six reads over half a minute could not fix is this table's problem: it stops alone
+    await failTable(ctx, source, `full sync: ${message} (after ${attempt} attempts)`);
+    return false;
+  }
   await ctx.failover(message, `reading chunk ${chunk.index} again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
   await new Promise((r) => setTimeout(r, Math.min(15_000, 1000 * 2 ** (attempt - 1))));
   return true;

@@ -28,6 +28,9 @@ export function dataKey(m: TableMapping): string[] {
   return key.length > 0 ? key : m.columns.map((c) => c.name);
 }
 
+/** Target types DuckDB refuses in an index key ("Invalid type for index key"). */
+const UNINDEXABLE = /^(INTERVAL|STRUCT|MAP|UNION)\b|\[\d*\]$/i;
+
 /** `CREATE TABLE IF NOT EXISTS "ns"."t" (...)`; every identifier quoted so any source name round trips. */
 export function tableDdl(mapping: TableMapping): string {
   const key = new Set(mapping.key);
@@ -35,6 +38,9 @@ export function tableDdl(mapping: TableMapping): string {
   for (const m of metadataColumns(isMerged(mapping))) {
     lines.push(`${quoteIdent(m.name)} ${m.type}${key.has(m.name) ? ' NOT NULL' : ''}`);
   }
-  if (mapping.key.length) lines.push(`PRIMARY KEY (${mapping.key.map(quoteIdent).join(', ')})`);
+  // DuckDB cannot index some types (INTERVAL for a MySQL TIME, lists, structs): such a table gets
+  // no PRIMARY KEY constraint; LakeSync keeps the key itself (changes apply by the key columns)
+  const indexable = mapping.key.every((k) => !UNINDEXABLE.test(mapping.columns.find((c) => c.name === k)?.targetType ?? ''));
+  if (mapping.key.length && indexable) lines.push(`PRIMARY KEY (${mapping.key.map(quoteIdent).join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(mapping.namespace)}.${quoteIdent(mapping.table)} (\n  ${lines.join(',\n  ')}\n)`;
 }
