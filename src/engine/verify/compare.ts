@@ -7,6 +7,7 @@ import type { VerifyDifference, VerifyValueDiff } from '../../protocol/verify';
 import { bucketSql, checksumSql, FANOUT, rowsSql, type Dialect, type Parent } from './rowsql';
 import { duckdbDialect, type TargetTable } from './target';
 import type { VerifyReader } from './types';
+import { displayValue } from './display';
 import type { SourceTable } from '../source/types';
 
 /** The running engine, seen through its control socket. */
@@ -116,12 +117,14 @@ export class ChunkVerifier {
   private diffRows(sr: Record<string, unknown>[], tr: Record<string, unknown>[]): Difference[] {
     const { t } = this;
     const vals = (r: Record<string, unknown>) => t.names.map((_, i) => (r[`c${i}`] === null || r[`c${i}`] === undefined ? null : String(r[`c${i}`])));
+    // reports show dates and times readably; keyValues stay canonical (repair filters on them)
+    const show = (v: (string | null)[], i: number) => displayValue(v[i], t.types[i]);
     const all = (v: (string | null)[], side: 'source' | 'target'): ValueDiff[] => t.names.flatMap((name, i) =>
-      (t.sourceColumns[i] === undefined ? [] : [{ column: name, source: side === 'source' ? v[i] : null, target: side === 'target' ? v[i] : null }]));
+      (t.sourceColumns[i] === undefined ? [] : [{ column: name, source: side === 'source' ? show(v, i) : null, target: side === 'target' ? show(v, i) : null }]));
     const out: Difference[] = [];
     if (t.key.length) {
       const keyOf = (v: (string | null)[]) => JSON.stringify(t.key.map((i) => v[i]));
-      const keyRec = (v: (string | null)[]) => Object.fromEntries(t.key.map((i) => [t.names[i], v[i]]));
+      const keyRec = (v: (string | null)[]) => Object.fromEntries(t.key.map((i) => [t.names[i], show(v, i)]));
       const s = new Map<string, { v: (string | null)[]; h: string }>();
       for (const r of sr) { const v = vals(r); s.set(keyOf(v), { v, h: String(r.h) }); }
       const seen = new Set<string>();
@@ -131,7 +134,7 @@ export class ChunkVerifier {
         if (!a || seen.has(k)) { out.push({ kind: 'extra', key: keyRec(v), keyValues: t.key.map((i) => v[i]), values: all(v, 'target') }); continue; }
         seen.add(k);
         if (a.h === String(r.h)) continue;
-        const values = t.names.flatMap((name, i) => (t.sourceColumns[i] !== undefined && a.v[i] !== v[i] ? [{ column: name, source: a.v[i], target: v[i] }] : []));
+        const values = t.names.flatMap((name, i) => (t.sourceColumns[i] !== undefined && a.v[i] !== v[i] ? [{ column: name, source: show(a.v, i), target: show(v, i) }] : []));
         out.push({ kind: 'different', key: keyRec(v), keyValues: t.key.map((i) => v[i]), values });
       }
       for (const [k, a] of s) if (!seen.has(k)) out.push({ kind: 'missing', key: keyRec(a.v), keyValues: t.key.map((i) => a.v[i]), values: all(a.v, 'source') });

@@ -148,6 +148,8 @@ for (const kind of KINDS) {
       assert.match(human.stdout, /id=1500: differs\n\s+price: source \d+\.25 \| target \d+\.26/);
       assert.match(human.stdout, /id=20: missing in the target/);
       assert.match(human.stdout, /id=5000: only in the target/);
+      // the timestamp shifted by one microsecond, readable
+      assert.match(human.stdout, /id=1999: differs\n\s+ts: source 2024-01-01 \d\d:\d\d:\d\d\.000999 \| target 2024-01-01 \d\d:\d\d:\d\d\.001/);
 
       const fixed = await verify(task, ['--repair']);
       assert.equal(fixed.code, 0, fixed.out);
