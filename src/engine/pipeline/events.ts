@@ -1,7 +1,7 @@
 // The change events every layer understands: readers produce them, the router and batcher
 // group them, the target applies them.
 import type { Position } from '../positions';
-import type { TableId } from '../source/types';
+import type { SourceTable, TableId } from '../source/types';
 
 /**
  * One row as canonical text values, in the order of the source table's columns (SourceTable.columns).
@@ -28,8 +28,25 @@ export interface RowChange {
 
 export interface TruncateChange { kind: 'truncate'; table: TableId }
 
-/** A DDL statement seen in the stream (MySQL query events); the reader has already refreshed its schema. */
-export interface SchemaChange { kind: 'schema'; table: TableId; ddl: string }
+/**
+ * A change of a table's shape, at its place in the stream: a DDL statement (MySQL query events) or
+ * a new Relation message (PostgreSQL). Rows after it in the stream are in the new shape.
+ */
+export interface SchemaChange {
+  kind: 'schema';
+  table: TableId;
+  /** The statement, or a description of the change. */
+  ddl: string;
+  /**
+   * The table's shape right after this change, as the reader decoded it from the stream; null: the
+   * table is gone (dropped or renamed away); undefined: the reader cannot tell (ask the source).
+   */
+  shape?: SourceTable | null;
+  /** PostgreSQL: columns renamed by this change (old name -> new name), as the catalog's attnums tell. */
+  renames?: { from: string; to: string }[];
+  /** The reader could not follow this change (a DDL it cannot read): the table stops with this reason. */
+  error?: string;
+}
 
 export type Change = RowChange | TruncateChange | SchemaChange;
 

@@ -18,12 +18,20 @@ import { failTable } from './stream';
 export async function applySchemaChange(ctx: TaskContext, change: SchemaChange): Promise<void> {
   const key = tableKey(change.table);
   const route = ctx.routes.get(key);
-  const fresh = await ctx.adapter.describe(change.table);
+  if (change.error) {
+    if (route && !ctx.paused.has(key)) {
+      await failTable(ctx, key, `LakeSync cannot follow the schema change "${change.ddl}" (${change.error}); ` +
+        `rows after it cannot be read with certainty. Fix: \`lakesync resync ${ctx.plan.file} --table ${key}\` (a full sync of the table from its shape now)`);
+    }
+    return;
+  }
+  // the reader's shape as of this point in the stream; the source is asked only when it cannot tell
+  const fresh = change.shape === undefined ? await ctx.adapter.describe(change.table) : change.shape ?? undefined;
   if (!route) { if (fresh) await addTable(ctx, fresh); return; }
   if (ctx.paused.has(key)) return;
   if (!fresh) { await dropTable(ctx, key); return; }
   try {
-    const mapping = await evolveMapping(ctx, route.mapping, fresh, key, route.source);
+    const mapping = await evolveMapping(ctx, route.mapping, fresh, key, route.source, change.renames);
     if (!mapping) return;
     // every source feeding this target reads its rows through the new mapping
     for (const r of [...ctx.routes.values()]) {
@@ -35,20 +43,28 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange):
 }
 
 /** The mapping for the table's new shape under the rules; undefined when the table failed. */
-async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string, previous?: SourceTable): Promise<TableMapping | undefined> {
+async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string, previous?: SourceTable,
+  explicitRenames?: { from: string; to: string }[]): Promise<TableMapping | undefined> {
   const { rules } = ctx.plan;
-  const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op);
+  const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op)
+    .catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
+  // columns the target has already (a DDL replayed after a crash is followed once)
+  const existing = await ctx.sink.tableColumns(mapping);
   const columns: ColumnMapping[] = [...mapping.columns];
   const byName = new Map(columns.map((c, i) => [c.name, i]));
   const freshNames = new Set(fresh.columns.map((c) => c.name));
+  const merged = isMerged(mapping);
   let changed = false;
-  const rename = previous ? renamedColumn(mapping, previous, fresh, ctx.plan.source.type) : undefined;
-  if (rename) {
-    const { from, to } = rename;
+  // renames the reader saw (MySQL CHANGE/RENAME COLUMN, PostgreSQL attnums), else the shape's guess
+  const renames = merged ? [] : explicitRenames?.filter((r) => byName.has(r.from) && !byName.has(r.to) && freshNames.has(r.to))
+    ?? (previous ? [renamedColumn(mapping, previous, fresh, ctx.plan.source.type)].filter((r): r is { from: string; to: string } => !!r) : []);
+  const ignoredNew = new Set<string>();
+  for (const { from, to } of renames) {
     if (rules.renameColumn === 'fail') { await failTable(ctx, key, `column ${from} was renamed to ${to} (rules.renameColumn: fail)`); return undefined; }
+    if (mapping.key.includes(from) && rules.renameColumn !== 'apply') { await failTable(ctx, key, `key column ${from} was renamed to ${to}; only rules.renameColumn: apply can follow it`); return undefined; }
     freshNames.add(from); // not a dropped column
     if (rules.renameColumn === 'apply') {
-      await alter({ kind: 'rename-column', from, to });
+      if (!existing.has(to)) await alter({ kind: 'rename-column', from, to });
       const at = byName.get(from)!;
       columns[at] = { ...columns[at], name: to, source: fresh.columns.find((c) => c.name === to)! };
       byName.delete(from);
@@ -57,17 +73,19 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
       ctx.log('info', `${key}: column ${from} renamed to ${to}`);
     } else {
       // ignore: the old target column stays (NULL from now on) and the new name is not added
+      ignoredNew.add(to);
       ctx.log('info', `${key}: column ${from} was renamed to ${to} at the source; the target keeps ${from} (rules.renameColumn: ignore)`);
     }
   }
+  const renamedKey = mapping.key.map((k) => renames.find((r) => r.from === k && rules.renameColumn === 'apply')?.to ?? k);
   for (const col of fresh.columns) {
-    if (rename && rules.renameColumn === 'ignore' && col.name === rename.to) continue;
+    if (ignoredNew.has(col.name)) continue;
     const mapped = mapColumn(ctx.plan.source.type, col);
     const at = byName.get(col.name);
     if (at === undefined) {
       if (rules.addColumn === 'ignore') continue;
       if (rules.addColumn === 'fail') { await failTable(ctx, key, `column ${col.name} was added (rules.addColumn: fail)`); return undefined; }
-      await alter({ kind: 'add-column', column: col.name, type: mapped.targetType });
+      if (!existing.has(col.name)) await alter({ kind: 'add-column', column: col.name, type: mapped.targetType });
       byName.set(col.name, columns.length);
       columns.push(mapped);
       changed = true;
@@ -75,30 +93,44 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
       continue;
     }
     const old = columns[at];
-    if (old.targetType === mapped.targetType) { columns[at] = { ...old, source: col }; continue; }
-    if (rules.changeType === 'ignore') continue;
-    if (rules.changeType === 'fail') { await failTable(ctx, key, `column ${col.name} changed type to ${col.fullType} (rules.changeType: fail)`); return undefined; }
-    const w = widen(old.targetType, mapped.targetType);
-    if (w.targetType === old.targetType) { columns[at] = { ...old, source: col }; continue; }
-    await alter({ kind: 'change-type', column: col.name, type: w.targetType });
-    columns[at] = { ...old, source: col, targetType: w.targetType, fromText: w.targetType === mapped.targetType ? mapped.fromText : fromTextFor(w.targetType) };
+    if (old.targetType === mapped.targetType) { columns[at] = { ...old, source: col, fromText: mapped.fromText }; continue; }
+    if (rules.changeType === 'ignore') { columns[at] = { ...old, source: col }; continue; }
+    const was = old.source.fullType;
+    if (rules.changeType === 'fail') {
+      await failTable(ctx, key, `column ${col.name} changed type from ${was} to ${col.fullType} (target ${old.targetType} -> ${mapped.targetType}; rules.changeType: fail)`);
+      return undefined;
+    }
+    // one source: exactly the new type's mapping; merged: the union of the sources' types
+    const wanted = merged ? widen(old.targetType, mapped.targetType) : { targetType: mapped.targetType, warning: undefined };
+    if (wanted.targetType === old.targetType) { columns[at] = { ...old, source: col }; continue; }
+    const widening = widen(old.targetType, wanted.targetType).targetType === wanted.targetType;
+    if (!widening && !(await ctx.sink.valuesFit?.(mapping, col.name, wanted.targetType))) {
+      // a narrowing the target's values do not fit: the wider type stays
+      columns[at] = { ...old, source: col, fromText: fromTextFor(old.targetType) };
+      const why = `column ${col.name} changed from ${was} to ${col.fullType} at the source, but values in the target do not fit ${wanted.targetType}: it stays ${old.targetType}`;
+      ctx.log('warn', `${key}: ${why}`);
+      ctx.status.error(key, why);
+      continue;
+    }
+    await alter({ kind: 'change-type', column: col.name, type: wanted.targetType });
+    columns[at] = { ...old, source: col, targetType: wanted.targetType, fromText: wanted.targetType === mapped.targetType ? mapped.fromText : fromTextFor(wanted.targetType) };
     changed = true;
-    const note = w.warning ? ` (${w.warning})` : '';
-    ctx.log('warn', `${key}: column ${col.name} is now ${w.targetType}${note}`);
-    if (w.warning) ctx.status.error(key, `column ${col.name} widened to ${w.targetType}: ${w.warning}`);
+    const note = wanted.warning ? ` (${wanted.warning})` : '';
+    ctx.log('info', `${key}: column ${col.name} is now ${wanted.targetType}${note}`);
+    if (wanted.warning) ctx.status.error(key, `column ${col.name} widened to ${wanted.targetType}: ${wanted.warning}`);
   }
   for (const c of mapping.columns) {
     if (freshNames.has(c.name)) continue;
     if (rules.dropColumn === 'fail') { await failTable(ctx, key, `column ${c.name} was dropped (rules.dropColumn: fail)`); return undefined; }
     // keep: the column stays and is NULL from now on; a merged table keeps it for the other sources
-    if (rules.dropColumn === 'keep' || isMerged(mapping) || mapping.key.includes(c.name)) continue;
-    await alter({ kind: 'drop-column', column: c.name });
+    if (rules.dropColumn === 'keep' || merged || mapping.key.includes(c.name)) continue;
+    if (existing.has(c.name)) await alter({ kind: 'drop-column', column: c.name });
     columns.splice(columns.findIndex((x) => x.name === c.name), 1);
     changed = true;
     ctx.log('info', `${key}: column ${c.name} dropped`);
   }
   if (changed) ctx.status.changed();
-  return { ...mapping, columns };
+  return { ...mapping, columns, key: renamedKey };
 }
 
 /**

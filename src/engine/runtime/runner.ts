@@ -194,7 +194,9 @@ export class TaskRunner {
     status.status.failovers = past.count;
     status.status.failoverEvents = past.recent;
     if (options.restartCause) await ctx.failover(options.restartCause, 'engine restarted by the supervisor; resuming from the checkpoint');
-    const tables = await adapter.discover();
+    const now = await adapter.discover();
+    // resuming: the tables as they were at the checkpoint (the stream replays the DDL after it)
+    const tables = cp && adapter.shapesAt && !requested ? await adapter.shapesAt(cp.position, now) : now;
     const { routes, warnings, errors } = planRoutes(plan, tables);
     for (const w of warnings) this.log('warn', w);
     if (errors.length) throw new UserError(`task ${plan.name} cannot run: ${errors.join('\n')}`);

@@ -142,6 +142,9 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       sinceComplete = 0;
       toSkip = 0;
     }
+    // a DDL statement (MySQL): its position is checkpointed right after the target followed it,
+    // so a restart never replays a DDL the target already has
+    if (!tx.partial && tx.changes.length > 0 && tx.changes.every((c) => c.kind === 'schema')) await flush();
     // backpressure: the reader waits while a full batch is written
     if (reducer.size >= plan.parameters.batchSize) await flush();
   };

@@ -32,7 +32,10 @@ export type SchemaOperation =
   | { kind: 'drop-column'; column: string }
   /** Renames a column, keeping its values and place. */
   | { kind: 'rename-column'; from: string; to: string }
-  /** Changes a column's type; the runtime only asks for widenings (every old value fits the new type). */
+  /**
+   * Changes a column's type; the runtime asks for a narrowing only after `valuesFit` said every
+   * value fits the new type (a widening always fits).
+   */
   | { kind: 'change-type'; column: string; type: string };
 
 /** The resume position of the whole task. */
@@ -163,6 +166,11 @@ export interface Sink {
   sameType(a: string, b: string): Promise<boolean>;
   /** Runs one schema operation on the table (committed on return). */
   alterTable(mapping: TableMapping, op: SchemaOperation): Promise<void>;
+  /**
+   * Optional: whether every value of a column converts to `type` unchanged, so that a narrowing
+   * (length, precision, scale, integer width) may apply. A sink without it keeps the wider type.
+   */
+  valuesFit?(mapping: TableMapping, column: string, type: string): Promise<boolean>;
   /** Drops the table and its rows (rules.dropTable: drop); nothing when it does not exist. */
   dropTable(mapping: TableMapping): Promise<void>;
   /** Rows of the route's target table that came from the route's source table. */

@@ -95,6 +95,12 @@ export interface SourceAdapter {
   close(): Promise<void>;
   /** Optional: `lakesync reset --drop-slot` drops the replication state (PostgreSQL: slot and publication). */
   dropReplicationState?(): Promise<void>;
+  /**
+   * Optional: the shapes `tables` had at `position` by the source's own schema history (MySQL), so
+   * that a resumed task reads and applies the changes after its checkpoint with the shapes they
+   * were written with, DDL included. Tables without a history keep their shape.
+   */
+  shapesAt?(position: Position, tables: SourceTable[]): Promise<SourceTable[]>;
   /** Optional: called by the runner before discover() with the target's schema history store. */
   attachState?(store: SchemaHistoryStore): void;
   /**

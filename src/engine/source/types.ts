@@ -25,6 +25,8 @@ export interface SourceColumn {
   elementType?: string;   // PostgreSQL array element type / domain base type
   /** PostgreSQL type OID (for pgoutput decoding). */
   typeOid?: number;
+  /** PostgreSQL type modifier (atttypmod; -1 when none): a change of it is a change of type. */
+  typeMod?: number;
   /** PostgreSQL: the domain's name when the column's type is a domain (dataType/fullType are then its base type). */
   domain?: string;
   /** MySQL/MariaDB generated column (VIRTUAL/STORED/PERSISTENT); PostgreSQL generated columns are not listed at all. */
@@ -38,6 +40,8 @@ export interface SourceTable {
   primaryKey: string[];
   /** PostgreSQL: REPLICA IDENTITY (d default, f full, i index, n nothing). */
   replicaIdentity?: 'd' | 'f' | 'i' | 'n';
+  /** MySQL: the table's default character set (for text columns added without their own). */
+  defaultCharset?: string;
   /** Estimated row count, for progress and chunk planning. */
   estimatedRows?: number;
 }

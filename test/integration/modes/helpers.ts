@@ -25,6 +25,11 @@ export class Source {
     return new Source(kind, await sharedMariadb(), undefined);
   }
 
+  /** A source on a server of the test's own (e.g. a MariaDB with other binlog settings). */
+  static async on(kind: Kind, server: ServerHandle): Promise<Source> {
+    return new Source(kind, server, kind === 'postgres' ? await server.createDatabase() : undefined);
+  }
+
   /** A new namespace for tables: a schema (PostgreSQL) or a database (MariaDB). */
   async space(prefix = 'sp', exact?: string): Promise<string> {
     const name = exact ?? uniqueName(prefix).toLowerCase();

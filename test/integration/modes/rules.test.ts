@@ -22,12 +22,12 @@ for (const kind of KINDS) {
       await src.sql(`CREATE TABLE ${a}.add_t (id int PRIMARY KEY, v varchar(20))`);
       await src.sql(`CREATE TABLE ${a}.drop_t (id int PRIMARY KEY, v varchar(20), gone varchar(20))`);
       await src.sql(`CREATE TABLE ${a}.ren_t (id int PRIMARY KEY, old_name varchar(20))`);
-      await src.sql(`CREATE TABLE ${a}.type_t (id int PRIMARY KEY, n int, code int)`);
+      await src.sql(`CREATE TABLE ${a}.type_t (id int PRIMARY KEY, n int, code int, fits decimal(12,2), lossy decimal(10,4))`);
       await src.sql(`CREATE TABLE ${a}.ok_t (id int PRIMARY KEY, v varchar(20))`);
       await src.sql(insertRows(`${a}.add_t`, 1, 6, (i) => `${i}, 'a${i}'`));
       await src.sql(insertRows(`${a}.drop_t`, 1, 6, (i) => `${i}, 'd${i}', 'g${i}'`));
       await src.sql(insertRows(`${a}.ren_t`, 1, 6, (i) => `${i}, 'r${i}'`));
-      await src.sql(insertRows(`${a}.type_t`, 1, 6, (i) => `${i}, ${i}, ${i * 10}`));
+      await src.sql(insertRows(`${a}.type_t`, 1, 6, (i) => `${i}, ${i}, ${i * 10}, ${i}.25, ${i}.1234`));
       await src.sql(insertRows(`${a}.ok_t`, 1, 6, (i) => `${i}, 'o${i}'`));
     }
 
@@ -40,7 +40,7 @@ for (const kind of KINDS) {
       return task;
     }
 
-    it('apply values: addColumn apply, dropColumn drop, renameColumn apply, changeType apply (widen in place, lossless fallback with a warning)', async () => {
+    it('apply values: addColumn apply, dropColumn drop, renameColumn apply, changeType apply (exact new type; a narrowing only when every value fits)', async () => {
       const a = await src.space();
       await tables(a);
       const t = await start(a, { addColumn: 'apply', dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply' });
@@ -61,16 +61,25 @@ for (const kind of KINDS) {
       await t.waitSame(`${a}.ren_t`, 'ren_t', ['id', 'new_name']);
       assert.deepEqual(await columns(t, 'ren_t'), ['id INTEGER', 'new_name VARCHAR']);
 
-      // int -> bigint widens in place; int -> varchar has no common type: exact text, with a warning
+      // exactly the new type: int -> bigint, int -> varchar(20) (text, no union type)
       await src.sql(src.retype(`${a}.type_t`, 'n', 'bigint'));
       await src.sql(src.retype(`${a}.type_t`, 'code', 'varchar(20)'));
-      await src.sql(`INSERT INTO ${a}.type_t VALUES (7, 9000000000, 'A-7')`);
+      await src.sql(`INSERT INTO ${a}.type_t VALUES (7, 9000000000, 'A-7', 7.5, 7.5)`);
       await t.waitSame(`${a}.type_t`, 'type_t', ['id', 'n', 'code']);
-      assert.deepEqual(await columns(t, 'type_t'), ['id INTEGER', 'n BIGINT', 'code VARCHAR']);
+      // narrowings: decimal(12,2) -> decimal(10,2) fits every value; decimal(10,4) -> decimal(10,2)
+      // rounds at the source (a table rewrite, no row events): the target's values do not fit, so
+      // it keeps DECIMAL(10,4) with a warning on the table
+      await src.sql(src.retype(`${a}.type_t`, 'fits', 'decimal(10,2)'));
+      await src.sql(src.retype(`${a}.type_t`, 'lossy', 'decimal(10,2)'));
+      await src.sql(`INSERT INTO ${a}.type_t VALUES (8, 8, 'A-8', 8.75, 8.5)`);
+      await t.waitSame(`${a}.type_t`, 'type_t', ['id', 'n', 'code', 'fits']);
+      assert.deepEqual(await columns(t, 'type_t'), ['id INTEGER', 'n BIGINT', 'code VARCHAR', 'fits DECIMAL(10,2)', 'lossy DECIMAL(10,4)']);
+      assert.deepEqual((await t.targetRows('type_t', ['id', 'lossy'], 'id', 'id in (1, 8)')), [['1', '1.1234'], ['8', '8.5000']]);
       const typeStatus = await t.table(`${a}.type_t`);
       assert.equal(typeStatus.phase, 'incremental');
-      assert.ok(typeStatus.errors.some((e) => /code/.test(e.message) && /VARCHAR/.test(e.message)),
-        `a warning about the fallback of code in status: ${JSON.stringify(typeStatus.errors)}`);
+      assert.ok(typeStatus.errors.some((e) => /lossy/.test(e.message) && /DECIMAL\(10,4\)/.test(e.message) && /do not fit/.test(e.message)),
+        `a warning that lossy stays DECIMAL(10,4) in status: ${JSON.stringify(typeStatus.errors)}`);
+      assert.ok(!typeStatus.errors.some((e) => /\bcode\b|\bfits\b/.test(e.message)), `no warning for exact changes: ${JSON.stringify(typeStatus.errors)}`);
 
       await src.sql(`INSERT INTO ${a}.ok_t VALUES (7, 'o7')`);
       await t.waitSame(`${a}.ok_t`, 'ok_t', ['id', 'v']);
@@ -105,9 +114,9 @@ for (const kind of KINDS) {
       assert.deepEqual(await t.targetRows('ren_t', ['id', 'old_name'], 'id', 'id IN (1, 7)'), [['1', 'r1'], ['7', null]]);
 
       await src.sql(src.retype(`${a}.type_t`, 'n', 'bigint'));
-      await src.sql(`INSERT INTO ${a}.type_t VALUES (7, 77, 70)`);
+      await src.sql(`INSERT INTO ${a}.type_t VALUES (7, 77, 70, 7.25, 7.1234)`);
       await t.waitSame(`${a}.type_t`, 'type_t', ['id', 'n', 'code']);
-      assert.deepEqual(await columns(t, 'type_t'), ['id INTEGER', 'n INTEGER', 'code INTEGER']);
+      assert.deepEqual(await columns(t, 'type_t'), ['id INTEGER', 'n INTEGER', 'code INTEGER', 'fits DECIMAL(12,2)', 'lossy DECIMAL(10,4)']);
 
       // events [insert, update]: a deleted row stays in the lakehouse
       await src.sql(`DELETE FROM ${a}.ok_t WHERE id IN (1, 2)`);
@@ -140,7 +149,7 @@ for (const kind of KINDS) {
       await src.sql(`ALTER TABLE ${a}.ren_t RENAME COLUMN old_name TO new_name`);
       await src.sql(`INSERT INTO ${a}.ren_t VALUES (7, 'r7')`);
       await src.sql(src.retype(`${a}.type_t`, 'n', 'bigint'));
-      await src.sql(`INSERT INTO ${a}.type_t VALUES (7, 77, 70)`);
+      await src.sql(`INSERT INTO ${a}.type_t VALUES (7, 77, 70, 7.25, 7.1234)`);
       const expected: [string, RegExp][] = [
         ['add_t', /extra.*added.*addColumn: fail/], ['drop_t', /gone.*dropped.*dropColumn: fail/],
         ['ren_t', /old_name.*renamed.*renameColumn: fail/], ['type_t', /\bn\b.*type.*changeType: fail/]];

@@ -35,7 +35,7 @@ function setup(maxTransactionChanges = 1000) {
   const types = new TypeResolver(async () => ({ query: async () => ({ rows: [] }) }) as unknown as Client);
   const stream = new PgOutputStream(wal, types, {
     maxTransactionChanges, statusIntervalMs: 60_000,
-    resolveTable: async (id) => (id.table === 't' ? table : undefined),
+    resolveTable: async (_rel, id) => (id.table === 't' ? { table, renames: [] } : undefined),
     onTransaction: (tx) => { txs.push(tx); },
   }, 100n);
   stream.setInitialTables([table]);

@@ -133,6 +133,13 @@ export class DuckDbSink implements Sink {
     await this.writeLock.run(() => this.conn.exec(sql));
   }
 
+  async valuesFit(m: TableMapping, column: string, type: string): Promise<boolean> {
+    const c = quoteIdent(column);
+    const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${qualified(m.namespace, m.table)} `
+      + `WHERE ${c} IS NOT NULL AND (TRY_CAST(${c} AS ${type}) IS NULL OR TRY_CAST(${c} AS ${type}) <> ${c})`);
+    return Number(r.n) === 0;
+  }
+
   async dropTable(m: TableMapping): Promise<void> {
     await this.writeLock.run(() => this.conn.exec(`DROP TABLE IF EXISTS ${qualified(m.namespace, m.table)}`));
   }

@@ -1,19 +1,19 @@
 // The MySQL/MariaDB source: metadata, chunked snapshot, binlog stream, start positions.
 import type { TaskPlan } from '../../config/plan';
 import type { BinlogPosition, Position } from '../../positions';
-import { formatPosition, parsePosition } from '../../positions';
+import { formatPosition } from '../../positions';
 import { UserError } from '../../errors';
 import type { SchemaHistoryStore, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
 import type { Transaction } from '../../pipeline/events';
 import type { SourceTable, TableId } from '../types';
 import { candidateDatabases, selectedIds, selectTables } from '../select';
-import { tableKey } from '../types';
 import { openConnection, isMariadb, type Sql } from './session';
-import { describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
+import { databaseCharsets, describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
 import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
 import { binlogRetentionWarnings } from './retention';
 import { openMysqlSnapshot } from './snapshot';
 import { startBinlogStream } from './binlog';
+import { StoredHistory } from './history';
 
 /** Seconds between server heartbeats on an idle binlog connection. */
 const HEARTBEAT_SECONDS = 5;
@@ -35,33 +35,6 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
 
   let store: SchemaHistoryStore | undefined;
   let confirmed: BinlogPosition | undefined;
-
-  /**
-   * LakeSync's schema history of the streamed tables (from the target's state), with today's shape
-   * recorded at the start position for a table that has none yet: the base a replay without
-   * binlog_row_metadata=FULL needs to name values by the shape they were written with.
-   */
-  const loadHistory = async (start: BinlogPosition | { kind: 'gtid'; set: string }, tables: SourceTable[]) => {
-    if (!store) return undefined;
-    const s = store;
-    const shapes = new Map<string, { position: BinlogPosition; table: SourceTable }[]>();
-    for (const t of tables) {
-      const list: { position: BinlogPosition; table: SourceTable }[] = [];
-      for (const h of await s.schemaHistory(t.id)) {
-        const p = parsePosition(h.position);
-        if (p.kind === 'binlog') list.push({ position: p, table: h.table });
-      }
-      if (!list.length && start.kind === 'binlog') {
-        await s.saveSchema(t.id, formatPosition(start), t);
-        list.push({ position: start, table: t });
-      }
-      shapes.set(tableKey(t.id), list);
-    }
-    return {
-      shapes,
-      save: (id: TableId, position: BinlogPosition, table: SourceTable) => s.saveSchema(id, formatPosition(position), table),
-    };
-  };
 
   const belongs = (id: TableId): boolean => selectTables(plan, [id]).groups.length > 0;
 
@@ -133,6 +106,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
       } else {
         start = (await adapter.resolveStart(from)) as BinlogPosition;
       }
+      const history = store ? new StoredHistory(store) : undefined;
       return startBinlogStream({
         source: plan.source,
         serverId: plan.source.serverId,
@@ -144,8 +118,15 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
         maxTransactionChanges: plan.parameters.maxTransactionChanges,
         heartbeatSeconds: HEARTBEAT_SECONDS,
         onTransaction,
-        history: await loadHistory(start, tables),
+        shapesAtStart: history ? await history.shapesAt(start.kind === 'binlog' ? start : undefined, tables) : tables,
+        databaseCharsets: await databaseCharsets(await sql(), candidateDatabases(plan)),
+        ...(history ? { saveShape: (id: TableId, p: BinlogPosition, t: SourceTable) => history.save(id, p, t) } : {}),
       });
+    },
+
+    async shapesAt(position: Position, tables: SourceTable[]): Promise<SourceTable[]> {
+      if (!store || position.kind !== 'binlog') return tables;
+      return new StoredHistory(store).shapesAt(position, tables, false);
     },
 
     attachState(s: SchemaHistoryStore): void {

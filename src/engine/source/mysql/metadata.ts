@@ -3,6 +3,7 @@
 // MariaDB JSON), primary key in key order and estimated rows. Every name is a bound parameter.
 import type { Connection, Pool } from 'mysql2/promise';
 import type { SourceColumn, SourceTable, TableId } from '../types';
+import { charsetOfCollation, normalizeCharset } from './coldef';
 
 type Query = Pick<Connection | Pool, 'query'>;
 
@@ -59,8 +60,8 @@ export async function describeMysqlTables(c: Query, ids: TableId[]): Promise<Sou
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t, COLUMN_NAME AS name FROM information_schema.STATISTICS
       WHERE INDEX_NAME = 'PRIMARY' AND (TABLE_SCHEMA, TABLE_NAME) IN (?)
       ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX`, [pairs]);
-  const stats = await rows<{ db: string; t: string; n: number | string | null }>(c,
-    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t, TABLE_ROWS AS n FROM information_schema.TABLES
+  const stats = await rows<{ db: string; t: string; n: number | string | null; collation: string | null }>(c,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t, TABLE_ROWS AS n, TABLE_COLLATION AS collation FROM information_schema.TABLES
       WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?)`, [pairs]);
   const json = await mariadbJsonColumns(c, [...new Set(ids.map((i) => i.db))]);
 
@@ -70,10 +71,12 @@ export async function describeMysqlTables(c: Query, ids: TableId[]): Promise<Sou
     const key = k(r.db, r.t);
     let table = byKey.get(key);
     if (!table) {
-      const est = num(stats.find((s) => k(s.db, s.t) === key)?.n ?? null);
+      const stat = stats.find((s) => k(s.db, s.t) === key);
+      const est = num(stat?.n ?? null);
       table = {
         id: { db: String(r.db), table: String(r.t) }, columns: [],
         primaryKey: keys.filter((x) => k(x.db, x.t) === key).map((x) => String(x.name)),
+        ...(stat?.collation ? { defaultCharset: charsetOfCollation(String(stat.collation)) } : {}),
         ...(est !== undefined ? { estimatedRows: est } : {}),
       };
       byKey.set(key, table);
@@ -127,4 +130,12 @@ async function mariadbJsonColumns(c: Query, dbs: string[]): Promise<Set<string>>
 /** One table's description, or undefined when it does not exist. */
 export async function describeMysqlTable(c: Query, id: TableId): Promise<SourceTable | undefined> {
   return (await describeMysqlTables(c, [id]))[0];
+}
+
+/** Default character set of each database (for tables the binlog creates without their own). */
+export async function databaseCharsets(c: Query, dbs: string[] | undefined): Promise<Map<string, string>> {
+  const r = await rows<{ s: string; cs: string }>(c,
+    `SELECT SCHEMA_NAME AS s, DEFAULT_CHARACTER_SET_NAME AS cs FROM information_schema.SCHEMATA ${dbs ? 'WHERE SCHEMA_NAME IN (?)' : 'WHERE SCHEMA_NAME NOT IN (?)'}`,
+    [dbs && dbs.length ? dbs : dbs ? [''] : SYSTEM]);
+  return new Map(r.map((x) => [String(x.s), normalizeCharset(String(x.cs))]));
 }

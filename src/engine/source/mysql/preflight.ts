@@ -69,12 +69,20 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
     };
     out.push(setting('binlog_format', 'ROW', vars.binlog_format, true));
     out.push(setting('binlog_row_image', 'FULL', vars.binlog_row_image, true));
-    if (vars.binlog_row_metadata !== undefined) {
-      out.push(setting('binlog_row_metadata', 'FULL', vars.binlog_row_metadata, true));
+    // Not required: LakeSync's schema history (moved by the binlog's own DDL) names every row's
+    // values. FULL adds the names to each event, which the reader uses as a cross-check.
+    const metadata = (vars.binlog_row_metadata ?? '').toUpperCase();
+    if (metadata === 'FULL') {
+      out.push({ id: 'binlog_row_metadata', title: 'binlog_row_metadata = FULL', status: 'ok' });
     } else {
-      out.push({ id: 'binlog_row_metadata', title: 'binlog_row_metadata = FULL', status: 'warn',
-        detail: `${f.label} has no binlog_row_metadata: column names come from the current schema, so replaying events from before a column change may mislabel columns`,
-        fix: `upgrade to ${f.mariadb ? 'MariaDB 10.5' : 'MySQL 8.0'} or newer and set binlog_row_metadata = FULL` });
+      out.push({ id: 'binlog_row_metadata', title: 'binlog_row_metadata = FULL (recommended)', status: 'warn',
+        detail: `binlog_row_metadata is ${vars.binlog_row_metadata ?? `not available on ${f.label}`}: the binlog does not name a row's columns, ` +
+          'so LakeSync names them by its schema history, which it builds from the DDL statements in the binlog. ' +
+          'What it costs: a DDL statement LakeSync cannot read stops its table (a resync starts it again), where FULL ' +
+          'metadata would also let the reader check each row against the history',
+        ...(vars.binlog_row_metadata !== undefined
+          ? { fix: `SET GLOBAL binlog_row_metadata = 'FULL';  -- now; and to keep it after a restart:\n${configLines(f, ['binlog_row_metadata'])}` }
+          : {}) });
     }
 
     // Binlog encodings the reader cannot decode.

@@ -8,12 +8,12 @@ import type { Chunk, SnapshotSession, SourceAdapter, StreamHandle } from '../ada
 import { candidateDatabases, selectedIds, selectTables } from '../select';
 import { appendPublicationName, keylessRule } from '../keyless';
 import { tableKey, type SourceTable, type TableId } from '../types';
-import { describePostgresTable, describePostgresTables, listPostgresTables } from './metadata';
+import { describePostgresTable, describePostgresTables, describeRelation, listPostgresTables } from './metadata';
 import type { RelationColumn } from './pgoutput';
 import { connect, ident, literal } from './session';
 import { checkSlot, createSlot, type SlotInfo, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, readSlot } from './slot';
 import { PgSnapshotSession } from './snapshot';
-import { MESSAGE_PREFIX, PgOutputStream } from './stream';
+import { MESSAGE_PREFIX, PgOutputStream, type ResolvedRelation } from './stream';
 import { TypeResolver } from './typeinfo';
 import { WalStream } from './walstream';
 
@@ -142,7 +142,7 @@ class PgSource implements PostgresSource {
     const stream = new PgOutputStream(wal, this.types, {
       maxTransactionChanges: Math.max(1, this.plan.parameters.maxTransactionChanges),
       statusIntervalMs: this.options.statusIntervalMs ?? 10_000,
-      resolveTable: (id, columns) => this.resolveStreamTable(taskTables, id, columns),
+      resolveTable: (relationId, id, columns) => this.resolveStreamTable(taskTables, relationId, id, columns),
       onTransaction,
       onActivity: () => { lastActivity = lastReceived = Date.now(); },
     }, this.confirmed > from.lsn ? this.confirmed : from.lsn);
@@ -289,24 +289,28 @@ class PgSource implements PostgresSource {
    * their columns changed (then they are described again); in database-mirror a new table of a
    * task schema is picked up when rules.newTables is sync.
    */
-  private async resolveStreamTable(taskTables: Map<string, SourceTable>, id: TableId, columns: RelationColumn[]): Promise<SourceTable | undefined> {
+  private async resolveStreamTable(taskTables: Map<string, SourceTable>, relationId: number, id: TableId, columns: RelationColumn[]): Promise<ResolvedRelation | undefined> {
     const key = tableKey(id);
     const known = taskTables.get(key);
     // pgoutput never sends generated columns (before PostgreSQL 18): they are not a change of shape.
-    // A change of shape is a column added, dropped, renamed or retyped (ALTER COLUMN TYPE).
-    const sent = (t: SourceTable) => t.columns.filter((c) => !c.generated).map((c) => `${c.name}:${c.typeOid ?? '?'}`).join('\u0000');
-    if (known && sent(known) === columns.map((c) => `${c.name}:${c.typeOid}`).join('\u0000')) return known;
-    if (!known) {
-      if (this.plan.rules.newTables !== 'sync') return undefined;
-      const selected = selectTables(this.plan, [id]).groups.some((g) => g.sources.some((s) => tableKey(s) === key));
-      if (!selected) return undefined;
+    // A change of shape is a column added, dropped, renamed or retyped (type or typmod).
+    const sent = (t: SourceTable) => t.columns.filter((c) => !c.generated).map((c) => `${c.name}:${c.typeOid ?? '?'}:${c.typeMod ?? -1}`).join('\u0000');
+    if (known && sent(known) === columns.map((c) => `${c.name}:${c.typeOid}:${c.typeMod}`).join('\u0000')) return { table: known, renames: [] };
+    if (known) {
+      // the Relation message is the authority for the shape of the changes after it
+      const r = await describeRelation(await this.control(), relationId, id,
+        columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: c.isKey })), known);
+      taskTables.set(key, r.table);
+      return r;
     }
-    // Rows follow the described column order (what the runner's describe() sees too); relation
-    // columns are matched by name, and a column the relation lacks stays undefined.
+    if (this.plan.rules.newTables !== 'sync') return undefined;
+    const selected = selectTables(this.plan, [id]).groups.some((g) => g.sources.some((s) => tableKey(s) === key));
+    if (!selected) return undefined;
+    // a new table: described by the catalog (rows follow its column order; relation columns by name)
     const described = await this.describe(id);
-    if (!described) return known;
+    if (!described) return undefined;
     taskTables.set(key, described);
-    return described;
+    return { table: described, renames: [] };
   }
 
   private slotGone(): UserError {

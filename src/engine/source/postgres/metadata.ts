@@ -137,7 +137,7 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
     }
     const res = resolve(types, r.typid, r.typmod, r.ndims, r.full_type);
     const col: SourceColumn = {
-      name: r.name, ordinal: r.num, nullable: !r.notnull, typeOid: r.typid, ...res,
+      name: r.name, ordinal: r.num, nullable: !r.notnull, typeOid: r.typid, typeMod: r.typmod, ...res,
     };
     table.columns.push(col);
   }
@@ -147,4 +147,51 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
 /** One table's description, or undefined when it does not exist. */
 export async function describePostgresTable(c: Query, id: TableId): Promise<SourceTable | undefined> {
   return (await describePostgresTables(c, [id]))[0];
+}
+
+/** A column of a pgoutput Relation message. */
+export interface RelationShapeColumn { name: string; typeOid: number; typeMod: number; isKey: boolean }
+
+/**
+ * The shape of a table as a pgoutput Relation message tells it (the authority for the changes
+ * after it): names, types and typmods from the message, types resolved through the catalog (a
+ * type's description does not change with time), and renames told apart from drop + add by the
+ * catalog's attnums: a renamed column keeps its attnum, an added one gets a new one.
+ */
+export async function describeRelation(c: Query, relationId: number, id: TableId, columns: RelationShapeColumn[],
+  previous: SourceTable): Promise<{ table: SourceTable; renames: { from: string; to: string }[] }> {
+  const pairs = [...new Map(columns.map((x) => [`${x.typeOid}:${x.typeMod}`, x])).values()];
+  const ft = await c.query<{ oid: number; mod: number; full: string }>(
+    `SELECT u.oid::int AS oid, u.mod::int AS mod,
+            format_type(COALESCE(NULLIF(t.typbasetype, 0), t.oid), CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE u.mod END) AS full
+       FROM unnest($1::oid[], $2::int[]) AS u(oid, mod) JOIN pg_type t ON t.oid = u.oid`,
+    [pairs.map((x) => x.typeOid), pairs.map((x) => x.typeMod)]);
+  const full = new Map(ft.rows.map((r) => [`${r.oid}:${r.mod}`, r.full]));
+  // the session may read integers as text: keys as the catalog query returned them
+  const byOid = new Map<number, TypeRow>();
+  await loadTypes(c, columns.map((x) => x.typeOid), byOid);
+  const types = new Map<number, TypeRow>([...byOid.values()].map((t) => [Number(t.oid), { ...t, oid: Number(t.oid), typelem: Number(t.typelem), typbasetype: Number(t.typbasetype), typtypmod: Number(t.typtypmod) }]));
+  const att = await c.query<{ name: string; num: number; notnull: boolean }>(
+    'SELECT attname AS name, attnum::int AS num, attnotnull AS notnull FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [relationId]);
+  const attnum = new Map(att.rows.map((r) => [r.name, { num: Number(r.num), notnull: r.notnull }]));
+  const before = new Map(previous.columns.map((x) => [x.name, x]));
+  const sent = new Set(columns.map((x) => x.name));
+  const renames: { from: string; to: string }[] = [];
+  const out: SourceColumn[] = columns.map((x) => {
+    const res = resolve(types, x.typeOid, x.typeMod, 1, full.get(`${x.typeOid}:${x.typeMod}`) ?? 'unknown');
+    const num = attnum.get(x.name)?.num;
+    const prev = before.get(x.name);
+    if (!prev && num !== undefined) {
+      // a column of the previous shape with this attnum, whose name the message no longer has: renamed
+      const was = previous.columns.find((p) => Number(p.ordinal) === num && !sent.has(p.name));
+      if (was) renames.push({ from: was.name, to: x.name });
+    }
+    return {
+      name: x.name, ordinal: num ?? prev?.ordinal ?? 0, nullable: prev?.nullable ?? !(attnum.get(x.name)?.notnull ?? false),
+      typeOid: x.typeOid, typeMod: x.typeMod, ...res,
+    };
+  });
+  const renamed = (k: string) => renames.find((r) => r.from === k)?.to ?? k;
+  const primaryKey = previous.primaryKey.map(renamed).filter((k) => sent.has(k));
+  return { table: { ...previous, id, columns: out, primaryKey }, renames };
 }

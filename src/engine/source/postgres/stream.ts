@@ -22,15 +22,22 @@ export interface StreamOptions {
   maxTransactionChanges: number;
   /** Interval of unsolicited standby status updates, ms. */
   statusIntervalMs: number;
-  /** How the stream maps a relation to a task table; undefined: not a table of the task. */
-  resolveTable(id: TableId, columns: RelationColumn[]): Promise<SourceTable | undefined>;
+  /**
+   * The task table a Relation message describes, in the shape the message gives it (with the
+   * columns it renamed); undefined: not a table of the task.
+   */
+  resolveTable(relationId: number, id: TableId, columns: RelationColumn[]): Promise<ResolvedRelation | undefined>;
   onTransaction(tx: Transaction): Promise<void> | void;
   /** Called for every message that arrives (heartbeat scheduling). */
   onActivity?(): void;
 }
 
+export interface ResolvedRelation { table: SourceTable; renames: { from: string; to: string }[] }
+
 interface RelationState {
   table?: SourceTable;
+  /** Columns the pending schema change renamed. */
+  renames?: { from: string; to: string }[];
   /** For each column of `table`, its index in the relation's tuples (-1: not sent). */
   map: number[];
   kinds: ValueKind[];
@@ -175,7 +182,8 @@ export class PgOutputStream {
 
   private async onRelation(relationId: number, schema: string, name: string, columns: RelationColumn[]): Promise<void> {
     const id = { db: schema, table: name };
-    const table = await this.opts.resolveTable(id, columns);
+    const resolved = await this.opts.resolveTable(relationId, id, columns);
+    const table = resolved?.table;
     if (!table) { this.relations.set(relationId, { map: [], kinds: [], schemaPending: false }); return; }
     await this.types.load(columns.map((c) => c.typeOid));
     const byName = new Map(columns.map((c, i) => [c.name, i]));
@@ -186,11 +194,14 @@ export class PgOutputStream {
     });
     const key = tableKey(id);
     const known = this.knownTables.get(key);
-    const names = (t: SourceTable): string => t.columns.map((c) => `${c.name}:${c.typeOid ?? '?'}`).join('\u0000');
-    // Announce a table the runner does not know yet, or whose columns changed (ALTER TABLE: names or types).
+    const names = (t: SourceTable): string => t.columns.map((c) => `${c.name}:${c.typeOid ?? '?'}:${c.typeMod ?? -1}`).join('\u0000');
+    // Announce a table the runner does not know yet, or whose columns changed (ALTER TABLE: names, types, typmods).
     const changed = !known || names(known) !== names(table);
+    const pending = this.relations.get(relationId);
+    // renames of a change not yet announced (no row in between) add up
+    const renames = [...(pending?.schemaPending ? pending.renames ?? [] : []), ...(resolved?.renames ?? [])];
     this.knownTables.set(key, table);
-    this.relations.set(relationId, { table, map, kinds, schemaPending: changed });
+    this.relations.set(relationId, { table, map, kinds, schemaPending: changed || !!pending?.schemaPending, ...(renames.length ? { renames } : {}) });
   }
 
   /** Tables the stream was started with: the runner knows their columns. */
@@ -215,7 +226,9 @@ export class PgOutputStream {
     const changes: Change[] = [];
     if (rel.schemaPending) {
       rel.schemaPending = false;
-      changes.push({ kind: 'schema', table: rel.table.id, ddl: `-- columns now: ${rel.table.columns.map((c) => c.name).join(', ')}` });
+      changes.push({ kind: 'schema', table: rel.table.id, ddl: `-- columns now: ${rel.table.columns.map((c) => c.name).join(', ')}`,
+        shape: rel.table, ...(rel.renames?.length ? { renames: rel.renames } : {}) });
+      rel.renames = undefined;
     }
     changes.push(make(rel));
     return this.push(changes);

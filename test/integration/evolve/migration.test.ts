@@ -1,0 +1,126 @@
+// A migration script while the task streams and a writer keeps writing: several ALTER TABLEs back
+// to back, UPDATEs between them, on MariaDB with each binlog_row_metadata (NO_LOG is MariaDB's
+// default) and on PostgreSQL. After catch-up the target's rows AND column types equal the source's,
+// with no restart: each change was read and applied with the table's shape at its place in the stream.
+import assert from 'node:assert/strict';
+import { runCli, sharedPostgres, sleep, startMariadb, type ServerHandle } from '../../harness';
+import { Source, insertRows, type Kind, type Task } from '../modes/helpers';
+
+const ROWS = 300;
+
+/** Statements of the migration in the source's dialect, with the updates that follow each. */
+function forward(kind: Kind, t: string): string[] {
+  const my = kind === 'mariadb';
+  return [
+    my ? `ALTER TABLE ${t} ADD COLUMN tag varchar(20) AFTER qty` : `ALTER TABLE ${t} ADD COLUMN tag varchar(20)`,
+    `UPDATE ${t} SET tag = ${my ? "concat('t', id)" : "'t' || id"} WHERE id % 3 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY qty int` : `ALTER TABLE ${t} ALTER COLUMN qty TYPE int`,
+    `UPDATE ${t} SET qty = 100000 + id WHERE id % 5 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY price decimal(12,4)` : `ALTER TABLE ${t} ALTER COLUMN price TYPE numeric(12,4)`,
+    `UPDATE ${t} SET price = 12345678.1234 WHERE id % 7 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY name varchar(200)` : `ALTER TABLE ${t} ALTER COLUMN name TYPE varchar(200)`,
+    `UPDATE ${t} SET name = ${my ? "repeat('n', 150)" : "repeat('n', 150)"} WHERE id % 11 = 0`,
+    my ? `ALTER TABLE ${t} CHANGE note remark text` : `ALTER TABLE ${t} RENAME COLUMN note TO remark`,
+    `UPDATE ${t} SET remark = ${my ? "concat('r', id)" : "'r' || id"} WHERE id % 4 = 0`,
+    `ALTER TABLE ${t} DROP COLUMN legacy`,
+    `DELETE FROM ${t} WHERE id % 3 = 1 AND id <= 300`,
+  ];
+}
+
+/** The same changes in reverse order (each still followed by its updates). */
+function reverse(kind: Kind, t: string): string[] {
+  const my = kind === 'mariadb';
+  return [
+    `ALTER TABLE ${t} DROP COLUMN legacy`,
+    `DELETE FROM ${t} WHERE id % 3 = 1 AND id <= 300`,
+    my ? `ALTER TABLE ${t} CHANGE note remark text` : `ALTER TABLE ${t} RENAME COLUMN note TO remark`,
+    `UPDATE ${t} SET remark = ${my ? "concat('r', id)" : "'r' || id"} WHERE id % 4 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY name varchar(200)` : `ALTER TABLE ${t} ALTER COLUMN name TYPE varchar(200)`,
+    `UPDATE ${t} SET name = repeat('n', 150) WHERE id % 11 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY price decimal(12,4)` : `ALTER TABLE ${t} ALTER COLUMN price TYPE numeric(12,4)`,
+    `UPDATE ${t} SET price = 12345678.1234 WHERE id % 7 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY qty int` : `ALTER TABLE ${t} ALTER COLUMN qty TYPE int`,
+    `UPDATE ${t} SET qty = 100000 + id WHERE id % 5 = 0`,
+    my ? `ALTER TABLE ${t} ADD COLUMN tag varchar(20) FIRST` : `ALTER TABLE ${t} ADD COLUMN tag varchar(20)`,
+    `UPDATE ${t} SET tag = ${my ? "concat('t', id)" : "'t' || id"} WHERE id % 3 = 0`,
+  ];
+}
+
+const FINAL_COLUMNS = ['id', 'qty', 'price', 'name', 'remark', 'tag'];
+const FINAL_TYPES = ['id INTEGER', 'qty INTEGER', 'price DECIMAL(12,4)', 'name VARCHAR', 'remark VARCHAR', 'tag VARCHAR'];
+
+/** Writes rows (inserts and updates of the columns every shape has) until stopped. */
+function writer(src: Source, t: string, from: number): { stop(): Promise<number> } {
+  let stopped = false;
+  let n = 0;
+  const run = (async () => {
+    for (let i = from; !stopped; i++) {
+      await src.sql(`INSERT INTO ${t} (id, qty) VALUES (${i}, ${i % 100})`);
+      await src.sql(`UPDATE ${t} SET qty = qty + 1 WHERE id = ${1 + (i * 7) % ROWS}`);
+      n++;
+      await sleep(5);
+    }
+  })();
+  return { async stop() { stopped = true; await run; return n; } };
+}
+
+async function targetTypes(task: Task, table: string): Promise<string[]> {
+  return (await task.query(`SELECT column_name, data_type FROM information_schema.columns
+    WHERE table_schema = 'ods' AND table_name = '${table}' AND column_name NOT LIKE '\\_lakesync\\_%' ESCAPE '\\' ORDER BY column_name`))
+    .map((r) => `${r[0]} ${r[1]}`);
+}
+
+function migrationTests(kind: Kind, label: string, server: () => Promise<ServerHandle>, rowMetadata?: string): void {
+  describe(`migration scripts under a concurrent writer: ${label}`, function () {
+    this.timeout(240_000);
+    let src: Source;
+    let task: Task | undefined;
+    before(async () => { src = await Source.on(kind, await server()); });
+    afterEach(() => { task?.kill(); task = undefined; });
+    after(async () => { await src?.cleanup(); });
+
+    if (rowMetadata && rowMetadata !== 'FULL') {
+      it(`lakesync check warns (and does not fail) on binlog_row_metadata=${rowMetadata}, which run handles`, async () => {
+        const a = await src.space('chk');
+        await src.sql(`CREATE TABLE ${a}.t (id int PRIMARY KEY)`);
+        const r = await runCli(['check', src.task({ mode: 'multi-table-mirror', tables: [`${a}.t`] }).file]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`^! binlog_row_metadata = FULL \\(recommended\\): binlog_row_metadata is ${rowMetadata}: .*schema history`, 'm'));
+        assert.doesNotMatch(r.stdout, /^✘/m);
+      });
+    }
+
+    for (const [name, script] of [['the sequence', forward], ['its reverse', reverse]] as const) {
+      it(`${name}: rows and column types equal the source's after catch-up`, async () => {
+        const a = await src.space('mig');
+        const t = `${a}.items`;
+        await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int)`);
+        await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}`));
+        task = src.task({ mode: 'multi-table-mirror', tables: [t], rules: { dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply', addColumn: 'apply' } });
+        await task.start();
+        await task.waitPhase(t, 'incremental');
+
+        const w = writer(src, t, 10_000);
+        for (const statement of script(kind, t)) {
+          await src.sql(statement);
+          await sleep(30);
+        }
+        const written = await w.stop();
+        assert.ok(written > 5, `the writer wrote while the migration ran (${written})`);
+
+        await task.waitSame(t, 'items', FINAL_COLUMNS, 120_000);
+        assert.deepEqual(await targetTypes(task, 'items'), [...FINAL_TYPES].sort());
+        const st = await task.table(t);
+        assert.equal(st.phase, 'incremental', `the table streams on: ${JSON.stringify(st.errors)}`);
+        await task.stop();
+      });
+    }
+  });
+}
+
+for (const metadata of ['NO_LOG', 'MINIMAL', 'FULL'] as const) {
+  let server: ServerHandle | undefined;
+  migrationTests('mariadb', `MariaDB, binlog_row_metadata=${metadata}`, async () => (server ??= await startMariadb({ binlogRowMetadata: metadata })), metadata);
+  after(async () => { await server?.stop(); });
+}
+migrationTests('postgres', 'PostgreSQL', () => sharedPostgres());
