@@ -41,7 +41,7 @@ describe('lakesync check on bad task files', () => {
       assert.match(r.stderr, expected);
       assert.ok(r.stderr.startsWith(file + ':'), r.stderr);
       assert.doesNotMatch(r.stderr, /\n\s+at |unexpected error/);
-      assert.ok(r.ms < 1000, `${r.ms.toFixed(0)} ms`);
+      assert.ok(r.ms < 5000, `${r.ms.toFixed(0)} ms (a "no hang" guard, not a benchmark)`);
     });
   }
 });
