@@ -6,6 +6,7 @@ import type { CliArgs } from '../cli';
 import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import { canRun, runPreflight, type CheckResult } from '../source/preflight';
+import { LAKEHOUSE_FIX, lakehouseFileProblem } from '../sink/duckdb/file';
 
 const MARK: Record<CheckResult['status'], string> = { ok: '✔', fail: '✘', warn: '!' };
 
@@ -36,8 +37,10 @@ export function targetCheck(plan: TaskPlan): CheckResult {
   try {
     if (existsSync(file)) {
       if (!statSync(file).isFile()) return { id: 'target', title, status: 'fail', detail: 'the path exists and is not a file', fix: 'set target.path to a file name' };
+      const problem = lakehouseFileProblem(file);
+      if (problem) return { id: 'target', title, status: 'fail', detail: problem, fix: LAKEHOUSE_FIX };
       accessSync(file, constants.R_OK | constants.W_OK);
-      return { id: 'target', title, status: 'ok', detail: 'exists' };
+      return { id: 'target', title, status: 'ok', detail: 'an existing lakehouse' };
     }
     let dir = dirname(file);
     while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);

@@ -4,6 +4,8 @@ import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duc
 import bindings from '@duckdb/node-bindings';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { UserError } from '../../errors';
+import { LAKEHOUSE_FIX, lakehouseFileProblem } from './file';
 import { quoteIdent } from './sql';
 import { newViews, type StagedType } from './stagetypes';
 
@@ -16,6 +18,11 @@ export class Db {
   private constructor(readonly instance: DuckDBInstance, readonly path: string) {}
 
   static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<Db> {
+    if (path !== ':memory:') {
+      // never let DuckDB open (and so write to) a file that is not a database already
+      const problem = lakehouseFileProblem(path);
+      if (problem) throw new UserError(`target.path: ${problem}. ${LAKEHOUSE_FIX}.`);
+    }
     if (path !== ':memory:' && !opts.readOnly) await mkdir(dirname(path), { recursive: true });
     const instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : undefined);
     return new Db(instance, path);
