@@ -7,7 +7,7 @@ import { planRoutes } from '../pipeline/routing';
 import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
-import { formatPosition, parsePosition, PositionError } from '../positions';
+import { formatPosition, parseStartPosition, PositionError } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { openSink } from '../sink/registry';
 import type { Sink } from '../sink/sink';
@@ -184,7 +184,7 @@ export class TaskRunner {
     }
     let requested;
     if (options.position) {
-      try { requested = parsePosition(options.position); } catch (err) {
+      try { requested = parseStartPosition(options.position, plan.source.type); } catch (err) {
         if (err instanceof PositionError) throw new UserError(`--position: ${err.message}`);
         throw err;
       }

@@ -221,7 +221,7 @@ export class Commands {
     if (!mode) return;
     let position: string | undefined;
     if (mode.mode === 'position') {
-      const example = e.info.sourceType === 'postgres' ? 'lsn:0/16B3748 or 2026-11-24T10:00:00Z' : 'mysql-bin.000003:4, gtid:0-1-253 or 2026-11-24T10:00:00Z';
+      const example = e.info.sourceType === 'postgres' ? 'lsn:0/16B3748' : 'mysql-bin.000003:4, gtid:0-1-253 or 2026-11-24T10:00:00Z';
       position = await vscode.window.showInputBox({ title: `Start ${e.info.name} from a position`, prompt: `e.g. ${example}`,
         validateInput: (t) => validatePositionText(t, e.info.sourceType), ignoreFocusOut: true });
       if (position === undefined) return;

@@ -1,6 +1,6 @@
 // Start modes offered by "Start…", and the position check for "from position".
 // No vscode import: unit-tested.
-import { formatPosition, parsePosition } from '../../engine/positions';
+import { formatPosition, parsePosition, parseStartPosition } from '../../engine/positions';
 
 export type StartMode = 'default' | 'stateless' | 'resume' | 'position';
 
@@ -8,9 +8,9 @@ export type StartMode = 'default' | 'stateless' | 'resume' | 'position';
 export function validatePositionText(text: string, sourceType?: string): string | undefined {
   if (!text.trim()) return 'Enter a position: lsn:X/Y, FILE:POS, gtid:SET or an ISO timestamp.';
   try {
-    const p = parsePosition(text);
-    if (sourceType === 'postgres' && (p.kind === 'binlog' || p.kind === 'gtid')) return `A PostgreSQL task starts from lsn:X/Y or a timestamp, not a ${p.kind} position.`;
-    if (sourceType === 'mysql' && p.kind === 'lsn') return 'A MySQL/MariaDB task starts from FILE:POS, gtid:SET or a timestamp, not an LSN.';
+    // the engine's own rule per source (positions.ts), so Start… never offers what run refuses
+    if (sourceType === 'postgres' || sourceType === 'mysql') parseStartPosition(text, sourceType);
+    else parsePosition(text);
     return undefined;
   } catch (err) {
     return (err as Error).message;
