@@ -7,7 +7,7 @@ import { planRoutes } from '../pipeline/routing';
 import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
-import { formatPosition, parseStartPosition, PositionError } from '../positions';
+import { formatPosition, parsePosition, parseStartPosition, PositionError } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { openSink } from '../sink/registry';
 import type { Sink } from '../sink/sink';
