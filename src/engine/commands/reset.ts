@@ -1,7 +1,7 @@
 // `lakesync reset FILE [--drop-slot]`: forgets the task's checkpoint and state (the target data
 // stays; the next run is a full sync). --drop-slot also drops the source's replication state.
 import { rmSync } from 'node:fs';
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { loadTaskForCommand } from './task-input';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
@@ -9,6 +9,7 @@ import { loadTaskOffline } from '../runtime/offline';
 import { statusFilePath } from '../runtime/status';
 import { formatPosition } from '../positions';
 import { openSink } from '../sink/registry';
+import { openSource, sourceFacts } from '../source/registry';
 
 export async function resetCommand(args: CliArgs): Promise<number> {
   const plan = args.flags['drop-slot'] ? (await loadTaskForCommand(args)).plan : await loadTaskOffline(args.file);
@@ -28,17 +29,14 @@ export async function resetCommand(args: CliArgs): Promise<number> {
     sink.close();
   }
   if (args.flags['drop-slot']) {
-    const source = plan.source.type === 'postgres'
-      ? (await import('../source/postgres/index')).createPostgresSource(plan)
-      : (await import('../source/mysql/index')).createMysqlSource(plan);
+    const source = await openSource(plan);
     try {
       if (!source.dropReplicationState) {
         console.log(`the ${plan.source.type} source keeps no replication state on the server: nothing to drop`);
       } else {
         await source.dropReplicationState();
-        console.log(plan.source.type === 'postgres'
-          ? `dropped replication slot ${plan.source.slot} and publication ${plan.source.publication}`
-          : 'dropped the source\'s replication state');
+        const what = sourceFacts(plan.source.type).replicationState(plan.source);
+        console.log(what ? `dropped ${what}` : 'dropped the source\'s replication state');
       }
     } finally {
       await source.close().catch(() => undefined);

@@ -2,12 +2,11 @@
 // Runs the task in the foreground. SIGINT/SIGTERM stop it gracefully (checkpoint saved, exit 0).
 // --ipc: spawned by the extension; the first message is `init` with the secrets, then status,
 // logs and replies go over the IPC channel.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { loadTask } from '../config';
 import { UserError } from '../errors';
 import { isIpc, loadTaskForCommand } from './task-input';
-import type { TaskPlan } from '../config/plan';
-import type { SourceAdapter } from '../source/adapter';
+import { openSource } from '../source/registry';
 import { ProgressOutput, type OutputMode } from '../runtime/progress';
 import { TaskRunner } from '../runtime/runner';
 import { onTunnelEvent } from '../source/tunnel';
@@ -15,11 +14,6 @@ import { supervise } from '../runtime/supervise';
 import type { EngineToExtension, ExtensionToEngine, LogLevel } from '../../protocol/ipc';
 
 const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
-
-async function createSource(plan: TaskPlan): Promise<SourceAdapter> {
-  if (plan.source.type === 'postgres') return (await import('../source/postgres/index')).createPostgresSource(plan);
-  return (await import('../source/mysql/index')).createMysqlSource(plan);
-}
 
 /** `--stall-timeout SECONDS` (with --until-caught-up): how long a silent source may stay ahead. */
 function stallTimeout(value: string | boolean | undefined): number | undefined {
@@ -47,7 +41,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
   const { plan, init } = await loadTaskForCommand(args);
   const minLevel: LogLevel = init?.logLevel ?? 'info';
   const mode: OutputMode = ipc ? 'plain' : f.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
-  const adapter = await createSource(plan);
+  const adapter = await openSource(plan);
   const holder: { runner?: TaskRunner } = {};
   const output = new ProgressOutput(ipc ? 'json' : mode, () => holder.runner!.status.snapshot());
   const log = (level: LogLevel, message: string) => {

@@ -5,6 +5,7 @@
 import { UserError } from '../errors';
 import { comparePositions, formatPosition, parsePosition, positionDistance, type Position } from '../positions';
 import type { StreamHandle } from '../source/adapter';
+import { sourceFacts } from '../source/registry';
 import type { TaskContext } from './context';
 
 /** Default: no byte from the source for 5 minutes while it is ahead = stalled. */
@@ -83,9 +84,7 @@ export class CatchUp {
       `--until-caught-up: stalled. Nothing came from the source for ${Math.round(quiet / 1000)} s while it is ahead ` +
       `(applied ${ctx.checkpoint ?? 'nothing'}, goal ${formatPosition(this.goal)}${left !== undefined ? `, ${left} bytes left` : ''}` +
       `${this.reader ? `, source reader at ${this.reader}` : ''}). ` +
-      (ctx.plan.source.type === 'postgres'
-        ? 'Check the walsender in pg_stat_replication (state, sent_lsn) and the network to the source. '
-        : 'Check the binlog dump thread in SHOW PROCESSLIST and the network to the source. ') +
+      `${sourceFacts(ctx.plan.source.type).stallHint} ` +
       'The checkpoint is kept: run again to go on; --stall-timeout SECONDS waits longer.'));
   }
 

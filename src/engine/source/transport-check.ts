@@ -1,7 +1,7 @@
 // `check`'s report of how a connection travels: TLS (protocol, cipher, what the certificate was
 // verified against) and the SSH tunnel (bastion, host key and how it was trusted).
 import type { SourceConfig } from '../config/plan';
-import type { CheckResult } from './preflight';
+import type { CheckResult } from './checks';
 import { tlsConfigOf, verifyFullLine, type TlsState } from './tls';
 import { tunnelFor } from './tunnel';
 

@@ -6,7 +6,8 @@ import { UserError } from '../../errors';
 import type { SchemaHistoryStore, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
 import type { Transaction } from '../../pipeline/events';
 import type { SourceTable, TableId } from '../types';
-import { candidateDatabases, selectedIds, selectTables } from '../select';
+import { candidateDatabases, selectTables } from '../select';
+import { describeSelection } from '../selection';
 import { openConnection, isMariadb, type Sql } from './session';
 import { databaseCharsets, describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
 import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
@@ -50,8 +51,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
 
     async discover(): Promise<SourceTable[]> {
       const c = await sql();
-      const selected = selectTables(plan, await listMysqlTables(c, candidateDatabases(plan)));
-      return describeMysqlTables(c, selectedIds(selected));
+      return describeSelection(plan, await listMysqlTables(c, candidateDatabases(plan)), (ids) => describeMysqlTables(c, ids));
     },
 
     async describe(id: TableId): Promise<SourceTable | undefined> {

@@ -3,7 +3,7 @@
 // tables without a primary key.
 import type mysql from 'mysql2/promise';
 import type { TaskPlan } from '../../config/plan';
-import { keylessCheck, nameList, targetNamesCheck, type CheckResult } from '../preflight';
+import { keylessCheck, nameList, targetNamesCheck, type CheckResult } from '../checks';
 import { candidateDatabases, parseNamePattern, selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectMysql, mysqlTlsState } from './connect';

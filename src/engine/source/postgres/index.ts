@@ -5,7 +5,8 @@ import { PermanentSourceError, UserError } from '../../errors';
 import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
 import type { Chunk, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
-import { candidateDatabases, selectedIds, selectTables } from '../select';
+import { candidateDatabases, selectTables } from '../select';
+import { describeSelection } from '../selection';
 import { appendPublicationName, keylessRule } from '../keyless';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { describePostgresTable, describePostgresTables, describeRelation, listPostgresTables } from './metadata';
@@ -47,7 +48,7 @@ class PgSource implements PostgresSource {
   async discover(): Promise<SourceTable[]> {
     const c = await this.catalog();
     const available = await listPostgresTables(c, candidateDatabases(this.plan));
-    return describePostgresTables(c, selectedIds(selectTables(this.plan, available)));
+    return describeSelection(this.plan, available, (ids) => describePostgresTables(c, ids));
   }
 
   async describe(table: TableId): Promise<SourceTable | undefined> {

@@ -3,7 +3,7 @@
 // publication would break (no primary key, no replica identity).
 import type pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
-import { keylessCheck, nameList, targetNamesCheck, type CheckResult } from '../preflight';
+import { keylessCheck, nameList, targetNamesCheck, type CheckResult } from '../checks';
 import { selectTables } from '../select';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectPostgres, pgTlsState } from './connect';
