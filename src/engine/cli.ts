@@ -4,11 +4,9 @@ import { parseArgs } from 'node:util';
 import { UserError } from './errors';
 import { closeTunnels } from './source/tunnel';
 
-export interface CliArgs {
-  file: string;
-  flags: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
+import type { CliArgs } from './commands/args';
+
+export type { CliArgs };
 
 type Command = (args: CliArgs) => Promise<number>;
 

@@ -2,7 +2,7 @@
 // ✔ / ✘ / ! per check with the fix under each problem; exit 1 when the task cannot run.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import { canRun, runPreflight, type CheckResult } from '../source/preflight';

@@ -3,7 +3,7 @@
 // task and starts the pipeline at the checkpoint LakeSync committed last.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { loadTaskForCommand } from './task-input';
 import { parseTaskText } from '../config/yaml-tree';
 import type { TaskPlan } from '../config/plan';

@@ -1,6 +1,6 @@
 // `lakesync preview FILE [--json]`: every source table -> target table and every column, source
 // type -> target type, keys, notes and warnings; in merge mode the sources of each virtual table.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import { describeNaming } from '../config/naming';

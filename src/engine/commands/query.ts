@@ -1,7 +1,7 @@
 // `lakesync query FILE --sql SQL [--json]`: a read-only query of the task's lakehouse. DuckDB
 // allows one writer process, so while the task runs the query goes through its engine (control
 // socket); otherwise the task's sink is opened read-only here.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline } from '../runtime/offline';

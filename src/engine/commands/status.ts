@@ -1,6 +1,6 @@
 // `lakesync status FILE [--json]`: the task and its tables, from the running engine (control
 // socket) or, when it is not running, from the status file and the state in the target file.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline, readOfflineState, readStatusFile } from '../runtime/offline';
 import { summaryLine, tableLine } from '../runtime/progress';

@@ -1,7 +1,7 @@
 // `lakesync resync|backfill|prioritize|cancel|force-stop|details|exceptions FILE --table DB.TABLE [--where SQL]`
 // Acts on the running task through its control socket; when it is not running, details and
 // exceptions are read from the task's sink and the other operations are queued for its next start.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline, readOfflineState } from '../runtime/offline';

@@ -1,6 +1,6 @@
 // Loading the task for a command. Spawned by the extension (`--ipc`), a command first receives
 // an `init` message with the secrets: they never travel through argv, the environment or files.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { loadTask, secretEnvName } from '../config';
 import type { TaskPlan } from '../config/plan';
 import { UserError } from '../errors';

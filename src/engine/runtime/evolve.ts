@@ -13,7 +13,7 @@ import type { ColumnMapping, TableMapping } from '../typemap/types';
 import { isMerged } from '../typemap/ddl';
 import type { SchemaOperation } from '../sink/sink';
 import type { TaskContext } from './context';
-import { failTable } from './stream';
+import { failTable } from './halt';
 
 export async function applySchemaChange(ctx: TaskContext, change: SchemaChange): Promise<void> {
   const key = tableKey(change.table);

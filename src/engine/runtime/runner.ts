@@ -18,7 +18,8 @@ import { ControlServer } from './control';
 import { tableOp } from './ops';
 import { runSnapshots } from './snapshot';
 import { StatusTracker, statusFilePath } from './status';
-import { failTable, streamChanges } from './stream';
+import { failTable } from './halt';
+import { streamChanges } from './stream';
 import { CatchUp, DEFAULT_STALL_MS, StallError } from './catchup';
 
 export interface RunOptions {

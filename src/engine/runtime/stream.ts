@@ -19,6 +19,8 @@ import { basePosition, formatPosition, parsePosition, type Position } from '../p
 import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
+import { failTable } from './halt';
+import { sourceFacts } from '../source/registry';
 import { tableKey } from '../source/types';
 
 export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
@@ -151,7 +153,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
 
   // PostgreSQL's logical decoding carries no DDL: tables created or dropped at the source are
   // found by looking again now and then, between batches (MySQL sees them in the binlog).
-  const rediscoverMs = plan.source.type === 'postgres' ? opts.rediscoverMs ?? 10_000 : 0;
+  const rediscoverMs = sourceFacts(plan.source.type).rediscover ? opts.rediscoverMs ?? 10_000 : 0;
   let lastDiscovery = 0; // first look right away: tables may have gone during a full sync
   const rediscover = (): void => {
     if (!rediscoverMs || Date.now() - lastDiscovery < rediscoverMs || ctx.stopping) return;
@@ -219,14 +221,4 @@ async function applyIsolated(ctx: TaskContext, tables: TableBatch[], position: P
     if (bad.length === 0) throw err; // not a table's fault (disk, lock...): the task fails
     await ctx.sink.applyBatch(tables.filter((t) => !bad.includes(t)), position);
   }
-}
-
-export async function failTable(ctx: TaskContext, source: string, message: string, position?: string): Promise<void> {
-  ctx.paused.add(source);
-  ctx.abortSnapshot.add(source);
-  ctx.status.error(source, message, position);
-  ctx.status.setTablePhase(source, 'failed');
-  ctx.log('error', `${source}: ${message}; the table stops, the others go on (lakesync resync to start it again)`);
-  await ctx.sink.state.setPhase(source, 'failed').catch(() => undefined);
-  await ctx.sink.state.addError(message, source, position).catch(() => undefined);
 }

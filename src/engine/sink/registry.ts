@@ -2,17 +2,9 @@
 // new lakehouse format is one more entry below and an implementation of ./sink.ts, nothing else.
 // Implementations load lazily: a task never loads a format it does not use.
 import type { TargetConfig } from '../config/plan';
-import type { ReadOnlySink, Sink } from './sink';
+import type { ReadOnlySink, Sink, SinkFactory } from './sink';
 
-export interface SinkFactory {
-  /**
-   * Opens the sink of a task for writing (one writer at a time; a second one fails with a
-   * UserError that says what holds it). Creates what is missing (file, state store).
-   */
-  open(target: TargetConfig): Promise<Sink>;
-  /** Opens a stopped task's sink without writing; undefined when it does not exist. */
-  openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefined>;
-}
+export type { SinkFactory };
 
 const factories: Record<TargetConfig['type'], () => Promise<SinkFactory>> = {
   duckdb: async () => (await import('./duckdb/index')).duckdbSinkFactory,

@@ -7,6 +7,7 @@
 // The contract in one sentence: after any crash, each table holds exactly the changes up to the
 // source position the sink says it holds, so the runtime can resume from the lowest of them and
 // skip, per table, what a table already holds. See `applyBatch` and `TableState.position`.
+import type { TargetConfig } from '../config/plan';
 import type { TableBatch } from '../pipeline/batch';
 import type { Row } from '../pipeline/events';
 import type { Route } from '../pipeline/route';
@@ -213,4 +214,15 @@ export interface ReadOnlySink {
   readonly state: SinkStateReader | undefined;
   query(sql: string, limit: number): Promise<QueryResult>;
   close(): void;
+}
+
+/** How the registry (./registry.ts) opens a sink of one `target.type`. */
+export interface SinkFactory {
+  /**
+   * Opens the sink of a task for writing (one writer at a time; a second one fails with a
+   * UserError that says what holds it). Creates what is missing (file, state store).
+   */
+  open(target: TargetConfig): Promise<Sink>;
+  /** Opens a stopped task's sink without writing; undefined when it does not exist. */
+  openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefined>;
 }
