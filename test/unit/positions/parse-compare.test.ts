@@ -1,8 +1,8 @@
-// Source positions: what the CLI accepts and checkpoints store parses back to the same value,
+// Source positions (with positions.test.ts): any LSN or binlog position parses back to the same value,
 // orders the way the source does, and a bad position says how to write a good one.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { comparePositions, formatLsn, formatPosition, lsn, parseLsn, parsePosition, PositionError, positionDistance, type Position } from '../../src/engine/positions';
+import { comparePositions, formatLsn, formatPosition, lsn, parseLsn, parsePosition, PositionError, type Position } from '../../../src/engine/positions';
 
 const lsnArb = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn }).map(lsn);
 const binlogArb = fc.record({
@@ -56,12 +56,4 @@ describe('positions', () => {
     }
   });
 
-  it('distance: bytes between two LSNs or two offsets in one binlog file, never negative, else unknown', () => {
-    assert.equal(positionDistance(lsn(100n), lsn(350n)), 250);
-    assert.equal(positionDistance(lsn(350n), lsn(100n)), 0);
-    assert.equal(positionDistance(parsePosition('b.000002:100'), parsePosition('b.000002:900')), 800);
-    assert.equal(positionDistance(parsePosition('b.000002:100'), parsePosition('b.000003:4')), undefined);
-    assert.equal(positionDistance(parsePosition('b.000003:100'), parsePosition('b.000002:4')), 0);
-    assert.equal(positionDistance(lsn(1n), parsePosition('b.000002:4')), undefined);
-  });
 });
