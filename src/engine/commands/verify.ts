@@ -2,7 +2,7 @@
 // Proves, chunk by chunk, that the target equals the source, against the running task: each
 // chunk's source checksum is taken at a known position and the target's while the engine holds
 // its stream at that position (docs/verify.md). Exit 0: every table equal; 1: differences; 2: error.
-import type { CliArgs } from '../cli';
+import type { CliArgs } from './args';
 import { UserError } from '../errors';
 import { loadTaskForCommand } from './task-input';
 import { validTableName } from './table-op';
