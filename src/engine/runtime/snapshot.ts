@@ -5,7 +5,7 @@ import { formatPosition, parsePosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
 import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
-import { failTable } from './stream';
+import { failTable } from './halt';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
 // restart, short enough that a real failure surfaces within half a minute.
