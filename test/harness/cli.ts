@@ -1,6 +1,6 @@
 // Runs the built CLI (`node bin/lakesync ...`, bundle dist/engine.js) as a child process, the way a
 // user does. The bundle is rebuilt once per test process when a source file is newer than it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { killQuietly, onExit, serverEnv } from './servers/process';
@@ -150,4 +150,21 @@ export function spawnCli(args: string[], opts: CliOptions = {}): CliProcess {
       });
     },
   };
+}
+
+/**
+ * Runs a command the way the extension does (`--ipc`): the secrets come in the init message only,
+ * with no LAKESYNC_SECRET_* or test password variable in the environment; stdout and stderr together.
+ */
+export function runWithInit(args: string[], secrets: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('LAKESYNC_SECRET_') || k.startsWith('LAKESYNC_TEST_')) delete env[k];
+    const child = fork(bundle, [...args, '--ipc'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    child.stderr!.on('data', (d) => { out += d; });
+    child.send({ type: 'init', secrets });
+    child.on('exit', (code) => resolve({ code, out }));
+  });
 }

@@ -5,6 +5,6 @@ export type { ServerHandle, SqlOptions } from './servers/types';
 export { uniqueName, randomPassword, sleep } from './servers/process';
 export { sharedPostgres, sharedMariadb, stopSharedServers } from './shared';
 export { writeTask, tempDir } from './task';
-export { runCli, spawnCli, ensureBuilt, repoRoot, type CliResult, type CliProcess, type CliOptions } from './cli';
+export { runCli, runWithInit, spawnCli, ensureBuilt, repoRoot, type CliResult, type CliProcess, type CliOptions } from './cli';
 export { startSshd, type SshdHandle } from './servers/sshd';
 export type { TestCerts } from './servers/certs';

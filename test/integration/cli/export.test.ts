@@ -2,27 +2,13 @@
 // the init message) writes a pipeline that names the secret and never holds it; what the pipeline
 // cannot express is refused with the reason and nothing is written.
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ensureBuilt, repoRoot, runCli, sharedMariadb, sharedPostgres, sleep, spawnCli, tempDir, uniqueName, writeTask } from '../../harness';
+import { ensureBuilt, runCli, runWithInit, sharedMariadb, sharedPostgres, sleep, spawnCli, tempDir, uniqueName, writeTask } from '../../harness';
 import { loadTask } from '../../../src/engine/config';
 import { readHandoverPosition, stopRunningTask } from '../../../src/engine/export/handover';
 import { comparePositions, lsn, parseLsn } from '../../../src/engine/positions';
-
-function runWithInit(args: string[], secrets: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('LAKESYNC_SECRET_') || k.startsWith('LAKESYNC_TEST_')) delete env[k];
-    const child = fork(join(repoRoot, 'dist', 'engine.js'), [...args, '--ipc'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    let out = '';
-    child.stdout!.on('data', (d) => { out += d; });
-    child.stderr!.on('data', (d) => { out += d; });
-    child.send({ type: 'init', secrets });
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
 
 describe('lakesync export --to flink-cdc (real servers)', function () {
   this.timeout(120_000);

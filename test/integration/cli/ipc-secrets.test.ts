@@ -1,22 +1,7 @@
 // Commands the extension spawns with --ipc (check, preview) get the password from the init
 // message only: no LAKESYNC_SECRET_* variable exists, and nothing of it reaches their output.
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
-import { ensureBuilt, repoRoot, sharedPostgres, tempDir, writeTask, type ServerHandle } from '../../harness';
-
-function runWithInit(args: string[], secrets: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('LAKESYNC_SECRET_') || k.startsWith('LAKESYNC_TEST_')) delete env[k];
-    const child = fork(join(repoRoot, 'dist', 'engine.js'), [...args, '--ipc'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    let out = '';
-    child.stdout!.on('data', (d) => { out += d; });
-    child.stderr!.on('data', (d) => { out += d; });
-    child.send({ type: 'init', secrets });
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+import { ensureBuilt, runWithInit, sharedPostgres, tempDir, writeTask, type ServerHandle } from '../../harness';
 
 describe('commands spawned by the extension (--ipc) take secrets from init', function () {
   this.timeout(120_000);

@@ -15,20 +15,9 @@ import { Conn, Db } from './db';
 import { createTableSql } from './ddl';
 import { qualified, quoteIdent, quoteLiteral } from './sql';
 import { StateStore } from './state';
+import { Mutex } from '../mutex';
 
 export type { AppliedBatch };
-
-/** Serializes writers: DuckDB transactions on different connections must not overlap on the same rows. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const prev = this.tail;
-    let release!: () => void;
-    this.tail = new Promise((r) => { release = r; });
-    await prev;
-    try { return await fn(); } finally { release(); }
-  }
-}
 
 /**
  * The state store as the runtime sees it. Writes to the state the data path also writes (tables,

@@ -30,6 +30,7 @@ import { dropStage, sourceFilter, stageBatch, stageSnapshotRows, tableColumns, t
 import { IcebergTable } from './table';
 import { icebergType, sameType as sameIcebergType } from './types';
 import { IcebergTableWriter, type ColumnSpec } from './writer';
+import { Mutex } from '../mutex';
 
 export interface IcebergTargetSettings {
   /** Absolute warehouse folder. */
@@ -37,18 +38,6 @@ export interface IcebergTargetSettings {
   /** LakeSync's state file (TargetConfig.path: `<warehouse>/.lakesync/state.duckdb`). */
   statePath: string;
   maintenance: MaintenanceSettings;
-}
-
-/** Serializes commits: one Iceberg commit (and its index update) at a time. */
-export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const prev = this.tail;
-    let release!: () => void;
-    this.tail = new Promise((r) => { release = r; });
-    await prev;
-    try { return await fn(); } finally { release(); }
-  }
 }
 
 const POSITION = (source: string) => `lakesync.position:${source}`;
