@@ -207,6 +207,20 @@ describe('export --to flink-cdc', () => {
     });
   });
 
+  describe('connections', () => {
+    it('an SSH tunnel and verified TLS are not exported silently: each is a warning that says what to set', () => {
+      const withConn = (src: Record<string, unknown>) => ({ ...src, ssh: { host: 'bastion.example.com', user: 'deploy', password: '${env:BASTION_PASSWORD}' }, tls: { mode: 'verify-full', ca: 'certs/ca.pem' } });
+      const my = run({ source: withConn(mysql), mode: 'multi-table-mirror', tables: ['shop.m'] }, [table('shop', 'm')]);
+      assert.ok(my.warnings.some((w) => w.startsWith('source.ssh: Flink CDC has no SSH tunnel; the pipeline connects to 10.0.0.5:3307 directly')), my.warnings.join('\n'));
+      assert.ok(my.warnings.some((w) => /^source\.tls\.mode verify-full is not exported: .*debezium\.database\.ssl\.mode/.test(w)), my.warnings.join('\n'));
+      const pg = run({ source: withConn(postgres), mode: 'multi-table-mirror', tables: ['public.t'] }, [table('public', 't')]);
+      assert.ok(pg.warnings.some((w) => /^source\.tls\.mode verify-full is not exported: .*debezium\.database\.sslmode/.test(w)), pg.warnings.join('\n'));
+      assert.doesNotMatch(my.yaml + pg.yaml, /bastion|BASTION_PASSWORD|certs\/ca\.pem/);
+      const plain = run({ source: { ...mysql, tls: { mode: 'prefer' } }, mode: 'multi-table-mirror', tables: ['shop.m'] }, [table('shop', 'm')]);
+      assert.ok(!plain.warnings.some((w) => /^source\.(ssh|tls)/.test(w)));
+    });
+  });
+
   describe('rules', () => {
     const base = { source: mysql, mode: 'multi-table-mirror', tables: ['shop.orders'] };
     const tables = [table('shop', 'orders')];

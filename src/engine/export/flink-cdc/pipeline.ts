@@ -204,6 +204,28 @@ function eventFilter(rules: Rules, refusals: string[]): string | undefined {
   return drop.length ? `__data_event_type__ NOT IN (${drop.join(', ')})` : undefined;
 }
 
+/**
+ * source.ssh and source.tls are not carried into the pipeline: Flink CDC opens its own connections
+ * (no SSH tunnel; TLS only through driver properties whose files must exist on the Flink nodes).
+ */
+function connectionWarnings(plan: TaskPlan): string[] {
+  const out: string[] = [];
+  const where = `${plan.source.host}:${plan.source.port}`;
+  if (plan.source.ssh) {
+    out.push(`source.ssh: Flink CDC has no SSH tunnel; the pipeline connects to ${where} directly. `
+      + 'Run the job where that address is reachable, or set hostname and port to a tunnel you keep open from the Flink nodes');
+  }
+  const mode = plan.source.tls?.mode;
+  if (mode && mode !== 'disable' && mode !== 'prefer') {
+    out.push(`source.tls.mode ${mode} is not exported: the pipeline's connections use the drivers' defaults. `
+      + (plan.source.type === 'postgres'
+        ? 'Pass it as debezium.database.sslmode (and the certificate paths as debezium.database.sslrootcert, sslcert, sslkey) in the source block'
+        : 'Pass it as debezium.database.ssl.mode (and jdbc.properties.sslMode for the snapshot connections) in the source block')
+      + ', with certificate files that exist on the Flink nodes');
+  }
+  return out;
+}
+
 function sourceBlock(input: ExportInput, tables: string[], prefix: string[], notes: string[], refusals: string[], warnings: string[]): Block {
   const { plan } = input;
   const pg = plan.source.type === 'postgres';
@@ -213,6 +235,7 @@ function sourceBlock(input: ExportInput, tables: string[], prefix: string[], not
   const vars = [...new Set([...host.vars, ...user.vars, ...password.vars])];
   if (password.plainText) warnings.push('the task file holds the source password in plain text; it is not copied into the pipeline: set '
     + `${password.vars[0]} when you render the file (see its source section)`);
+  warnings.push(...connectionWarnings(plan));
   const entries: Entry[] = [
     { key: 'type', value: pg ? 'postgres' : 'mysql' },
     { key: 'name', value: `${plan.name} (${pg ? 'PostgreSQL' : 'MySQL/MariaDB'})` },
