@@ -14,6 +14,26 @@ export type Sql = string;
 /** Rows per appended data chunk: DuckDB's standard vector size. */
 const CHUNK_ROWS = 2048;
 
+/** How long a writer waits for a brief reader (`lakesync status` of a stopped task, the extension's poll). */
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Opens the file for writing. A reader that peeks at a stopped task's state holds DuckDB's file
+ * lock for a moment; an engine starting right then would otherwise fail. Another writer holds it
+ * for longer than this wait, and its lock error then reaches the caller as before.
+ */
+async function createWaitingForReaders(path: string): Promise<DuckDBInstance> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path);
+    } catch (err) {
+      if (!/lock/i.test((err as Error).message) || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 export class Db {
   private constructor(readonly instance: DuckDBInstance, readonly path: string) {}
 
@@ -24,7 +44,9 @@ export class Db {
       if (problem) throw new UserError(`target.path: ${problem}. ${LAKEHOUSE_FIX}.`);
     }
     if (path !== ':memory:' && !opts.readOnly) await mkdir(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : undefined);
+    const instance = opts.readOnly
+      ? await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })
+      : await createWaitingForReaders(path);
     return new Db(instance, path);
   }
 
