@@ -7,5 +7,8 @@ repo="$(cd ../../.. && pwd)/.cache/m2"
 mkdir -p "$repo"
 mvn -B -q -Dmaven.repo.local="$repo" dependency:resolve dependency:resolve-plugins
 mvn -B -q -Dmaven.repo.local="$repo" test-compile
-# surefire's JUnit 5 provider is resolved at test time: fetch it by running no test
-mvn -B -q -Dmaven.repo.local="$repo" test -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+# surefire's JUnit 5 provider and the platform launcher are resolved only when tests run (running
+# no test fetches neither, which a clean clone found): fetch them by name
+mvn -B -q -Dmaven.repo.local="$repo" dependency:get -Dartifact=org.apache.maven.surefire:surefire-junit-platform:3.2.5
+mvn -B -q -Dmaven.repo.local="$repo" dependency:get -Dartifact=org.junit.platform:junit-platform-launcher:1.10.2
+mvn -B -q -Dmaven.repo.local="$repo" dependency:get -Dartifact=org.junit.platform:junit-platform-launcher:1.9.3
