@@ -40,16 +40,10 @@ export class KeyIndex {
   /** Replaces the index with the key and position of every row `rowsSql` (with `_file`, `_pos`) yields. */
   async rebuild(rowsSql: string, snapshotId: number | undefined): Promise<void> {
     const cols = this.keys.map((k) => `${quoteIdent(k.name)} ${duckType(k.type)}`).join(', ');
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
+    await this.writeAt(snapshotId, async () => {
       await this.conn.run(`CREATE OR REPLACE TABLE ${this.table} (${cols}, _file VARCHAR, _pos BIGINT)`);
-      await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${rowsSql})`);
-      await this.mark(snapshotId);
-      await this.conn.run('COMMIT');
-    } catch (err) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+      await this.insertPositions(rowsSql);
+    });
   }
 
   /** SQL: (file_path, pos) of the current rows whose key is in `keysSql`. */
@@ -62,13 +56,28 @@ export class KeyIndex {
    * the rows `addedSql` (keys, `_file`, `_pos`) are new; the index now reflects `snapshotId`.
    */
   async update(removedKeysSql: string | undefined, all: boolean, addedSql: string | undefined, snapshotId: number): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
+    await this.writeAt(snapshotId, async () => {
       if (all) await this.conn.run(`DELETE FROM ${this.table}`);
       else if (removedKeysSql) await this.conn.run(`DELETE FROM ${this.table} i WHERE EXISTS (SELECT 1 FROM (${removedKeysSql}) s WHERE ${this.on('i', 's')})`);
-      if (addedSql) {
-        await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${addedSql})`);
+      if (addedSql) await this.insertPositions(addedSql);
+    });
+  }
+
+  /** Rows moved by a compaction: (old file, old pos) -> (new file, new pos) for the same keys. */
+  async replaceFiles(addedSql: string, removedFiles: string[], snapshotId: number): Promise<void> {
+    await this.writeAt(snapshotId, async () => {
+      if (removedFiles.length) {
+        await this.conn.run(`DELETE FROM ${this.table} WHERE _file IN (${removedFiles.map(quoteLiteral).join(', ')})`);
       }
+      await this.insertPositions(addedSql);
+    });
+  }
+
+  /** One transaction: the change to the index and the snapshot it now reflects, or neither. */
+  private async writeAt(snapshotId: number | undefined, change: () => Promise<void>): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      await change();
       await this.mark(snapshotId);
       await this.conn.run('COMMIT');
     } catch (err) {
@@ -77,20 +86,9 @@ export class KeyIndex {
     }
   }
 
-  /** Rows moved by a compaction: (old file, old pos) -> (new file, new pos) for the same keys. */
-  async replaceFiles(addedSql: string, removedFiles: string[], snapshotId: number): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      if (removedFiles.length) {
-        await this.conn.run(`DELETE FROM ${this.table} WHERE _file IN (${removedFiles.map(quoteLiteral).join(', ')})`);
-      }
-      await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${addedSql})`);
-      await this.mark(snapshotId);
-      await this.conn.run('COMMIT');
-    } catch (err) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+  /** Adds the key and position of every row `rowsSql` (with `_file`, `_pos`) yields. */
+  private async insertPositions(rowsSql: string): Promise<void> {
+    await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${rowsSql})`);
   }
 
   private async mark(snapshotId: number | undefined): Promise<void> {
