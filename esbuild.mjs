@@ -1,7 +1,10 @@
 // Builds the three bundles: the extension (loaded by VS Code), the engine (child process and CLI)
 // and the webviews. Native DuckDB stays external: it ships as its platform package in the VSIX.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { URL } from 'node:url';
+
+const engineOptions = JSON.parse(readFileSync(new URL('./engine.esbuild.json', import.meta.url), 'utf8'));
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -12,10 +15,9 @@ const common = { bundle: true, sourcemap: !production, minify: production, keepN
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  { ...common, entryPoints: ['src/engine/cli.ts'], outfile: 'dist/engine.js',
-    platform: 'node', format: 'cjs', target: 'node20',
-    // ssh2's native crypto is optional (it falls back to Node's crypto when the require fails).
-    external: ['@duckdb/node-api', '@duckdb/node-bindings', 'pg-native', 'cpu-features', './crypto/build/Release/sshcrypto.node'] },
+  // engine.esbuild.json: the engine's options, shared with the bench's own bundle (test/bench/engine.ts).
+  // Its externals: native DuckDB, and ssh2's optional native crypto (ssh2 falls back to Node's crypto).
+  { ...common, ...engineOptions, outfile: 'dist/engine.js' },
 ];
 for (const name of ['preview', 'dashboard']) {
   const entry = `webview/${name}/main.ts`;

@@ -34,9 +34,9 @@ export const benchBundle = process.env.BENCH_ENGINE ?? join(repoRoot, 'dist', 'b
 /** Builds the bench bundle (BENCH_ENGINE=FILE uses that prebuilt bundle instead: A/B runs of two versions). */
 export function buildBenchBundle(): void {
   if (process.env.BENCH_ENGINE) return;
-  const script = `require('esbuild').build({ entryPoints: ['src/engine/cli.ts'], outfile: ${JSON.stringify(benchBundle)}, bundle: true,
-    platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'error',
-    external: ['@duckdb/node-api', '@duckdb/node-bindings', 'pg-native', 'cpu-features'] }).catch(() => process.exit(1))`;
+  // the engine's own options (engine.esbuild.json: externals, keepNames), never minified
+  const script = `require('esbuild').build({ ...require('./engine.esbuild.json'), outfile: ${JSON.stringify(benchBundle)},
+    sourcemap: true, logLevel: 'error' }).catch((e) => { console.error(e.message); process.exit(1); })`;
   const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building ${benchBundle} failed:\n${r.stderr}`);
 }
