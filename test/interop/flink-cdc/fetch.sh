@@ -5,6 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 repo="$(cd ../../.. && pwd)/.cache/m2"
 mkdir -p "$repo"
+# idempotent: a stamp newer than the module's pom and sources means everything is already here
+stamp="$repo/.flink-cdc-interop.stamp"
+if [ -f "$stamp" ] && [ -z "$(find pom.xml src -newer "$stamp" 2>/dev/null)" ]; then
+  echo "Flink CDC interop artifacts present in .cache/m2"
+  exit 0
+fi
 mvn -B -q -Dmaven.repo.local="$repo" dependency:resolve dependency:resolve-plugins
 mvn -B -q -Dmaven.repo.local="$repo" test-compile
 # surefire resolves its JUnit 5 provider, the platform launcher and their own dependencies only when a
@@ -14,4 +20,5 @@ empty="$(mktemp -d)"
 trap 'rm -rf "$empty"' EXIT
 mvn -B -q -Dmaven.repo.local="$repo" -Dmaven.test.failure.ignore=true -Dlakesync.pipelines="$empty" test >/dev/null
 mvn -B -q -o -Dmaven.repo.local="$repo" -Dmaven.test.failure.ignore=true -Dlakesync.pipelines="$empty" test >/dev/null
-
+touch "$stamp"
+echo "Flink CDC interop artifacts fetched into .cache/m2"
