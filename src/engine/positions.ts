@@ -65,23 +65,6 @@ export function parsePosition(text: string): Position {
     `"${text}" is not a position; use lsn:X/Y (PostgreSQL), FILE:POS or gtid:SET (MySQL/MariaDB), or an ISO timestamp such as 2026-11-24T10:00:00Z`);
 }
 
-/**
- * A start position (`lakesync run --position`, the extension's Start…) for one source type: the
- * one place that decides what each source can start from. PostgreSQL: lsn:X/Y only (a logical
- * slot streams from its own confirmed position onward, never from a time); MySQL/MariaDB:
- * FILE:POS, gtid:SET or an ISO time.
- */
-export function parseStartPosition(text: string, source: 'mysql' | 'postgres'): Position {
-  const p = parsePosition(text);
-  if (source === 'postgres' && p.kind === 'time') {
-    throw new PositionError(`A PostgreSQL task cannot start from a point in time (${text.trim()}): a logical slot streams only from its own `
-      + 'confirmed position onward. Start from lsn:X/Y (lakesync status shows the position), or run a full sync.');
-  }
-  if (source === 'postgres' && p.kind !== 'lsn') throw new PositionError(`A PostgreSQL task starts from lsn:X/Y, not a ${p.kind} position.`);
-  if (source === 'mysql' && p.kind === 'lsn') throw new PositionError('A MySQL/MariaDB task starts from FILE:POS, gtid:SET or an ISO timestamp, not an LSN.');
-  return p;
-}
-
 export function formatPosition(p: Position): string {
   if (p.kind !== 'time' && p.applied) return `${formatPosition({ ...p, applied: undefined })}#applied:${p.applied}`;
   switch (p.kind) {

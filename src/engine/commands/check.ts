@@ -6,6 +6,7 @@ import type { CliArgs } from './args';
 import { loadTaskForCommand } from './task-input';
 import type { TaskPlan } from '../config/plan';
 import { canRun, runPreflight, type CheckResult } from '../source/preflight';
+import { sourceFacts } from '../source/known';
 import { LAKEHOUSE_FIX, lakehouseFileProblem } from '../sink/duckdb/file';
 
 const MARK: Record<CheckResult['status'], string> = { ok: '✔', fail: '✘', warn: '!' };
@@ -68,7 +69,7 @@ export async function checkCommand(args: CliArgs): Promise<number> {
       ok, checks: results,
     }, null, 2));
   } else {
-    const where = `${s.type === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} ${s.host}:${s.port}${s.database ? `, database ${s.database}` : ''}`;
+    const where = `${sourceFacts(s.type).label} ${s.host}:${s.port}${s.database ? `, database ${s.database}` : ''}`;
     console.log(`Checking task "${plan.name}" (${where})\n${formatChecks(results)}\n\n${summary(results)}`);
   }
   return ok ? 0 : 1;

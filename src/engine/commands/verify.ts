@@ -11,6 +11,7 @@ import { sendControlRequest } from '../runtime/control';
 import { planRoutes } from '../pipeline/routing';
 import type { Route } from '../pipeline/route';
 import type { SourceAdapter } from '../source/adapter';
+import { sourceModule } from '../source/registry';
 import type { VerifyReader } from '../verify/types';
 import { isIntegerType, targetTable } from '../verify/target';
 import { rangeWhere, type Dialect } from '../verify/rowsql';
@@ -47,10 +48,8 @@ export function engineLink(file: string): EngineLink {
 }
 
 export async function createSource(plan: TaskPlan): Promise<{ adapter: SourceAdapter; reader: VerifyReader }> {
-  if (plan.source.type === 'postgres') {
-    return { adapter: (await import('../source/postgres/index')).createPostgresSource(plan), reader: (await import('../source/postgres/verify')).openPostgresVerify(plan) };
-  }
-  return { adapter: (await import('../source/mysql/index')).createMysqlSource(plan), reader: (await import('../source/mysql/verify')).openMysqlVerify(plan.source) };
+  const source = await sourceModule(plan.source.type);
+  return { adapter: source.createAdapter(plan), reader: source.openVerify(plan) };
 }
 
 /** The target's actual column types (schema evolution may have changed them since the mapping). */

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EngineParameters, IcebergMaintenanceConfig, Pem, Rules, SnapshotConfig, SourceType, SshConfig, SyncMode, TargetConfig, TaskPlan, TlsConfig, TlsMode } from './plan';
 import { schemaDefault } from './schema';
+import { sourceFacts } from '../source/known';
 
 type Data = Record<string, any>;
 
@@ -99,7 +100,7 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
     source: {
       type,
       host: src.host,
-      port: src.port ?? (type === 'postgres' ? 5432 : 3306),
+      port: src.port ?? sourceFacts(type).defaultPort,
       user: src.user,
       password: src.password ?? schemaDefault<string>('source.password'),
       ...(src.database !== undefined ? { database: src.database } : {}),

@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import type { TaskDiagnostic } from './diagnostics';
 import { describeValue } from './messages';
 import { unknownPlaceholders } from './naming';
+import { isSourceType, sourceFacts, SOURCE_TYPES } from '../source/known';
 import { parseRefs, hasRefs, strings } from './refs';
 import { displayPath, pointerSegment, type ParsedTask } from './yaml-tree';
 
@@ -51,12 +52,14 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
       report(['source', section, k], `source.${section}.${k} holds a private key in plain text; task files end up in git, so store the key in a file outside the repository (and write its path) or use \${secret:NAME}`, 'error');
     }
   }
-  if (source.type === 'mysql') {
-    for (const k of ['slot', 'publication']) {
-      if (k in source) report(['source', k], `source.${k} is only used by postgres sources; it is ignored for mysql`, 'warning', true);
+  // settings another kind of source reads (slot for PostgreSQL, serverId for MySQL) are ignored here
+  const facts = isSourceType(source.type) ? sourceFacts(source.type) : undefined;
+  if (facts) {
+    for (const other of SOURCE_TYPES.filter((t) => t !== source.type)) {
+      for (const k of sourceFacts(other).ownSettings) {
+        if (k in source && !facts.ownSettings.includes(k)) report(['source', k], `source.${k} is only used by ${other} sources; it is ignored for ${source.type}`, 'warning', true);
+      }
     }
-  } else if (source.type === 'postgres' && 'serverId' in source) {
-    report(['source', 'serverId'], 'source.serverId is only used by mysql sources; it is ignored for postgres', 'warning', true);
   }
 
   const modeOf: Record<string, string> = { databases: 'database-mirror', tables: 'multi-table-mirror', tablesFrom: 'multi-table-mirror', virtualTables: 'multi-table-merge' };
@@ -80,13 +83,13 @@ export function semanticDiagnostics(parsed: ParsedTask): TaskDiagnostic[] {
   }
 
   // PostgreSQL names tables schema.table inside source.database; "db.schema.table" never matches.
-  if (source.type === 'postgres' && typeof source.database === 'string') {
+  if (facts?.schemasInDatabase && typeof source.database === 'string') {
     for (const key of ['tables', 'exclude']) {
       if (!Array.isArray(d[key])) continue;
       d[key].forEach((pattern: unknown, i: number) => {
         if (typeof pattern === 'string' && pattern.startsWith(`${source.database}.`) && pattern.split('.').length === 3) {
           const fixed = pattern.slice(source.database.length + 1);
-          report([key, i], `${key}[${i}] ${describeValue(pattern)} names the database; PostgreSQL tables are schema.table inside source.database, so write ${describeValue(fixed)}`, 'warning');
+          report([key, i], `${key}[${i}] ${describeValue(pattern)} names the database; ${facts.label} tables are schema.table inside source.database, so write ${describeValue(fixed)}`, 'warning');
         }
       });
     }

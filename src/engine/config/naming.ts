@@ -16,6 +16,7 @@
 import { candidateDatabases } from './patterns';
 import type { NamespaceSetting, TaskPlan } from './plan';
 import type { TableId } from '../source/types';
+import { sourceFacts } from '../source/known';
 
 export type { NamespaceSetting } from './plan';
 
@@ -55,7 +56,7 @@ function render(template: string, values: Record<(typeof TEMPLATE_FIELDS)[number
 export function targetNameOf(plan: NamingPlan, id: TableId): TargetName {
   const lower = plan.target?.lowerCase === true;
   const fix = (s: string) => (lower ? s.toLowerCase() : s);
-  const database = plan.source?.type === 'postgres' && plan.source.database ? plan.source.database : id.db;
+  const database = plan.source && sourceFacts(plan.source.type).schemasInDatabase && plan.source.database ? plan.source.database : id.db;
   const ns = plan.target?.namespace ?? DEFAULT_NAMESPACE;
   return {
     namespace: namespaceFromSource(ns) ? fix(id.db) : ns,

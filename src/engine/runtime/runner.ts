@@ -5,9 +5,10 @@ import { PermanentSourceError, UserError } from '../errors';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
 import { keylessRefusal, keylessVerdict } from '../source/keyless';
+import { sourceFacts } from '../source/registry';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
-import { formatPosition, parsePosition, parseStartPosition, PositionError } from '../positions';
+import { formatPosition, parsePosition, PositionError } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { openSink } from '../sink/registry';
 import type { Sink } from '../sink/sink';
@@ -185,7 +186,7 @@ export class TaskRunner {
     }
     let requested;
     if (options.position) {
-      try { requested = parseStartPosition(options.position, plan.source.type); } catch (err) {
+      try { requested = sourceFacts(plan.source.type).startPosition(options.position); } catch (err) {
         if (err instanceof PositionError) throw new UserError(`--position: ${err.message}`);
         throw err;
       }

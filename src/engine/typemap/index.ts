@@ -3,8 +3,7 @@ import type { SourceType } from '../config/plan';
 import type { SourceColumn, SourceTable } from '../source/types';
 import { tableKey } from '../source/types';
 import type { ColumnMapping, TableMapping } from './types';
-import { mapMysqlColumn } from './mysql';
-import { mapPostgresColumn } from './postgres';
+import { sourceFacts } from '../source/known';
 import { fromTextFor, widen } from './duckdb';
 import { MERGE_KEY_COLUMNS, metadataColumns } from './ddl';
 
@@ -14,7 +13,7 @@ export { mapMysqlColumn } from './mysql';
 export { mapPostgresColumn } from './postgres';
 
 export function mapColumn(source: SourceType, col: SourceColumn): ColumnMapping {
-  return source === 'postgres' ? mapPostgresColumn(col) : mapMysqlColumn(col);
+  return sourceFacts(source).mapColumn(col);
 }
 
 const RESERVED = new Set(metadataColumns(true).map((c) => c.name));

@@ -1,6 +1,7 @@
 // Start modes offered by "Start…", and the position check for "from position".
 // No vscode import: unit-tested.
-import { formatPosition, parsePosition, parseStartPosition } from '../../engine/positions';
+import { formatPosition, parsePosition } from '../../engine/positions';
+import { isSourceType, sourceFacts } from '../../engine/source/known';
 
 export type StartMode = 'default' | 'stateless' | 'resume' | 'position';
 
@@ -8,8 +9,8 @@ export type StartMode = 'default' | 'stateless' | 'resume' | 'position';
 export function validatePositionText(text: string, sourceType?: string): string | undefined {
   if (!text.trim()) return 'Enter a position: lsn:X/Y, FILE:POS, gtid:SET or an ISO timestamp.';
   try {
-    // the engine's own rule per source (positions.ts), so Start… never offers what run refuses
-    if (sourceType === 'postgres' || sourceType === 'mysql') parseStartPosition(text, sourceType);
+    // the engine's own rule per source (its facts), so Start… never offers what run refuses
+    if (isSourceType(sourceType)) sourceFacts(sourceType).startPosition(text);
     else parsePosition(text);
     return undefined;
   } catch (err) {

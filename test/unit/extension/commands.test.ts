@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { parseDocument } from 'yaml';
 import { restartFlags, startFlags, validatePositionText } from '../../../src/extension/commands/startOptions';
-import { parseStartPosition, PositionError } from '../../../src/engine/positions';
+import { PositionError } from '../../../src/engine/positions';
+import { sourceFacts } from '../../../src/engine/source/known';
 import { newTaskText, validateTaskName } from '../../../src/extension/commands/newTaskTemplate';
 import { locateError, looksLikeSourceProblem } from '../../../src/extension/feedback/errorLocation';
 import { classifyEnd, engineExecArgv, engineRuntime, restartDelayMs } from '../../../src/extension/engine/policy';
@@ -20,9 +21,9 @@ describe('start from a position', () => {
     // one rule for the extension and the engine: PostgreSQL never starts from a time
     assert.match(validatePositionText('2026-11-24T10:00:00Z', 'postgres')!, /PostgreSQL task cannot start from a point in time .*Start from lsn:X\/Y/);
     assert.equal(validatePositionText('2026-11-24T10:00:00Z', 'mysql'), undefined);
-    assert.throws(() => parseStartPosition('2026-11-24T10:00:00Z', 'postgres'), PositionError);
-    assert.throws(() => parseStartPosition('gtid:0-1-5', 'postgres'), /starts from lsn:X\/Y, not a gtid position/);
-    assert.equal(parseStartPosition('lsn:0/10', 'postgres').kind, 'lsn');
+    assert.throws(() => sourceFacts('postgres').startPosition('2026-11-24T10:00:00Z'), PositionError);
+    assert.throws(() => sourceFacts('postgres').startPosition('gtid:0-1-5'), /starts from lsn:X\/Y, not a gtid position/);
+    assert.equal(sourceFacts('postgres').startPosition('lsn:0/10').kind, 'lsn');
     assert.match(validatePositionText('  ')!, /Enter a position/);
   });
   it('turns a start mode into run flags, the position normalised', () => {

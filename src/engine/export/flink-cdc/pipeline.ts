@@ -11,14 +11,14 @@ import { matches, parseNamePattern, type NamePattern } from '../../config/patter
 import { credential } from './credentials';
 import { databaseSelector, literalSelector, mergeRegexSelector, SelectorError, tablePatternSelector } from './selectors';
 import { typeWarnings } from './types';
+import { sourceFacts } from '../../source/known';
+import type { StartPosition } from './source';
 import { renderPipeline, type Block, type Entry, type PipelineDocument } from './yaml';
 
 export type SinkKind = 'iceberg' | 'paimon';
 
-/** Where the pipeline starts reading (a hand-over), from LakeSync's checkpoint. */
-export type StartPosition =
-  | { kind: 'binlog'; checkpoint: string; file?: string; pos?: number; gtid?: string; mariadb: boolean }
-  | { kind: 'lsn'; checkpoint: string; lsn: string };
+export type { StartPosition } from './source';
+export { flinkServerId } from './mysql';
 
 export interface ExportInput {
   /** The task (its password field is never read: credentials come from `rawSource`). */
@@ -39,15 +39,6 @@ export interface ExportResult { yaml: string; warnings: string[]; refusals: stri
 /** Flink CDC version the keys were checked against (also named in the file's header). */
 export const FLINK_CDC_VERSION = '3.6.0';
 
-/** Flink CDC's ServerIdRange parses ids with Integer.parseInt (found by the interop test). */
-const MAX_FLINK_SERVER_ID = 2147483647;
-
-/** The task's serverId when Flink CDC can take it with n-1 more; else a stable id derived from it in 5400..2^31-1. */
-export function flinkServerId(serverId: number, n: number): number {
-  if (serverId + n - 1 <= MAX_FLINK_SERVER_ID) return serverId;
-  return 5400 + (serverId % (MAX_FLINK_SERVER_ID - 5400 - n + 2));
-}
-
 const LAKESYNC_OP = `CASE WHEN __data_event_type__ = '+I' THEN 'insert' WHEN __data_event_type__ = '-D' THEN 'delete' ELSE 'update' END`;
 
 /** Builds the pipeline; `refusals` lists what it cannot express (the caller refuses to write then). */
@@ -55,9 +46,8 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
   const { plan } = input;
   const warnings: string[] = [];
   const refusals: string[] = [];
-  const pg = plan.source.type === 'postgres';
-  // PostgreSQL selectors name the database first (db.schema.table); every table is in the task's one database.
-  const prefix = pg ? [plan.source.database ?? ''] : [];
+  const flink = sourceFacts(plan.source.type).flinkCdc;
+  const prefix = flink.selectorPrefix(plan);
   const notes: string[] = [];
   const sel = (f: () => string): string | undefined => {
     try { return f(); } catch (err) {
@@ -72,7 +62,7 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
       refusals.push(`table ${m.sources.map((s) => `${s.db}.${s.table}`).join(', ')} has no primary key: Flink CDC's ${input.sink} sink writes only tables with a primary key `
         + `(upserts by key). Alternatives: add a primary key to the source table, or leave it out of the task (exclude: ["${m.sources[0].db}.${m.sources[0].table}"]) and keep syncing it with LakeSync.`);
     }
-    warnings.push(...typeWarnings(plan.source.type, m));
+    warnings.push(...typeWarnings(flink, m));
   }
 
   // ---- routes and transforms: one per selection entry ----
@@ -136,7 +126,7 @@ export function exportFlinkCdc(input: ExportInput): ExportResult {
         { key: 'description', value: `merge ${regexes.join(', ')} -> ${name.namespace}.${name.table}` },
       ] });
       transforms.push({
-        comment: [`${target}: the source ${pg ? 'schema' : 'database'} and table become columns and lead the primary key,`,
+        comment: [`${target}: the source ${flink.container} and table become columns and lead the primary key,`,
           'so equal keys in two shards never collide (the Flink CDC issue #2882 problem).'],
         entries: [
           { key: 'source-table', value: selector },
@@ -170,7 +160,7 @@ export function patternSinkTable(plan: TaskPlan, db: string | undefined): string
   if (plan.target.lowerCase) return undefined;
   const template = tableNameTemplate(plan);
   const fromSource = namespaceFromSource(plan.target.namespace);
-  const pgDatabase = plan.source.type === 'postgres' ? plan.source.database : undefined;
+  const pgDatabase = sourceFacts(plan.source.type).schemasInDatabase ? plan.source.database : undefined;
   const needsDb = fromSource || template.includes('{schema}') || (template.includes('{database}') && pgDatabase === undefined);
   if (needsDb && db === undefined) return undefined;
   const table = template.replace(/\{(schema|database|table)\}/g, (_m, f: string) => (f === 'table' ? '<>' : f === 'database' ? pgDatabase ?? db! : db!));
@@ -218,9 +208,7 @@ function connectionWarnings(plan: TaskPlan): string[] {
   const mode = plan.source.tls?.mode;
   if (mode && mode !== 'disable' && mode !== 'prefer') {
     out.push(`source.tls.mode ${mode} is not exported: the pipeline's connections use the drivers' defaults. `
-      + (plan.source.type === 'postgres'
-        ? 'Pass it as debezium.database.sslmode (and the certificate paths as debezium.database.sslrootcert, sslcert, sslkey) in the source block'
-        : 'Pass it as debezium.database.ssl.mode (and jdbc.properties.sslMode for the snapshot connections) in the source block')
+      + sourceFacts(plan.source.type).flinkCdc.tlsHint
       + ', with certificate files that exist on the Flink nodes');
   }
   return out;
@@ -228,7 +216,8 @@ function connectionWarnings(plan: TaskPlan): string[] {
 
 function sourceBlock(input: ExportInput, tables: string[], prefix: string[], notes: string[], refusals: string[], warnings: string[]): Block {
   const { plan } = input;
-  const pg = plan.source.type === 'postgres';
+  const facts = sourceFacts(plan.source.type);
+  const flink = facts.flinkCdc;
   const host = credential(input.rawSource.host, plan.source.host, 'host', plan.name);
   const user = credential(input.rawSource.user, plan.source.user, 'user', plan.name);
   const password = credential(input.rawSource.password, '', 'password', plan.name);
@@ -237,8 +226,8 @@ function sourceBlock(input: ExportInput, tables: string[], prefix: string[], not
     + `${password.vars[0]} when you render the file (see its source section)`);
   warnings.push(...connectionWarnings(plan));
   const entries: Entry[] = [
-    { key: 'type', value: pg ? 'postgres' : 'mysql' },
-    { key: 'name', value: `${plan.name} (${pg ? 'PostgreSQL' : 'MySQL/MariaDB'})` },
+    { key: 'type', value: flink.connector },
+    { key: 'name', value: `${plan.name} (${facts.label})` },
     { key: 'hostname', value: host.value, placeholder: host.vars.length > 0 },
     { key: 'port', value: plan.source.port },
     { key: 'username', value: user.value, placeholder: user.vars.length > 0 },
@@ -249,49 +238,23 @@ function sourceBlock(input: ExportInput, tables: string[], prefix: string[], not
       ...(password.vars.some((v) => v.startsWith('LAKESYNC_SECRET_')) ? ['LAKESYNC_SECRET_<NAME> is how the lakesync CLI itself takes ${secret:NAME}.'] : []),
     ] : undefined },
     { key: 'tables', value: tables.join(','), comment: [
-      `Flink CDC selectors: ${pg ? 'database.schema.table' : 'database.table'}, each part a regex; \\. is "any character", a comma separates entries.`] },
+      `Flink CDC selectors: ${flink.selectorForm}, each part a regex; \\. is "any character", a comma separates entries.`] },
   ];
   if (plan.exclude.length) {
     const ex = plan.exclude.map((e) => { try { return tablePatternSelector(e, prefix, notes); } catch (err) {
       refusals.push(`exclude "${e}": ${(err as Error).message}. Alternative: list the excluded tables by name.`); return ''; } }).filter(Boolean);
     entries.push({ key: 'tables.exclude', value: ex.join(',') });
   }
-  if (pg) {
-    entries.push(
-      { key: 'slot.name', value: plan.source.slot, comment: ['the task\'s own replication slot (a hand-over continues from its confirmed position)'] },
-      { key: 'decoding.plugin.name', value: 'pgoutput' },
-      { key: 'debezium.publication.name', value: plan.source.publication, comment: [
-        'the task\'s publication (a Debezium property, passed through by the debezium. prefix);',
-        'Flink CDC creates it FOR ALL TABLES when it is missing (Debezium publication.autocreate.mode all_tables)'] },
-    );
-  } else {
-    const n = Math.max(1, plan.snapshot.concurrency);
-    const first = flinkServerId(plan.source.serverId, n);
-    if (first !== plan.source.serverId) {
-      warnings.push(`source.serverId ${plan.source.serverId} is above what Flink CDC accepts (it reads server ids as Java int, at most ${MAX_FLINK_SERVER_ID}): `
-        + `the pipeline uses ${first}-${first + n - 1}; set source.serverId below ${MAX_FLINK_SERVER_ID - n + 1} to choose yourself`);
-    }
-    entries.push({ key: 'server-id', value: n > 1 ? `${first}-${first + n - 1}` : String(first), comment: [
-      `one replica server id per parallel reader (pipeline.parallelism ${n}), from the task's serverId; no other replica may use them`] });
-  }
+  entries.push(...flink.connectionEntries(plan, warnings));
   entries.push({ key: 'scan.incremental.snapshot.chunk.size', value: plan.snapshot.chunkSize, comment: ['rows per snapshot chunk (snapshot.chunkSize)'] });
   entries.push(...startEntries(input, refusals));
-  if (!pg && plan.rules.newTables === 'sync' && (plan.mode === 'database-mirror' || plan.tables.some((t) => /[*?[{]/.test(t)))) {
-    entries.push({ key: 'scan.binlog.newly-added-table.enabled', value: true, comment: [
-      'rules.newTables: sync: tables created while the pipeline runs are captured from the binlog'] });
-  }
-  if (pg) {
-    warnings.push('Flink CDC\'s PostgreSQL pipeline source does not carry schema changes (DDL) to the sink: a column added to a PostgreSQL table after the hand-over does not reach the lakehouse until the job is restarted (rules.addColumn and the other schema rules do not apply as in LakeSync)');
-    if (plan.rules.newTables === 'sync' && plan.mode === 'database-mirror') {
-      warnings.push('rules.newTables: sync: Flink CDC\'s PostgreSQL source picks up tables created later only when the job restarts');
-    }
-  }
+  entries.push(...flink.laterEntries(plan));
+  warnings.push(...flink.warnings(plan));
   return { comment: ['the task\'s source connection and table selection'], entries };
 }
 
 function startEntries(input: ExportInput, refusals: string[]): Entry[] {
   const { plan, start } = input;
-  const pg = plan.source.type === 'postgres';
   if (!start) {
     if (!plan.snapshot.enabled) {
       return [{ key: 'scan.startup.mode', value: 'latest-offset', comment: ['snapshot.enabled: false: changes from now on, no snapshot'] }];
@@ -300,34 +263,7 @@ function startEntries(input: ExportInput, refusals: string[]): Entry[] {
       'a full snapshot, then the change stream (no hand-over: lakesync export --handover continues at LakeSync\'s checkpoint)'] }];
   }
   const alt = 'Alternative to the hand-over: scan.startup.mode: initial (a full new snapshot; keys make the rewrite idempotent).';
-  if (start.kind === 'lsn') {
-    if (!pg) { refusals.push(`the checkpoint ${start.checkpoint} is a PostgreSQL position but the task's source is MySQL`); return []; }
-    return [{ key: 'scan.startup.mode', value: 'committed-offset', comment: [
-      `hand-over: read on from the slot's confirmed position; LakeSync confirmed exactly what the lakehouse holds (checkpoint ${start.checkpoint}).`, alt] }];
-  }
-  if (pg) { refusals.push(`the checkpoint ${start.checkpoint} is a MySQL position but the task's source is PostgreSQL`); return []; }
-  if (start.mariadb) {
-    if (!start.file || start.pos === undefined) {
-      refusals.push(`the checkpoint ${start.checkpoint} holds only a MariaDB GTID, and Flink CDC's MySQL source does not follow MariaDB GTIDs. `
-        + 'Alternative: export without --handover (scan.startup.mode: initial), or let LakeSync commit once more so its checkpoint carries the binlog file and position.');
-      return [];
-    }
-    return [
-      { key: 'scan.startup.mode', value: 'specific-offset', comment: [
-        `hand-over at LakeSync's checkpoint ${start.checkpoint}: binlog file and position, the first transaction LakeSync has not applied.`,
-        'MariaDB: file and position only: Flink CDC\'s MySQL source does not follow MariaDB GTIDs (open upstream issues).', alt] },
-      { key: 'scan.startup.specific-offset.file', value: start.file },
-      { key: 'scan.startup.specific-offset.pos', value: start.pos },
-    ];
-  }
-  const entries: Entry[] = [{ key: 'scan.startup.mode', value: 'specific-offset', comment: [
-    `hand-over at LakeSync's checkpoint ${start.checkpoint}: the first transaction LakeSync has not applied.`, alt] }];
-  if (start.file && start.pos !== undefined) {
-    entries.push({ key: 'scan.startup.specific-offset.file', value: start.file }, { key: 'scan.startup.specific-offset.pos', value: start.pos });
-  }
-  if (start.gtid) entries.push({ key: 'scan.startup.specific-offset.gtid-set', value: start.gtid, comment: ['the GTID set LakeSync had applied (it takes precedence over file and position)'] });
-  if (entries.length === 1) refusals.push(`the checkpoint ${start.checkpoint} has neither a binlog file and position nor a GTID set`);
-  return entries;
+  return sourceFacts(plan.source.type).flinkCdc.startEntries(start, refusals, alt);
 }
 
 function sinkBlock(input: ExportInput, warnings: string[], refusals: string[]): Block {
@@ -399,7 +335,7 @@ function headerLines(input: ExportInput): string[] {
     `- at-least-once: after a failure Flink re-applies changes; primary keys make that idempotent (every table needs one).`,
     '- data becomes visible per Flink checkpoint (set execution.checkpointing.interval, e.g. -D execution.checkpointing.interval=30s).',
     ...(sink === 'iceberg' ? ['- Flink\'s Iceberg sink writes equality deletes: readers that do not apply them (pyiceberg today) see deleted and old row versions until compaction.'] : []),
-    ...(plan.source.type === 'postgres' ? ['- Flink CDC\'s PostgreSQL pipeline source does not carry schema changes.'] : []),
+    ...sourceFacts(plan.source.type).flinkCdc.headerNotes,
     '- _lakesync_source_ts holds the time Flink processed the change, not the source commit time.',
     ...(start ? ['', `Hand-over: LakeSync stopped at ${start.checkpoint}; this pipeline starts exactly there. Do not run the LakeSync task again.`] : []),
   ];
