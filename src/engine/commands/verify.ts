@@ -18,6 +18,7 @@ import { rangeWhere, type Dialect } from '../verify/rowsql';
 import { duckdbDialect } from '../verify/target';
 import { ChunkVerifier, type Difference, type EngineLink, type VerifiedTable } from '../verify/compare';
 import { repairWhere } from '../verify/repair';
+import { sinkFactory } from '../sink/registry';
 import type { EngineRequest, QueryResult } from '../../protocol/ipc';
 import type { TaskStatus } from '../../protocol/status';
 import type { VerifyTableReport } from '../../protocol/verify';
@@ -63,16 +64,28 @@ async function targetTypes(file: string, route: Route): Promise<Map<string, stri
   return new Map(r.rows.map((row) => [String(row[name]), short(String(row[type]))]));
 }
 
-function describeTable(route: Route, reader: VerifyReader, types: Map<string, string>): { t: VerifiedTable; notCompared: string[]; rangeKey?: string[] } {
+/** Target types kept as text by every sink: their canonical text is the stored text, no cast back. */
+const TEXT_TYPE = /^(VARCHAR|JSON|ENUM)/;
+
+function describeTable(route: Route, reader: VerifyReader, types: Map<string, string>, storedType?: (t: string) => string):
+  { t: VerifiedTable; notCompared: string[]; rangeKey?: string[] } {
   const { mapping, source } = route;
-  const columns = mapping.columns.map((c, i) => ({ source: route.columnIndex[i] >= 0 ? source.columns[route.columnIndex[i]] : undefined, targetType: types.get(c.name) ?? c.targetType }));
+  // a column the sink stores in another lossless form (storedType) is compared as its target type, cast back
+  const cast = mapping.columns.map((c) => {
+    const actual = types.get(c.name);
+    return !!storedType && actual !== undefined && actual !== c.targetType && !TEXT_TYPE.test(c.targetType) && actual === storedType(c.targetType);
+  });
+  const columns = mapping.columns.map((c, i) => ({
+    source: route.columnIndex[i] >= 0 ? source.columns[route.columnIndex[i]] : undefined,
+    targetType: cast[i] ? c.targetType : types.get(c.name) ?? c.targetType,
+  }));
   const sourceColumns = columns.map((c) => reader.canonical(c));
   const compared = sourceColumns.map((c) => c !== undefined);
   const notCompared = mapping.columns.filter((_, i) => !compared[i]).map((c) => c.name);
   const m = { ...mapping, columns: mapping.columns.map((c, i) => ({ ...c, targetType: columns[i].targetType })) };
   const key = route.fullRowKey ? [] : route.keyColumns;
   const t: VerifiedTable = {
-    source, target: targetTable(m, route.merged, source.id, compared), sourceColumns,
+    source, target: targetTable(m, route.merged, source.id, compared, cast), sourceColumns,
     names: mapping.columns.map((c) => c.name), types: columns.map((c) => c.targetType), key,
   };
   // integer keys split into key ranges (planned like the snapshot's chunks); any other key, or
@@ -110,7 +123,7 @@ export interface Range { src: string[]; tgt: string[] }
 export async function prepareTable(plan: TaskPlan, route: Route, adapter: SourceAdapter, reader: VerifyReader, chunkSize: number, where?: string):
   Promise<{ t: VerifiedTable; notCompared: string[]; ranges: Range[]; verifier: ChunkVerifier }> {
   const types = await targetTypes(plan.file, route);
-  const { t, notCompared, rangeKey } = describeTable(route, reader, types);
+  const { t, notCompared, rangeKey } = describeTable(route, reader, types, (await sinkFactory(plan.target)).storedType);
   const userWhere = where ? [`(${where})`] : [];
   let ranges: Range[] = [{ src: userWhere, tgt: userWhere }];
   if (rangeKey) {

@@ -225,4 +225,10 @@ export interface SinkFactory {
   open(target: TargetConfig): Promise<Sink>;
   /** Opens a stopped task's sink without writing; undefined when it does not exist. */
   openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefined>;
+  /**
+   * Optional: the DuckDB type `query` shows for a column of target type `targetType`, when the
+   * format stores it in another, lossless form (Iceberg: INTERVAL as its text, UBIGINT as
+   * DECIMAL(20,0)); `CAST(column AS targetType)` gives the value back. Absent: stored as is.
+   */
+  storedType?(targetType: string): string;
 }

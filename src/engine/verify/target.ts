@@ -56,10 +56,15 @@ export interface TargetTable {
   /** Display expressions of the key columns. */
 }
 
-export function targetTable(mapping: TableMapping, merged: boolean, source: { db: string; table: string }, compared: boolean[]): TargetTable {
+/**
+ * `cast[i]`: the target stores column i in another, lossless form (the sink's `storedType`, e.g.
+ * Iceberg's INTERVAL as text): it is cast back to its target type before its canonical text.
+ */
+export function targetTable(mapping: TableMapping, merged: boolean, source: { db: string; table: string }, compared: boolean[], cast: boolean[] = []): TargetTable {
   return {
     from: `${quoteIdent(mapping.namespace)}.${quoteIdent(mapping.table)}`,
     filter: merged ? [`"_lakesync_source_db" = ${quoteLiteral(source.db)}`, `"_lakesync_source_table" = ${quoteLiteral(source.table)}`] : [],
-    columns: mapping.columns.map((c, i) => (compared[i] ? duckdbCanonical(quoteIdent(c.name), c.targetType) : undefined)),
+    columns: mapping.columns.map((c, i) => (compared[i]
+      ? duckdbCanonical(cast[i] ? `CAST(${quoteIdent(c.name)} AS ${c.targetType})` : quoteIdent(c.name), c.targetType) : undefined)),
   };
 }

@@ -8,6 +8,8 @@ import { Db } from '../duckdb/db';
 import { StateStore } from '../duckdb/state';
 import { DEFAULT_MAINTENANCE, type MaintenanceSettings } from './maintenance';
 import { IcebergSink, queryWarehouse, type IcebergTargetSettings } from './sink';
+import { duckType } from './parquet';
+import { icebergType } from './types';
 
 export { IcebergSink };
 
@@ -55,4 +57,10 @@ async function openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefi
   };
 }
 
-export const icebergSinkFactory: SinkFactory = { open, openReadOnly };
+/** The DuckDB type a reader of the warehouse sees for a column of target type `t` (types.ts). */
+function storedType(t: string): string {
+  let id = 0;
+  return duckType(icebergType(t, () => ++id).type);
+}
+
+export const icebergSinkFactory: SinkFactory = { open, openReadOnly, storedType };

@@ -54,13 +54,15 @@ export class KeyIndex {
   /**
    * After a commit: rows with keys in `removedKeysSql` are gone (when `all`, every row is), and
    * the rows `addedSql` (keys, `_file`, `_pos`) are new; the index now reflects `snapshotId`.
+   * `conn`: the connection that sees `removedKeysSql` (a snapshot writer's TEMP stage).
    */
-  async update(removedKeysSql: string | undefined, all: boolean, addedSql: string | undefined, snapshotId: number): Promise<void> {
+  async update(removedKeysSql: string | undefined, all: boolean, addedSql: string | undefined, snapshotId: number,
+    conn: DuckDBConnection = this.conn): Promise<void> {
     await this.writeAt(snapshotId, async () => {
-      if (all) await this.conn.run(`DELETE FROM ${this.table}`);
-      else if (removedKeysSql) await this.conn.run(`DELETE FROM ${this.table} i WHERE EXISTS (SELECT 1 FROM (${removedKeysSql}) s WHERE ${this.on('i', 's')})`);
-      if (addedSql) await this.insertPositions(addedSql);
-    });
+      if (all) await conn.run(`DELETE FROM ${this.table}`);
+      else if (removedKeysSql) await conn.run(`DELETE FROM ${this.table} i WHERE EXISTS (SELECT 1 FROM (${removedKeysSql}) s WHERE ${this.on('i', 's')})`);
+      if (addedSql) await this.insertPositions(addedSql, conn);
+    }, conn);
   }
 
   /** Rows moved by a compaction: (old file, old pos) -> (new file, new pos) for the same keys. */
@@ -74,25 +76,25 @@ export class KeyIndex {
   }
 
   /** One transaction: the change to the index and the snapshot it now reflects, or neither. */
-  private async writeAt(snapshotId: number | undefined, change: () => Promise<void>): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
+  private async writeAt(snapshotId: number | undefined, change: () => Promise<void>, conn: DuckDBConnection = this.conn): Promise<void> {
+    await conn.run('BEGIN TRANSACTION');
     try {
       await change();
-      await this.mark(snapshotId);
-      await this.conn.run('COMMIT');
+      await this.mark(snapshotId, conn);
+      await conn.run('COMMIT');
     } catch (err) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
+      await conn.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
   }
 
   /** Adds the key and position of every row `rowsSql` (with `_file`, `_pos`) yields. */
-  private async insertPositions(rowsSql: string): Promise<void> {
-    await this.conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${rowsSql})`);
+  private async insertPositions(rowsSql: string, conn: DuckDBConnection = this.conn): Promise<void> {
+    await conn.run(`INSERT INTO ${this.table} SELECT ${this.keys.map((k) => quoteIdent(k.name)).join(', ')}, _file, _pos FROM (${rowsSql})`);
   }
 
-  private async mark(snapshotId: number | undefined): Promise<void> {
-    await this.conn.run(`INSERT OR REPLACE INTO ${quoteIdent(INDEX_SCHEMA)}.snapshots VALUES (${quoteLiteral(this.name)}, `
+  private async mark(snapshotId: number | undefined, conn: DuckDBConnection = this.conn): Promise<void> {
+    await conn.run(`INSERT OR REPLACE INTO ${quoteIdent(INDEX_SCHEMA)}.snapshots VALUES (${quoteLiteral(this.name)}, `
       + `${snapshotId ?? 'NULL'}, ${quoteLiteral(JSON.stringify(this.keys.map((k) => k.id)))})`);
   }
 

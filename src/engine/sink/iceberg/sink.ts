@@ -295,16 +295,19 @@ export class IcebergSink implements Sink {
     });
   }
 
-  async finishSnapshot(route: Route, removeStale: boolean): Promise<number> {
+  async finishSnapshot(route: Route, removeStale: boolean, within?: string): Promise<number> {
     return this.lock.run(async () => {
       let removed = 0;
       const st = await this.store.table(route.key);
       if (removeStale && st?.snapshotStartedAt) {
         const w = await this.writer(route.mapping);
         const keys = w.index.keys.map((k) => quoteIdent(k.name)).join(', ');
+        // within a backfill's target filter (verify --repair), a row LakeSync never wrote is stale too
+        const before = `t."_lakesync_synced_at" < ${quoteLiteral(st.snapshotStartedAt)}::TIMESTAMPTZ`;
+        const stale = within ? `(t."_lakesync_synced_at" IS NULL OR ${before})` : before;
         try {
           await this.conn.exec(`CREATE OR REPLACE TEMP TABLE ice_stale AS SELECT ${keys}, 'delete' AS _op FROM (${await w.rowsSql()}) t `
-            + `WHERE t."_lakesync_synced_at" < ${quoteLiteral(st.snapshotStartedAt)}::TIMESTAMPTZ AND ${sourceFilter(route, 't')}`);
+            + `WHERE ${stale} AND ${sourceFilter(route, 't')}${within ? ` AND (${within})` : ''}`);
           const [n] = await this.conn.rows<{ n: bigint }>('SELECT count(*) AS n FROM temp.main.ice_stale');
           if (Number(n.n) > 0) {
             // the delete by key needs every column of the stage: the others stay NULL

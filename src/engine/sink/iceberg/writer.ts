@@ -118,7 +118,7 @@ export class IcebergTableWriter {
     const keyNames = this.index.keys.map((k) => quoteIdent(k.name)).join(', ');
     const added = data && `SELECT ${keyNames}, filename AS _file, file_row_number AS _pos `
       + `FROM read_parquet(${quoteLiteral(data.file_path)}, filename = true, file_row_number = true)`;
-    await this.index.update(opts.truncate || opts.append ? undefined : staged, !!opts.truncate, added, snap['snapshot-id']);
+    await this.index.update(opts.truncate || opts.append ? undefined : staged, !!opts.truncate, added, snap['snapshot-id'], conn);
     return { inserted, deleted, snapshotId: snap['snapshot-id'] };
   }
 
