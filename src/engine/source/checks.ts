@@ -2,7 +2,7 @@
 // one result with a status and, when it is not met, the statement that fixes it.
 import type { TaskPlan } from '../config/plan';
 import { describeNaming } from '../config/naming';
-import { appendPublicationName, keylessRule } from './keyless';
+import { appendPublicationName, keylessRule, targetRefusesKeyless } from './keyless';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -42,6 +42,10 @@ export function keylessCheck(plan: TaskPlan, keyless: string[], noFullRows: stri
   const title = `tables without a primary key (rules.keylessTables: ${rule})`;
   if (keyless.length === 0) return { id: 'keyless_tables', title, status: 'ok', detail: 'every table has a primary key' };
   const list = nameList(keyless);
+  const refused = targetRefusesKeyless(plan);
+  if (refused && (rule === 'sync' || rule === 'append')) {
+    return { id: 'keyless_tables', title, status: 'fail', detail: `without primary key, so they would stop: ${list}`, fix: refused };
+  }
   switch (rule) {
     case 'fail': return { id: 'keyless_tables', title, status: 'fail', detail: `without primary key: ${list}`,
       fix: 'add a primary key, exclude them, or set rules.keylessTables to sync, append or skip' };

@@ -20,7 +20,7 @@ export interface KeylessVerdict {
   message?: string;
 }
 
-type RulePlan = Pick<TaskPlan, 'source'> & { rules: Pick<TaskPlan['rules'], 'keylessTables'> };
+type RulePlan = Pick<TaskPlan, 'source'> & { rules: Pick<TaskPlan['rules'], 'keylessTables'>; target?: Pick<TaskPlan['target'], 'type'> };
 
 export const keylessRule = (plan: { rules: Partial<Pick<TaskPlan['rules'], 'keylessTables'>> }): KeylessRule => plan.rules.keylessTables ?? 'sync';
 
@@ -35,11 +35,27 @@ export function sendsFullRows(plan: Pick<TaskPlan, 'source'>, table: SourceTable
   return plan.source.type === 'mysql' || table.replicaIdentity === 'f';
 }
 
+/**
+ * Why the task's target cannot hold tables without a key (undefined: it can). An Iceberg table
+ * turns updates and deletes into position deletes found through its primary key.
+ */
+export function targetRefusesKeyless(plan: { target?: Pick<TaskPlan['target'], 'type'> }): string | undefined {
+  return plan.target?.type === 'iceberg'
+    ? 'an Iceberg target needs a primary key (updates and deletes become position deletes found by key). '
+      + 'Add a primary key, exclude the table, set rules.keylessTables: skip (left out) or fail, or sync it to a DuckDB target'
+    : undefined;
+}
+
 /** What the task does with `table`; undefined for a table with a primary key. */
 export function keylessVerdict(plan: RulePlan, table: SourceTable): KeylessVerdict | undefined {
   if (table.primaryKey.length > 0) return undefined;
   const key = tableKey(table.id);
-  switch (keylessRule(plan)) {
+  const rule = keylessRule(plan);
+  const refused = targetRefusesKeyless(plan);
+  if (refused && (rule === 'sync' || rule === 'append')) {
+    return { action: 'stop', message: `${key} has no primary key and rules.keylessTables is ${rule}, but ${refused}` };
+  }
+  switch (rule) {
     case 'append': return { action: 'append' };
     case 'skip': return { action: 'skip', message: `${key} has no primary key: left out (rules.keylessTables: skip)` };
     case 'fail': return { action: 'stop', message: `${key} has no primary key (rules.keylessTables: fail)` };

@@ -92,5 +92,21 @@ for (const kind of KINDS) {
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, new RegExp(`table ${s}\\.history has no primary key and rules\\.keylessTables is fail`));
     });
+
+    it('an Iceberg target: lakesync check fails naming the keyless table and the fix; at start that table alone stops, the keyed one syncs', async () => {
+      const s = await setup();
+      task = src.task({ mode: 'database-mirror', databases: [s], target: { type: 'iceberg', warehouse: 'lake', namespace: 'ods' } });
+      const check = await task.cli('check', [], true);
+      assert.match(check, new RegExp(`tables without a primary key \\(rules\\.keylessTables: sync\\): without primary key, so they would stop: ${s}\\.history`));
+      assert.match(check, /an Iceberg target needs a primary key .*set rules\.keylessTables: skip/);
+      await task.start();
+      await task.waitSame(`${s}.accounts`, 'accounts', ['aid', 'abalance']);
+      await task.waitPhase(`${s}.history`, 'failed');
+      const t = await task.table(`${s}.history`);
+      assert.match(t.errors[0]?.message ?? '', new RegExp(`${s}\\.history has no primary key and rules\\.keylessTables is sync, but an Iceberg target needs a primary key`));
+      await src.sql(`UPDATE ${s}.accounts SET abalance = -1 WHERE aid = 2`);
+      await task.waitSame(`${s}.accounts`, 'accounts', ['aid', 'abalance']);
+      await task.stop();
+    });
   });
 }
