@@ -12,10 +12,16 @@ import { fromTextFor, mapColumn, widen } from '../typemap';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
 import { isMerged } from '../typemap/ddl';
 import type { SchemaOperation } from '../sink/sink';
+import { formatPosition, type Position } from '../positions';
 import type { TaskContext } from './context';
 import { failTable } from './halt';
 
-export async function applySchemaChange(ctx: TaskContext, change: SchemaChange): Promise<void> {
+/**
+ * Follows one schema change of the stream. `past`: the stream position right after the change;
+ * the target's DDL, the table's new shape (schema history) and `past` as the checkpoint then
+ * commit together, so a resumed task always finds the target in the shape its checkpoint says.
+ */
+export async function applySchemaChange(ctx: TaskContext, change: SchemaChange, past?: Position): Promise<void> {
   const key = tableKey(change.table);
   const route = ctx.routes.get(key);
   if (change.error) {
@@ -31,8 +37,10 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange):
   if (ctx.paused.has(key)) return;
   if (!fresh) { await dropTable(ctx, key); return; }
   try {
-    const mapping = await evolveMapping(ctx, route.mapping, fresh, key, route.source, change.renames);
-    if (!mapping) return;
+    const evolved = await evolveMapping(ctx, route.mapping, fresh, key, route.source, change.renames);
+    if (!evolved) return;
+    const { mapping, ops } = evolved;
+    await commitSchema(ctx, route.mapping, ops, fresh, past);
     // every source feeding this target reads its rows through the new mapping
     for (const r of [...ctx.routes.values()]) {
       if (r.mapping === route.mapping) ctx.routes.set(r.key, makeRoute(r.key === key ? fresh : r.source, mapping));
@@ -42,12 +50,36 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange):
   }
 }
 
-/** The mapping for the table's new shape under the rules; undefined when the table failed. */
+/** Runs the ops and, with a position, saves the shape and the checkpoint: in one commit where the sink can. */
+async function commitSchema(ctx: TaskContext, mapping: TableMapping, ops: SchemaOperation[], shape: SourceTable, past?: Position): Promise<void> {
+  if (past && ctx.sink.applySchema) {
+    await ctx.sink.applySchema(mapping, ops, past, shape);
+  } else {
+    // each op alone: a crash in between replays the change, and the ops the target has are not repeated
+    for (const op of ops) {
+      await ctx.sink.alterTable(mapping, op).catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
+    }
+    if (!past) return;
+    await ctx.sink.state.saveSchema(shape.id, formatPosition(past), shape);
+    await ctx.sink.state.saveCheckpoint(past);
+  }
+  if (!past) return;
+  ctx.checkpoint = formatPosition(past);
+  ctx.status.setPosition(ctx.checkpoint);
+  ctx.holds.applied(past);
+}
+
+/**
+ * The mapping for the table's new shape under the rules, and the ops that bring the target
+ * there (in order; none has run yet); undefined when the table failed.
+ */
 async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string, previous?: SourceTable,
-  explicitRenames?: { from: string; to: string }[]): Promise<TableMapping | undefined> {
+  explicitRenames?: { from: string; to: string }[]): Promise<{ mapping: TableMapping; ops: SchemaOperation[] } | undefined> {
   const { rules } = ctx.plan;
-  const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op)
-    .catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
+  const ops: SchemaOperation[] = [];
+  const alter = (op: SchemaOperation) => { ops.push(op); };
+  // a column renamed by an op not run yet still has its old name in the target
+  const targetName = new Map<string, string>();
   // columns the target has already (a DDL replayed after a crash is followed once)
   const existing = await ctx.sink.tableColumns(mapping);
   const columns: ColumnMapping[] = [...mapping.columns];
@@ -64,7 +96,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (mapping.key.includes(from) && rules.renameColumn !== 'apply') { await failTable(ctx, key, `key column ${from} was renamed to ${to}; only rules.renameColumn: apply can follow it`); return undefined; }
     freshNames.add(from); // not a dropped column
     if (rules.renameColumn === 'apply') {
-      if (!existing.has(to)) await alter({ kind: 'rename-column', from, to });
+      if (!existing.has(to)) { alter({ kind: 'rename-column', from, to }); targetName.set(to, from); }
       const at = byName.get(from)!;
       columns[at] = { ...columns[at], name: to, source: fresh.columns.find((c) => c.name === to)! };
       byName.delete(from);
@@ -85,7 +117,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (at === undefined) {
       if (rules.addColumn === 'ignore') continue;
       if (rules.addColumn === 'fail') { await failTable(ctx, key, `column ${col.name} was added (rules.addColumn: fail)`); return undefined; }
-      if (!existing.has(col.name)) await alter({ kind: 'add-column', column: col.name, type: mapped.targetType });
+      if (!existing.has(col.name)) alter({ kind: 'add-column', column: col.name, type: mapped.targetType });
       byName.set(col.name, columns.length);
       columns.push(mapped);
       changed = true;
@@ -104,7 +136,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     const wanted = merged ? widen(old.targetType, mapped.targetType) : { targetType: mapped.targetType, warning: undefined };
     if (wanted.targetType === old.targetType) { columns[at] = { ...old, source: col }; continue; }
     const widening = widen(old.targetType, wanted.targetType).targetType === wanted.targetType;
-    if (!widening && !(await ctx.sink.valuesFit?.(mapping, col.name, wanted.targetType))) {
+    if (!widening && !(await ctx.sink.valuesFit?.(mapping, targetName.get(col.name) ?? col.name, wanted.targetType))) {
       // a narrowing the target's values do not fit: the wider type stays
       columns[at] = { ...old, source: col, fromText: fromTextFor(old.targetType) };
       const why = `column ${col.name} changed from ${was} to ${col.fullType} at the source, but values in the target do not fit ${wanted.targetType}: it stays ${old.targetType}`;
@@ -112,7 +144,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
       ctx.status.error(key, why);
       continue;
     }
-    await alter({ kind: 'change-type', column: col.name, type: wanted.targetType });
+    alter({ kind: 'change-type', column: col.name, type: wanted.targetType });
     columns[at] = { ...old, source: col, targetType: wanted.targetType, fromText: wanted.targetType === mapped.targetType ? mapped.fromText : fromTextFor(wanted.targetType) };
     changed = true;
     const note = wanted.warning ? ` (${wanted.warning})` : '';
@@ -124,13 +156,13 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (rules.dropColumn === 'fail') { await failTable(ctx, key, `column ${c.name} was dropped (rules.dropColumn: fail)`); return undefined; }
     // keep: the column stays and is NULL from now on; a merged table keeps it for the other sources
     if (rules.dropColumn === 'keep' || merged || mapping.key.includes(c.name)) continue;
-    if (existing.has(c.name)) await alter({ kind: 'drop-column', column: c.name });
+    if (existing.has(c.name)) alter({ kind: 'drop-column', column: c.name });
     columns.splice(columns.findIndex((x) => x.name === c.name), 1);
     changed = true;
     ctx.log('info', `${key}: column ${c.name} dropped`);
   }
   if (changed) ctx.status.changed();
-  return { ...mapping, columns, key: renamedKey };
+  return { mapping: { ...mapping, columns, key: renamedKey }, ops };
 }
 
 /**
@@ -221,7 +253,8 @@ async function addTable(ctx: TaskContext, fresh: SourceTable): Promise<void> {
     // a new shard of a merged table: its extra columns join the table
     const evolved = await evolveMapping(ctx, existing.mapping, { ...found, columns: [...found.columns] }, key);
     if (!evolved) return;
-    mapping = { ...evolved, sources: [...evolved.sources, found.id] };
+    await commitSchema(ctx, existing.mapping, evolved.ops, found);
+    mapping = { ...evolved.mapping, sources: [...evolved.mapping.sources, found.id] };
     for (const r of [...ctx.routes.values()]) if (r.mapping === existing.mapping) ctx.routes.set(r.key, makeRoute(r.source, mapping));
   } else {
     await ctx.sink.ensureTable(mapping);

@@ -21,7 +21,7 @@ import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
 import { failTable } from './halt';
 import { sourceFacts } from '../source/registry';
-import { tableKey } from '../source/types';
+import { tableKey, type SourceTable } from '../source/types';
 
 export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
 
@@ -74,6 +74,23 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   let sinceComplete = 0; // row changes after lastComplete taken from the stream (applied, queued or skipped)
   let toSkip = start.kind === 'time' ? 0 : start.applied ?? 0; // already in the target (a part of a transaction)
   let chain: Promise<void> = Promise.resolve();
+  // schema changes met while skipping what the target holds, by table (see onTransaction)
+  const deferred = new Map<string, SchemaChange>();
+  /**
+   * After the skip: a table whose last skipped schema change left it in another shape than the
+   * one it resumed with (never expected: the checkpoint's shapes include every change before it)
+   * follows that change now.
+   */
+  const followDeferred = async (): Promise<void> => {
+    const changes = [...deferred.values()];
+    deferred.clear();
+    for (const change of changes) {
+      const route = ctx.routes.get(tableKey(change.table));
+      if (route && change.shape && sameShape(route.source, change.shape)) continue;
+      await flush();
+      await applySchemaChange(ctx, change);
+    }
+  };
   let end: ((e: StreamEnd) => void) | undefined;
   let fail: ((err: unknown) => void) | undefined;
   const ended = new Promise<StreamEnd>((res, rej) => { end = res; fail = rej; });
@@ -120,15 +137,25 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     }
     ctx.holds.passed(tx);
     const counted = new Map<string, number>();
+    const onlySchema = !tx.partial && tx.changes.every((c) => c.kind === 'schema');
     for (const change of tx.changes) {
       if (change.kind === 'schema') {
+        // a schema change among the changes the target already holds: the target followed it
+        // then, and the shapes at the checkpoint have it; only the last one of a table counts
+        if (toSkip > 0) { deferred.set(tableKey(change.table), change as SchemaChange); continue; }
+        deferred.delete(tableKey(change.table));
         await flush();
-        await applySchemaChange(ctx, change as SchemaChange);
+        // the position right after the change: the end of a DDL-only transaction (MySQL), else the
+        // changes of this transaction before it (PostgreSQL's Relation message comes mid-transaction)
+        const past: Position | undefined = onlySchema ? basePosition(tx.position)
+          : lastComplete.kind === 'time' ? undefined : sinceComplete > 0 ? { ...lastComplete, applied: sinceComplete } : lastComplete;
+        await applySchemaChange(ctx, change as SchemaChange, past);
         continue;
       }
       // every row change counts, in stream order, whether or not the task takes it
       sinceComplete++;
       if (toSkip > 0) { toSkip--; continue; }
+      if (deferred.size > 0) await followDeferred();
       if (!events.has(change.kind)) continue;
       const key = `${change.table.db}.${change.table.table}`;
       if (!ctx.routeFor(key)) continue;
@@ -139,6 +166,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     }
     for (const [key, n] of counted) status.read(key, n);
     if (!tx.partial) {
+      if (deferred.size > 0 && toSkip === 0) await followDeferred();
       if (toSkip > 0) ctx.log('warn', `resuming at ${ctx.checkpoint}: the transaction ended ${toSkip} changes before the count of changes already applied`);
       complete = lastComplete = basePosition(tx.position);
       sinceComplete = 0;
@@ -198,6 +226,12 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     // whatever complete transactions arrived before the stop still commit with their position
     await flush().catch((err: Error) => ctx.log('error', `applying the last batch: ${err.message}`));
   }
+}
+
+/** The same columns with the same types, in the same order. */
+function sameShape(a: SourceTable, b: SourceTable): boolean {
+  const sig = (t: SourceTable) => t.columns.map((c) => `${c.name}:${c.fullType}`).join('\u0000');
+  return sig(a) === sig(b);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Row } from '../pipeline/events';
 import type { Route } from '../pipeline/route';
 import type { Position } from '../positions';
 import type { Chunk, SchemaHistoryStore } from '../source/adapter';
-import type { TableId } from '../source/types';
+import type { SourceTable, TableId } from '../source/types';
 import type { TableMapping } from '../typemap/types';
 import type { QueryResult, TableOp } from '../../protocol/ipc';
 
@@ -167,6 +167,16 @@ export interface Sink {
   sameType(a: string, b: string): Promise<boolean>;
   /** Runs one schema operation on the table (committed on return). */
   alterTable(mapping: TableMapping, op: SchemaOperation): Promise<void>;
+  /**
+   * Optional: a schema change and the position past it in ONE commit: runs `ops` in order on
+   * the table of `mapping`, saves `shape` (the source table's shape from here on) in the schema
+   * history at `position`, and `position` as the task checkpoint. After a crash the target holds
+   * all of it or none, so the shapes at the checkpoint always describe the target's tables. A
+   * sink without it gets each op through `alterTable`, then the shape and the checkpoint: a crash
+   * between them replays the schema change, whose ops the runtime only repeats where the target
+   * lacks them.
+   */
+  applySchema?(mapping: TableMapping, ops: SchemaOperation[], position: Position, shape: SourceTable): Promise<void>;
   /**
    * Optional: whether every value of a column converts to `type` unchanged, so that a narrowing
    * (length, precision, scale, integer width) may apply. A sink without it keeps the wider type.

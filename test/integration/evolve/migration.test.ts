@@ -125,6 +125,14 @@ for (const metadata of ['NO_LOG', 'MINIMAL', 'FULL'] as const) {
 }
 migrationTests('postgres', 'PostgreSQL', () => sharedPostgres());
 
+/** kill -9 of the engine; returns once the process is gone (its file lock with it). */
+async function crash(task: Task): Promise<void> {
+  const run = task.run!;
+  task.run = undefined;
+  run.kill('SIGKILL');
+  await run.exited;
+}
+
 /**
  * kill -9 of the engine in the middle of a migration, at seeded points (after statement k), then a
  * restart: the resumed task replays the changes after its checkpoint with the shapes they were
@@ -138,6 +146,29 @@ function killTests(kind: Kind, label: string, server: () => Promise<ServerHandle
     before(async () => { src = await Source.on(kind, await server()); });
     afterEach(() => { task?.kill(); task = undefined; });
     after(async () => { await src?.cleanup(); });
+
+    it('the whole migration while the engine is down after a kill -9: the restart replays it with the shapes at its checkpoint', async () => {
+      const a = await src.space('down');
+      const t = `${a}.items`;
+      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int)`);
+      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}`));
+      task = src.task({ mode: 'multi-table-mirror', tables: [t], rules: { dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply', addColumn: 'apply' } });
+      await task.start();
+      await task.waitPhase(t, 'incremental');
+      await crash(task);
+      // rows change in every shape: before the first statement, between them, after the last
+      await src.sql(`UPDATE ${t} SET note = ${kind === 'mariadb' ? "concat('before', id)" : "'before' || id"}, legacy = -id WHERE id % 2 = 0`);
+      for (const statement of forward(kind, t)) {
+        await src.sql(statement);
+        await src.sql(`INSERT INTO ${t} (id, qty) VALUES (${50_000 + ROWS + Math.floor(Math.random() * 1e6)}, 1)`);
+      }
+      await task.start();
+      await task.waitSame(t, 'items', FINAL_COLUMNS, 120_000);
+      assert.deepEqual(await targetTypes(task, 'items'), [...FINAL_TYPES].sort());
+      const st = await task.table(t);
+      assert.equal(st.phase, 'incremental', `the table streams on: ${JSON.stringify(st.errors)}`);
+      await task.stop();
+    });
 
     const seed = Number(process.env.LAKESYNC_TEST_SEED ?? Date.now() % 1000);
     it(`kills at two seeded points of the script (seed ${seed}), restarts, and ends equal`, async () => {
@@ -155,9 +186,7 @@ function killTests(kind: Kind, label: string, server: () => Promise<ServerHandle
         await src.sql(script[k]);
         if (kills.has(k)) {
           await sleep(seed % 200);
-          task.run!.kill('SIGKILL');
-          await task.run!.exited;
-          task.run = undefined;
+          await crash(task);
           await task.start();
         }
       }
@@ -174,3 +203,4 @@ function killTests(kind: Kind, label: string, server: () => Promise<ServerHandle
 let killServer: ServerHandle | undefined;
 killTests('mariadb', 'MariaDB, binlog_row_metadata=NO_LOG', async () => (killServer ??= await startMariadb({ binlogRowMetadata: 'NO_LOG' })));
 after(async () => { await killServer?.stop(); });
+killTests('postgres', 'PostgreSQL', () => sharedPostgres());

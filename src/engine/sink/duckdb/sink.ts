@@ -4,7 +4,7 @@
 import type { TableBatch } from '../../pipeline/batch';
 import type { Row } from '../../pipeline/events';
 import type { Route } from '../../pipeline/route';
-import type { Position } from '../../positions';
+import { formatPosition, type Position } from '../../positions';
 import type { SourceTable, TableId } from '../../source/types';
 import type { Chunk } from '../../source/adapter';
 import type { TableMapping } from '../../typemap/types';
@@ -114,12 +114,18 @@ export class DuckDbSink implements Sink {
   }
 
   async alterTable(m: TableMapping, op: SchemaOperation): Promise<void> {
-    const t = qualified(m.namespace, m.table);
-    const sql = op.kind === 'add-column' ? `ALTER TABLE ${t} ADD COLUMN ${quoteIdent(op.column)} ${op.type}`
-      : op.kind === 'drop-column' ? `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(op.column)}`
-        : op.kind === 'rename-column' ? `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(op.from)} TO ${quoteIdent(op.to)}`
-          : `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(op.column)} TYPE ${op.type}`;
-    await this.writeLock.run(() => this.conn.exec(sql));
+    await this.writeLock.run(() => this.conn.exec(alterSql(m, op)));
+  }
+
+  /** The schema change, its shape in the schema history and the checkpoint past it: one transaction. */
+  async applySchema(m: TableMapping, ops: SchemaOperation[], position: Position, shape: SourceTable): Promise<void> {
+    await this.writeLock.run(() => this.conn.transaction(async () => {
+      for (const op of ops) {
+        await this.conn.exec(alterSql(m, op)).catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
+      }
+      await this.store.saveSchema(shape.id, formatPosition(position), shape);
+      await this.store.saveCheckpoint(position);
+    }));
   }
 
   async valuesFit(m: TableMapping, column: string, type: string): Promise<boolean> {
@@ -225,6 +231,14 @@ export class DuckDbSink implements Sink {
   close(): void {
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
+}
+
+function alterSql(m: TableMapping, op: SchemaOperation): string {
+  const t = qualified(m.namespace, m.table);
+  return op.kind === 'add-column' ? `ALTER TABLE ${t} ADD COLUMN ${quoteIdent(op.column)} ${op.type}`
+    : op.kind === 'drop-column' ? `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(op.column)}`
+      : op.kind === 'rename-column' ? `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(op.from)} TO ${quoteIdent(op.to)}`
+        : `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(op.column)} TYPE ${op.type}`;
 }
 
 /**

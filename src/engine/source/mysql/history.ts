@@ -3,8 +3,6 @@
 // It alone decides which columns a row event has: zongji's own metadata query (today's
 // information_schema) never does, so a row written before a later ALTER is read with its shape.
 // Shapes are persisted with their positions; a restart takes the shape valid at its start.
-import { comparePositions, formatPosition, parsePosition, type BinlogPosition } from '../../positions';
-import type { SchemaHistoryStore } from '../adapter';
 import type { SourceColumn, SourceTable, TableId } from '../types';
 import { tableKey } from '../types';
 import { ddlEffects, type DdlEffect } from './alter';
@@ -75,38 +73,5 @@ export class SchemaHistory {
     if (!m) return;
     const db = m[1] ? m[1].replace(/^`|`$/g, '').replace(/``/g, '`') : defaultDb;
     this.dbCharsets.set(db, m[2].toLowerCase() === 'utf8' ? 'utf8mb3' : m[2].toLowerCase());
-  }
-}
-
-/**
- * The persisted side: the shape of each table valid at a start position (the newest saved shape
- * at or before it; today's shape for a table with none, recorded at the start), and saving a
- * shape at the position after its DDL.
- */
-export class StoredHistory {
-  constructor(private readonly store: SchemaHistoryStore) {}
-
-  async shapesAt(start: BinlogPosition | undefined, tables: SourceTable[], record = true): Promise<SourceTable[]> {
-    const out: SourceTable[] = [];
-    for (const t of tables) {
-      let valid: SourceTable | undefined;
-      for (const h of await this.store.schemaHistory(t.id)) {
-        let p;
-        try { p = parsePosition(h.position); } catch { continue; }
-        // shapes saved after the start were written by a run that got further before it stopped:
-        // their DDL comes again in the replay
-        if (p.kind === 'binlog' && start && comparePositions(p, start) <= 0) valid = h.table;
-      }
-      if (!valid) {
-        valid = t;
-        if (start && record) await this.store.saveSchema(t.id, formatPosition(start), t);
-      }
-      out.push(valid);
-    }
-    return out;
-  }
-
-  async save(id: TableId, position: BinlogPosition, shape: SourceTable): Promise<void> {
-    await this.store.saveSchema(id, formatPosition(position), shape);
   }
 }

@@ -14,7 +14,7 @@ import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogp
 import { binlogRetentionWarnings } from './retention';
 import { openMysqlSnapshot } from './snapshot';
 import { startBinlogStream } from './binlog';
-import { StoredHistory } from './history';
+import { StoredHistory } from '../shapehistory';
 
 /** Seconds between server heartbeats on an idle binlog connection. */
 const HEARTBEAT_SECONDS = 5;

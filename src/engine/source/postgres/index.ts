@@ -4,7 +4,8 @@ import type { TaskPlan } from '../../config/plan';
 import { PermanentSourceError, UserError } from '../../errors';
 import type { Transaction } from '../../pipeline/events';
 import { formatLsn, formatPosition, lsn, parseLsn, type Position } from '../../positions';
-import type { Chunk, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
+import type { Chunk, SchemaHistoryStore, SnapshotSession, SourceAdapter, StreamHandle } from '../adapter';
+import { StoredHistory } from '../shapehistory';
 import { candidateDatabases, selectTables } from '../select';
 import { describeSelection } from '../selection';
 import { appendPublicationName, keylessRule } from '../keyless';
@@ -42,6 +43,7 @@ class PgSource implements PostgresSource {
   private readonly types = new TypeResolver(() => this.control());
   private active: ActiveStream | undefined;
   private confirmed = 0n;
+  private store: SchemaHistoryStore | undefined;
 
   constructor(readonly plan: TaskPlan, private readonly options: PostgresSourceOptions) {}
 
@@ -126,9 +128,26 @@ class PgSource implements PostgresSource {
     return requested;
   }
 
+  /**
+   * The shapes (with attnums, types and typmods) the tables had at `position` by the schema
+   * history the runner commits with each schema change: a resumed stream compares the Relation
+   * messages it meets again with these, not with today's catalog, so a rename before a crash is
+   * still told from a drop and an add.
+   */
+  async shapesAt(position: Position, tables: SourceTable[]): Promise<SourceTable[]> {
+    if (!this.store || position.kind !== 'lsn') return tables;
+    return new StoredHistory(this.store).shapesAt(position, tables, false);
+  }
+
+  attachState(store: SchemaHistoryStore): void {
+    this.store = store;
+  }
+
   async stream(from: Position, tables: SourceTable[], onTransaction: (tx: Transaction) => Promise<void> | void): Promise<StreamHandle> {
     if (from.kind !== 'lsn') throw new UserError(`a PostgreSQL stream starts from lsn:X/Y, not ${formatPosition(from)}`);
     if (this.active) throw new Error('the PostgreSQL stream is already running');
+    // the shapes the stream starts with, for a table with no history yet (its first stream)
+    if (this.store) await new StoredHistory(this.store).shapesAt(from, tables, true);
     const c = await this.control();
     await this.publish(c, tables);
     const slot = await this.waitInactive(c);

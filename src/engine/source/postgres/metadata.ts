@@ -174,24 +174,70 @@ export async function describeRelation(c: Query, relationId: number, id: TableId
   const att = await c.query<{ name: string; num: number; notnull: boolean }>(
     'SELECT attname AS name, attnum::int AS num, attnotnull AS notnull FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [relationId]);
   const attnum = new Map(att.rows.map((r) => [r.name, { num: Number(r.num), notnull: r.notnull }]));
-  const before = new Map(previous.columns.map((x) => [x.name, x]));
   const sent = new Set(columns.map((x) => x.name));
-  const renames: { from: string; to: string }[] = [];
-  const out: SourceColumn[] = columns.map((x) => {
+  const { attnums, renames } = relationAttnums(previous.columns.filter((x) => !x.generated),
+    columns.map((x) => x.name), new Map([...attnum].map(([k, v]) => [k, v.num])));
+  const before = new Map(previous.columns.map((x) => [Number(x.ordinal), x]));
+  const out: SourceColumn[] = columns.map((x, i) => {
     const res = resolve(types, x.typeOid, x.typeMod, 1, full.get(`${x.typeOid}:${x.typeMod}`) ?? 'unknown');
-    const num = attnum.get(x.name)?.num;
-    const prev = before.get(x.name);
-    if (!prev && num !== undefined) {
-      // a column of the previous shape with this attnum, whose name the message no longer has: renamed
-      const was = previous.columns.find((p) => Number(p.ordinal) === num && !sent.has(p.name));
-      if (was) renames.push({ from: was.name, to: x.name });
-    }
+    const prev = before.get(attnums[i]);
     return {
-      name: x.name, ordinal: num ?? prev?.ordinal ?? 0, nullable: prev?.nullable ?? !(attnum.get(x.name)?.notnull ?? false),
+      name: x.name, ordinal: attnums[i], nullable: prev?.nullable ?? !(attnum.get(x.name)?.notnull ?? false),
       typeOid: x.typeOid, typeMod: x.typeMod, ...res,
     };
   });
   const renamed = (k: string) => renames.find((r) => r.from === k)?.to ?? k;
   const primaryKey = previous.primaryKey.map(renamed).filter((k) => sent.has(k));
   return { table: { ...previous, id, columns: out, primaryKey }, renames };
+}
+
+/**
+ * The attnum of each column of a Relation message, and the renames they show. pgoutput sends a
+ * table's columns in attnum order; a renamed or retyped column keeps its attnum, an added one
+ * gets a number above every earlier one. `previous`: the shape before the message (ordinal =
+ * attnum, from the schema history, so also right for a message replayed after a restart);
+ * `catalog`: today's attnum of each column name. A name the previous shape has keeps its attnum
+ * (unless the order shows it was dropped and added again); a new name takes today's attnum; a
+ * name neither knows (renamed again since) takes the one attnum of the previous shape left free
+ * between its neighbours. A column still unknown is new, numbered after all the others.
+ */
+export function relationAttnums(previous: { name: string; ordinal: number }[], names: string[], catalog: Map<string, number>):
+  { attnums: number[]; renames: { from: string; to: string }[] } {
+  const prevByName = new Map(previous.map((p) => [p.name, Number(p.ordinal)]));
+  const prevByNum = new Map(previous.map((p) => [Number(p.ordinal), p.name]));
+  const out: (number | undefined)[] = new Array(names.length).fill(undefined);
+  const used = new Set<number>();
+  let last = 0;
+  // names of the previous shape first: they hold their attnums
+  names.forEach((n, i) => {
+    const a = prevByName.get(n);
+    if (a !== undefined && a > last) { out[i] = a; used.add(a); last = a; }
+  });
+  last = 0;
+  names.forEach((n, i) => {
+    if (out[i] !== undefined) { last = out[i]!; return; }
+    const a = catalog.get(n);
+    const next = out.slice(i + 1).find((x) => x !== undefined) ?? Infinity;
+    if (a !== undefined && a > last && a < next && !used.has(a)) { out[i] = a; used.add(a); last = a; }
+  });
+  // a name nobody knows between two known ones: the free previous attnum between them
+  for (let i = 0; i < names.length; i++) {
+    if (out[i] !== undefined) continue;
+    let j = i;
+    while (j < names.length && out[j] === undefined) j++;
+    const lo = out.slice(0, i).reduce<number>((m, x) => Math.max(m, x ?? 0), 0);
+    const hi = j < names.length ? out[j]! : Infinity;
+    const free = previous.map((p) => Number(p.ordinal)).filter((a) => a > lo && a < hi && !used.has(a)).sort((a, b) => a - b);
+    // between known columns nothing is new (added columns come last): the free ones, in order
+    if (hi !== Infinity && free.length === j - i) for (let k = i; k < j; k++) { out[k] = free[k - i]; used.add(free[k - i]); }
+    i = j;
+  }
+  let top = Math.max(0, ...previous.map((p) => Number(p.ordinal)), ...out.map((x) => x ?? 0));
+  const attnums = out.map((x) => x ?? ++top);
+  const renames: { from: string; to: string }[] = [];
+  names.forEach((n, i) => {
+    const was = prevByNum.get(attnums[i]);
+    if (was !== undefined && was !== n) renames.push({ from: was, to: n });
+  });
+  return { attnums, renames };
 }
