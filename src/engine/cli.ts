@@ -5,6 +5,7 @@ import { UserError } from './errors';
 import { closeTunnels } from './source/tunnel';
 
 import type { CliArgs } from './commands/args';
+import { TABLE_OP_NAMES, TABLE_OPS } from '../protocol/table-ops';
 
 export type { CliArgs };
 
@@ -23,10 +24,10 @@ const commands: Record<string, { load: () => Promise<Command>; usage: string }> 
   export: { load: async () => (await import('./commands/export')).exportCommand,
     usage: 'export FILE --to flink-cdc [--sink iceberg|paimon] [--out FILE] [--warehouse PATH] [--handover]' },
 };
-for (const op of ['resync', 'backfill', 'prioritize', 'cancel', 'force-stop', 'details', 'exceptions']) {
+for (const op of TABLE_OP_NAMES) {
   commands[op] = {
     load: async () => (await import('./commands/table-op')).tableOpCommand(op),
-    usage: `${op} FILE --table DB.TABLE${op === 'backfill' ? ' --where SQL' : ''}`,
+    usage: `${op} FILE --table DB.TABLE${TABLE_OPS[op].where ? ' --where SQL' : ''}`,
   };
 }
 

@@ -2,8 +2,9 @@
 // the CLI and a running engine (control socket, JSON lines). Requests carry an id and get
 // exactly one reply.
 import type { TaskStatus } from './status';
+import type { TableOp } from './table-ops';
 
-export type TableOp = 'resync' | 'backfill' | 'prioritize' | 'cancel' | 'force-stop' | 'details' | 'exceptions';
+export type { TableOp } from './table-ops';
 
 export type EngineRequest =
   | { type: 'stop'; id: number }

@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import uplotCss from 'uplot/dist/uPlot.min.css';
-import type { TableOp } from '../../src/protocol/ipc';
+import { TABLE_OP_NAMES, TABLE_OPS, type TableOp } from '../../src/protocol/table-ops';
 import type { TablePhase, TableStatus, TaskPhase } from '../../src/protocol/status';
 import type { DashboardToHost, HostToDashboard } from '../../src/protocol/webview';
 import { h, render } from '../shared/dom';
@@ -26,7 +26,10 @@ import { phaseSegments } from './timeline';
 adoptCss(baseCss, uplotCss, css);
 
 const ROW_HEIGHT = 30;
-const ROW_OPS: TableOp[] = ['details', 'exceptions', 'prioritize', 'resync', 'backfill', 'cancel', 'force-stop'];
+/** The row menu: every table operation (src/protocol/table-ops.ts). */
+const ROW_OPS: readonly TableOp[] = TABLE_OP_NAMES;
+/** The details panel's buttons: the operations that take no input and change what the task does (backfill has its form). */
+const PANEL_OPS: readonly TableOp[] = TABLE_OP_NAMES.filter((o) => !TABLE_OPS[o].reads && !TABLE_OPS[o].where);
 
 let state: DashboardState;
 const host = connect<HostToDashboard, DashboardToHost, ViewState>((msg) => {
@@ -233,9 +236,9 @@ function gridRow(t: TableStatus, index: number): HTMLElement {
 let menuFor: string | undefined;
 function openMenu(table: string, anchor: HTMLElement): void {
   menuFor = table;
-  render(menuEl, ROW_OPS.map((o) => h('button', { role: 'menuitem', class: `menu-item${o === 'force-stop' || o === 'cancel' ? ' danger' : ''}`, 'data-op': o,
-    onclick: () => { closeMenu(); if (o === 'backfill') { setView({ selected: table, panel: 'details' }); focusBackfill(); } else op(o, table); } },
-  o === 'backfill' ? 'Backfill…' : opLabel(o))));
+  render(menuEl, ROW_OPS.map((o) => h('button', { role: 'menuitem', class: `menu-item${TABLE_OPS[o].danger ? ' danger' : ''}`, 'data-op': o,
+    onclick: () => { closeMenu(); if (TABLE_OPS[o].where) { setView({ selected: table, panel: 'details' }); focusBackfill(); } else op(o, table); } },
+  TABLE_OPS[o].where ? `${opLabel(o)}…` : opLabel(o))));
   const r = anchor.getBoundingClientRect();
   menuEl.hidden = false;
   menuEl.style.top = `${Math.min(r.bottom + window.scrollY, window.scrollY + window.innerHeight - menuEl.offsetHeight - 4)}px`;
@@ -275,7 +278,7 @@ function drawPanel(): void {
     h('div', { class: 'panel-head' }, h('h2', null, h('code', null, t.source)), h('span', { class: 'spacer' }),
       h('button', { class: 'link', 'aria-label': 'Close', onclick: () => setView({ selected: undefined }) }, '✕')),
     h('div', { class: 'muted' }, '→ ', h('code', null, t.target)),
-    h('div', { class: 'ops' }, opButton('prioritize'), opButton('resync'), opButton('cancel'), opButton('force-stop')),
+    h('div', { class: 'ops' }, ...PANEL_OPS.map((o) => opButton(o))),
     backfillForm(name));
   }
   render(panelBody,

@@ -1,7 +1,8 @@
 // Dashboard state: what the host sent (status, history, replies) plus the person's view choices.
 // A pure reducer, so the webview's behaviour is testable without a browser and the view can be
 // rebuilt from scratch whenever VS Code recreates the hidden panel.
-import type { TableOp, QueryResult } from '../../src/protocol/ipc';
+import type { QueryResult } from '../../src/protocol/ipc';
+import { TABLE_OPS, type TableOp } from '../../src/protocol/table-ops';
 import type { TableError, TaskStatus } from '../../src/protocol/status';
 import type { DashboardToHost, HostToDashboard, MetricSample } from '../../src/protocol/webview';
 import type { Sort } from './grid';
@@ -54,11 +55,7 @@ function notice(state: DashboardState, kind: Notice['kind'], text: string): Noti
   return state.notices.concat({ id, kind, text }).slice(-MAX_NOTICES);
 }
 
-const OP_LABEL: Record<TableOp, string> = {
-  details: 'Details', prioritize: 'Prioritize', cancel: 'Cancel', 'force-stop': 'Force stop',
-  resync: 'Resync', backfill: 'Backfill', exceptions: 'Exceptions',
-};
-export function opLabel(op: TableOp): string { return OP_LABEL[op]; }
+export function opLabel(op: TableOp): string { return TABLE_OPS[op].label; }
 
 export function fromHost(state: DashboardState, msg: HostToDashboard): DashboardState {
   switch (msg.type) {

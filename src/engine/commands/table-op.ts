@@ -6,7 +6,7 @@ import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline, readOfflineState } from '../runtime/offline';
 import { openSink } from '../sink/registry';
-import type { TableOp } from '../../protocol/ipc';
+import { TABLE_OP_NAMES, TABLE_OPS, type TableOp } from '../../protocol/table-ops';
 
 /** `db.table`: the part before the first dot is the database (PostgreSQL: schema). */
 export function validTableName(text: string | undefined): string {
@@ -30,15 +30,15 @@ function print(result: unknown, json: boolean): void {
   }
 }
 
-export function tableOpCommand(op: string) {
+export function tableOpCommand(op: TableOp) {
   return async (args: CliArgs): Promise<number> => {
     const table = validTableName(typeof args.flags.table === 'string' ? args.flags.table : undefined);
     const where = typeof args.flags.where === 'string' ? args.flags.where : undefined;
-    if (op === 'backfill' && !where?.trim()) throw new UserError('backfill needs --where SQL, a filter in the source\'s SQL, e.g. --where "id BETWEEN 1 AND 1000"', 2);
-    if (op !== 'backfill' && where) throw new UserError(`--where only goes with backfill`, 2);
+    if (TABLE_OPS[op].where && !where?.trim()) throw new UserError(`${op} needs --where SQL, a filter in the source's SQL, e.g. --where "id BETWEEN 1 AND 1000"`, 2);
+    if (!TABLE_OPS[op].where && where) throw new UserError(`--where only goes with ${TABLE_OP_NAMES.filter((o) => TABLE_OPS[o].where).join(', ')}`, 2);
     const json = Boolean(args.flags.json);
     const plan = await loadTaskOffline(args.file);
-    const live = await sendControlRequest(plan.file, { type: 'table-op', id: 1, op: op as TableOp, table, ...(where ? { where } : {}) }, 30_000);
+    const live = await sendControlRequest(plan.file, { type: 'table-op', id: 1, op, table, ...(where ? { where } : {}) }, 30_000);
     if (live?.type === 'reply') {
       if (!live.ok) throw new UserError(`${op} ${table}: ${live.error}`);
       print(live.result, json);
@@ -60,7 +60,7 @@ export function tableOpCommand(op: string) {
       return 0;
     }
     const sink = await openSink(plan.target);
-    try { await sink.state.queueOp(op as TableOp, table, where); } finally { sink.close(); }
+    try { await sink.state.queueOp(op, table, where); } finally { sink.close(); }
     const msg = `task ${plan.name} is not running: ${op} ${table} is queued for its next start`;
     print(json ? { queued: true, op, table, ...(where ? { where } : {}) } : { queued: msg }, json);
     return 0;

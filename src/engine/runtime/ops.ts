@@ -1,6 +1,6 @@
 // Per-table operations on a running task (control socket / IPC), and the same operations taken
 // from the queue in `_lakesync.operations` when the task starts.
-import type { TableOp } from '../../protocol/ipc';
+import { isTableOp, TABLE_OP_NAMES, type TableOp } from '../../protocol/table-ops';
 import type { TableStatus } from '../../protocol/status';
 import type { TaskContext } from './context';
 
@@ -28,6 +28,8 @@ async function setPhase(ctx: TaskContext, source: string, phase: 'pending' | 'ca
 }
 
 export async function tableOp(ctx: TaskContext, op: TableOp, table: string, where?: string, targetWhere?: string): Promise<unknown> {
+  // the control socket takes any JSON: refuse what is not an operation, for people
+  if (!isTableOp(op)) throw new Error(`${JSON.stringify(op)} is not a table operation (the operations: ${TABLE_OP_NAMES.join(', ')})`);
   const source = resolveTable(ctx, table);
   switch (op) {
     case 'resync':

@@ -5,9 +5,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseTableList } from '../../engine/config/tablelist';
-import type { TableOp } from '../../protocol/ipc';
+import { TABLE_OP_NAMES, TABLE_OPS, tableOpInfo, type TableOp } from '../../protocol/table-ops';
 import type { TableError, TableStatus } from '../../protocol/status';
-import { COMMANDS, TASKS_VIEW, type CommandKey } from '../common/commandIds';
+import { COMMANDS, TASKS_VIEW, type CommandKey, type TableOpCommandKey } from '../common/commandIds';
 import type { ReadOnlyDocuments } from '../common/documents';
 import type { Handler } from '../common/registry';
 import { plainPasswordValue } from '../editor/diagnostics';
@@ -50,12 +50,6 @@ export function argTarget(arg: Arg): { file?: string; table?: string; secret?: s
     secret: typeof a.secret === 'string' ? a.secret : undefined,
   };
 }
-
-const CONFIRM: Partial<Record<TableOp, (t: string) => [string, string]>> = {
-  resync: (t) => [`Resync ${t}? Its target table is copied again from the source.`, 'Resync'],
-  cancel: (t) => [`Cancel the sync of ${t}? It stays as it is until resynced.`, 'Cancel Sync'],
-  'force-stop': (t) => [`Force stop ${t}? Changes of this table are no longer applied.`, 'Force Stop'],
-};
 
 export class Commands {
   constructor(private readonly d: CommandDeps) {}
@@ -147,13 +141,7 @@ export class Commands {
         if (!e) return;
         await vscode.window.withProgress({ location: { viewId: TASKS_VIEW } }, () => this.d.previews.load(e.info.file).catch(() => undefined));
       },
-      resync: (arg: Arg) => this.tableOp(arg, 'resync'),
-      backfill: (arg: Arg) => this.tableOp(arg, 'backfill'),
-      prioritize: (arg: Arg) => this.tableOp(arg, 'prioritize'),
-      cancel: (arg: Arg) => this.tableOp(arg, 'cancel'),
-      forceStop: (arg: Arg) => this.tableOp(arg, 'force-stop'),
-      viewExceptions: (arg: Arg) => this.viewExceptions(arg),
-      details: (arg: Arg) => this.details(arg),
+      ...this.tableOpHandlers(),
       query: (arg: Arg) => this.query(arg),
       verifyTable: (arg: Arg) => this.verify(arg, true),
       verifyTask: (arg: Arg) => this.verify(arg, false),
@@ -313,17 +301,23 @@ export class Commands {
     void vscode.window.showInformationMessage(r.stdout.trim().split('\n')[0] || `${e.info.name} was reset.`);
   }
 
+  /** One handler per table operation (src/protocol/table-ops.ts); the reading ones open documents. */
+  private tableOpHandlers(): Record<TableOpCommandKey, Handler> {
+    const reads: Partial<Record<TableOp, Handler>> = { exceptions: (arg: Arg) => this.viewExceptions(arg), details: (arg: Arg) => this.details(arg) };
+    return Object.fromEntries(TABLE_OP_NAMES.map((op) => [TABLE_OPS[op].command, reads[op] ?? ((arg: Arg) => this.tableOp(arg, op))])) as Record<TableOpCommandKey, Handler>;
+  }
+
   private async tableOp(arg: Arg, op: TableOp): Promise<void> {
     const t = await this.pickTable(arg);
     if (!t) return;
     let where: string | undefined;
-    if (op === 'backfill') {
-      where = await vscode.window.showInputBox({ title: `Backfill ${t.table}`, prompt: 'Rows to copy again: an SQL condition on the source table',
+    if (TABLE_OPS[op].where) {
+      where = await vscode.window.showInputBox({ title: `${TABLE_OPS[op].label} ${t.table}`, prompt: 'Rows to copy again: an SQL condition on the source table',
         placeHolder: "updated_at >= '2026-11-01'", validateInput: (v) => (v.trim() ? undefined : 'Enter a condition, e.g. id > 1000'), ignoreFocusOut: true });
       if (where === undefined) return;
     }
-    const confirm = CONFIRM[op]?.(t.table);
-    if (confirm && (await vscode.window.showWarningMessage(confirm[0], { modal: true }, confirm[1])) !== confirm[1]) return;
+    const confirm = tableOpInfo(op).confirm?.(t.table);
+    if (confirm && (await vscode.window.showWarningMessage(confirm.question, { modal: true }, confirm.button)) !== confirm.button) return;
     const running = this.d.engines.isRunning(t.entry.info.file);
     const result = await this.d.engines.tableOp(t.entry.info.file, op, t.table, where);
     const note = typeof result === 'string' && result ? `: ${result.split('\n')[0]}` : '';

@@ -1,5 +1,7 @@
 // Every LakeSync command: id, title and icon. The manifest's `contributes.commands` is generated
-// from this list and a unit test keeps the two equal. No vscode import.
+// from this list and a unit test keeps the two equal. No vscode import. The table operations'
+// commands come from the one list of them (src/protocol/table-ops.ts).
+import { TABLE_OP_NAMES, TABLE_OPS, type TableOp } from '../../protocol/table-ops';
 
 export interface CommandInfo {
   id: string;
@@ -10,6 +12,16 @@ export interface CommandInfo {
   /** Starts or talks to an engine: refused in Restricted Mode. */
   needsTrust?: boolean;
 }
+
+type OpCommand<K extends TableOp> = (typeof TABLE_OPS)[K]['command'];
+/** The key in COMMANDS of a table operation's command. */
+export type TableOpCommandKey = OpCommand<TableOp>;
+
+/** One command per table operation: lakesync.table.<command>. */
+const TABLE_OP_COMMANDS = Object.fromEntries(TABLE_OP_NAMES.map((op) => {
+  const o = TABLE_OPS[op];
+  return [o.command, { id: `lakesync.table.${o.command}`, title: o.title, icon: o.icon, needsTrust: true }];
+})) as { [K in TableOp as OpCommand<K>]: { id: `lakesync.table.${OpCommand<K>}`; title: string; icon: string; needsTrust: true } };
 
 export const COMMANDS = {
   newTask: { id: 'lakesync.newTask', title: 'New Sync Task', icon: 'add' },
@@ -27,13 +39,7 @@ export const COMMANDS = {
   setSourcePassword: { id: 'lakesync.setSourcePassword', title: 'Set Source Password…', icon: 'key' },
   importTableList: { id: 'lakesync.importTableList', title: 'Import Table List…', icon: 'list-unordered' },
   refreshTables: { id: 'lakesync.refreshTables', title: 'Load Tables (Preview)', icon: 'refresh', needsTrust: true },
-  resync: { id: 'lakesync.table.resync', title: 'Resync Table', icon: 'sync', needsTrust: true },
-  backfill: { id: 'lakesync.table.backfill', title: 'Backfill Table…', icon: 'history', needsTrust: true },
-  prioritize: { id: 'lakesync.table.prioritize', title: 'Prioritize Table', icon: 'arrow-up', needsTrust: true },
-  cancel: { id: 'lakesync.table.cancel', title: 'Cancel Table', icon: 'circle-slash', needsTrust: true },
-  forceStop: { id: 'lakesync.table.forceStop', title: 'Force Stop Table', icon: 'stop-circle', needsTrust: true },
-  viewExceptions: { id: 'lakesync.table.viewExceptions', title: 'View Exceptions', icon: 'warning', needsTrust: true },
-  details: { id: 'lakesync.table.details', title: 'Full Sync Details', icon: 'info', needsTrust: true },
+  ...TABLE_OP_COMMANDS,
   query: { id: 'lakesync.table.query', title: 'Query Target Table…', icon: 'terminal', needsTrust: true },
   verifyTable: { id: 'lakesync.table.verify', title: 'Verify Table', icon: 'verified', needsTrust: true },
   verifyTask: { id: 'lakesync.verifyTask', title: 'Verify Task', icon: 'verified', needsTrust: true },

@@ -2,22 +2,13 @@
 // page is hidden, and turns the page's table operations into calls on the feed.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TableOp } from '../../protocol/ipc';
+import { isTableOp, tableOpInfo, type TableOp } from '../../protocol/table-ops';
 import type { TaskStatus } from '../../protocol/status';
 import type { DashboardToHost, HostToDashboard, MetricSample } from '../../protocol/webview';
 import { appendSample, sampleOf } from '../../../webview/dashboard/series';
 import type { DashboardFeed } from './feed';
 import { errorMessage, WebviewHost } from './host';
 import { LatestThrottle } from './throttle';
-
-const OPS: readonly TableOp[] = ['resync', 'backfill', 'prioritize', 'cancel', 'force-stop', 'details', 'exceptions'];
-
-/** Operations that throw work away: asked once more, modally, before they reach the engine. */
-const CONFIRM: Partial<Record<TableOp, (table: string) => [string, string]>> = {
-  resync: (t) => [`Resync ${t}? Its target table is copied again from the source.`, 'Resync'],
-  cancel: (t) => [`Cancel the sync of ${t}? It stays as it is until resynced.`, 'Cancel sync'],
-  'force-stop': (t) => [`Force stop ${t}? Changes of this table are no longer applied.`, 'Force stop'],
-};
 
 export class DashboardPanel extends WebviewHost<DashboardToHost, HostToDashboard> {
   private status: TaskStatus | undefined;
@@ -60,12 +51,12 @@ export class DashboardPanel extends WebviewHost<DashboardToHost, HostToDashboard
   }
 
   private async tableOp(requestId: number, op: TableOp, table: string, where?: string): Promise<void> {
-    if (!OPS.includes(op) || typeof table !== 'string') return;
+    if (!isTableOp(op) || typeof table !== 'string') return;
     const reply = (ok: boolean, result?: unknown, error?: string) => this.post({ type: 'op-result', requestId, op, table, ok, result, error });
     // Details are in the status the page already has.
     if (op === 'details') return reply(true);
-    const confirm = CONFIRM[op]?.(table);
-    if (confirm && (await vscode.window.showWarningMessage(confirm[0], { modal: true }, confirm[1])) !== confirm[1]) {
+    const confirm = tableOpInfo(op).confirm?.(table);
+    if (confirm && (await vscode.window.showWarningMessage(confirm.question, { modal: true }, confirm.button)) !== confirm.button) {
       return reply(false, undefined, 'not confirmed');
     }
     try {
