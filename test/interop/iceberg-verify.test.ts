@@ -1,8 +1,8 @@
 // `lakesync verify` and `--repair` on an Iceberg target, from PostgreSQL and MariaDB: the source is
 // changed behind the task's back (the task stopped, the changes then skipped: PostgreSQL's slot
 // advanced past them, MariaDB's written with the binary log off), verify names each changed row by
-// key (a value changed, a decimal's last digit, a timestamp by one microsecond, a row deleted, a
-// row added), `--repair` backfills them, and then verify, pyiceberg, DuckDB's iceberg extension and
+// key (a value changed, a decimal's last digit, a timestamp by one microsecond, a double by one
+// bit, a row deleted, a row added), `--repair` backfills them, and then verify, pyiceberg, DuckDB's iceberg extension and
 // Iceberg Java all see exactly the source's rows.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -68,12 +68,12 @@ for (const kind of KINDS) {
       const pg = kind === 'postgres';
       // columns whose Iceberg form is not the type map's type: interval / timetz as text (PostgreSQL),
       // unsigned BIGINT as decimal(20, 0), BIT as text, TIME (MariaDB)
-      const extra = pg ? 'iv interval, tz timetz' : 'u bigint unsigned, b bit(10), tm time(3)';
+      const extra = pg ? 'iv interval, tz timetz, dbl float8, fl real' : 'u bigint unsigned, b bit(10), tm time(3), dbl double, fl float';
       await src.sql(`CREATE TABLE ${sp}.items (id int PRIMARY KEY, name ${pg ? 'text' : 'varchar(200)'}, price decimal(12,2), ts ${pg ? 'timestamp(6)' : 'datetime(6)'}, ${extra})`);
       const values: string[] = [];
       for (let i = 1; i <= 2000; i++) {
-        const more = pg ? `make_interval(${i % 3}, ${i % 13}, 0, ${i}, ${i % 24}, 0, ${i} / 1000000.0), '12:${String(i % 60).padStart(2, '0')}:00+0${i % 9}'`
-          : `${18446744073709551615n - BigInt(i)}, ${i % 1024}, '${String(i % 800).padStart(2, '0')}:00:01.5'`;
+        const more = pg ? `make_interval(${i % 3}, ${i % 13}, 0, ${i}, ${i % 24}, 0, ${i} / 1000000.0), '12:${String(i % 60).padStart(2, '0')}:00+0${i % 9}', ${i} / 7.0, ${i} / 3.0`
+          : `${18446744073709551615n - BigInt(i)}, ${i % 1024}, '${String(i % 800).padStart(2, '0')}:00:01.5', ${i} / 7e0, ${i} / 3e0`;
         values.push(`(${i}, 'item ${i}', ${i}.25, '2024-01-01 10:00:00.${String(i % 1000).padStart(6, '0')}', ${more})`);
       }
       await src.sql(`INSERT INTO ${sp}.items VALUES ${values.join(', ')}`);
@@ -102,6 +102,7 @@ for (const kind of KINDS) {
         `UPDATE ${sp}.items SET price = price + 0.01 WHERE id = 1500`,
         `UPDATE ${sp}.items SET ts = ts + ${pg ? `interval '1 microsecond'` : 'interval 1 microsecond'} WHERE id = 1999`,
         pg ? `UPDATE ${sp}.items SET iv = iv + interval '1 microsecond', tz = '12:00:00+03' WHERE id = 7` : `UPDATE ${sp}.items SET u = u + 1, b = b ^ 1, tm = '00:00:01.6' WHERE id = 7`,
+        `UPDATE ${sp}.items SET dbl = dbl * (1 + 2.220446049250313e-16) WHERE id = 8`, // one bit of a double
         `DELETE FROM ${sp}.items WHERE id = 20`,
         `INSERT INTO ${sp}.items (id, name, price, ts) VALUES (5000, 'ghost', 1, '2024-01-01 00:00:00')`,
       ]);
@@ -110,8 +111,8 @@ for (const kind of KINDS) {
       const bad = await verify(task);
       assert.equal(bad.code, 1, bad.out);
       const found = bad.tables[0].differences.map((d) => `${d.kind} ${d.key?.id} ${d.values.map((v) => v.column).join(',')}`).sort();
-      const all = `id,name,price,ts,${pg ? 'iv,tz' : 'u,b,tm'}`;
-      assert.deepEqual(found, ['different 10 name', 'different 1500 price', 'different 1999 ts', `different 7 ${pg ? 'iv,tz' : 'u,b,tm'}`,
+      const all = `id,name,price,ts,${pg ? 'iv,tz' : 'u,b,tm'},dbl,fl`;
+      assert.deepEqual(found, ['different 10 name', 'different 1500 price', 'different 1999 ts', `different 7 ${pg ? 'iv,tz' : 'u,b,tm'}`, 'different 8 dbl',
         `missing 5000 ${all}`, `extra 20 ${all}`].sort(), bad.out);
       const price = bad.tables[0].differences.find((d) => d.key?.id === '1500')!.values[0];
       assert.deepEqual([price.source, price.target], ['1500.26', '1500.25']);

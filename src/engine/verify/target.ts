@@ -4,6 +4,7 @@
 import type { TableMapping } from '../typemap/types';
 import { quoteIdent, quoteLiteral } from '../typemap';
 import type { Dialect } from './rowsql';
+import { canonicalFloatText, duckdbTextFns } from './floattext';
 
 export const duckdbDialect: Dialect = {
   field: (e) => `coalesce(CAST(length(${e}) AS VARCHAR) || ':' || ${e}, 'N')`,
@@ -31,8 +32,9 @@ export function duckdbCanonical(x: string, type: string): string {
   if (INTEGER.has(type) || type === 'BOOLEAN' || type === 'UUID' || type === 'BIT' || type === 'TIMETZ') return `CAST(${x} AS VARCHAR)`;
   if (type.startsWith('DECIMAL')) return `regexp_replace(CAST(${x} AS VARCHAR), '^(-?)\\.', '\\10.')`; // .5 -> 0.5
   if (type === 'DOUBLE' || type === 'FLOAT') {
+    // a FLOAT widened to a double (exact), in the one notation of floattext.ts
     return `CASE WHEN isnan(${x}) THEN 'NaN' WHEN isinf(${x}) THEN (CASE WHEN ${x} > 0 THEN 'Infinity' ELSE '-Infinity' END) `
-      + `ELSE regexp_replace(CAST(${x} AS VARCHAR), '\\.0$', '') END`;
+      + `ELSE ${canonicalFloatText(`CAST(CAST(${x} AS DOUBLE) AS VARCHAR)`, duckdbTextFns)} END`;
   }
   if (type === 'DATE') return `CASE WHEN isfinite(${x}) THEN CAST(date_diff('day', DATE '1970-01-01', ${x}) AS VARCHAR) ELSE CAST(${x} AS VARCHAR) END`;
   if (type === 'TIMESTAMP' || type === 'TIMESTAMPTZ') return `CASE WHEN isfinite(${x}) THEN CAST(epoch_us(${x}) AS VARCHAR) ELSE CAST(${x} AS VARCHAR) END`;

@@ -13,6 +13,7 @@ import type { SourceColumn, SourceTable } from '../types';
 import { masterStatus } from './binlogpos';
 import { isMariadb, openConnection, rows, type Sql } from './session';
 import { quoteId, valueKind } from './values';
+import { canonicalFloatText, mysqlTextFns } from '../../verify/floattext';
 
 export const mysqlDialect: Dialect = {
   field: (e) => `COALESCE(CONCAT(CHAR_LENGTH(${e}), ':', ${e}), 'N')`,
@@ -29,7 +30,11 @@ const zero = (x: string) => `MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0`;
 /** Canonical text of a MySQL value `x` of column `col`, for target type `type`. */
 export function mysqlCanonical(x: string, col: SourceColumn, type: string): string | undefined {
   const kind = valueKind(col);
-  if (kind === 'float' || kind === 'double') return undefined; // see docs/verify.md: not compared
+  if (kind === 'float' || kind === 'double') {
+    // widened to a double (a FLOAT exactly: the float32 the target stores), in the one notation of
+    // verify/floattext.ts; compared only where the target keeps a floating-point type
+    return type === 'FLOAT' || type === 'DOUBLE' ? canonicalFloatText(`CAST((${x} + 0E0) AS CHAR)`, mysqlTextFns) : undefined;
+  }
   if (kind === 'bit') return `CAST(CAST(${x} AS UNSIGNED) AS CHAR)`;
   if (kind === 'year') return `CAST(${x} + 0 AS CHAR)`;
   if (kind === 'binary') return `LOWER(HEX(${x}))`;

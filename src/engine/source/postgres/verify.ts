@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { TaskPlan } from '../../config/plan';
 import { lsn, parseLsn, type Position } from '../../positions';
 import type { Dialect } from '../../verify/rowsql';
+import { canonicalFloatText, pgTextFns } from '../../verify/floattext';
 import type { VerifyColumn, VerifyReader } from '../../verify/types';
 import type { SourceColumn, SourceTable } from '../types';
 import { connect, ident, literal, qualified } from './session';
@@ -40,7 +41,11 @@ export function pgCanonical(x: string, col: SourceColumn, type: string): string 
   if (type === 'BOOLEAN' || type === 'UUID' || type === 'BIT' || type === 'TIMETZ') return `${x}::text`;
   const dec = /^DECIMAL\(\d+,(\d+)\)$/.exec(type);
   if (dec) return `CASE WHEN ${x}::numeric = 'NaN'::numeric THEN NULL ELSE round(${x}::numeric, ${dec[1]})::text END`;
-  if (type === 'DOUBLE' || type === 'FLOAT') return `${x}::text`;
+  if (type === 'DOUBLE' || type === 'FLOAT') {
+    // widened to a double (exact for real), in the one notation of verify/floattext.ts
+    const t = `(${x})::float8::text`;
+    return `CASE WHEN ${t} IN ('NaN', 'Infinity', '-Infinity') THEN ${t} ELSE ${canonicalFloatText(t, pgTextFns)} END`;
+  }
   if (type === 'DATE') return `CASE WHEN isfinite(${x}) THEN (${x} - DATE '1970-01-01')::text ELSE ${x}::text END`;
   if (type === 'TIMESTAMP' || type === 'TIMESTAMPTZ') {
     return `CASE WHEN isfinite(${x}) THEN (extract(epoch FROM ${x}) * 1000000)::numeric(30,0)::text ELSE ${x}::text END`;
