@@ -34,10 +34,11 @@ export const benchBundle = process.env.BENCH_ENGINE ?? join(repoRoot, 'dist', 'b
 /** Builds the bench bundle (BENCH_ENGINE=FILE uses that prebuilt bundle instead: A/B runs of two versions). */
 export function buildBenchBundle(): void {
   if (process.env.BENCH_ENGINE) return;
-  // the engine's own options (engine.esbuild.json: externals, keepNames), never minified
-  const script = `require('esbuild').build({ ...require('./engine.esbuild.json'), outfile: ${JSON.stringify(benchBundle)},
+  // the engine's own options (engine.esbuild.json: externals; the zongji-names plugin), never minified
+  const script = `import { build } from 'esbuild'; import { readFileSync } from 'node:fs'; import { zongjiNames } from './scripts/zongji-names.mjs';
+    build({ ...JSON.parse(readFileSync('engine.esbuild.json', 'utf8')), plugins: [zongjiNames], outfile: ${JSON.stringify(benchBundle)},
     sourcemap: true, logLevel: 'error' }).catch((e) => { console.error(e.message); process.exit(1); })`;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building ${benchBundle} failed:\n${r.stderr}`);
 }
 

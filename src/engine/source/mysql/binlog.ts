@@ -15,7 +15,7 @@ import type { DdlEffect } from './alter';
 import { TransactionAssembler } from './assembly';
 import { SchemaHistory, columnSchema } from './history';
 import { openTransport, type TableMapEvent } from './transport';
-import { fromBinlogValue, rawGeometry, valueKind, type ValueKind } from './values';
+import { binlogConverter, rawGeometry, valueKind, type ValueKind } from './values';
 
 export interface BinlogStreamOptions {
   source: SourceConfig;
@@ -71,6 +71,8 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     if (!k) { k = t.columns.map(valueKind); kinds.set(t, k); }
     return k;
   };
+  const converters = new Map<ValueKind, (v: unknown) => string | null>();
+  const converterOf = (k: ValueKind) => { let c = converters.get(k); if (!c) { c = binlogConverter(k); converters.set(k, c); } return c; };
   const warned = new Set<string>();
   const warnOnce = (key: string, message: string): void => { if (!warned.has(key)) { warned.add(key); o.warn?.(message); } };
 
@@ -190,9 +192,21 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     // it); a value whose column it does not have is left out, a column the row lacks is not sent
     const into = announced.get(key) ?? shape;
     const at = new Map(names.map((n, i) => [n, i]));
-    const index = into.columns.map((c) => at.get(c.name) ?? -1);
-    const toRow = (values: Record<string, unknown>): Row => index.map((i) =>
-      (i >= 0 && Object.prototype.hasOwnProperty.call(values, names[i]) ? fromBinlogValue(ks[i], values[names[i]]) : undefined));
+    // per runner column: zongji's name for its value (undefined: the row has none) and its conversion
+    const from = into.columns.map((c) => { const i = at.get(c.name); return i === undefined ? undefined : names[i]; });
+    const convert = into.columns.map((c) => { const i = at.get(c.name); return i === undefined ? undefined : converterOf(ks[i]); });
+    const width = from.length;
+    const toRow = (values: Record<string, unknown>): Row => {
+      const row: Row = new Array(width);
+      for (let j = 0; j < width; j++) {
+        const n = from[j];
+        if (n === undefined) { row[j] = undefined; continue; }
+        const v = values[n];
+        // a value the row image lacks (binlog_row_image=MINIMAL) is not sent: undefined, not NULL
+        row[j] = v !== undefined ? convert[j]!(v) : Object.prototype.hasOwnProperty.call(values, n) ? null : undefined;
+      }
+      return row;
+    };
     const name = ev.getEventName();
     if (name === 'writerows') {
       for (const r of (ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).rows) await assembler.add({ kind: 'insert', table: id, after: toRow(r) }, time);

@@ -133,6 +133,17 @@ export function fromBinlogValue(kind: ValueKind, value: unknown): string | null 
   return text;
 }
 
+/** fromBinlogValue for one kind, looked up once (the binlog reader converts every value of a column with it). */
+export function binlogConverter(kind: ValueKind): (value: unknown) => string | null {
+  const convert = binlogConverters[kind];
+  return (value) => {
+    if (value === null || value === undefined) return null;
+    const text = convert(value);
+    if (text === undefined) throw new BinlogValueError(kind, value);
+    return text;
+  };
+}
+
 /**
  * A negative TIME whose fraction is zero comes from zongji one unit short with the second added
  * back without a carry: -01:01:00 arrives as -01:00:64, -01:00:00 as -00:63:64. Normalizes the
@@ -167,6 +178,10 @@ const MYSQL_TYPE_BLOB = 252;
 
 /** Zero dates and partial zero dates (`0000-00-00`, `2024-00-10`, `2024-01-00`) have no calendar value: NULL. */
 function zeroDate(s: string): boolean {
+  // 'YYYY-MM-DD...' (what both paths deliver): month or day 00, by character (a regex here was 3% of streaming CPU)
+  if (s.length >= 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45) {
+    return (s.charCodeAt(5) === 48 && s.charCodeAt(6) === 48) || (s.charCodeAt(8) === 48 && s.charCodeAt(9) === 48);
+  }
   return /^\d{4}-00-|^\d{4}-\d{2}-00|^0000-00-00/.test(s);
 }
 
