@@ -1,7 +1,7 @@
 // The binlog transport: a @vlasky/zongji connection from a position, heartbeats and a watchdog,
 // and an ordered queue of events with backpressure. zongji's 'binlog' handler only queues events;
 // one worker hands them over in order (it may await the runner), and the connection is paused
-// while the queue is long, so a slow target slows the reader instead of filling memory.
+// while the queue holds many rows, so a slow target slows the reader instead of filling memory.
 //
 // zongji names the values of a row event by a metadata query of its own when the binlog does not
 // carry the names (binlog_row_metadata other than FULL): that query sees today's table, not the
@@ -16,8 +16,17 @@ import { connectionOptions } from './session';
 import { purgedError } from './binlogpos';
 import type { ZongjiColumnSchema } from './history';
 
-const HIGH_WATER = 2000; // queued events before the connection pauses
-const LOW_WATER = 200;
+// Queued work before the connection pauses, counted in rows (an event without rows counts one):
+// a bulk statement's events carry ~100 rows each, so a count of events let 2,000 of them (200k
+// decoded rows, ~300 MB of heap) pile up behind a slow target.
+const HIGH_WATER = 4000;
+const LOW_WATER = 1000;
+
+/** The weight of an event in the queue: its rows. */
+function weight(ev: AnyBinlogEvent): number {
+  const rows = (ev as { rows?: unknown[] }).rows;
+  return Array.isArray(rows) && rows.length > 0 ? rows.length : 1;
+}
 
 /** What zongji's table map event offers the metadata hook. */
 export interface TableMapEvent {
@@ -96,7 +105,8 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
   };
 
   // ---- queue, worker, backpressure ----
-  const queue: Q[] = [];
+  const queue: { item: Q; weight: number }[] = [];
+  let queued = 0; // the rows (weights) in the queue
   let working = false;
   let paused = false;
   let lastPacket = Date.now();
@@ -106,8 +116,10 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
     working = true;
     try {
       while (queue.length && !failed && !stopping) {
-        await o.handle(queue.shift()!);
-        if (paused && queue.length <= LOW_WATER) { paused = false; lastPacket = Date.now(); zongji.connection?.resume(); }
+        const next = queue.shift()!;
+        await o.handle(next.item);
+        queued -= next.weight;
+        if (paused && queued <= LOW_WATER) { paused = false; lastPacket = Date.now(); zongji.connection?.resume(); }
       }
     } catch (err) {
       fail(err as Error);
@@ -121,7 +133,9 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
     if (failed || stopping) return;
     try {
       // zongji.gtidSet already includes a transaction at its commit event (read synchronously here)
-      queue.push(o.arrive(ev, zongji.gtidSet));
+      const w = weight(ev);
+      queue.push({ item: o.arrive(ev, zongji.gtidSet), weight: w });
+      queued += w;
       // After a DDL no cached table map is trusted (a MODIFY may keep the table id and the column
       // count): the next table map asks the history again. Never inside a transaction's maps.
       if (ev.getEventName() === 'query' && !/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|XA\s)/i.test((ev as { query?: string }).query ?? '')) {
@@ -131,7 +145,7 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
       fail(err as Error);
       return;
     }
-    if (!paused && queue.length >= HIGH_WATER) { paused = true; zongji.connection?.pause(); }
+    if (!paused && queued >= HIGH_WATER) { paused = true; zongji.connection?.pause(); }
     void pump();
   });
 
