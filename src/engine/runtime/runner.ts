@@ -121,7 +121,7 @@ export class TaskRunner {
           throw err;
         });
       }
-      sink = await openSink(plan.target);
+      sink = await openSink(plan.target, { memoryMb: plan.parameters.memoryMb });
       const ctx = new TaskContext(plan, adapter, sink, this.status, this.log);
       this.ctx = ctx;
       if (this.stopRequested) ctx.stopping = true;

@@ -2,9 +2,9 @@
 // new lakehouse format is one more entry below and an implementation of ./sink.ts, nothing else.
 // Implementations load lazily: a task never loads a format it does not use.
 import type { TargetConfig } from '../config/plan';
-import type { ReadOnlySink, Sink, SinkFactory } from './sink';
+import type { ReadOnlySink, Sink, SinkFactory, SinkLimits } from './sink';
 
-export type { SinkFactory };
+export type { SinkFactory, SinkLimits };
 
 const factories: Record<TargetConfig['type'], () => Promise<SinkFactory>> = {
   duckdb: async () => (await import('./duckdb/index')).duckdbSinkFactory,
@@ -18,8 +18,8 @@ export async function sinkFactory(target: TargetConfig): Promise<SinkFactory> {
   return load();
 }
 
-export async function openSink(target: TargetConfig): Promise<Sink> {
-  return (await sinkFactory(target)).open(target);
+export async function openSink(target: TargetConfig, limits?: SinkLimits): Promise<Sink> {
+  return (await sinkFactory(target)).open(target, limits);
 }
 
 export async function openReadOnlySink(target: TargetConfig): Promise<ReadOnlySink | undefined> {

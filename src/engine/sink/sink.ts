@@ -227,12 +227,18 @@ export interface ReadOnlySink {
 }
 
 /** How the registry (./registry.ts) opens a sink of one `target.type`. */
+/** What the task's parameters allow the sink's engine (DuckDB) to use. */
+export interface SinkLimits {
+  /** parameters.memoryMb: the memory of the whole engine process, MiB. */
+  memoryMb: number;
+}
+
 export interface SinkFactory {
   /**
    * Opens the sink of a task for writing (one writer at a time; a second one fails with a
    * UserError that says what holds it). Creates what is missing (file, state store).
    */
-  open(target: TargetConfig): Promise<Sink>;
+  open(target: TargetConfig, limits?: SinkLimits): Promise<Sink>;
   /** Opens a stopped task's sink without writing; undefined when it does not exist. */
   openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefined>;
   /**

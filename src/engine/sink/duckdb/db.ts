@@ -3,6 +3,7 @@
 import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { UserError } from '../../errors';
 import { LAKEHOUSE_FIX, lakehouseFileProblem } from './file';
@@ -22,11 +23,11 @@ const LOCK_WAIT_MS = 10_000;
  * lock for a moment; an engine starting right then would otherwise fail. Another writer holds it
  * for longer than this wait, and its lock error then reaches the caller as before.
  */
-async function createWaitingForReaders(path: string): Promise<DuckDBInstance> {
+async function createWaitingForReaders(path: string, config: Record<string, string>): Promise<DuckDBInstance> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
-      return await DuckDBInstance.create(path);
+      return await DuckDBInstance.create(path, config);
     } catch (err) {
       if (!/lock/i.test((err as Error).message) || Date.now() >= deadline) throw err;
       await new Promise((r) => setTimeout(r, 200));
@@ -34,10 +35,22 @@ async function createWaitingForReaders(path: string): Promise<DuckDBInstance> {
   }
 }
 
+/**
+ * DuckDB's share of the engine's memory (parameters.memoryMb, the whole process): an eighth, at
+ * least 64 MiB. Its default, 80% of the machine's RAM, let its cache of the target's blocks grow with
+ * the rows already written; beyond the limit it evicts them and spills work to `<file>.tmp`. One
+ * thread per 64 MiB of it, at most the cores.
+ */
+export function duckdbConfig(memoryMb: number, cores = availableParallelism()): Record<string, string> {
+  const mb = Math.max(64, Math.floor(memoryMb / 8));
+  return { memory_limit: `${mb}MB`, threads: String(Math.max(1, Math.min(cores, Math.floor(mb / 64)))) };
+}
+
 export class Db {
   private constructor(readonly instance: DuckDBInstance, readonly path: string) {}
 
-  static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<Db> {
+  /** `memoryMb`: the engine's memory (parameters.memoryMb); DuckDB gets its share (duckdbConfig). */
+  static async open(path: string, opts: { readOnly?: boolean; memoryMb?: number } = {}): Promise<Db> {
     if (path !== ':memory:') {
       // never let DuckDB open (and so write to) a file that is not a database already
       const problem = lakehouseFileProblem(path);
@@ -46,7 +59,7 @@ export class Db {
     if (path !== ':memory:' && !opts.readOnly) await mkdir(dirname(path), { recursive: true });
     const instance = opts.readOnly
       ? await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })
-      : await createWaitingForReaders(path);
+      : await createWaitingForReaders(path, opts.memoryMb ? duckdbConfig(opts.memoryMb) : {});
     return new Db(instance, path);
   }
 

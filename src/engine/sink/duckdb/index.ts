@@ -3,15 +3,15 @@ import { existsSync } from 'node:fs';
 import type { TargetConfig } from '../../config/plan';
 import { UserError } from '../../errors';
 import type { QueryResult } from '../../../protocol/ipc';
-import type { ReadOnlySink, SinkFactory } from '../sink';
+import type { ReadOnlySink, SinkFactory, SinkLimits } from '../sink';
 import { Db } from './db';
 import { DuckDbSink } from './sink';
 import { StateStore } from './state';
 
 export { DuckDbSink };
 
-async function open(target: TargetConfig): Promise<DuckDbSink> {
-  return DuckDbSink.open(target.path).catch((err: Error) => {
+async function open(target: TargetConfig, limits?: SinkLimits): Promise<DuckDbSink> {
+  return DuckDbSink.open(target.path, limits).catch((err: Error) => {
     if (/lock/i.test(err.message)) {
       throw new UserError(`${target.path} is in use by another process (another LakeSync engine or a DuckDB client); close it and start again`);
     }

@@ -9,7 +9,7 @@ import type { SourceTable, TableId } from '../../source/types';
 import type { Chunk } from '../../source/adapter';
 import type { TableMapping } from '../../typemap/types';
 import type { QueryResult, TableOp } from '../../../protocol/ipc';
-import type { AppliedBatch, SchemaOperation, Sink, SinkState, SnapshotChunkWriter } from '../sink';
+import type { AppliedBatch, SchemaOperation, Sink, SinkLimits, SinkState, SnapshotChunkWriter } from '../sink';
 import { applyTableBatch, commitStagedSnapshot, dropStage, stageSnapshotRows } from './apply';
 import { Conn, Db } from './db';
 import { createTableSql } from './ddl';
@@ -65,8 +65,8 @@ export class DuckDbSink implements Sink {
     this.state = new DuckDbState(store, conn, new StateStore(sideConn), this.writeLock);
   }
 
-  static async open(path: string): Promise<DuckDbSink> {
-    const db = await Db.open(path);
+  static async open(path: string, limits?: SinkLimits): Promise<DuckDbSink> {
+    const db = await Db.open(path, limits ? { memoryMb: limits.memoryMb } : {});
     const conn = await db.connect();
     const state = await StateStore.init(conn);
     // A second connection for state written from outside the data path (schema history from

@@ -1,0 +1,34 @@
+// The task's parameters.memoryMb bounds DuckDB too: the writer opens the lakehouse with its share as
+// memory_limit (DuckDB's default is 80% of the machine's RAM, which let its cache of the target grow
+// with the rows written) and threads to match. Read back from the real DuckDB settings.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Db, duckdbConfig } from '../../../src/engine/sink/duckdb/db';
+
+describe('DuckDB sink: memory limit and threads from parameters.memoryMb', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'lakesync-mem-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives DuckDB an eighth of the engine memory (at least 64 MB) and a thread per 64 MB, at most the cores', () => {
+    assert.deepEqual(duckdbConfig(1024, 2), { memory_limit: '128MB', threads: '2' });
+    assert.deepEqual(duckdbConfig(1024, 8), { memory_limit: '128MB', threads: '2' });
+    assert.deepEqual(duckdbConfig(4096, 8), { memory_limit: '512MB', threads: '8' });
+    assert.deepEqual(duckdbConfig(128, 4), { memory_limit: '64MB', threads: '1' });
+  });
+
+  it('opens the file with those settings in force', async () => {
+    const db = await Db.open(join(dir, 'lake.duckdb'), { memoryMb: 1024 });
+    try {
+      const c = await db.connect();
+      const [s] = await c.rows<{ m: string; t: bigint | number }>("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t");
+      c.close();
+      // DuckDB reports the limit in MiB units of its own: 128 MB = 122.0 MiB
+      assert.equal(s.m, '122.0 MiB');
+      assert.equal(Number(s.t), Number(duckdbConfig(1024).threads));
+    } finally { db.close(); }
+  });
+});
