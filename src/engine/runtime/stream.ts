@@ -25,6 +25,9 @@ import { tableKey, type SourceTable } from '../source/types';
 
 export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
 
+/** A stream quiet this long (ms) commits what it has (see the idle flush in streamChanges). */
+const IDLE_FLUSH_MS = 10;
+
 export interface StreamOptions {
   /** --until-caught-up: end once the committed checkpoint reaches the catch-up's goal. */
   catchUp?: CatchUp;
@@ -126,6 +129,28 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     return chain;
   };
 
+  // Freshness: a batch commits as soon as the stream goes quiet, not only on the interval timer.
+  // Quiet = no transaction for IDLE_FLUSH_MS and none waiting in the socket (checked once more
+  // after pending I/O, setImmediate). Under load transactions keep arriving, the idle flush never
+  // fires and batches grow to the interval or batchSize as before. At most one idle flush waits
+  // behind a running one: a slow target gets bigger batches, not a queue of tiny ones.
+  let lastArrival = 0;
+  let idleQueued = false;
+  let streaming = true; // false once the stream ended: its last batch is the finally's flush
+  let idleTimer: NodeJS.Timeout | undefined;
+  const onIdle = (): void => {
+    idleTimer = undefined;
+    const seen = lastArrival;
+    setImmediate(() => {
+      if (!streaming || seen !== lastArrival || idleQueued || ctx.stopping || (reducer.size === 0 && !complete)) return;
+      idleQueued = true;
+      chain = chain.then(() => { idleQueued = false; return applyNow(); });
+      chain.catch((err) => fail?.(err));
+    });
+  };
+  const armIdle = (): void => { if (idleTimer) idleTimer.refresh(); else idleTimer = setTimeout(onIdle, IDLE_FLUSH_MS); };
+  const disarmIdle = (): void => { clearTimeout(idleTimer); idleTimer = undefined; };
+
   const onTransaction = async (tx: Transaction): Promise<void> => {
     if (ctx.stopping) return;
     catchUp?.activity();
@@ -175,8 +200,10 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     // a DDL statement (MySQL): its position is checkpointed right after the target followed it,
     // so a restart never replays a DDL the target already has
     if (!tx.partial && tx.changes.length > 0 && tx.changes.every((c) => c.kind === 'schema')) await flush();
-    // backpressure: the reader waits while a full batch is written
-    if (reducer.size >= plan.parameters.batchSize) await flush();
+    // backpressure: the reader waits while a full batch is written (not idle: the wait is ours)
+    if (reducer.size >= plan.parameters.batchSize) { disarmIdle(); await flush(); return; }
+    lastArrival++;
+    if (streaming) armIdle();
   };
 
   // PostgreSQL's logical decoding carries no DDL: tables created or dropped at the source are
@@ -215,6 +242,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     return why;
   } finally {
     clearInterval(timer);
+    streaming = false;
+    disarmIdle();
     ctx.holds.clear();
     ctx.interrupt = undefined;
     catchUp?.watch(undefined);
