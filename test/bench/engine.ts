@@ -60,12 +60,20 @@ function vmHwmKb(pid: number): number {
   } catch { return 0; }
 }
 
+/** The tasks' parameters.memoryMb (BENCH_PARAMS, else the schema's default 1024). */
+export function configuredMemoryMb(): number {
+  const params = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) as { memoryMb?: number } : {};
+  return params.memoryMb ?? 1024;
+}
+
 /**
- * `node [nodeArgs] dist/bench/engine.js run FILE [args] --json`. BENCH_CPU_PROF=DIR adds --cpu-prof
- * (one .cpuprofile per engine run in DIR) for finding where the time goes.
+ * `node --max-old-space-size=MB [nodeArgs] dist/bench/engine.js run FILE [args] --json`: the heap limit the
+ * extension and `run --supervise` give the engine (parameters.memoryMb); without one Node's default
+ * (a quarter of the machine's RAM) lets the heap grow to twice the live data before collecting.
+ * BENCH_CPU_PROF=DIR adds --cpu-prof (one .cpuprofile per engine run in DIR) for finding where the time goes.
  */
 export function runEngine(file: string, args: string[], opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): EngineRun {
-  const nodeArgs = [...(opts.nodeArgs ?? [])];
+  const nodeArgs = [`--max-old-space-size=${configuredMemoryMb()}`, ...(opts.nodeArgs ?? [])];
   if (process.env.BENCH_CPU_PROF) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
   const child = spawn(process.execPath, [...nodeArgs, benchBundle, 'run', file, ...args, '--json'], {
     cwd: repoRoot, env: { ...process.env, ...serverEnv }, stdio: ['ignore', 'pipe', 'pipe'],

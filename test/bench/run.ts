@@ -8,6 +8,7 @@
 // BENCH_PARAMS=JSON  engine parameters for every task, e.g. '{"batchSize":20000}'
 // BENCH_VERBOSE=1   echoes the engine's log lines
 // BENCH_SUMMARY=0  leaves bench-results/summary.md alone (quick or partial runs)
+// BENCH_MAX_RSS_MB=N  a case whose engine peaked above N MB fails the run (default: the tasks' parameters.memoryMb)
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -15,7 +16,7 @@ import { repoRoot, startMariadb, startPostgres, tempDir, type ServerHandle } fro
 import {
   bigTransaction, freshness, lakesyncSnapshot, prepareSnapshotData, rawSnapshot, streaming, type Ctx, type Figure,
 } from './cases';
-import { buildBenchBundle } from './engine';
+import { buildBenchBundle, configuredMemoryMb } from './engine';
 import { describeMachine, load1, type Machine } from './machine';
 import { printTable, summaryMarkdown } from './report';
 
@@ -23,6 +24,8 @@ const scale = Number(process.env.BENCH_SCALE ?? '1');
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : undefined;
 const want = (name: string) => !only || only.has(name);
 const n = (x: number) => Math.max(1000, Math.round(x * scale));
+/** The memory a case's engine may use: what its task configures (parameters.memoryMb, schema default 1024). */
+const maxRssMb = Number(process.env.BENCH_MAX_RSS_MB ?? configuredMemoryMb());
 
 async function duckdbVersion(): Promise<string> {
   const inst = await DuckDBInstance.create(':memory:');
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
       const f = await fn();
       for (const x of f === undefined ? [] : Array.isArray(f) ? f : [f]) {
         figures.push(x);
+        // over the configured memory: a failure of the run (non-zero exit), not only a figure
+        if (x.peakRssMb !== undefined && x.peakRssMb > maxRssMb) failures.push(`${x.case}: peak RSS ${x.peakRssMb} MB is over the configured ${maxRssMb} MB`);
         process.stderr.write(`  ${x.case}: ${x.value.toLocaleString('en-US')} ${x.unit}${x.ratio !== undefined ? ` (${(x.ratio * 100).toFixed(0)}% of raw ${x.raw!.toLocaleString('en-US')})` : ''}${x.peakRssMb ? `, peak RSS ${x.peakRssMb} MB` : ''}${x.engineCpuS ? `, engine CPU ${x.engineCpuS.toFixed(1)} s` : ''}\n`);
       }
     } catch (err) {
