@@ -18,6 +18,8 @@ export interface GtidPosition extends Within { readonly kind: 'gtid'; readonly s
 export interface TimePosition { readonly kind: 'time'; readonly at: Date }
 
 export type Position = LsnPosition | BinlogPosition | GtidPosition | TimePosition;
+/** A position a checkpoint can hold: a place in the source's log, never a time. */
+export type CheckpointPosition = Exclude<Position, TimePosition>;
 
 export class PositionError extends Error {}
 
@@ -63,6 +65,23 @@ export function parsePosition(text: string): Position {
   }
   throw new PositionError(
     `"${text}" is not a position; use lsn:X/Y (PostgreSQL), FILE:POS or gtid:SET (MySQL/MariaDB), or an ISO timestamp such as 2026-11-24T10:00:00Z`);
+}
+
+/** `p` as a checkpoint: a time is only ever a start request, which the source resolves first. */
+export function checkpointOf(p: Position): CheckpointPosition {
+  if (p.kind === 'time') throw new PositionError(`a checkpoint is a place in the source's log, not a time (${p.at.toISOString()})`);
+  return p;
+}
+
+/** `p` formatted, or undefined without one. */
+export function formatOptional(p: Position | undefined): string | undefined {
+  return p ? formatPosition(p) : undefined;
+}
+
+/** Two positions are the same place (both may be absent). */
+export function samePosition(a: Position | undefined, b: Position | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.kind === b.kind && formatPosition(a) === formatPosition(b);
 }
 
 export function formatPosition(p: Position): string {

@@ -3,7 +3,7 @@
 // checkpoint has reached or passed it. Silence proves nothing: a source that sends no bytes for
 // a long time while it is still ahead is a stall, and the run fails with the reason.
 import { UserError } from '../errors';
-import { comparePositions, formatPosition, parsePosition, positionDistance, type Position } from '../positions';
+import { comparePositions, formatPosition, positionDistance, samePosition, type Position } from '../positions';
 import type { StreamHandle } from '../source/adapter';
 import { sourceFacts } from '../source/registry';
 import type { TaskContext } from './context';
@@ -16,17 +16,17 @@ export class StallError extends UserError {
   constructor(message: string) { super(message); this.name = 'StallError'; }
 }
 
-/** True when the formatted checkpoint is at or past the goal. */
-export function reachedGoal(checkpoint: string | undefined, goal: Position | undefined): boolean {
+/** True when the checkpoint is at or past the goal. */
+export function reachedGoal(checkpoint: Position | undefined, goal: Position | undefined): boolean {
   if (!checkpoint || !goal) return false;
-  try { return comparePositions(parsePosition(checkpoint), goal) >= 0; } catch { return false; }
+  try { return comparePositions(checkpoint, goal) >= 0; } catch { return false; }
 }
 
 export class CatchUp {
   /** The source's position when the catch-up started; read once, kept across reconnects. */
   goal?: Position;
   private lastActivity = Date.now();
-  private lastCheckpoint?: string;
+  private lastCheckpoint?: Position;
   private reader?: string;
   private handle?: StreamHandle;
   private timer?: NodeJS.Timeout;
@@ -71,7 +71,7 @@ export class CatchUp {
   private tick(): void {
     const { ctx } = this;
     // a full sync started by the stream (a new table, a resync) moves on its own clock
-    if (ctx.checkpoint !== this.lastCheckpoint || ctx.status.status.phase === 'full-sync') { this.lastCheckpoint = ctx.checkpoint; this.activity(); }
+    if (!samePosition(ctx.checkpoint, this.lastCheckpoint) || ctx.status.status.phase === 'full-sync') { this.lastCheckpoint = ctx.checkpoint; this.activity(); }
     const received = this.handle?.lastReceivedAt?.();
     if (received && received > this.lastActivity) this.lastActivity = received;
     this.pollReader();
@@ -102,7 +102,7 @@ export class CatchUp {
 
   private distance(): number | undefined {
     if (!this.goal || !this.ctx.checkpoint) return undefined;
-    try { return positionDistance(parsePosition(this.ctx.checkpoint), this.goal); } catch { return undefined; }
+    try { return positionDistance(this.ctx.checkpoint, this.goal); } catch { return undefined; }
   }
 
   private publish(): void {

@@ -2,6 +2,8 @@
 // and per-table flags, the live status and the log.
 import type { TaskPlan } from '../config/plan';
 import type { Route } from '../pipeline/route';
+import { Routes } from '../pipeline/routes';
+import type { CheckpointPosition } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import type { SourceTable } from '../source/types';
 import type { Sink } from '../sink/sink';
@@ -27,18 +29,16 @@ export class StopSignal extends Error {
 }
 
 export class TaskContext {
-  /** Source `db.table` -> route. */
-  readonly routes = new Map<string, Route>();
-  /** Tables whose changes are dropped (force-stopped, cancelled before their snapshot, failed). */
-  readonly paused = new Set<string>();
+  /** Source `db.table` -> route, and the halted tables (failed, cancelled, force-stopped): halt them with halt.ts haltTable. */
+  readonly routes = new Routes();
   /** Tables under rules.keylessTables: append: their updates and deletes are not applied. */
   readonly appendOnly = new Set<string>();
   /** Tables whose running snapshot must stop now. */
   readonly abortSnapshot = new Set<string>();
   /** Full syncs to run, in order (prioritize moves one to the front). */
   snapshotQueue: SnapshotRequest[] = [];
-  /** The stored checkpoint (formatted position) once there is one. */
-  checkpoint?: string;
+  /** The stored checkpoint once there is one: the source position the sink has committed. */
+  checkpoint?: CheckpointPosition;
   stopping = false;
   /** Set while streaming: ends the stream (flushing what is complete) for a stop or a full sync. */
   interrupt?: (why: 'stopped' | 'resnapshot') => void;
@@ -51,7 +51,7 @@ export class TaskContext {
   constructor(readonly plan: TaskPlan, readonly adapter: SourceAdapter, readonly sink: Sink,
     readonly status: StatusTracker, readonly log: Log) {}
 
-  routeFor = (key: string): Route | undefined => (this.paused.has(key) ? undefined : this.routes.get(key));
+  routeFor = (key: string): Route | undefined => this.routes.live(key);
 
   source(key: string): SourceTable | undefined { return this.routes.get(key)?.source; }
 

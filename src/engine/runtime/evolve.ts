@@ -12,9 +12,9 @@ import { fromTextFor, mapColumn, widen } from '../typemap';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
 import { isMerged } from '../typemap/ddl';
 import type { SchemaOperation } from '../sink/sink';
-import { formatPosition, type Position } from '../positions';
+import { checkpointOf, formatPosition, type Position } from '../positions';
 import type { TaskContext } from './context';
-import { failTable } from './halt';
+import { failTable, haltTable } from './halt';
 
 /**
  * Follows one schema change of the stream. `past`: the stream position right after the change;
@@ -25,7 +25,7 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange, 
   const key = tableKey(change.table);
   const route = ctx.routes.get(key);
   if (change.error) {
-    if (route && !ctx.paused.has(key)) {
+    if (route && !ctx.routes.isHalted(key)) {
       await failTable(ctx, key, `LakeSync cannot follow the schema change "${change.ddl}" (${change.error}); ` +
         `rows after it cannot be read with certainty. Fix: \`lakesync resync ${ctx.plan.file} --table ${key}\` (a full sync of the table from its shape now)`);
     }
@@ -34,7 +34,7 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange, 
   // the reader's shape as of this point in the stream; the source is asked only when it cannot tell
   const fresh = change.shape === undefined ? await ctx.adapter.describe(change.table) : change.shape ?? undefined;
   if (!route) { if (fresh) await addTable(ctx, fresh); return; }
-  if (ctx.paused.has(key)) return;
+  if (ctx.routes.isHalted(key)) return;
   if (!fresh) { await dropTable(ctx, key); return; }
   try {
     const evolved = await evolveMapping(ctx, route.mapping, fresh, key, route.source, change.renames);
@@ -64,8 +64,8 @@ async function commitSchema(ctx: TaskContext, mapping: TableMapping, ops: Schema
     await ctx.sink.state.saveCheckpoint(past);
   }
   if (!past) return;
-  ctx.checkpoint = formatPosition(past);
-  ctx.status.setPosition(ctx.checkpoint);
+  ctx.checkpoint = checkpointOf(past);
+  ctx.status.setPosition(formatPosition(past));
   ctx.holds.applied(past);
 }
 
@@ -273,11 +273,9 @@ async function dropTable(ctx: TaskContext, key: string): Promise<void> {
   const route = ctx.routes.get(key)!;
   const rule = ctx.plan.rules.dropTable;
   if (rule === 'fail') { await failTable(ctx, key, 'the source table was dropped (rules.dropTable: fail)'); return; }
-  ctx.routes.delete(key);
+  await haltTable(ctx, key, { reason: 'dropped' });
   if (rule === 'drop' && !route.merged) {
     await ctx.sink.dropTable(route.mapping);
   }
-  await ctx.sink.state.setPhase(key, 'stopped');
-  ctx.status.setTablePhase(key, 'stopped');
   ctx.log('info', `${key}: source table dropped; target table ${rule === 'drop' && !route.merged ? 'dropped' : 'kept'}`);
 }

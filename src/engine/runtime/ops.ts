@@ -3,6 +3,7 @@
 import { isTableOp, TABLE_OP_NAMES, type TableOp } from '../../protocol/table-ops';
 import type { TableStatus } from '../../protocol/status';
 import type { TaskContext } from './context';
+import { haltTable } from './halt';
 
 export interface TableDetails {
   status: TableStatus;
@@ -22,7 +23,7 @@ function resolveTable(ctx: TaskContext, table: string): string {
   throw new Error(`${table} is not a table of this task${known.length ? ` (its tables: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''})` : ''}`);
 }
 
-async function setPhase(ctx: TaskContext, source: string, phase: 'pending' | 'cancelled' | 'stopped'): Promise<void> {
+async function setPhase(ctx: TaskContext, source: string, phase: 'pending'): Promise<void> {
   await ctx.sink.state.setPhase(source, phase);
   ctx.status.setTablePhase(source, phase);
 }
@@ -50,17 +51,11 @@ export async function tableOp(ctx: TaskContext, op: TableOp, table: string, wher
     case 'cancel': {
       const queued = ctx.snapshotQueue.some((r) => r.source === source);
       if (!queued && ctx.status.table(source).phase !== 'full-sync') throw new Error(`${source} is not waiting for or running a full sync`);
-      ctx.snapshotQueue = ctx.snapshotQueue.filter((r) => r.source !== source);
-      ctx.abortSnapshot.add(source);
-      ctx.paused.add(source);
-      await setPhase(ctx, source, 'cancelled');
+      await haltTable(ctx, source, { reason: 'cancelled' });
       return { cancelled: true };
     }
     case 'force-stop': {
-      ctx.snapshotQueue = ctx.snapshotQueue.filter((r) => r.source !== source);
-      ctx.abortSnapshot.add(source);
-      ctx.paused.add(source);
-      await setPhase(ctx, source, 'stopped');
+      await haltTable(ctx, source, { reason: 'stopped' });
       return { stopped: true };
     }
     case 'details': return details(ctx, source);

@@ -8,7 +8,7 @@ import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import { sourceFacts } from '../source/registry';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
-import { formatPosition, parsePosition, PositionError } from '../positions';
+import { checkpointOf, formatOptional, formatPosition, parsePosition, PositionError, samePosition } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { openSink } from '../sink/registry';
 import type { Sink } from '../sink/sink';
@@ -94,8 +94,7 @@ export class TaskRunner {
       }
       case 'hold': {
         if (!this.ctx) throw new Error('the task is still starting');
-        const cp = this.ctx.checkpoint ? parsePosition(this.ctx.checkpoint) : undefined;
-        return { hold: this.ctx.holds.arm(parsePosition(req.until), Math.min(Math.max(1000, req.ttlMs), 300_000), cp) };
+        return { hold: this.ctx.holds.arm(parsePosition(req.until), Math.min(Math.max(1000, req.ttlMs), 300_000), this.ctx.checkpoint) };
       }
       case 'release': {
         if (!this.ctx) throw new Error('the task is still starting');
@@ -135,7 +134,7 @@ export class TaskRunner {
       if (err instanceof StopSignal) { this.status.setPhase('stopped'); return 0; }
       const message = err instanceof Error ? err.message : String(err);
       this.status.setPhase('failed', message);
-      await sink?.state.addError(message, undefined, this.ctx?.checkpoint).catch(() => undefined);
+      await sink?.state.addError(message, undefined, formatOptional(this.ctx?.checkpoint)).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(health);
@@ -241,11 +240,11 @@ export class TaskRunner {
     }
     for (const key of failing) await failTable(ctx, key, 'the target table does not fit the source\'s current shape under the task\'s rules (see the log)');
     for (const [key, message] of stopped) await failTable(ctx, key, message);
-    if (cp) { ctx.checkpoint = formatPosition(cp.position); status.setPosition(ctx.checkpoint); }
+    if (cp) { ctx.checkpoint = checkpointOf(cp.position); status.setPosition(formatPosition(cp.position)); }
     const snapshotting = plan.snapshot.enabled && !options.noSnapshot;
     const allIncremental = async () => {
       for (const key of ctx.routes.keys()) {
-        if (ctx.paused.has(key)) continue;
+        if (ctx.routes.isHalted(key)) continue;
         await sink.state.setPhase(key, 'incremental');
         status.setTablePhase(key, 'incremental');
       }
@@ -254,29 +253,29 @@ export class TaskRunner {
       const at = await adapter.resolveStart(requested);
       const start = formatPosition(at);
       await sink.state.saveCheckpoint(at);
-      ctx.checkpoint = start;
+      ctx.checkpoint = checkpointOf(at);
       status.setPosition(start);
       this.log('info', `streaming every table from ${start} (no full sync)`);
       await allIncremental();
     } else if (!cp) {
       if (snapshotting) {
-        for (const key of ctx.routes.keys()) if (!ctx.paused.has(key)) ctx.queueSnapshot({ source: key, kind: 'fresh' });
+        for (const key of ctx.routes.keys()) if (!ctx.routes.isHalted(key)) ctx.queueSnapshot({ source: key, kind: 'fresh' });
       } else {
         const at = await adapter.currentPosition();
         const start = formatPosition(at);
         await sink.state.saveCheckpoint(at);
-        ctx.checkpoint = start;
+        ctx.checkpoint = checkpointOf(at);
         status.setPosition(start);
         this.log('info', `no full sync: streaming changes from ${start}`);
         await allIncremental();
       }
     } else {
       for (const key of ctx.routes.keys()) {
-        if (ctx.paused.has(key)) continue;
+        if (ctx.routes.isHalted(key)) continue;
         const st = stored.get(key);
         const phase = st?.phase ?? 'new';
         if (phase === 'incremental') continue;
-        if (phase === 'cancelled' || phase === 'stopped' || phase === 'failed') { ctx.paused.add(key); continue; }
+        if (phase === 'cancelled' || phase === 'stopped' || phase === 'failed') { ctx.routes.halt(key, phase); continue; }
         if (snapshotting) {
           ctx.queueSnapshot({ source: key, kind: phase === 'full-sync' ? 'resume' : 'fresh', ...(st?.whereClause ? { where: st.whereClause } : {}) });
         } else {
@@ -325,19 +324,19 @@ export class TaskRunner {
       } catch (err) {
         if (ctx.stopping) return;
         if (err instanceof PermanentSourceError || err instanceof StallError) throw err; // waiting does not fix it: say what does
-        if (ctx.checkpoint !== before) failures = 0;
+        if (!samePosition(ctx.checkpoint, before)) failures = 0;
         failures++;
         const message = (err as Error).message;
-        await ctx.sink.state.addError(message, undefined, ctx.checkpoint).catch(() => undefined);
+        await ctx.sink.state.addError(message, undefined, formatOptional(ctx.checkpoint)).catch(() => undefined);
         if (failures > maxRetries) throw new Error(`the source stream failed ${failures} times in a row; last error: ${message}`, { cause: err });
         const wait = Math.min(30_000, 500 * 2 ** (failures - 1));
-        await ctx.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
-        this.log('warn', `source stream failed (${message}); reconnecting in ${(wait / 1000).toFixed(1)} s from ${ctx.checkpoint}`);
+        await ctx.failover(message, `reconnecting in ${(wait / 1000).toFixed(1)} s from ${formatOptional(ctx.checkpoint)}`);
+        this.log('warn', `source stream failed (${message}); reconnecting in ${(wait / 1000).toFixed(1)} s from ${formatOptional(ctx.checkpoint)}`);
         await (catchUp ? Promise.race([this.sleep(wait), catchUp.stalled]) : this.sleep(wait));
         continue;
       }
       if (why === 'caught-up' && ctx.snapshotQueue.length === 0 && catchUp?.done) {
-        this.log('info', `caught up at ${ctx.checkpoint} (goal ${formatPosition(catchUp.goal!)})`);
+        this.log('info', `caught up at ${formatOptional(ctx.checkpoint)} (goal ${formatPosition(catchUp.goal!)})`);
         return;
       }
       if (why === 'stopped') return;

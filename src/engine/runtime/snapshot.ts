@@ -1,7 +1,7 @@
 // The full sync: chunk plans stored before the first chunk is read, `snapshot.concurrency`
 // readers each with their own sink writers, chunks committed with their "done" mark, so a
 // stop or crash resumes at the first unfinished chunk of each table.
-import { formatPosition, parsePosition } from '../positions';
+import { checkpointOf, formatPosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
 import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
@@ -26,7 +26,7 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
   const { adapter, sink, status, plan } = ctx;
   const tables = requests.map((r) => ctx.source(r.source)).filter((t) => t !== undefined);
   if (tables.length === 0) return;
-  const resume = ctx.checkpoint ? parsePosition(ctx.checkpoint) : undefined;
+  const resume = ctx.checkpoint;
   const session = await adapter.openSnapshot(tables, plan.snapshot.concurrency, resume);
   try {
     if (!ctx.checkpoint) {
@@ -34,7 +34,7 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
       // the chunks and then streams from here, which covers every change the chunks may miss.
       const start = formatPosition(session.streamStart);
       await sink.state.saveCheckpoint(session.streamStart, session.streamStart);
-      ctx.checkpoint = start;
+      ctx.checkpoint = checkpointOf(session.streamStart);
       status.setPosition(start);
       ctx.log('info', `snapshot consistent with stream position ${start}`);
     }
@@ -64,7 +64,7 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
       planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append ? 'append' : 'upsert', req.where);
     chunks = await sink.state.chunkPlan(req.source, route.source.id);
   }
-  ctx.paused.delete(req.source);
+  ctx.routes.resume(req.source);
   ctx.abortSnapshot.delete(req.source);
   const t = status.table(req.source, ctx.targetName(route));
   t.chunksTotal = chunks.length;

@@ -15,7 +15,7 @@ import type { EventType } from '../config/plan';
 import { BatchReducer, type TableBatch } from '../pipeline/batch';
 import type { SchemaChange, Transaction } from '../pipeline/events';
 import { HeldPositions } from '../pipeline/held';
-import { basePosition, formatPosition, parsePosition, type Position } from '../positions';
+import { basePosition, checkpointOf, formatOptional, formatPosition, type Position } from '../positions';
 import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
@@ -48,7 +48,7 @@ async function findTableChanges(ctx: TaskContext): Promise<void> {
     if (!ctx.routes.has(tableKey(t.id))) await applySchemaChange(ctx, { kind: 'schema', table: t.id, ddl: '(new table found at the source)' });
   }
   for (const route of [...ctx.routes.values()]) {
-    if (present.has(route.key) || ctx.paused.has(route.key)) continue;
+    if (present.has(route.key) || ctx.routes.isHalted(route.key)) continue;
     if (await ctx.adapter.describe(route.source.id)) continue;
     await applySchemaChange(ctx, { kind: 'schema', table: route.source.id, ddl: '(table no longer at the source)' });
   }
@@ -69,13 +69,13 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
 
   const events = new Set<EventType>(plan.rules.events);
   // tables the sink committed past the checkpoint skip what they hold (see sink/sink.ts TableState.position)
-  const held = HeldPositions.ahead(parsePosition(ctx.checkpoint), await ctx.sink.state.tables());
+  const held = HeldPositions.ahead(ctx.checkpoint, await ctx.sink.state.tables());
   const reducer = new BatchReducer(ctx.routeFor);
   let complete: Position | undefined; // end of the newest complete transaction in `reducer`
-  const start = parsePosition(ctx.checkpoint);
+  const start = ctx.checkpoint;
   let lastComplete: Position = basePosition(start); // the newest transaction end seen in the stream
   let sinceComplete = 0; // row changes after lastComplete taken from the stream (applied, queued or skipped)
-  let toSkip = start.kind === 'time' ? 0 : start.applied ?? 0; // already in the target (a part of a transaction)
+  let toSkip = start.applied ?? 0; // already in the target (a part of a transaction)
   let chain: Promise<void> = Promise.resolve();
   // schema changes met while skipping what the target holds, by table (see onTransaction)
   const deferred = new Map<string, SchemaChange>();
@@ -112,7 +112,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     await applyIsolated(ctx, tables, at);
     if (at && position) {
       ctx.holds.applied(at);
-      ctx.checkpoint = position;
+      ctx.checkpoint = checkpointOf(at);
       status.setPosition(position);
       for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
       // the source may forget everything up to here only now that the target has committed it
@@ -192,7 +192,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     for (const [key, n] of counted) status.read(key, n);
     if (!tx.partial) {
       if (deferred.size > 0 && toSkip === 0) await followDeferred();
-      if (toSkip > 0) ctx.log('warn', `resuming at ${ctx.checkpoint}: the transaction ended ${toSkip} changes before the count of changes already applied`);
+      if (toSkip > 0) ctx.log('warn', `resuming at ${formatOptional(ctx.checkpoint)}: the transaction ended ${toSkip} changes before the count of changes already applied`);
       complete = lastComplete = basePosition(tx.position);
       sinceComplete = 0;
       toSkip = 0;
@@ -233,7 +233,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const timer = setInterval(() => {
     void flush().then(() => {
       // a quiet stream: everything received is committed, so the target is at the checkpoint
-      if (reducer.size === 0 && !complete && ctx.checkpoint) ctx.holds.applied(parsePosition(ctx.checkpoint));
+      if (reducer.size === 0 && !complete && ctx.checkpoint) ctx.holds.applied(ctx.checkpoint);
     }, () => undefined);
     rediscover();
   }, interval);
@@ -278,7 +278,7 @@ async function applyIsolated(ctx: TaskContext, tables: TableBatch[], position: P
       const problem = await ctx.sink.probe(t);
       if (problem) {
         bad.push(t);
-        await failTable(ctx, t.route.key, `applying changes: ${problem.message}`, position && formatPosition(position));
+        await failTable(ctx, t.route.key, `applying changes: ${problem.message}`, position);
       }
     }
     if (bad.length === 0) throw err; // not a table's fault (disk, lock...): the task fails
