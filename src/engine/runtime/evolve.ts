@@ -117,7 +117,9 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     if (at === undefined) {
       if (rules.addColumn === 'ignore') continue;
       if (rules.addColumn === 'fail') { await failTable(ctx, key, `column ${col.name} was added (rules.addColumn: fail)`); return undefined; }
-      if (!existing.has(col.name)) alter({ kind: 'add-column', column: col.name, type: mapped.targetType });
+      // the rows already there take the value the source gave them (a merged table's other sources' rows stay NULL)
+      const fill = col.fill !== undefined && !merged ? { fill: { text: col.fill, fromText: mapped.fromText } } : {};
+      if (!existing.has(col.name)) alter({ kind: 'add-column', column: col.name, type: mapped.targetType, ...fill });
       byName.set(col.name, columns.length);
       columns.push(mapped);
       changed = true;

@@ -27,8 +27,12 @@ export interface AppliedBatch { rows: number; deleted: number; inserted: number 
  * The runtime decides WHICH operation to run (the task's rules); the sink only runs it.
  */
 export type SchemaOperation =
-  /** A new nullable column, after the existing ones (NULL in every existing row). */
-  | { kind: 'add-column'; column: string; type: string }
+  /**
+   * A new nullable column, after the existing ones: NULL in every existing row, or `fill` (the
+   * value the source's rows took when it added the column: canonical text, read through
+   * `fromText`, ColumnMapping.fromText of the column).
+   */
+  | { kind: 'add-column'; column: string; type: string; fill?: { text: string; fromText: string } }
   /** Removes a column and its values. Never sent for key columns. */
   | { kind: 'drop-column'; column: string }
   /** Renames a column, keeping its values and place. */

@@ -25,6 +25,13 @@ export interface SourceColumn {
   elementType?: string;   // PostgreSQL array element type / domain base type
   /** PostgreSQL type OID (for pgoutput decoding). */
   typeOid?: number;
+  /**
+   * The value the rows already in the table took when a schema change added this column (its
+   * constant default, or MySQL's implicit one for NOT NULL), canonical text; set only on the
+   * shape a stream reads from that change (MySQL ADD COLUMN, PostgreSQL's stored missing value).
+   * Absent: NULL. The target fills its existing rows with it when it adds the column.
+   */
+  fill?: string;
   /** PostgreSQL type modifier (atttypmod; -1 when none): a change of it is a change of type. */
   typeMod?: number;
   /** PostgreSQL: the domain's name when the column's type is a domain (dataType/fullType are then its base type). */

@@ -41,6 +41,8 @@ const STEPS: { sql: string; table: string }[] = [
   { table: 'a', sql: 'ALTER TABLE a COALESCE PARTITION 1' },
   { table: 'a', sql: 'ALTER TABLE a REMOVE PARTITIONING' },
   { table: 'a', sql: 'ALTER TABLE a ADD COLUMN IF NOT EXISTS remark TEXT, DROP COLUMN IF EXISTS nothing_here' },
+  { table: 'a', sql: 'ALTER TABLE a ADD COLUMN c1 INT NOT NULL DEFAULT 7 AFTER id, ADD COLUMN c2 VARCHAR(5) NOT NULL FIRST, MODIFY e ENUM(\'x\',\'y\',\'it\'\'s\',\'z\') DEFAULT \'x\'' },
+  { table: 'a', sql: 'ALTER TABLE a CHANGE c1 c3 BIGINT FIRST, DROP COLUMN c2' },
   { table: 'b', sql: 'CREATE TABLE b LIKE a' },
   { table: 'b', sql: 'RENAME TABLE b TO c, c TO b' },
   { table: 'c', sql: 'ALTER TABLE b RENAME TO c' },

@@ -24,6 +24,11 @@ function forward(kind: Kind, t: string): string[] {
     `UPDATE ${t} SET remark = ${my ? "concat('r', id)" : "'r' || id"} WHERE id % 4 = 0`,
     `ALTER TABLE ${t} DROP COLUMN legacy`,
     `DELETE FROM ${t} WHERE id % 3 = 1 AND id <= 300`,
+    // two changes in one statement: an added column with a default (every existing row takes it)
+    // and a type change (PostgreSQL rewrites the table with USING)
+    my ? `ALTER TABLE ${t} ADD COLUMN status varchar(10) NOT NULL DEFAULT 'new' AFTER name, MODIFY code int`
+      : `ALTER TABLE ${t} ADD COLUMN status varchar(10) NOT NULL DEFAULT 'new', ALTER COLUMN code TYPE int USING code::int`,
+    `UPDATE ${t} SET status = 'done', code = code + 1000 WHERE id % 6 = 0`,
   ];
 }
 
@@ -43,11 +48,15 @@ function reverse(kind: Kind, t: string): string[] {
     `UPDATE ${t} SET qty = 100000 + id WHERE id % 5 = 0`,
     my ? `ALTER TABLE ${t} ADD COLUMN tag varchar(20) FIRST` : `ALTER TABLE ${t} ADD COLUMN tag varchar(20)`,
     `UPDATE ${t} SET tag = ${my ? "concat('t', id)" : "'t' || id"} WHERE id % 3 = 0`,
+    my ? `ALTER TABLE ${t} MODIFY code int` : `ALTER TABLE ${t} ALTER COLUMN code TYPE int USING code::int`,
+    `UPDATE ${t} SET code = code + 1000 WHERE id % 9 = 0`,
+    `ALTER TABLE ${t} ADD COLUMN status varchar(10) NOT NULL DEFAULT 'new'${my ? ' FIRST' : ''}`,
+    `UPDATE ${t} SET status = 'done' WHERE id % 6 = 0`,
   ];
 }
 
-const FINAL_COLUMNS = ['id', 'qty', 'price', 'name', 'remark', 'tag'];
-const FINAL_TYPES = ['id INTEGER', 'qty INTEGER', 'price DECIMAL(12,4)', 'name VARCHAR', 'remark VARCHAR', 'tag VARCHAR'];
+const FINAL_COLUMNS = ['id', 'qty', 'price', 'name', 'remark', 'tag', 'status', 'code'];
+const FINAL_TYPES = ['id INTEGER', 'qty INTEGER', 'price DECIMAL(12,4)', 'name VARCHAR', 'remark VARCHAR', 'tag VARCHAR', 'status VARCHAR', 'code INTEGER'];
 
 /** Writes rows (inserts and updates of the columns every shape has) until stopped. */
 function writer(src: Source, t: string, from: number): { stop(): Promise<number> } {
@@ -94,8 +103,8 @@ function migrationTests(kind: Kind, label: string, server: () => Promise<ServerH
       it(`${name}: rows and column types equal the source's after catch-up`, async () => {
         const a = await src.space('mig');
         const t = `${a}.items`;
-        await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int)`);
-        await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}`));
+        await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int, code varchar(10))`);
+        await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}, '${i % 97}'`));
         task = src.task({ mode: 'multi-table-mirror', tables: [t], rules: { dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply', addColumn: 'apply' } });
         await task.start();
         await task.waitPhase(t, 'incremental');
@@ -150,8 +159,8 @@ function killTests(kind: Kind, label: string, server: () => Promise<ServerHandle
     it('the whole migration while the engine is down after a kill -9: the restart replays it with the shapes at its checkpoint', async () => {
       const a = await src.space('down');
       const t = `${a}.items`;
-      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int)`);
-      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}`));
+      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int, code varchar(10))`);
+      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}, '${i % 97}'`));
       task = src.task({ mode: 'multi-table-mirror', tables: [t], rules: { dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply', addColumn: 'apply' } });
       await task.start();
       await task.waitPhase(t, 'incremental');
@@ -174,12 +183,47 @@ function killTests(kind: Kind, label: string, server: () => Promise<ServerHandle
       await task.stop();
     });
 
+    it('kill -9 the moment the engine follows each schema change (its DDL and the position past it commit together): equal after each restart', async () => {
+      const a = await src.space('ddlkill');
+      const t = `${a}.items`;
+      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int, code varchar(10))`);
+      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}, '${i % 97}'`));
+      task = src.task({ mode: 'multi-table-mirror', tables: [t], rules: { dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply', addColumn: 'apply' } });
+      await task.start();
+      await task.waitPhase(t, 'incremental');
+      // the engine's log line for each change the target follows (written before its commit)
+      const followed: [RegExp, RegExp][] = [
+        [/ADD COLUMN tag/, /column tag added/], [/qty (TYPE )?int$/, /column qty is now INTEGER/],
+        [/price (TYPE )?(decimal|numeric)\(12,4\)/, /column price is now DECIMAL\(12,4\)/],
+        [/note (TO )?remark/, /column note renamed to remark/], [/DROP COLUMN legacy/, /column legacy dropped/],
+        [/ADD COLUMN status/, /column code is now INTEGER/],
+      ];
+      const w = writer(src, t, 30_000);
+      let kills = 0;
+      for (const statement of forward(kind, t)) {
+        await src.sql(statement);
+        const line = followed.find(([s]) => s.test(statement))?.[1];
+        if (!line) continue;
+        await task.run!.waitFor(line, 60_000);
+        await crash(task);
+        kills++;
+        await task.start();
+      }
+      await w.stop();
+      assert.equal(kills, followed.length);
+      await task.waitSame(t, 'items', FINAL_COLUMNS, 120_000);
+      assert.deepEqual(await targetTypes(task, 'items'), [...FINAL_TYPES].sort());
+      const st = await task.table(t);
+      assert.equal(st.phase, 'incremental', `the table streams on: ${JSON.stringify(st.errors)}`);
+      await task.stop();
+    });
+
     const seed = Number(process.env.LAKESYNC_TEST_SEED ?? Date.now() % 1000);
     it(`kills at two seeded points of the script (seed ${seed}), restarts, and ends equal`, async () => {
       const a = await src.space('kill');
       const t = `${a}.items`;
-      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int)`);
-      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}`));
+      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty smallint, price decimal(8,2), name varchar(50), note varchar(100), legacy int, code varchar(10))`);
+      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, ${i}.25, 'name${i}', 'note${i}', ${i}, '${i % 97}'`));
       task = src.task({ mode: 'multi-table-mirror', tables: [t], rules: { dropColumn: 'drop', renameColumn: 'apply', changeType: 'apply', addColumn: 'apply' } });
       await task.start();
       await task.waitPhase(t, 'incremental');

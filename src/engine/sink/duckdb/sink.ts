@@ -13,7 +13,7 @@ import type { AppliedBatch, SchemaOperation, Sink, SinkLimits, SinkState, Snapsh
 import { applyTableBatch, commitStagedSnapshot, dropStage, stageSnapshotRows } from './apply';
 import { Conn, Db } from './db';
 import { createTableSql } from './ddl';
-import { qualified, quoteIdent, quoteLiteral } from './sql';
+import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
 import { StateStore } from './state';
 import { Mutex } from '../mutex';
 
@@ -114,15 +114,25 @@ export class DuckDbSink implements Sink {
   }
 
   async alterTable(m: TableMapping, op: SchemaOperation): Promise<void> {
-    await this.writeLock.run(() => this.conn.exec(alterSql(m, op)));
+    const statements = alterSql(m, op);
+    await this.writeLock.run(async () => {
+      if (statements.length === 1) { await this.conn.exec(statements[0]); return; }
+      await this.conn.transaction(async () => { for (const sql of statements) await this.conn.exec(sql); });
+    });
   }
 
   /** The schema change, its shape in the schema history and the checkpoint past it: one transaction. */
   async applySchema(m: TableMapping, ops: SchemaOperation[], position: Position, shape: SourceTable): Promise<void> {
     await this.writeLock.run(() => this.conn.transaction(async () => {
+      // DuckDB refuses to commit an ALTER of a table after a write to its rows in one
+      // transaction: every ALTER first, then the fills of added columns
+      const fills: [SchemaOperation, string][] = [];
       for (const op of ops) {
-        await this.conn.exec(alterSql(m, op)).catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
+        const [alter, fill] = alterSql(m, op);
+        await this.conn.exec(alter).catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
+        if (fill) fills.push([op, fill]);
       }
+      for (const [op, fill] of fills) await this.conn.exec(fill).catch((err: Error) => { throw new Error(`${JSON.stringify(op)}: ${err.message}`); });
       await this.store.saveSchema(shape.id, formatPosition(position), shape);
       await this.store.saveCheckpoint(position);
     }));
@@ -233,12 +243,17 @@ export class DuckDbSink implements Sink {
   }
 }
 
-function alterSql(m: TableMapping, op: SchemaOperation): string {
+/** The statement of one schema operation, and for an added column with a fill value the UPDATE that fills it. */
+function alterSql(m: TableMapping, op: SchemaOperation): string[] {
   const t = qualified(m.namespace, m.table);
-  return op.kind === 'add-column' ? `ALTER TABLE ${t} ADD COLUMN ${quoteIdent(op.column)} ${op.type}`
+  if (op.kind === 'add-column' && op.fill) {
+    return [`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(op.column)} ${op.type}`,
+      `UPDATE ${t} SET ${quoteIdent(op.column)} = ${fromTextExpr(op.fill.fromText, quoteLiteral(op.fill.text))}`];
+  }
+  return [op.kind === 'add-column' ? `ALTER TABLE ${t} ADD COLUMN ${quoteIdent(op.column)} ${op.type}`
     : op.kind === 'drop-column' ? `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(op.column)}`
       : op.kind === 'rename-column' ? `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(op.from)} TO ${quoteIdent(op.to)}`
-        : `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(op.column)} TYPE ${op.type}`;
+        : `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(op.column)} TYPE ${op.type}`];
 }
 
 /**

@@ -244,6 +244,8 @@ function alterEffects(ts: Tokens, id: TableId, before: SourceTable, defaultDb: s
     if (name === undefined) throw new DdlParseError('a column name was expected after ADD');
     if (index(name) >= 0) { if (ifNotExists) return; throw new DdlParseError(`column ${name} exists already`, true); }
     const def = readColumnDef(name, item.slice(it.i), defaultCharset);
+    // the rows already there take the column's default
+    if (def.fill !== undefined) def.column.fill = def.fill;
     place(def.column, def.place, columns.length);
     if (def.primary) primaryKey = [name];
   };

@@ -15,6 +15,8 @@ export interface ColumnDef {
   /** Declared PRIMARY KEY inline (or SERIAL's implied key is not primary: only this). */
   primary: boolean;
   place?: { first: true } | { after: string };
+  /** The value rows already in the table take when ALTER TABLE adds this column (see SourceColumn.fill). */
+  fill?: string;
 }
 
 /** The character set of a collation name (utf8mb4_general_ci -> utf8mb4). */
@@ -103,6 +105,7 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
   let generated = false;
   let byteString = false;
   let place: ColumnDef['place'];
+  let defaultValue: string | null | undefined;
   while (!ts.done()) {
     const t = ts.peek()!;
     if (t.t === 'punct' && t.v === '(') { ts.skipGroup(); continue; }
@@ -114,7 +117,7 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
     if (ts.eat('COLLATE')) { ts.eatPunct('='); collation = ts.name(); continue; }
     if (ts.eat('NOT', 'NULL')) { nullable = false; continue; }
     if (ts.eat('NULL')) { nullable = true; continue; }
-    if (ts.eat('DEFAULT')) { skipExpression(ts); continue; }
+    if (ts.eat('DEFAULT')) { const v = readLiteral(ts); if (v) defaultValue = v.value; else { defaultValue = undefined; skipExpression(ts); } continue; }
     if (ts.eat('ON', 'UPDATE')) { skipExpression(ts); continue; }
     if (ts.eat('COMMENT')) { ts.next(); continue; }
     if (ts.eat('UNIQUE')) { ts.eat('KEY'); continue; }
@@ -172,7 +175,37 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
   else if (base === 'json') col.charset = charset ?? 'utf8mb4';
   col.fullType = full;
   if (generated) col.generated = true;
-  return { column: col, primary, ...(place ? { place } : {}) };
+  const fill = generated ? undefined : defaultValue !== undefined ? defaultValue ?? undefined : nullable ? undefined : implicitDefault(col);
+  return { column: col, primary, ...(place ? { place } : {}), ...(fill !== undefined ? { fill } : {}) };
+}
+
+/**
+ * A constant DEFAULT: its value as canonical text (null for DEFAULT NULL); undefined for an
+ * expression (CURRENT_TIMESTAMP, a function, a parenthesized expression), whose value is not known here.
+ */
+function readLiteral(ts: Tokens): { value: string | null } | undefined {
+  const t = ts.peek();
+  const after = ts.peek(1);
+  // a string with an introducer or a bit/hex prefix (_utf8mb4'x', b'01') is left out
+  const ends = !after || after.t !== 'punct' || after.v !== '(';
+  if (!t) return undefined;
+  if (t.t === 'str') { ts.next(); return { value: t.v }; }
+  if (t.t === 'num' && ends) { ts.next(); return { value: t.v }; }
+  if (t.t === 'punct' && (t.v === '-' || t.v === '+') && after?.t === 'num') { ts.next(); ts.next(); return { value: t.v === '-' ? `-${after.v}` : after.v }; }
+  if (t.t === 'word' && ends && (after?.t !== 'str')) {
+    if (t.upper === 'NULL') { ts.next(); return { value: null }; }
+    if (t.upper === 'TRUE' || t.upper === 'FALSE') { ts.next(); return { value: t.upper === 'TRUE' ? '1' : '0' }; }
+  }
+  return undefined;
+}
+
+/** MySQL's implicit default of a NOT NULL column without one (what ADD COLUMN gives existing rows). */
+function implicitDefault(c: SourceColumn): string | undefined {
+  if (INT_PRECISION[c.dataType] || ['decimal', 'float', 'double', 'year'].includes(c.dataType)) return '0';
+  if (['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'].includes(c.dataType)) return '';
+  if (c.dataType === 'enum') return c.enumValues?.[0];
+  if (c.dataType === 'set') return '';
+  return undefined;
 }
 
 /** Skips a DEFAULT / ON UPDATE expression: one literal, word (with call parentheses) or group. */

@@ -17,6 +17,7 @@ import { checkSlot, createSlot, type SlotInfo, createSlotExportingSnapshot, drop
 import { PgSnapshotSession } from './snapshot';
 import { MESSAGE_PREFIX, PgOutputStream, type ResolvedRelation } from './stream';
 import { TypeResolver } from './typeinfo';
+import { toCanonical } from './values';
 import { WalStream } from './walstream';
 
 export interface PostgresSourceOptions {
@@ -320,6 +321,10 @@ class PgSource implements PostgresSource {
       // the Relation message is the authority for the shape of the changes after it
       const r = await describeRelation(await this.control(), relationId, id,
         columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: c.isKey })), known);
+      // an added column's fill value in the canonical text its rows are read in
+      const filled = r.table.columns.filter((c) => c.fill !== undefined);
+      await this.types.load(filled.map((c) => c.typeOid!));
+      for (const c of filled) c.fill = toCanonical(this.types.kindOf(c.typeOid), c.fill!);
       taskTables.set(key, r.table);
       return r;
     }

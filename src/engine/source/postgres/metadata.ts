@@ -171,21 +171,30 @@ export async function describeRelation(c: Query, relationId: number, id: TableId
   const byOid = new Map<number, TypeRow>();
   await loadTypes(c, columns.map((x) => x.typeOid), byOid);
   const types = new Map<number, TypeRow>([...byOid.values()].map((t) => [Number(t.oid), { ...t, oid: Number(t.oid), typelem: Number(t.typelem), typbasetype: Number(t.typbasetype), typtypmod: Number(t.typtypmod) }]));
-  const att = await c.query<{ name: string; num: number; notnull: boolean }>(
-    'SELECT attname AS name, attnum::int AS num, attnotnull AS notnull FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [relationId]);
-  const attnum = new Map(att.rows.map((r) => [r.name, { num: Number(r.num), notnull: r.notnull }]));
+  // attmissingval: the value rows that existed when the column was added took (a constant default;
+  // kept until the table is rewritten); the default expression stands in for it after a rewrite
+  const att = await c.query<{ name: string; num: number; notnull: boolean; missing: string | null; def: string | null }>(
+    `SELECT a.attname AS name, a.attnum::int AS num, a.attnotnull AS notnull,
+            CASE WHEN a.atthasmissing THEN a.attmissingval::text END AS missing, pg_get_expr(d.adbin, d.adrelid) AS def
+       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`, [relationId]);
+  const attnum = new Map(att.rows.map((r) => [r.name, { num: Number(r.num), notnull: r.notnull, missing: r.missing, def: r.def }]));
   const sent = new Set(columns.map((x) => x.name));
   const { attnums, renames } = relationAttnums(previous.columns.filter((x) => !x.generated),
     columns.map((x) => x.name), new Map([...attnum].map(([k, v]) => [k, v.num])));
   const before = new Map(previous.columns.map((x) => [Number(x.ordinal), x]));
-  const out: SourceColumn[] = columns.map((x, i) => {
+  const out: SourceColumn[] = [];
+  for (const [i, x] of columns.entries()) {
     const res = resolve(types, x.typeOid, x.typeMod, 1, full.get(`${x.typeOid}:${x.typeMod}`) ?? 'unknown');
     const prev = before.get(attnums[i]);
-    return {
-      name: x.name, ordinal: attnums[i], nullable: prev?.nullable ?? !(attnum.get(x.name)?.notnull ?? false),
-      typeOid: x.typeOid, typeMod: x.typeMod, ...res,
-    };
-  });
+    const cat = attnum.get(x.name);
+    // an added column (one this catalog row describes): the value the rows already there took
+    const fill = !prev && cat?.num === attnums[i] && !res.isArray ? await addedValue(c, cat) : undefined;
+    out.push({
+      name: x.name, ordinal: attnums[i], nullable: prev?.nullable ?? !(cat?.notnull ?? false),
+      typeOid: x.typeOid, typeMod: x.typeMod, ...res, ...(fill !== undefined ? { fill } : {}),
+    });
+  }
   const renamed = (k: string) => renames.find((r) => r.from === k)?.to ?? k;
   const primaryKey = previous.primaryKey.map(renamed).filter((k) => sent.has(k));
   return { table: { ...previous, id, columns: out, primaryKey }, renames };
@@ -240,4 +249,20 @@ export function relationAttnums(previous: { name: string; ordinal: number }[], n
     if (was !== undefined && was !== n) renames.push({ from: was, to: n });
   });
   return { attnums, renames };
+}
+
+/**
+ * The value (PostgreSQL text) rows that existed when a column was added took: the stored missing
+ * value, else the default when it is a constant (a literal with casts, which every row got).
+ * undefined: NULL, or not known (a volatile default rewrote the table with a value per row).
+ */
+async function addedValue(c: Query, att: { missing: string | null; def: string | null }): Promise<string | undefined> {
+  if (att.missing !== null) {
+    const inner = att.missing.slice(1, -1);
+    if (inner === 'NULL') return undefined;
+    return inner.startsWith('"') ? inner.slice(1, -1).replace(/\\(.)/g, '$1') : inner;
+  }
+  if (att.def === null || !/^(?:'(?:[^']|'')*'|-?[\d.]+|\(-?[\d.]+\)|true|false)(?:::[\w ."]+(?:\(\d+(?:,\d+)?\))?)*$/.test(att.def)) return undefined;
+  const r = await c.query<{ v: string | null }>(`SELECT (${att.def})::text AS v`);
+  return r.rows[0]?.v ?? undefined;
 }
