@@ -186,10 +186,12 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
 function readLiteral(ts: Tokens): { value: string | null } | undefined {
   const t = ts.peek();
   const after = ts.peek(1);
-  // a string with an introducer or a bit/hex prefix (_utf8mb4'x', b'01') is left out
+  // a bit or hex string (b'01', x'ff') is left out
   const ends = !after || after.t !== 'punct' || after.v !== '(';
   if (!t) return undefined;
   if (t.t === 'str') { ts.next(); return { value: t.v }; }
+  // a character set introducer: _utf8mb4'x'
+  if (t.t === 'word' && t.v.startsWith('_') && after?.t === 'str') { ts.next(); ts.next(); return { value: after.v }; }
   if (t.t === 'num' && ends) { ts.next(); return { value: t.v }; }
   if (t.t === 'punct' && (t.v === '-' || t.v === '+') && after?.t === 'num') { ts.next(); ts.next(); return { value: t.v === '-' ? `-${after.v}` : after.v }; }
   if (t.t === 'word' && ends && (after?.t !== 'str')) {
