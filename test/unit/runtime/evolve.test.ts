@@ -1,0 +1,233 @@
+// The schema evolution rules (runtime/evolve.ts), every rule for every kind of change, against a
+// real DuckDB sink: what the target table becomes, whether rows written after the change land in
+// it, whether the table stops (with its exception) or goes on, and that the checkpoint moves past
+// the change only when the table followed it.
+import { strict as assert } from 'node:assert';
+import type { Rules, TaskPlan } from '../../../src/engine/config/plan';
+import { BatchReducer } from '../../../src/engine/pipeline/batch';
+import type { RowChange, SchemaChange } from '../../../src/engine/pipeline/events';
+import { makeRoute } from '../../../src/engine/pipeline/route';
+import { lsn, formatPosition } from '../../../src/engine/positions';
+import { TaskContext } from '../../../src/engine/runtime/context';
+import { applySchemaChange } from '../../../src/engine/runtime/evolve';
+import { StatusTracker } from '../../../src/engine/runtime/status';
+import type { SourceAdapter } from '../../../src/engine/source/adapter';
+import type { SourceColumn, SourceTable } from '../../../src/engine/source/types';
+import { openSink } from '../../../src/engine/sink/registry';
+import type { Sink } from '../../../src/engine/sink/sink';
+import { mapTable } from '../../../src/engine/typemap';
+import { tempDir } from '../sink/helpers';
+import { testPlan } from './plan';
+
+const KEY = 'app.items';
+const ID = { db: 'app', table: 'items' };
+
+function col(name: string, type: string, ordinal: number): SourceColumn {
+  return { name, ordinal, dataType: type, fullType: type, nullable: name !== 'id' };
+}
+function shape(cols: [string, string][]): SourceTable {
+  return { id: ID, columns: cols.map(([n, t], i) => col(n, t, i + 1)), primaryKey: ['id'] };
+}
+const BEFORE = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer']]);
+
+/** The runtime's parts over a real DuckDB file; the source is never asked (each change carries its shape). */
+class World {
+  readonly ctx: TaskContext;
+  private constructor(readonly plan: TaskPlan, readonly sink: Sink, readonly cleanup: () => void) {
+    const adapter = new Proxy({}, { get: (_t, p) => () => { throw new Error(`the source was asked (${String(p)}): a schema change carries its shape`); } }) as SourceAdapter;
+    this.ctx = new TaskContext(plan, adapter, sink, new StatusTracker(plan.name, plan.file, undefined), () => undefined);
+  }
+
+  static async open(rules: Partial<Rules>): Promise<World> {
+    const { dir, cleanup } = tempDir();
+    const base = testPlan(dir);
+    const plan = testPlan(dir, { rules: { ...base.rules, ...rules } });
+    const sink = await openSink(plan.target);
+    const w = new World(plan, sink, () => { sink.close(); cleanup(); });
+    const mapping = mapTable('postgres', BEFORE, 'ods', 'items');
+    await sink.ensureTable(mapping);
+    w.ctx.routes.set(KEY, makeRoute(BEFORE, mapping));
+    await sink.state.upsertTable(KEY, 'ods.items', 'incremental');
+    w.ctx.status.table(KEY, 'ods.items').phase = 'incremental';
+    await w.write([{ kind: 'insert', table: ID, after: ['1', 'one', '10'] }, { kind: 'insert', table: ID, after: ['2', 'two', '20'] }], 100n);
+    return w;
+  }
+
+  /** Row changes through the live route, committed with `at` (the stream's path). */
+  async write(changes: RowChange[], at: bigint): Promise<void> {
+    const reducer = new BatchReducer(this.ctx.routeFor);
+    for (const c of changes) reducer.add(c, Date.now());
+    await this.sink.applyBatch([...reducer.tables.values()], lsn(at));
+  }
+
+  change(after: SourceTable | null, ddl: string, at: bigint, renames?: { from: string; to: string }[]): Promise<void> {
+    const c: SchemaChange = { kind: 'schema', table: ID, ddl, shape: after, ...(renames ? { renames } : {}) };
+    return applySchemaChange(this.ctx, c, lsn(at));
+  }
+
+  /** The target's columns and types. */
+  async columns(): Promise<Record<string, string>> {
+    const m = this.ctx.routes.get(KEY)?.mapping ?? mapTable('postgres', BEFORE, 'ods', 'items');
+    return Object.fromEntries([...(await this.sink.tableColumns(m))].filter(([n]) => !n.startsWith('_lakesync_')));
+  }
+
+  async rows(cols: string): Promise<unknown[][]> {
+    const r = await this.sink.query(`SELECT ${cols} FROM ods.items ORDER BY id`, 100);
+    return r.rows.map((row) => row.map((v) => (v === null ? null : String(v))));
+  }
+
+  async exceptions(): Promise<string[]> { return (await this.sink.state.errors(KEY)).map((e) => e.message); }
+
+  get phase(): string { return this.ctx.status.table(KEY).phase; }
+  get checkpoint(): string | undefined { return this.ctx.checkpoint && formatPosition(this.ctx.checkpoint); }
+}
+
+/** Runs `body` on a fresh world under `rules`. */
+async function under(rules: Partial<Rules>, body: (w: World) => Promise<void>): Promise<void> {
+  const w = await World.open(rules);
+  try { await body(w); } finally { w.cleanup(); }
+}
+
+const ADDED = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer'], ['note', 'text']]);
+const DROPPED = shape([['id', 'integer'], ['v', 'text']]);
+const RENAMED = shape([['id', 'integer'], ['label', 'text'], ['n', 'integer']]);
+const WIDENED = shape([['id', 'integer'], ['v', 'text'], ['n', 'bigint']]);
+
+describe('schema evolution rules against the DuckDB sink', function () {
+  this.timeout(60_000);
+
+  describe('a column is added', () => {
+    it('apply: the target gets the column, later rows fill it, earlier rows are NULL there, the checkpoint moves past the DDL', () => under({ addColumn: 'apply' }, async (w) => {
+      await w.change(ADDED, 'ALTER TABLE items ADD note text', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER', note: 'VARCHAR' });
+      assert.equal(w.checkpoint, 'lsn:0/C8');
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '30', 'hello'] }], 300n);
+      assert.deepEqual(await w.rows('id, v, n, note'), [['1', 'one', '10', null], ['2', 'two', '20', null], ['3', 'three', '30', 'hello']]);
+      assert.equal(w.phase, 'incremental');
+    }));
+    it('ignore: the target stays as it was and later rows still land, without the new column', () => under({ addColumn: 'ignore' }, async (w) => {
+      await w.change(ADDED, 'ALTER TABLE items ADD note text', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '30', 'hello'] }], 300n);
+      assert.deepEqual(await w.rows('id, v, n'), [['1', 'one', '10'], ['2', 'two', '20'], ['3', 'three', '30']]);
+      assert.equal(w.phase, 'incremental');
+    }));
+    it('fail: the table stops with an exception naming the column and the rule; its later rows are dropped; the checkpoint stays', () => under({ addColumn: 'fail' }, async (w) => {
+      await w.change(ADDED, 'ALTER TABLE items ADD note text', 200n);
+      assert.equal(w.phase, 'failed');
+      assert.deepEqual(await w.exceptions(), ['column note was added (rules.addColumn: fail)']);
+      assert.equal(w.ctx.routes.haltReason(KEY), 'failed');
+      assert.equal(w.checkpoint, undefined);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '30', 'hello'] }], 300n);
+      assert.deepEqual(await w.rows('id'), [['1'], ['2']]);
+    }));
+  });
+
+  describe('a column is dropped', () => {
+    it('drop: the target loses the column and its values', () => under({ dropColumn: 'drop' }, async (w) => {
+      await w.change(DROPPED, 'ALTER TABLE items DROP n', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three'] }], 300n);
+      assert.deepEqual(await w.rows('id, v'), [['1', 'one'], ['2', 'two'], ['3', 'three']]);
+    }));
+    it('keep: the column and its values stay; later rows have NULL there', () => under({ dropColumn: 'keep' }, async (w) => {
+      await w.change(DROPPED, 'ALTER TABLE items DROP n', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three'] }], 300n);
+      assert.deepEqual(await w.rows('id, v, n'), [['1', 'one', '10'], ['2', 'two', '20'], ['3', 'three', null]]);
+    }));
+    it('fail: the table stops, the column stays', () => under({ dropColumn: 'fail' }, async (w) => {
+      await w.change(DROPPED, 'ALTER TABLE items DROP n', 200n);
+      assert.equal(w.phase, 'failed');
+      assert.deepEqual(await w.exceptions(), ['column n was dropped (rules.dropColumn: fail)']);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+    }));
+  });
+
+  describe('a column is renamed', () => {
+    it('apply: the target column is renamed with its values; later rows fill it', () => under({ renameColumn: 'apply' }, async (w) => {
+      await w.change(RENAMED, 'ALTER TABLE items RENAME v TO label', 200n, [{ from: 'v', to: 'label' }]);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', label: 'VARCHAR', n: 'INTEGER' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '30'] }], 300n);
+      assert.deepEqual(await w.rows('id, label, n'), [['1', 'one', '10'], ['2', 'two', '20'], ['3', 'three', '30']]);
+    }));
+    it('ignore: the old column stays with its values, NULL from then on; the new name is not added', () => under({ renameColumn: 'ignore' }, async (w) => {
+      await w.change(RENAMED, 'ALTER TABLE items RENAME v TO label', 200n, [{ from: 'v', to: 'label' }]);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '30'] }], 300n);
+      assert.deepEqual(await w.rows('id, v, n'), [['1', 'one', '10'], ['2', 'two', '20'], ['3', null, '30']]);
+      assert.equal(w.phase, 'incremental');
+    }));
+    it('fail: the table stops naming both names', () => under({ renameColumn: 'fail' }, async (w) => {
+      await w.change(RENAMED, 'ALTER TABLE items RENAME v TO label', 200n, [{ from: 'v', to: 'label' }]);
+      assert.equal(w.phase, 'failed');
+      assert.deepEqual(await w.exceptions(), ['column v was renamed to label (rules.renameColumn: fail)']);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+    }));
+  });
+
+  describe('a column changes type', () => {
+    it('apply, widening: the target column widens and holds values the old type could not', () => under({ changeType: 'apply' }, async (w) => {
+      await w.change(WIDENED, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'BIGINT' });
+      await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '9000000000'] }], 300n);
+      assert.deepEqual(await w.rows('id, n'), [['1', '10'], ['2', '20'], ['3', '9000000000']]);
+    }));
+    it('apply, narrowing: followed when the target\'s values fit; kept wider (with a table error) when they do not', async () => {
+      const WIDE = shape([['id', 'integer'], ['v', 'text'], ['n', 'bigint']]);
+      const NARROW = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer']]);
+      await under({ changeType: 'apply' }, async (w) => {
+        await w.change(WIDE, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
+        await w.change(NARROW, 'ALTER TABLE items ALTER n TYPE integer', 300n);
+        assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+      });
+      await under({ changeType: 'apply' }, async (w) => {
+        await w.change(WIDE, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
+        await w.write([{ kind: 'insert', table: ID, after: ['3', 'three', '9000000000'] }], 250n);
+        await w.change(NARROW, 'ALTER TABLE items ALTER n TYPE integer', 300n);
+        assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'BIGINT' });
+        assert.equal(w.phase, 'incremental');
+        assert.match(w.ctx.status.table(KEY).errors.at(-1)!.message, /values in the target do not fit INTEGER: it stays BIGINT/);
+        assert.deepEqual(await w.rows('id, n'), [['1', '10'], ['2', '20'], ['3', '9000000000']]);
+      });
+    });
+    it('ignore: the target keeps its type', () => under({ changeType: 'ignore' }, async (w) => {
+      await w.change(WIDENED, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER' });
+      assert.equal(w.phase, 'incremental');
+    }));
+    it('fail: the table stops naming the column, both types and the rule', () => under({ changeType: 'fail' }, async (w) => {
+      await w.change(WIDENED, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
+      assert.equal(w.phase, 'failed');
+      assert.deepEqual(await w.exceptions(), ['column n changed type from integer to bigint (target INTEGER -> BIGINT; rules.changeType: fail)']);
+    }));
+  });
+
+  describe('the table is dropped', () => {
+    it('drop: the target table goes, the table shows stopped and has no route', () => under({ dropTable: 'drop' }, async (w) => {
+      await w.change(null, 'DROP TABLE items', 200n);
+      assert.equal(w.phase, 'stopped');
+      assert.equal(w.ctx.routes.has(KEY), false);
+      assert.deepEqual(await w.columns(), {});
+    }));
+    it('keep: the target table and its rows stay, the table shows stopped', () => under({ dropTable: 'keep' }, async (w) => {
+      await w.change(null, 'DROP TABLE items', 200n);
+      assert.equal(w.phase, 'stopped');
+      assert.equal(w.ctx.routes.has(KEY), false);
+      assert.deepEqual(await w.rows('id, v'), [['1', 'one'], ['2', 'two']]);
+    }));
+    it('fail: the table stops with its exception; the target stays', () => under({ dropTable: 'fail' }, async (w) => {
+      await w.change(null, 'DROP TABLE items', 200n);
+      assert.equal(w.phase, 'failed');
+      assert.deepEqual(await w.exceptions(), ['the source table was dropped (rules.dropTable: fail)']);
+      assert.deepEqual(await w.rows('id'), [['1'], ['2']]);
+    }));
+  });
+
+  it('a change the reader could not follow stops the table with the resync command, under any rule', () => under({}, async (w) => {
+    await applySchemaChange(w.ctx, { kind: 'schema', table: ID, ddl: 'ALTER TABLE items ...', error: 'unreadable' } as SchemaChange, lsn(200n));
+    assert.equal(w.phase, 'failed');
+    assert.match((await w.exceptions())[0], /cannot follow the schema change "ALTER TABLE items \.\.\." \(unreadable\).*lakesync resync .* --table app\.items/);
+  }));
+});
