@@ -11,6 +11,7 @@ import type { TablePhase, TableStatus, TaskPhase } from '../../src/protocol/stat
 import type { DashboardToHost, HostToDashboard } from '../../src/protocol/webview';
 import { h, render } from '../shared/dom';
 import { adoptCss, connect } from '../shared/vscode';
+import { ReadyHandshake } from '../shared/handshake';
 import baseCss from '../shared/base.css';
 import css from './dashboard.css';
 import { Charts } from './charts';
@@ -32,7 +33,10 @@ const ROW_OPS: readonly TableOp[] = TABLE_OP_NAMES;
 const PANEL_OPS: readonly TableOp[] = TABLE_OP_NAMES.filter((o) => !TABLE_OPS[o].reads && !TABLE_OPS[o].where);
 
 let state: DashboardState;
+/** `ready` until the host's first full state arrives (started after the first draw, at the end of this file). */
+const handshake = new ReadyHandshake(() => host.post({ type: 'ready' }), (msg) => msg.type === 'init');
 const host = connect<HostToDashboard, DashboardToHost, ViewState>((msg) => {
+  handshake.received(msg);
   state = fromHost(state, msg);
   if (msg.type === 'op-result' || msg.type === 'query-result') drawAll(); else schedule();
 });
@@ -335,4 +339,5 @@ function drawAll(): void {
 }
 
 drawAll();
-post({ type: 'ready' });
+// ready until the host's full state arrives (a lost ready would leave the page blank)
+handshake.start();

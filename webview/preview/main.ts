@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { HostToPreview, PreviewJson, PreviewTable, PreviewToHost } from '../../src/protocol/webview';
 import { h, render } from '../shared/dom';
 import { adoptCss, connect } from '../shared/vscode';
+import { ReadyHandshake } from '../shared/handshake';
 import baseCss from '../shared/base.css';
 import css from './preview.css';
 import { filterPreviewTables, isMerge, summarize, tableWarnings } from './model';
@@ -19,7 +20,10 @@ let error: string | undefined;
 let loadedAt: string | undefined;
 let loading = true;
 
+/** `ready` until the host's first message (it answers every ready with the whole state); started after the first draw. */
+const handshake = new ReadyHandshake(() => host.post({ type: 'ready' }));
 const host = connect<HostToPreview, PreviewToHost, ViewState>((msg) => {
+  handshake.received(msg);
   switch (msg.type) {
     case 'loading': loading = true; break;
     case 'preview': data = msg.data; error = undefined; loadedAt = msg.loadedAt; loading = false; break;
@@ -121,4 +125,5 @@ function tableCard(t: PreviewTable, merge: boolean): HTMLElement {
 }
 
 draw();
-host.post({ type: 'ready' });
+// ready until the host answers (a lost ready would leave the page blank)
+handshake.start();

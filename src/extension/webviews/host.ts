@@ -4,12 +4,13 @@
 // after VS Code discarded the hidden page) gets the whole current state again via onReady().
 import * as vscode from 'vscode';
 import { makeNonce, webviewHtml } from './html';
+import { ReadyGate } from './ready';
 
 export type ViewName = 'preview' | 'dashboard';
 
 export abstract class WebviewHost<FromView extends { type: string }, ToView> implements vscode.Disposable {
   protected readonly panel: vscode.WebviewPanel;
-  private ready = false;
+  private readonly gate = new ReadyGate<ToView>((msg) => { void this.panel.webview.postMessage(msg); }, () => this.onReady());
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
@@ -23,13 +24,13 @@ export abstract class WebviewHost<FromView extends { type: string }, ToView> imp
       { enableScripts: true, localResourceRoots: [root], enableFindWidget: true });
     this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'lakesync.svg');
     this.register(this.panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
-    this.register(this.panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }));
+    this.register(this.panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.gate.lost(); }));
     this.panel.onDidDispose(() => this.dispose());
   }
 
   /** (Re)loads the page with a new nonce; the page answers with `ready`. */
   protected load(): void {
-    this.ready = false;
+    this.gate.lost();
     const webview = this.panel.webview;
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', `${this.view}.js`));
     webview.html = webviewHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: script.toString(), title: this.panel.title, view: this.view });
@@ -42,14 +43,13 @@ export abstract class WebviewHost<FromView extends { type: string }, ToView> imp
 
   /** Posts only to a page that said `ready`; otherwise the next onReady() sends the state anyway. */
   protected post(msg: ToView): void {
-    if (this.ready && !this.disposed) void this.panel.webview.postMessage(msg);
+    if (!this.disposed) this.gate.post(msg);
   }
 
   private receive(m: unknown): void {
     if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
     if ((m as { type: string }).type === 'ready') {
-      this.ready = true;
-      this.onReady();
+      this.gate.ready();
       return;
     }
     void Promise.resolve(this.onMessage(m as FromView)).catch((e: unknown) => {
