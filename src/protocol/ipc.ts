@@ -1,7 +1,7 @@
 // Messages between the extension and an engine child process (Node IPC channel), and between
 // the CLI and a running engine (control socket, JSON lines). Requests carry an id and get
 // exactly one reply.
-import type { TaskStatus } from './status';
+import type { TableVerified, TaskStatus } from './status';
 import type { TableOp } from './table-ops';
 
 export type { TableOp } from './table-ops';
@@ -19,7 +19,9 @@ export type EngineRequest =
    */
   | { type: 'hold'; id: number; until: string; ttlMs: number }
   /** Ends a verify hold; answers `{ released: boolean }` (false: it had expired). */
-  | { type: 'release'; id: number; hold: number };
+  | { type: 'release'; id: number; hold: number }
+  /** `lakesync verify` tells the running task a table's outcome (shown in its status). */
+  | { type: 'verified'; id: number; table: string; verified: TableVerified };
 
 /**
  * Sent once by the extension right after spawning, before the task starts: secrets never go through argv or files.

@@ -32,6 +32,32 @@ export interface TableStatus {
   snapshotStartedAt?: string;
   snapshotEndedAt?: string;
   errors: TableError[];
+  /** Files and history of the target table, for formats that keep them (Iceberg). */
+  storage?: TableStorage;
+  /** The newest `lakesync verify` of the table (docs/verify.md). */
+  verified?: TableVerified;
+}
+
+/** An Iceberg table's files and snapshots now, and its last background maintenance. */
+export interface TableStorage {
+  dataFiles: number;
+  deleteFiles: number;
+  snapshots: number;
+  /** skipped: a compaction met a concurrent change and is retried next round. */
+  maintenance?: { at: string; outcome: 'ok' | 'skipped' | 'failed'; detail: string };
+}
+
+/** The outcome of the newest `lakesync verify` of one table. */
+export interface TableVerified {
+  at: string;
+  result: 'equal' | 'different' | 'skipped' | 'error';
+  rows: number;
+  differences: number;
+  repaired?: boolean;
+  /** Why it was skipped or failed. */
+  message?: string;
+  /** The first differences, for people (key and columns; values never). */
+  sample?: string[];
 }
 
 export interface TaskStatus {

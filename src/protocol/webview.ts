@@ -86,6 +86,8 @@ export type DashboardToHost =
   | ReadyMessage
   | { type: 'table-op'; requestId: number; op: TableOp; table: string; where?: string }
   | { type: 'query'; requestId: number; sql: string }
+  /** Runs the Verify Table command on the table (`repair`: with --repair); its result comes back in the status. */
+  | { type: 'verify'; table: string; repair: boolean }
   | { type: 'open-task-file' };
 
 /** What an `exceptions` table op answers with (the engine may keep more than TableStatus.errors). */

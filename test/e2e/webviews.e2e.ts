@@ -126,6 +126,23 @@ describe('webviews in VS Code (code-server)', function () {
     await dashboard.locator('#notices .banner.error', { hasText: 'already incremental' }).waitFor({ timeout: 10_000 });
   });
 
+  it('the Verified column shows each table\'s newest verify; its panel lists the differences, Iceberg files show in details, and Repair reaches the extension', async () => {
+    const orders = dashboard.locator('.grid-row[data-table="shop.orders"] .c-verified');
+    assert.match(await orders.innerText(), /2 diffs/);
+    assert.match(await dashboard.locator('.grid-row[data-table="shop.customers"] .c-verified').innerText(), /equal/);
+    assert.equal((await dashboard.locator('.grid-row[data-table="shop.order_items"] .c-verified').innerText()).trim(), '–');
+    await dashboard.locator('button[data-key="verified:shop.orders"]').click();
+    const panel = dashboard.locator('#panel [role="tabpanel"]');
+    await panel.locator('ul.verify-sample').waitFor();
+    assert.match(await panel.innerText(), /Differences\s+2[\s\S]*id=10: name differ[\s\S]*id=20: missing in the target/);
+    await screenshot(page, 'webview-dashboard-verify');
+    await panel.locator('vscode-button[data-key="repair"]').click();
+    await page.locator('.notifications-toasts', { hasText: 'Harness: repair shop.orders' }).waitFor({ timeout: 10_000 });
+    await dashboard.locator('button[data-key="tab:details"]').click();
+    assert.match(await panel.innerText(), /Files\s+12 data · 3 delete[\s\S]*Snapshots\s+40[\s\S]*Last maintenance\s+ok/);
+    await page.keyboard.press('Escape');
+  });
+
   it('hidden and shown again, the dashboard rebuilds its state and keeps the person\'s choices', async () => {
     await dashboard.locator('#grid-filter input').fill('order');
     await page.waitForTimeout(300);

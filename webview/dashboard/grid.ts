@@ -2,7 +2,7 @@
 // to put in the DOM (virtualisation). Pure.
 import type { TablePhase, TableStatus } from '../../src/protocol/status';
 
-export type SortKey = 'table' | 'state' | 'progress' | 'rows' | 'position' | 'updated' | 'latency';
+export type SortKey = 'table' | 'state' | 'progress' | 'rows' | 'position' | 'updated' | 'latency' | 'verified';
 export interface Sort { key: SortKey; dir: 'asc' | 'desc' }
 
 /** Snapshot progress 0..1; a table past its snapshot counts as complete. */
@@ -26,6 +26,7 @@ function value(t: TableStatus, key: SortKey): string | number | undefined {
     case 'position': return t.position;
     case 'updated': return t.lastUpdate ? Date.parse(t.lastUpdate) : undefined;
     case 'latency': return t.latencyMs;
+    case 'verified': return t.verified ? Date.parse(t.verified.at) : undefined;
   }
 }
 

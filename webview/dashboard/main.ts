@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import { TABLE_OP_NAMES, TABLE_OPS, type TableOp } from '../../src/protocol/table-ops';
-import type { TablePhase, TableStatus, TaskPhase } from '../../src/protocol/status';
+import type { TablePhase, TableStatus, TableStorage, TableVerified, TaskPhase } from '../../src/protocol/status';
 import type { DashboardToHost, HostToDashboard } from '../../src/protocol/webview';
 import { h, render } from '../shared/dom';
 import { adoptCss, connect } from '../shared/vscode';
@@ -176,7 +176,8 @@ const COLUMNS: { key: SortKey | null; label: string; cls: string }[] = [
   { key: 'table', label: 'Table', cls: 'c-table' }, { key: 'state', label: 'State', cls: 'c-state' },
   { key: 'progress', label: 'Full sync', cls: 'c-progress' }, { key: 'rows', label: 'Rows written', cls: 'c-rows num' },
   { key: 'position', label: 'Read position', cls: 'c-position' }, { key: 'updated', label: 'Updated', cls: 'c-updated' },
-  { key: 'latency', label: 'Latency', cls: 'c-latency num' }, { key: null, label: '', cls: 'c-actions' },
+  { key: 'latency', label: 'Latency', cls: 'c-latency num' }, { key: 'verified', label: 'Verified', cls: 'c-verified' },
+  { key: null, label: '', cls: 'c-actions' },
 ];
 let shownRows: TableStatus[] = [];
 
@@ -230,6 +231,9 @@ function gridRow(t: TableStatus, index: number): HTMLElement {
     h('div', { class: 'cell c-position mono', role: 'gridcell', title: t.position ?? '' }, t.position ?? '–'),
     h('div', { class: 'cell c-updated', role: 'gridcell', title: t.lastUpdate ?? '' }, formatTime(t.lastUpdate)),
     h('div', { class: 'cell c-latency num', role: 'gridcell' }, formatDuration(t.latencyMs)),
+    h('div', { class: 'cell c-verified', role: 'gridcell', title: t.verified ? verifiedTitle(t.verified) : 'not verified yet (Verify in the table panel)' },
+      t.verified ? [verifiedPill(t.verified), h('button', { class: 'link', 'data-key': `verified:${t.source}`, onclick: () => setView({ selected: t.source, panel: 'verify' }) },
+        formatTime(t.verified.at))] : h('span', { class: 'muted' }, '–')),
     h('div', { class: 'cell c-actions', role: 'gridcell' },
       h('button', { class: 'icon-button', 'data-key': `menu:${t.source}`, 'aria-haspopup': 'menu', 'aria-label': `Operations for ${t.source}`, title: 'Operations',
         onclick: (e: Event) => openMenu(t.source, e.currentTarget as HTMLElement) }, '⋯')));
@@ -286,8 +290,9 @@ function drawPanel(): void {
     backfillForm(name));
   }
   render(panelBody,
-    h('div', { role: 'tablist', class: 'tabs' }, tab('details', 'Details'), tab('exceptions', `Exceptions (${(state.exceptions[name] ?? t.errors).length})`)),
-    state.view.panel === 'details' ? details(t) : exceptions(t));
+    h('div', { role: 'tablist', class: 'tabs' }, tab('details', 'Details'), tab('exceptions', `Exceptions (${(state.exceptions[name] ?? t.errors).length})`),
+      tab('verify', 'Verify')),
+    state.view.panel === 'details' ? details(t) : state.view.panel === 'verify' ? verifyPanel(t) : exceptions(t));
 }
 
 function backfillForm(table: string): HTMLElement {
@@ -295,6 +300,16 @@ function backfillForm(table: string): HTMLElement {
   where.addEventListener('input', () => { backfillWhere = where.value; });
   return h('div', { class: 'backfill' }, where,
     h('vscode-button', { disabled: isPending(state, table, 'backfill'), 'data-op': 'backfill', onclick: () => op('backfill', table, backfillWhere.trim() || undefined) }, 'Backfill'));
+}
+
+/** An Iceberg table's files, snapshots and last maintenance. */
+function storageRows(s: TableStorage): [string, string | HTMLElement][] {
+  const m = s.maintenance;
+  return [
+    ['Files', `${formatCount(s.dataFiles)} data · ${formatCount(s.deleteFiles)} delete`], ['Snapshots', formatCount(s.snapshots)],
+    ['Last maintenance', m ? h('span', { title: m.detail }, h('span', { class: `pill ${m.outcome === 'ok' ? 'ok' : m.outcome === 'failed' ? 'error' : 'muted'}` }, m.outcome),
+      ` ${formatTime(m.at)} · ${m.detail}`) : 'not yet'],
+  ];
 }
 
 function details(t: TableStatus): HTMLElement {
@@ -306,6 +321,7 @@ function details(t: TableStatus): HTMLElement {
     ['Read position', h('code', null, t.position ?? '–')],
     ['Last source commit', formatTime(t.lastSourceTime)], ['Last update', formatTime(t.lastUpdate)],
     ['Latency', `${formatDuration(t.latencyMs)} (p50 ${formatDuration(t.latencyP50Ms)}, p99 ${formatDuration(t.latencyP99Ms)})`],
+    ...(t.storage ? storageRows(t.storage) : []),
   ];
   const q = state.query;
   const [ns, tbl] = t.target.split('.');
@@ -318,6 +334,33 @@ function details(t: TableStatus): HTMLElement {
     q && q.sql === sql && q.result ? h('div', { class: 'query-result' }, h('table', null,
       h('thead', null, h('tr', null, q.result.columns.map((c) => h('th', null, c)))),
       h('tbody', null, q.result.rows.map((r) => h('tr', null, r.map((v) => h('td', null, v === null ? h('span', { class: 'muted' }, 'NULL') : String(v)))))))) : null);
+}
+
+// ---------- verify ----------
+const VERIFY_CLASS: Record<TableVerified['result'], string> = { equal: 'ok', different: 'error', skipped: 'muted', error: 'error' };
+function verifiedPill(v: TableVerified): HTMLElement {
+  const label = v.result === 'different' ? `${formatCount(v.differences)} diff${v.differences === 1 ? '' : 's'}` : v.result;
+  return h('span', { class: `pill ${VERIFY_CLASS[v.result]}`, 'data-verified': v.result }, label);
+}
+function verifiedTitle(v: TableVerified): string {
+  return `${v.result}${v.repaired ? ' (repaired)' : ''} at ${v.at}: ${formatCount(v.rows)} rows${v.message ? ` · ${v.message}` : ''}`;
+}
+
+/** The newest verify result of the table, and buttons that run Verify Table (and its repair) on it. */
+function verifyPanel(t: TableStatus): HTMLElement {
+  const v = t.verified;
+  const run = (repair: boolean) => h('vscode-button', { secondary: !repair || v?.result !== 'different', 'data-key': repair ? 'repair' : 'verify',
+    onclick: () => post({ type: 'verify', table: t.source, repair }) }, repair ? 'Repair' : 'Verify');
+  return h('div', { role: 'tabpanel' },
+    v ? h('dl', { class: 'details' }, [
+      ['Result', h('span', null, verifiedPill(v), v.repaired ? ' repaired' : '')], ['Verified at', formatTime(v.at)],
+      ['Rows compared', formatCount(v.rows)], ['Differences', formatCount(v.differences)],
+      ...(v.message ? [['Note', v.message] as [string, string]] : []),
+    ].flatMap(([k, x]) => [h('dt', null, k), h('dd', null, x)]))
+      : h('div', { class: 'empty' }, 'Not verified yet: Verify compares the target with the source, chunk by chunk, while the task runs.'),
+    v?.sample?.length ? h('ul', { class: 'verify-sample' }, v.sample.map((x) => h('li', null, h('code', null, x))),
+      v.differences > v.sample.length ? h('li', { class: 'muted' }, `… and ${formatCount(v.differences - v.sample.length)} more (the report lists all)`) : null) : null,
+    h('div', { class: 'toolbar' }, run(false), v?.result === 'different' ? run(true) : null));
 }
 
 function exceptions(t: TableStatus): HTMLElement {

@@ -18,7 +18,7 @@ export interface ViewState {
   chartMs: number;
   /** Table (source name) whose side panel is open. */
   selected?: string;
-  panel: 'details' | 'exceptions';
+  panel: 'details' | 'exceptions' | 'verify';
 }
 
 export interface Notice { id: number; kind: 'info' | 'error'; text: string }

@@ -4,7 +4,7 @@ import type { CliArgs } from './args';
 import { sendControlRequest } from '../runtime/control';
 import { loadTaskOffline, readOfflineState, readStatusFile } from '../runtime/offline';
 import { summaryLine, tableLine } from '../runtime/progress';
-import type { TablePhase, TableStatus, TaskStatus } from '../../protocol/status';
+import type { TablePhase, TableStatus, TableStorage, TableVerified, TaskStatus } from '../../protocol/status';
 
 export async function statusCommand(args: CliArgs): Promise<number> {
   const plan = await loadTaskOffline(args.file);
@@ -36,7 +36,7 @@ export async function statusCommand(args: CliArgs): Promise<number> {
         source: st.source, target: st.target, phase: st.phase as TablePhase,
         chunksDone: st.chunksDone, chunksTotal: st.chunksTotal, snapshotRows: st.snapshotRows, rowsWritten: st.rowsWritten,
         position: st.position, lastSourceTime: st.lastSourceTime, lastUpdate: st.lastUpdate,
-        snapshotStartedAt: st.snapshotStartedAt, snapshotEndedAt: st.snapshotEndedAt,
+        snapshotStartedAt: st.snapshotStartedAt, snapshotEndedAt: st.snapshotEndedAt, ...(st.storage ? { storage: st.storage } : {}),
         errors: state.errors.filter((e) => e.source === st.source).map((e) => ({ time: e.time, message: e.message, ...(e.position ? { position: e.position } : {}) })),
       }));
     } else if (!last) {
@@ -57,6 +57,22 @@ export async function statusCommand(args: CliArgs): Promise<number> {
     const when = t.lastUpdate ? `  updated ${t.lastUpdate}` : '';
     const pos = t.position ? `  at ${t.position}` : '';
     console.log(`  ${tableLine(t, width)}${pos}${when}`);
+    if (t.storage) console.log(`  ${' '.repeat(width)}  ${storageLine(t.storage)}`);
+    if (t.verified) console.log(`  ${' '.repeat(width)}  ${verifiedLine(t.verified)}`);
   }
   return 0;
+}
+
+/** `12 data files, 3 delete files, 40 snapshots; maintained 2026-01-01T10:00:00Z: ok (...)`. */
+export function storageLine(s: TableStorage): string {
+  const m = s.maintenance;
+  return `${s.dataFiles} data file${s.dataFiles === 1 ? '' : 's'}, ${s.deleteFiles} delete file${s.deleteFiles === 1 ? '' : 's'}, `
+    + `${s.snapshots} snapshot${s.snapshots === 1 ? '' : 's'}; ${m ? `last maintenance ${m.at}: ${m.outcome} (${m.detail})` : 'no maintenance yet'}`;
+}
+
+/** `verified 2026-01-01T10:00:00Z: equal (1200 rows)`. */
+export function verifiedLine(v: TableVerified): string {
+  const what = v.result === 'different' ? `${v.differences} difference${v.differences === 1 ? '' : 's'}`
+    : v.result === 'equal' ? `equal${v.repaired ? ', repaired' : ''}` : `${v.result}${v.message ? `: ${v.message}` : ''}`;
+  return `verified ${v.at}: ${what} (${v.rows} rows)`;
 }

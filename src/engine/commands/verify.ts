@@ -20,7 +20,7 @@ import { ChunkVerifier, type Difference, type EngineLink, type VerifiedTable } f
 import { repairWhere } from '../verify/repair';
 import { sinkFactory } from '../sink/registry';
 import type { EngineRequest, QueryResult } from '../../protocol/ipc';
-import type { TaskStatus } from '../../protocol/status';
+import type { TableVerified, TaskStatus } from '../../protocol/status';
 import type { VerifyTableReport } from '../../protocol/verify';
 
 export type TableReport = VerifyTableReport;
@@ -232,6 +232,7 @@ export async function verifyCommand(args: CliArgs): Promise<number> {
       if (o.tty) process.stdout.write('\r\x1b[K');
       reports.push(report);
       print(report, o.json);
+      await recordVerified(plan.file, report);
     }
   } catch (err) {
     failed = true;
@@ -243,6 +244,20 @@ export async function verifyCommand(args: CliArgs): Promise<number> {
   }
   if (reports.some((r) => r.result === 'error' || r.result === 'skipped')) return 2;
   return reports.some((r) => r.result === 'different') ? 1 : 0;
+}
+
+/** Tells the running task the table's outcome, for its status and the dashboard (keys and column names, never values). */
+async function recordVerified(file: string, r: TableReport): Promise<void> {
+  const sample = r.differences.slice(0, 5).map((d) => {
+    const key = d.key ? Object.entries(d.key).map(([k, v]) => `${k}=${short(v)}`).join(', ') : 'a row without key';
+    return d.kind === 'different' ? `${key}: ${d.values.map((v) => v.column).join(', ')} differ`
+      : `${key}: ${d.kind === 'missing' ? 'missing in the target' : 'only in the target'}`;
+  });
+  const verified: TableVerified = {
+    at: r.verifiedAt, result: r.result, rows: r.rows, differences: r.differences.length,
+    ...(r.repaired !== undefined ? { repaired: r.repaired } : {}), ...(r.message ? { message: r.message } : {}), ...(sample.length ? { sample } : {}),
+  };
+  await sendControlRequest(file, { type: 'verified', id: 1, table: r.source, verified }, 10_000).catch(() => undefined);
 }
 
 function print(r: TableReport, json: boolean): void {

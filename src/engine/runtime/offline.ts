@@ -6,7 +6,7 @@ import type { TargetConfig, TaskPlan } from '../config/plan';
 import { formatPosition } from '../positions';
 import { openReadOnlySink } from '../sink/registry';
 import type { Failovers, QueuedOp, StoredError, TableState } from '../sink/sink';
-import type { TaskStatus } from '../../protocol/status';
+import type { TableStorage, TaskStatus } from '../../protocol/status';
 import { statusFilePath } from './status';
 
 /**
@@ -19,7 +19,7 @@ export async function loadTaskOffline(file: string): Promise<TaskPlan> {
 }
 
 /** A table's stored state with its position formatted. */
-export type OfflineTable = Omit<TableState, 'position'> & { position?: string };
+export type OfflineTable = Omit<TableState, 'position'> & { position?: string; storage?: TableStorage };
 
 export interface OfflineState {
   checkpoint?: { position: string; streamStart?: string; updatedAt: string };
@@ -39,7 +39,10 @@ export async function readOfflineState(target: TargetConfig): Promise<OfflineSta
     const cp = await state.checkpoint();
     return {
       checkpoint: cp && { position: formatPosition(cp.position), ...(cp.streamStart ? { streamStart: formatPosition(cp.streamStart) } : {}), updatedAt: cp.updatedAt },
-      tables: (await state.tables()).map((t) => ({ ...t, position: t.position && formatPosition(t.position) })),
+      tables: await Promise.all((await state.tables()).map(async (t) => ({
+        ...t, position: t.position && formatPosition(t.position),
+        ...(sink.storage ? { storage: await sink.storage(t.target).catch(() => undefined) } : {}),
+      }))),
       errors: await state.errors(undefined, 20), queued: await state.queuedOps(), failovers: await state.failovers(),
     };
   } finally {

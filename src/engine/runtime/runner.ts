@@ -104,6 +104,7 @@ export class TaskRunner {
         if (!this.ctx || this.ctx.routes.size === 0) throw new Error('the task is still starting; try again in a moment');
         return tableOp(this.ctx, req.op, req.table, req.where, req.targetWhere);
       }
+      case 'verified': this.status.setVerified(req.table, req.verified); return { recorded: true };
     }
   }
 
@@ -113,6 +114,7 @@ export class TaskRunner {
     let control: ControlServer | undefined;
     let sink: Sink | undefined;
     let health: NodeJS.Timeout | undefined;
+    let storage: NodeJS.Timeout | undefined;
     try {
       if (options.controlSocket !== false) {
         control = await ControlServer.listen(plan.file, (req) => this.request(req)).catch((err: Error) => {
@@ -127,6 +129,7 @@ export class TaskRunner {
       adapter.attachState?.(sink.state);
       await this.prepare(ctx);
       health = this.watchHealth();
+      storage = this.watchStorage(sink);
       await this.loop(ctx);
       this.status.setPhase('stopped');
       return 0;
@@ -138,11 +141,30 @@ export class TaskRunner {
       throw err;
     } finally {
       clearInterval(health);
+      clearInterval(storage);
       await this.status.close();
       await control?.close().catch(() => undefined);
       await adapter.close().catch((err: Error) => this.log('warn', `closing the source: ${err.message}`));
       sink?.close();
     }
+  }
+
+  /** Reads the target tables' files and snapshots now and then (sinks that keep them: Iceberg), for the status. */
+  private watchStorage(sink: Sink): NodeJS.Timeout | undefined {
+    if (!sink.storage) return undefined;
+    let running = false;
+    const read = async () => {
+      if (running) return;
+      running = true;
+      try {
+        for (const t of this.status.status.tables) {
+          if (t.target) this.status.setStorage(t.source, await sink.storage!(t.target).catch(() => t.storage));
+        }
+      } finally { running = false; }
+    };
+    const timer = setInterval(() => void read(), 5000);
+    timer.unref();
+    return timer;
   }
 
   /**

@@ -2,7 +2,7 @@
 // most once a second) so the last state is known when the engine is not running, and pushed to
 // listeners (IPC, progress display). Never holds secrets.
 import { rename, writeFile } from 'node:fs/promises';
-import type { CatchUpStatus, FailoverEvent, TableError, TablePhase, TableStatus, TaskPhase, TaskStatus } from '../../protocol/status';
+import type { CatchUpStatus, FailoverEvent, TableError, TablePhase, TableStatus, TableStorage, TableVerified, TaskPhase, TaskStatus } from '../../protocol/status';
 
 export function statusFilePath(targetPath: string): string {
   return `${targetPath}.status.json`;
@@ -50,6 +50,21 @@ export class StatusTracker {
   }
 
   hasTable(source: string): boolean { return this.tables.has(source); }
+
+  /** The outcome of a `lakesync verify` of the table (kept in the status file too). */
+  setVerified(source: string, verified: TableVerified): void {
+    if (!this.tables.has(source)) throw new Error(`${source} is not a table of this task`);
+    this.table(source).verified = verified;
+    this.changed(true);
+  }
+
+  /** The target table's files and snapshots (formats that keep them). */
+  setStorage(source: string, storage: TableStorage | undefined): void {
+    const t = this.tables.get(source);
+    if (!t || JSON.stringify(t.storage) === JSON.stringify(storage)) return;
+    t.storage = storage;
+    this.changed();
+  }
 
   setPhase(phase: TaskPhase, error?: string): void {
     if (this.status.phase !== phase) this.status.phases.push({ phase, at: new Date().toISOString() });

@@ -16,6 +16,7 @@ import type { Chunk, SchemaHistoryStore } from '../source/adapter';
 import type { SourceTable, TableId } from '../source/types';
 import type { TableMapping } from '../typemap/types';
 import type { QueryResult, TableOp } from '../../protocol/ipc';
+import type { TableStorage } from '../../protocol/status';
 
 /** What one applied batch did, summed over its tables. */
 export interface AppliedBatch { rows: number; deleted: number; inserted: number }
@@ -219,6 +220,8 @@ export interface Sink {
 
   /** A read-only query for people (the extension's Query command): one statement, at most `limit` rows. */
   query(sql: string, limit?: number): Promise<QueryResult>;
+  /** Optional: the files and snapshots of target table `namespace.table` (formats that keep them), for the status. */
+  storage?(target: string): Promise<TableStorage | undefined>;
   close(): void;
 }
 
@@ -227,6 +230,7 @@ export interface ReadOnlySink {
   /** Undefined when the sink holds no LakeSync state (yet). */
   readonly state: SinkStateReader | undefined;
   query(sql: string, limit: number): Promise<QueryResult>;
+  storage?(target: string): Promise<TableStorage | undefined>;
   close(): void;
 }
 

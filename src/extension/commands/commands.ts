@@ -143,7 +143,7 @@ export class Commands {
       },
       ...this.tableOpHandlers(),
       query: (arg: Arg) => this.query(arg),
-      verifyTable: (arg: Arg) => this.verify(arg, true),
+      verifyTable: (arg: Arg) => this.verify(arg, true, (arg as { repair?: unknown } | undefined)?.repair === true),
       verifyTask: (arg: Arg) => this.verify(arg, false),
       movePasswordToSecret: (uri: vscode.Uri, path?: string[]) => this.movePasswordToSecret(uri, path),
     };

@@ -21,6 +21,7 @@ import { runEngineCli, type CliResult } from './engineCli';
 import { engineExecArgv, engineRuntime, STOP_GRACE_MS } from './policy';
 import { restartFlags } from '../commands/startOptions';
 import { TaskSupervisor } from './supervisor';
+import { COMMANDS } from '../common/commandIds';
 
 /** Engines get this long to stop when VS Code shuts the extension down (it waits only a few seconds). */
 const DEACTIVATE_GRACE_MS = 3000;
@@ -202,6 +203,7 @@ export class EngineManager extends Disposable {
       onStatus: emitter.event,
       runTableOp: (op, table, where) => this.tableOp(file, op, table, where),
       query: (sql) => this.query(file, sql),
+      verify: async (table, repair) => { await vscode.commands.executeCommand(COMMANDS.verifyTable.id, { file, table, repair }); },
       history: () => this.history.get(file) ?? [],
     };
   }

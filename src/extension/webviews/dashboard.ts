@@ -39,6 +39,9 @@ export class DashboardPanel extends WebviewHost<DashboardToHost, HostToDashboard
       case 'ready': return;
       case 'open-task-file': await vscode.window.showTextDocument(this.taskFile); return;
       case 'table-op': return this.tableOp(msg.requestId, msg.op, msg.table, msg.where);
+      case 'verify':
+        if (typeof msg.table === 'string') await this.feed.verify(msg.table, msg.repair === true);
+        return;
       case 'query': {
         try {
           this.post({ type: 'query-result', requestId: msg.requestId, ok: true, result: await this.feed.query(String(msg.sql)) });

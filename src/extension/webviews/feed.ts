@@ -14,6 +14,8 @@ export interface DashboardFeed {
   runTableOp(op: TableOp, table: string, where?: string): Promise<unknown>;
   /** A read-only query on the target through the engine (DuckDB allows one writer process). */
   query(sql: string): Promise<QueryResult>;
+  /** Runs Verify Table on one table (`repair`: with --repair); the outcome arrives in the status (TableStatus.verified). */
+  verify(table: string, repair: boolean): Promise<void>;
   /** Samples recorded before the dashboard opened, oldest first (optional: charts then start empty). */
   history?(): MetricSample[];
 }

@@ -34,6 +34,13 @@ describe('dashboard grid', () => {
       ['shop.order_items', 'shop.customers', 'shop.table9', 'shop.table10', 'shop.orders']);
   });
 
+  it('sorts by verified-at, tables never verified last', () => {
+    const v = (at: string) => ({ verified: { at, result: 'equal' as const, rows: 1, differences: 0 } });
+    const r = [table('shop.a', v('2026-11-24T01:00:05Z')), table('shop.b'), table('shop.c', v('2026-11-24T01:00:01Z'))];
+    assert.deepEqual(names(sortTables(r, { key: 'verified', dir: 'desc' })), ['shop.a', 'shop.c', 'shop.b']);
+    assert.deepEqual(names(sortTables(r, { key: 'verified', dir: 'asc' })), ['shop.c', 'shop.a', 'shop.b']);
+  });
+
   it('rows without a value go last whichever the direction', () => {
     for (const dir of ['asc', 'desc'] as const) {
       const sorted = names(sortTables(rows, { key: 'latency', dir }));

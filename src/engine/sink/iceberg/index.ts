@@ -7,7 +7,10 @@ import type { ReadOnlySink, SinkFactory } from '../sink';
 import { Db } from '../duckdb/db';
 import { StateStore } from '../duckdb/state';
 import { DEFAULT_MAINTENANCE, type MaintenanceSettings } from './maintenance';
-import { IcebergSink, queryWarehouse, type IcebergTargetSettings } from './sink';
+import { join } from 'node:path';
+import { IcebergSink, maintenanceFile, queryWarehouse, tableStorage, type IcebergTargetSettings } from './sink';
+import { readReports } from './maintenance';
+import { IcebergTable } from './table';
 import { duckType } from './parquet';
 import { icebergType } from './types';
 
@@ -50,9 +53,14 @@ async function openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefi
     if (has.length) state = new StateStore(conn);
     close = () => { conn.close(); db!.close(); };
   }
+  const reports = new Map(readReports(maintenanceFile(statePath)).map((r) => [r.table, r]));
   return {
     state,
     query: (sql: string, limit: number): Promise<QueryResult> => queryWarehouse(warehouse, sql, limit),
+    storage: async (target: string) => {
+      const dot = target.indexOf('.');
+      return tableStorage(await IcebergTable.open(join(warehouse, target.slice(0, dot), target.slice(dot + 1))), reports.get(target));
+    },
     close,
   };
 }

@@ -3,7 +3,8 @@
 // files, writing one large one) runs outside the commit lock, so commits go on meanwhile; only
 // the short validation + commit takes the lock (the spec's "Commit Conflict Resolution":
 // a rewrite conflicts only with deletes of the rows it rewrote, then it is dropped and retried).
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { decodeManifest, decodeManifestList } from './avro';
@@ -38,7 +39,23 @@ export interface MaintenanceReport {
   deleteFilesRewritten: number;
   expired: number;
   orphansRemoved: number;
+  /** Why the compaction was put off (a conflict with a commit; retried next round). */
   skipped?: string;
+  /** Why the round failed for this table. */
+  error?: string;
+}
+
+/** The reports kept in `file` (none when it is missing or unreadable). */
+export function readReports(file: string): MaintenanceReport[] {
+  try { return JSON.parse(readFileSync(file, 'utf8')) as MaintenanceReport[]; } catch { return []; }
+}
+
+/** A report as status shows it: when, and what it did or why it failed. */
+export function maintenanceOutcome(r: MaintenanceReport): { at: string; outcome: 'ok' | 'skipped' | 'failed'; detail: string } {
+  if (r.error) return { at: r.at, outcome: 'failed', detail: r.error };
+  const done = `${r.compacted} data files and ${r.deleteFilesRewritten} delete files compacted, `
+    + `${r.expired} snapshots expired, ${r.orphansRemoved} orphan files removed`;
+  return r.skipped ? { at: r.at, outcome: 'skipped', detail: `${r.skipped}; ${done}` } : { at: r.at, outcome: 'ok', detail: done };
 }
 
 /** What the maintenance needs from the sink. */
@@ -54,7 +71,10 @@ export class Maintenance {
   private stopped = false;
   readonly last = new Map<string, MaintenanceReport>();
 
-  constructor(private readonly sink: MaintainedSink, readonly settings: MaintenanceSettings) {}
+  /** `file`: where the newest report per table is kept (JSON), so a stopped task's status shows it. */
+  constructor(private readonly sink: MaintainedSink, readonly settings: MaintenanceSettings, private readonly file?: string) {
+    if (file) for (const r of readReports(file)) this.last.set(r.table, r);
+  }
 
   start(): void {
     if (!this.settings.enabled || this.timer) return;
@@ -82,13 +102,17 @@ export class Maintenance {
           this.last.set(name, r);
           reports.push(r);
         } catch (err) {
-          const r = { at: new Date().toISOString(), table: name, compacted: 0, deleteFilesRewritten: 0, expired: 0, orphansRemoved: 0, skipped: (err as Error).message };
+          const r = { at: new Date().toISOString(), table: name, compacted: 0, deleteFilesRewritten: 0, expired: 0, orphansRemoved: 0, error: (err as Error).message };
           this.last.set(name, r);
           reports.push(r);
         }
       }
     })();
     try { await this.running; } finally { this.running = undefined; }
+    if (this.file && reports.length) {
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify([...this.last.values()], null, 1)).then(() => rename(tmp, this.file!)).catch(() => undefined);
+    }
     return reports;
   }
 

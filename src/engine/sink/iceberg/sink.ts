@@ -11,7 +11,7 @@
 // Sink.applyBatch).
 import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TableBatch } from '../../pipeline/batch';
 import type { Row } from '../../pipeline/events';
 import type { Route } from '../../pipeline/route';
@@ -20,11 +20,12 @@ import type { Chunk } from '../../source/adapter';
 import type { SourceTable, TableId } from '../../source/types';
 import type { TableMapping } from '../../typemap/types';
 import type { QueryResult, TableOp } from '../../../protocol/ipc';
+import type { TableStorage } from '../../../protocol/status';
 import { UserError } from '../../errors';
 import type { AppliedBatch, SchemaOperation, Sink, SinkState, SnapshotChunkWriter, StoredChunk, TableState } from '../sink';
 import { Conn, Db } from '../duckdb/db';
 import { StateStore } from '../duckdb/state';
-import { Maintenance, type MaintenanceSettings } from './maintenance';
+import { Maintenance, maintenanceOutcome, type MaintenanceReport, type MaintenanceSettings } from './maintenance';
 import { duckType, quoteIdent, quoteLiteral } from './parquet';
 import { dropStage, sourceFilter, stageBatch, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
 import { IcebergTable } from './table';
@@ -116,7 +117,8 @@ export class IcebergSink implements Sink {
   private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
     private readonly store: StateStore, private readonly sideConn: Conn, maintenanceConn: Conn) {
     this.state = new IcebergState(this, store, new StateStore(sideConn), this.lock);
-    this.maintenance = new Maintenance({ openWriters: () => this.writers, run: (fn) => this.lock.run(fn), conn: maintenanceConn }, settings.maintenance);
+    this.maintenance = new Maintenance({ openWriters: () => this.writers, run: (fn) => this.lock.run(fn), conn: maintenanceConn }, settings.maintenance,
+      maintenanceFile(settings.statePath));
   }
 
   static async open(settings: IcebergTargetSettings): Promise<IcebergSink> {
@@ -329,6 +331,10 @@ export class IcebergSink implements Sink {
     return queryWarehouse(this.warehouse, sql, limit);
   }
 
+  async storage(target: string): Promise<TableStorage | undefined> {
+    return tableStorage(await this.tableOf(target), this.maintenance.last.get(target));
+  }
+
   close(): void {
     this.maintenance.stop();
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
@@ -368,6 +374,20 @@ class IcebergSnapshotWriter implements SnapshotChunkWriter {
   }
 
   close(): void { this.conn.close(); }
+}
+
+/** Where maintenance keeps its newest report per table: beside the state file. */
+export function maintenanceFile(statePath: string): string { return join(dirname(statePath), 'maintenance.json'); }
+
+/** A table's files and snapshots from its current metadata, and its newest maintenance report. */
+export function tableStorage(table: IcebergTable | undefined, report: MaintenanceReport | undefined): TableStorage | undefined {
+  if (!table) return undefined;
+  return {
+    dataFiles: Number(table.summary('total-data-files') ?? 0),
+    deleteFiles: Number(table.summary('total-delete-files') ?? 0),
+    snapshots: table.metadata.snapshots?.length ?? 0,
+    ...(report ? { maintenance: maintenanceOutcome(report) } : {}),
+  };
 }
 
 /** Iceberg tables of a warehouse: `<ns>/<table>/metadata/`. */
