@@ -2,7 +2,8 @@
 // own private servers. Reports; asserts nothing about speed; exits 0 when every case ran.
 //
 // BENCH_SCALE=0.1   scales every size (rows, changes, freshness duration) for a quick run
-// BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh pg-fresh-tuned my-fresh bigtx vsix
+// BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh pg-fresh-tuned my-fresh bigtx
+//                   pg-iceberg my-iceberg (snapshot, catch-up and freshness into an Iceberg warehouse) vsix
 // BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
 // BENCH_ENGINE=FILE  runs that prebuilt engine bundle instead of building dist/bench/engine.js (A/B)
 // BENCH_PARAMS=JSON  engine parameters for every task, e.g. '{"batchSize":20000}'
@@ -17,6 +18,7 @@ import {
   bigTransaction, freshness, lakesyncSnapshot, prepareSnapshotData, rawSnapshot, streaming, type Ctx, type Figure,
 } from './cases';
 import { buildBenchBundle, configuredMemoryMb } from './engine';
+import { icebergCases } from './iceberg';
 import { describeMachine, load1, type Machine } from './machine';
 import { printTable, summaryMarkdown } from './report';
 
@@ -110,6 +112,10 @@ async function main(): Promise<void> {
       const big = n(1_000_000);
       await step(`pg one transaction of ${big} rows`, () => bigTransaction(c, 'pg', big));
       await step(`my one transaction of ${big} rows`, () => bigTransaction(c, 'my', big));
+    }
+    for (const kind of ['pg', 'my'] as const) {
+      const ice = n(200_000);
+      if (want(`${kind}-iceberg`)) await step(`${kind} into Iceberg: ${ice} changes, freshness at 5000 changes/s for ${freshSeconds} s`, () => icebergCases(c, kind, ice, 5000, freshSeconds));
     }
     if (want('vsix')) await step('vsix', async () => vsixFigure());
   } finally {
