@@ -212,6 +212,24 @@ export class IcebergSink implements Sink {
     });
   }
 
+  /**
+   * A narrowing applies only where the table keeps its Iceberg type (INTEGER -> SMALLINT are both
+   * `int`, a VARCHAR of any length is `string`): Iceberg never narrows a column in place (spec:
+   * "Schema Evolution"). Then every current value must convert to `type` unchanged, as on DuckDB.
+   */
+  async valuesFit(mapping: TableMapping, column: string, type: string): Promise<boolean> {
+    return this.lock.run(async () => {
+      const w = await this.writer(mapping);
+      const f = w.fields.find((x) => x.name === column);
+      let id = 0;
+      if (!f || duckType(f.type) !== duckType(icebergType(type, () => ++id).type)) return false;
+      const c = `t.${quoteIdent(column)}`;
+      const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${await w.rowsSql()}) t `
+        + `WHERE ${c} IS NOT NULL AND (TRY_CAST(${c} AS ${type}) IS NULL OR TRY_CAST(${c} AS ${type}) <> ${c})`);
+      return Number(r.n) === 0;
+    });
+  }
+
   async dropTable(mapping: TableMapping): Promise<void> {
     await this.lock.run(async () => {
       const name = `${mapping.namespace}.${mapping.table}`;
