@@ -137,7 +137,7 @@ describe('webviews in VS Code (code-server)', function () {
     assert.match(await panel.innerText(), /Differences\s+2[\s\S]*id=10: name differ[\s\S]*id=20: missing in the target/);
     await screenshot(page, 'webview-dashboard-verify');
     await panel.locator('vscode-button[data-key="repair"]').click();
-    await page.locator('.notifications-toasts', { hasText: 'Harness: repair shop.orders' }).waitFor({ timeout: 10_000 });
+    await page.locator('.statusbar', { hasText: 'Harness: repair shop.orders' }).waitFor({ timeout: 10_000 });
     await dashboard.locator('button[data-key="tab:details"]').click();
     assert.match(await panel.innerText(), /Files\s+12 data · 3 delete[\s\S]*Snapshots\s+40[\s\S]*Last maintenance\s+ok/);
     await page.keyboard.press('Escape');
