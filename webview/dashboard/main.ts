@@ -232,8 +232,8 @@ function gridRow(t: TableStatus, index: number): HTMLElement {
     h('div', { class: 'cell c-updated', role: 'gridcell', title: t.lastUpdate ?? '' }, formatTime(t.lastUpdate)),
     h('div', { class: 'cell c-latency num', role: 'gridcell' }, formatDuration(t.latencyMs)),
     h('div', { class: 'cell c-verified', role: 'gridcell', title: t.verified ? verifiedTitle(t.verified) : 'not verified yet (Verify in the table panel)' },
-      t.verified ? [verifiedPill(t.verified), h('button', { class: 'link', 'data-key': `verified:${t.source}`, onclick: () => setView({ selected: t.source, panel: 'verify' }) },
-        formatTime(t.verified.at))] : h('span', { class: 'muted' }, '–')),
+      t.verified ? h('button', { class: 'link verified', 'data-key': `verified:${t.source}`, onclick: () => setView({ selected: t.source, panel: 'verify' }) },
+        verifiedPill(t.verified), formatTime(t.verified.at)) : h('span', { class: 'muted' }, '–')),
     h('div', { class: 'cell c-actions', role: 'gridcell' },
       h('button', { class: 'icon-button', 'data-key': `menu:${t.source}`, 'aria-haspopup': 'menu', 'aria-label': `Operations for ${t.source}`, title: 'Operations',
         onclick: (e: Event) => openMenu(t.source, e.currentTarget as HTMLElement) }, '⋯')));
