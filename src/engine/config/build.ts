@@ -107,6 +107,7 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
       serverId: src.serverId ?? deriveServerId(name),
       slot: src.slot ?? defaultSlotName(name),
       publication: src.publication ?? defaultSlotName(name),
+      ...(src.plugin !== undefined ? { plugin: src.plugin as 'pgoutput' | 'decoderbufs' } : {}),
       connectTimeoutMs: pick<number>(src, 'source', 'connectTimeoutMs'),
       tls: tlsConfig(src.tls as Data | undefined, dirname(abs)),
       ...(src.ssh ? { ssh: sshConfig(src.ssh as Data, dirname(abs)) } : {}),

@@ -19,6 +19,8 @@ export interface SourceConfig {
   /** PostgreSQL replication slot and publication names. */
   slot: string;
   publication: string;
+  /** PostgreSQL logical decoding output plugin of the slot (absent: pgoutput). */
+  plugin?: 'pgoutput' | 'decoderbufs';
   /** Connect timeout in ms. */
   connectTimeoutMs: number;
   /** Transport encryption of every connection; absent means mode `prefer`. */

@@ -7,7 +7,7 @@ import { postgresFlinkCdc } from '../../export/flink-cdc/postgres';
 export const postgresFacts: SourceFacts = {
   label: 'PostgreSQL',
   defaultPort: 5432,
-  ownSettings: ['slot', 'publication'],
+  ownSettings: ['slot', 'publication', 'plugin'],
   schemasInDatabase: true,
   positionKinds: ['lsn'],
   startPosition(text) {

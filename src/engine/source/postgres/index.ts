@@ -12,8 +12,9 @@ import { appendPublicationName, keylessRule } from '../keyless';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { describePostgresTable, describePostgresTables, describeRelation, listPostgresTables } from './metadata';
 import type { RelationColumn } from './pgoutput';
-import { connect, ident, literal } from './session';
-import { checkSlot, createSlot, type SlotInfo, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, readSlot } from './slot';
+import { connect, ident, literal, qualified } from './session';
+import { checkSlot, createSlot, type SlotInfo, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, pluginOf, readSlot, refuseRowlessTables } from './slot';
+import { DecoderbufsTranslator } from './decoderbufs';
 import { PgSnapshotSession } from './snapshot';
 import { MESSAGE_PREFIX, PgOutputStream, type ResolvedRelation } from './stream';
 import { TypeResolver } from './typeinfo';
@@ -160,7 +161,11 @@ class PgSource implements PostgresSource {
     const taskTables = new Map(tables.map((t) => [tableKey(t.id), t]));
     let lastActivity = Date.now();
     let lastReceived = Date.now(); // bytes from the server (the heartbeat timer resets lastActivity too)
+    const decoderbufs = pluginOf(this.plan) === 'decoderbufs';
+    const heartbeatMs = this.options.heartbeatMs ?? 10_000;
+    const translator = decoderbufs ? new DecoderbufsTranslator() : undefined;
     const stream = new PgOutputStream(wal, this.types, {
+      ...(translator ? { decode: (walStart: bigint, data: Buffer) => translator.translate(walStart, data), keepaliveCheckpointMs: Math.min(heartbeatMs, 1000) } : {}),
       maxTransactionChanges: Math.max(1, this.plan.parameters.maxTransactionChanges),
       statusIntervalMs: this.options.statusIntervalMs ?? 10_000,
       resolveTable: (relationId, id, columns) => this.resolveStreamTable(taskTables, relationId, id, columns),
@@ -174,10 +179,11 @@ class PgSource implements PostgresSource {
     const done = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
     done.catch(() => undefined); // observed by the runner; never an unhandled rejection here
 
-    const heartbeatMs = this.options.heartbeatMs ?? 10_000;
     const heartbeat = setInterval(() => {
       if (Date.now() - lastActivity < heartbeatMs) return;
       lastActivity = Date.now();
+      // decoderbufs carries no logical messages: a keepalive asked for gives the position instead
+      if (decoderbufs) { stream.requestKeepalive(); return; }
       // A quiet database: a logical message gives the stream a position to confirm, so the slot
       // advances and retained WAL stays small even while other databases write.
       void this.control().then((q) => q.query('SELECT pg_logical_emit_message(false, $1, $2)', [MESSAGE_PREFIX, 'heartbeat']))
@@ -193,8 +199,8 @@ class PgSource implements PostgresSource {
       if (err && !stopping) settle.reject(err); else settle.resolve();
     };
 
-    const command = `START_REPLICATION SLOT ${ident(this.plan.source.slot)} LOGICAL ${formatLsn(from.lsn)} ` +
-      `(proto_version '1', publication_names ${literal(publicationNames(this.plan))}, messages 'true')`;
+    const command = `START_REPLICATION SLOT ${ident(this.plan.source.slot)} LOGICAL ${formatLsn(from.lsn)}` +
+      (decoderbufs ? '' : ` (proto_version '1', publication_names ${literal(publicationNames(this.plan))}, messages 'true')`);
     stream.start((err) => { void finish(err); });
     wal.start(command, {
       data: (chunk) => stream.onData(chunk),
@@ -266,7 +272,9 @@ class PgSource implements PostgresSource {
     const all = new Map((await this.discover()).map((t) => [tableKey(t.id), t]));
     // a table dropped since the runner last looked is left out (the runner applies rules.dropTable)
     for (const t of tables) if (!all.has(tableKey(t.id)) && (await this.describe(t.id))) all.set(tableKey(t.id), t);
-    await ensurePublication(c, this.plan, [...all.values()]);
+    // decoderbufs decodes every table of the database: no publication, only the identity check
+    if (pluginOf(this.plan) === 'decoderbufs') await refuseRowlessTables(c, this.plan, [...all.values()]);
+    else await ensurePublication(c, this.plan, [...all.values()]);
   }
 
   /** The control connection with pg's usual value parsing, which the metadata queries expect. */
@@ -299,7 +307,7 @@ class PgSource implements PostgresSource {
   private async createSlotNoSnapshot(c: pg.Client): Promise<bigint> {
     await this.publish(c, []);
     try {
-      return await createSlot(c, this.plan.source.slot);
+      return await createSlot(c, this.plan.source.slot, pluginOf(this.plan));
     } catch (err) {
       throw explainCreateError(this.plan, err);
     }
@@ -311,13 +319,25 @@ class PgSource implements PostgresSource {
    * task schema is picked up when rules.newTables is sync.
    */
   private async resolveStreamTable(taskTables: Map<string, SourceTable>, relationId: number, id: TableId, columns: RelationColumn[]): Promise<ResolvedRelation | undefined> {
-    const key = tableKey(id);
-    const known = taskTables.get(key);
+    let key = tableKey(id);
+    let known = taskTables.get(key);
+    if (!known && pluginOf(this.plan) === 'decoderbufs') {
+      // decoderbufs names the partition a row is in; the task knows the partitioned table
+      const root = await this.partitionRoot(id);
+      if (root && taskTables.has(tableKey(root))) { id = root; key = tableKey(root); known = taskTables.get(key); }
+    }
+    // decoderbufs' old tuples carry no type modifiers (-2): those compare by name and type only
+    if (known && columns.some((c) => c.typeMod === -2)) {
+      const byName = new Map(known.columns.map((c) => [c.name, c]));
+      columns = columns.map((c) => (c.typeMod === -2 ? { ...c, typeMod: byName.get(c.name)?.typeMod ?? -1 } : c));
+    }
     // pgoutput never sends generated columns (before PostgreSQL 18): they are not a change of shape.
     // A change of shape is a column added, dropped, renamed or retyped (type or typmod).
     const sent = (t: SourceTable) => t.columns.filter((c) => !c.generated).map((c) => `${c.name}:${c.typeOid ?? '?'}:${c.typeMod ?? -1}`).join('\u0000');
     if (known && sent(known) === columns.map((c) => `${c.name}:${c.typeOid}:${c.typeMod}`).join('\u0000')) return { table: known, renames: [] };
     if (known) {
+      // decoderbufs' relation ids are its own numbering: the catalog's oid is looked up by name
+      if (pluginOf(this.plan) === 'decoderbufs') relationId = await this.relationOid(id);
       // the Relation message is the authority for the shape of the changes after it
       const r = await describeRelation(await this.control(), relationId, id,
         columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: c.isKey })), known);
@@ -336,6 +356,19 @@ class PgSource implements PostgresSource {
     if (!described) return undefined;
     taskTables.set(key, described);
     return { table: described, renames: [] };
+  }
+
+  private async relationOid(id: TableId): Promise<number> {
+    const res = await (await this.control()).query<{ oid: string | null }>('SELECT to_regclass($1)::oid::text AS oid', [qualified(id)]);
+    return Number(res.rows[0]?.oid ?? 0);
+  }
+
+  /** The partitioned table a partition belongs to (undefined: not a partition). */
+  private async partitionRoot(id: TableId): Promise<TableId | undefined> {
+    const res = await (await this.control()).query<{ db: string; table: string }>(
+      `SELECT n.nspname AS db, c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = pg_partition_root(to_regclass($1)) AND c.oid <> to_regclass($1)`, [qualified(id)]);
+    return res.rows[0];
   }
 
   private slotGone(): UserError {

@@ -63,10 +63,12 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
       `SELECT s.slot_name, s.slot_type, s.plugin, s.database, s.active, s.active_pid, a.application_name AS app
          FROM pg_replication_slots s LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid`);
     const own = slots.find((r) => r.slot_name === s.slot);
+    const plugin = s.plugin ?? 'pgoutput';
+    if (plugin === 'decoderbufs') out.push(...await decoderbufsChecks(q, plan));
     if (own) {
-      if (own.slot_type !== 'logical' || own.plugin !== 'pgoutput' || own.database !== info.db) {
+      if (own.slot_type !== 'logical' || own.plugin !== plugin || own.database !== info.db) {
         out.push({ id: 'replication_slot', title: `replication slot "${s.slot}"`, status: 'fail',
-          detail: `slot "${s.slot}" exists but is ${own.slot_type}${own.plugin ? ` (${own.plugin})` : ''} on database "${own.database ?? '-'}", not pgoutput on "${info.db}"`,
+          detail: `slot "${s.slot}" exists but is ${own.slot_type}${own.plugin ? ` (${own.plugin})` : ''} on database "${own.database ?? '-'}", not ${plugin} on "${info.db}"`,
           fix: `choose another source.slot, or drop it if nothing uses it: SELECT pg_drop_replication_slot('${s.slot}');` });
       } else if (own.active) {
         const ours = own.app === 'lakesync';
@@ -173,8 +175,9 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
         detail: `without primary key: ${nameList(noPk.map(tableKey))}`,
         fix: noPk.slice(0, 10).map((t) => `ALTER TABLE ${qualified(t)} ADD PRIMARY KEY (<key columns>);`).join('\n') });
 
-    // The publication: exists and covers the task, or the user can create/change it
-    out.push(await publicationCheck(q, plan, info.superuser, versionNum, tables));
+    // The publication: exists and covers the task, or the user can create/change it (pgoutput only:
+    // decoderbufs decodes every table of the database and uses no publication)
+    if (plugin === 'pgoutput') out.push(await publicationCheck(q, plan, info.superuser, versionNum, tables));
     return out;
   } catch (err) {
     out.push({ id: 'error', title: 'read the server settings', status: 'fail',
@@ -186,6 +189,30 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
 }
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/**
+ * source.plugin: decoderbufs: the plugin must be installed on the server (Debian's package ships
+ * the library with a control file, so pg_available_extensions lists it; it is loaded when a slot
+ * is created or streamed, no CREATE EXTENSION), and what it cannot carry is said.
+ */
+async function decoderbufsChecks(q: Query, plan: TaskPlan): Promise<CheckResult[]> {
+  const title = 'logical decoding plugin decoderbufs is installed';
+  const [row] = await q<{ major: number; available: boolean }>(
+    `SELECT current_setting('server_version_num')::int / 10000 AS major,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'decoderbufs') AS available`);
+  const out: CheckResult[] = [];
+  out.push(row.available
+    ? { id: 'decoderbufs', title, status: 'ok' }
+    : { id: 'decoderbufs', title, status: 'fail', detail: 'pg_available_extensions does not list decoderbufs on the server',
+      fix: `install it on the database server (Debian/Ubuntu: apt-get install postgresql-${row.major}-decoderbufs; ` +
+        'elsewhere build github.com/debezium/postgres-decoderbufs), or set source.plugin: pgoutput' });
+  const truncates = plan.rules.events.includes('truncate');
+  out.push({ id: 'decoderbufs_limits', title: 'decoderbufs carries every change LakeSync applies', status: truncates ? 'warn' : 'ok',
+    detail: (truncates ? 'decoderbufs does not decode TRUNCATE: a truncated source table keeps its rows in the target until it is resynced; ' : '') +
+      'time with time zone values arrive as UTC (offset +00)',
+    ...(truncates ? { fix: `use source.plugin: pgoutput, or resync a table after truncating it (lakesync resync ${plan.file} --table schema.table)` } : {}) });
+  return out;
+}
 
 async function publicationCheck(q: Query, plan: TaskPlan, superuser: boolean, versionNum: number, tables: PgTable[]): Promise<CheckResult> {
   const s = plan.source;

@@ -39,10 +39,11 @@ export async function readSlot(client: pg.Client, name: string): Promise<SlotInf
 /** Refuses a slot that cannot serve this task: another database or plugin, in use, invalidated. */
 export function checkSlot(plan: TaskPlan, slot: SlotInfo, ownPids: number[] = []): void {
   const file = plan.file;
-  if (slot.plugin !== 'pgoutput' || slot.database !== plan.source.database) {
+  const plugin = pluginOf(plan);
+  if (slot.plugin !== plugin || slot.database !== plan.source.database) {
     throw new UserError(
       `Replication slot "${slot.name}" exists but belongs to ${slot.database ? `database "${slot.database}"` : 'a physical replica'}` +
-      `${slot.plugin ? ` with plugin ${slot.plugin}` : ''}; this task needs a pgoutput slot in "${plan.source.database}". ` +
+      `${slot.plugin ? ` with plugin ${slot.plugin}` : ''}; this task needs a ${plugin} slot in "${plan.source.database}" (source.plugin). ` +
       `Set source.slot to another name in ${file}, or drop it: SELECT pg_drop_replication_slot('${slot.name}');`);
   }
   if (slot.active && !(slot.activePid !== null && ownPids.includes(slot.activePid))) {
@@ -58,10 +59,15 @@ export function checkSlot(plan: TaskPlan, slot: SlotInfo, ownPids: number[] = []
   }
 }
 
+/** The task's logical decoding output plugin (source.plugin). */
+export function pluginOf(plan: Pick<TaskPlan, 'source'>): 'pgoutput' | 'decoderbufs' {
+  return plan.source.plugin ?? 'pgoutput';
+}
+
 /** Creates a slot without exporting a snapshot; returns its consistent point. */
-export async function createSlot(client: pg.Client, name: string): Promise<bigint> {
+export async function createSlot(client: pg.Client, name: string, plugin: 'pgoutput' | 'decoderbufs' = 'pgoutput'): Promise<bigint> {
   const res = await client.query<{ lsn: string }>(
-    "SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
+    'SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, $2)', [name, plugin]);
   return parseLsn(res.rows[0].lsn);
 }
 
@@ -80,7 +86,7 @@ export async function createSlotExportingSnapshot(plan: TaskPlan): Promise<Expor
   const client = await connect(plan, { replication: true, appName: `lakesync:${plan.name}:snapshot` });
   try {
     const res = await client.query<{ consistent_point: string; snapshot_name: string }>(
-      `CREATE_REPLICATION_SLOT ${ident(plan.source.slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+      `CREATE_REPLICATION_SLOT ${ident(plan.source.slot)} LOGICAL ${pluginOf(plan)} EXPORT_SNAPSHOT`);
     const r = res.rows[0];
     return { client, consistentPoint: parseLsn(r.consistent_point), snapshotName: r.snapshot_name };
   } catch (err) {
@@ -91,6 +97,10 @@ export async function createSlotExportingSnapshot(plan: TaskPlan): Promise<Expor
 
 export function explainCreateError(plan: TaskPlan, err: unknown): Error {
   const msg = err instanceof Error ? err.message : String(err);
+  if (/could not access file "decoderbufs"|could not load library .*decoderbufs/.test(msg)) {
+    return new UserError(`PostgreSQL cannot load the decoderbufs output plugin (source.plugin: decoderbufs in ${plan.file}): ${msg}. ` +
+      'Install it on the database server (Debian/Ubuntu: apt-get install postgresql-<version>-decoderbufs), or set source.plugin: pgoutput.');
+  }
   if (/wal_level/.test(msg)) {
     return new UserError(`PostgreSQL cannot create the replication slot: ${msg}. Set wal_level = logical (ALTER SYSTEM SET wal_level = logical;) and restart the server.`);
   }
@@ -175,6 +185,22 @@ async function hasPartitioned(client: pg.Client, tables: SourceTable[]): Promise
     `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'p' AND (n.nspname || '.' || c.relname) = ANY($1) LIMIT 1`, [tables.map((t) => tableKey(t.id))]);
   return res.rows.length > 0;
+}
+
+/**
+ * decoderbufs (no publication): a keyed table with REPLICA IDENTITY NOTHING sends no row for its
+ * updates and deletes, so they could not be applied; refused with the statement that fixes it.
+ * Keyless tables are the business of rules.keylessTables.
+ */
+export async function refuseRowlessTables(client: pg.Client, plan: TaskPlan, tables: SourceTable[]): Promise<void> {
+  const res = await client.query<{ nspname: string; relname: string }>(
+    `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relreplident = 'n' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
+        AND (n.nspname || '.' || c.relname) = ANY($1)`, [tables.map((t) => tableKey(t.id))]);
+  if (res.rows.length === 0) return;
+  const names = res.rows.map((r) => `${ident(r.nspname)}.${ident(r.relname)}`);
+  throw new UserError(`${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} REPLICA IDENTITY NOTHING: decoderbufs then sends no row for updates and deletes. ` +
+    `Run ${names.map((n) => `ALTER TABLE ${n} REPLICA IDENTITY DEFAULT;`).join(' ')} or exclude ${names.length === 1 ? 'it' : 'them'} in ${plan.file}.`);
 }
 
 /**

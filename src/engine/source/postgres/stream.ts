@@ -9,7 +9,7 @@
 import type { Change, Row, Transaction } from '../../pipeline/events';
 import { lsn } from '../../positions';
 import { tableKey, type SourceTable, type TableId } from '../types';
-import { decodePgOutput, decodeWalMessage, type RelationColumn, type TupleValue } from './pgoutput';
+import { decodePgOutput, decodeWalMessage, type PgOutputMessage, type RelationColumn, type TupleValue } from './pgoutput';
 import type { TypeResolver } from './typeinfo';
 import { toCanonical, type ValueKind } from './values';
 import type { WalStream } from './walstream';
@@ -30,6 +30,17 @@ export interface StreamOptions {
   onTransaction(tx: Transaction): Promise<void> | void;
   /** Called for every message that arrives (heartbeat scheduling). */
   onActivity?(): void;
+  /**
+   * The output plugin's decoder (default pgoutput): one payload, written at `walStart`, to
+   * pgoutput messages (decoderbufs.ts translates its rows into them).
+   */
+  decode?(walStart: bigint, data: Buffer): PgOutputMessage[];
+  /**
+   * Keepalives while idle become checkpoints (decoderbufs, which carries no logical messages):
+   * every transaction committed before a keepalive's position was sent before it. The value is
+   * the least time between two such checkpoints, ms (each costs a target commit).
+   */
+  keepaliveCheckpointMs?: number;
 }
 
 export interface ResolvedRelation { table: SourceTable; renames: { from: string; to: string }[] }
@@ -56,6 +67,7 @@ export class PgOutputStream {
   private paused = false;
   private tx: OpenTx | undefined;
   private lastHandedOver = 0n;
+  private lastKeepaliveCheckpoint = 0;
   private confirmed: bigint;
   private timer: NodeJS.Timeout | undefined;
   private failed: ((err: Error) => void) | undefined;
@@ -68,6 +80,7 @@ export class PgOutputStream {
     startConfirmed: bigint,
   ) {
     this.confirmed = startConfirmed;
+    this.lastHandedOver = startConfirmed;
   }
 
   /** Wires the WAL stream; `fail` ends the stream with an error (decoding or handler failure). */
@@ -122,11 +135,35 @@ export class PgOutputStream {
   private handle(chunk: Buffer): Promise<void> | undefined {
     const m = decodeWalMessage(chunk);
     if (m.type === 'keepalive') {
+      const every = this.opts.keepaliveCheckpointMs;
+      if (every !== undefined && this.idle() && m.walEnd > this.lastHandedOver && Date.now() - this.lastKeepaliveCheckpoint >= every) {
+        this.lastKeepaliveCheckpoint = Date.now();
+        if (m.replyRequested) this.sendStatus();
+        return this.handOver({ changes: [], position: lsn(m.walEnd), commitTime: Date.now() }, m.walEnd);
+      }
       if (this.idle() && m.walEnd > this.confirmed) this.confirmed = m.walEnd;
       if (m.replyRequested) this.sendStatus();
       return undefined;
     }
-    return this.handleMessage(m.data);
+    if (!this.opts.decode) return this.handleMessage(decodePgOutput(m.data));
+    return this.handleAll(this.opts.decode(m.walStart, m.data));
+  }
+
+  /** Several messages of one payload, in order (a Relation message waits before its change). */
+  private handleAll(msgs: PgOutputMessage[]): Promise<void> | undefined {
+    for (let i = 0; i < msgs.length; i++) {
+      const pending = this.handleMessage(msgs[i]);
+      if (pending) {
+        const rest = msgs.slice(i + 1);
+        return pending.then(() => this.handleAll(rest));
+      }
+    }
+    return undefined;
+  }
+
+  /** Asks the server for a keepalive now (decoderbufs' heartbeat: its position is a checkpoint when idle). */
+  requestKeepalive(): void {
+    this.wal.sendStatus(this.confirmed, this.confirmed, true);
   }
 
   /** Nothing received is unapplied: the only state in which a keepalive position may be confirmed. */
@@ -134,8 +171,7 @@ export class PgOutputStream {
     return !this.tx && this.queue.length === 0 && this.lastHandedOver <= this.confirmed;
   }
 
-  private handleMessage(data: Buffer): Promise<void> | undefined {
-    const msg = decodePgOutput(data);
+  private handleMessage(msg: PgOutputMessage): Promise<void> | undefined {
     switch (msg.tag) {
       case 'begin':
         this.tx = { changes: [], finalLsn: msg.finalLsn, commitTime: msg.commitTime, parts: 0 };
@@ -150,7 +186,8 @@ export class PgOutputStream {
       case 'insert': return this.add(msg.relationId, (rel) => ({ kind: 'insert', table: rel.table!.id, after: this.row(rel, msg.newTuple) }));
       case 'update': return this.add(msg.relationId, (rel) => {
         // REPLICA IDENTITY FULL sends the old row whole: an unchanged TOAST value is taken from it.
-        const newTuple = msg.oldKind === 'O' && msg.oldTuple
+        const whole = msg.oldKind === 'O' || rel.table!.replicaIdentity === 'f';
+        const newTuple = whole && msg.oldTuple
           ? msg.newTuple.map((v, i) => (v === undefined ? msg.oldTuple![i] : v)) : msg.newTuple;
         const after = this.row(rel, newTuple);
         // Without an old tuple the key did not change (REPLICA IDENTITY DEFAULT): before = after's key.
@@ -240,7 +277,10 @@ export class PgOutputStream {
     for (const c of changes) tx.changes.push(c);
     if (tx.changes.length < this.opts.maxTransactionChanges) return undefined;
     // Bounded memory: hand a part over now; the runner never checkpoints at a partial position.
-    const part: Transaction = { changes: tx.changes, position: lsn(tx.finalLsn), commitTime: tx.commitTime, partial: true };
+    // decoderbufs does not tell the commit LSN before COMMIT: its parts carry the last position
+    // handed over, which the transaction ends after (as MySQL's parts carry the previous end)
+    const at = tx.finalLsn > 0n ? tx.finalLsn : this.lastHandedOver;
+    const part: Transaction = { changes: tx.changes, position: lsn(at), commitTime: tx.commitTime, partial: true };
     tx.changes = [];
     tx.parts++;
     return Promise.resolve(this.opts.onTransaction(part));
