@@ -12,6 +12,8 @@ export type { CliArgs };
 type Command = (args: CliArgs) => Promise<number>;
 
 const commands: Record<string, { load: () => Promise<Command>; usage: string }> = {
+  init: { load: async () => (await import('./commands/init')).initCommand,
+    usage: 'init [FILE] --source postgres|mysql [--from-url URL] [--host H] [--port N] [--user U] [--database DB] [--password-env NAME | --password-secret NAME] [--mode MODE] [--target duckdb|iceberg] [--plugin pgoutput|decoderbufs] [--name NAME]' },
   check: { load: async () => (await import('./commands/check')).checkCommand, usage: 'check FILE' },
   preview: { load: async () => (await import('./commands/preview')).previewCommand, usage: 'preview FILE [--json]' },
   run: { load: async () => (await import('./commands/run')).runCommand,
@@ -39,6 +41,10 @@ const options = {
   'drop-slot': { type: 'boolean' }, ipc: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' }, sql: { type: 'string' }, repair: { type: 'boolean' }, rate: { type: 'string' },
   to: { type: 'string' }, sink: { type: 'string' }, out: { type: 'string' }, warehouse: { type: 'string' }, handover: { type: 'boolean' },
+  // init
+  source: { type: 'string' }, 'from-url': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' },
+  database: { type: 'string' }, 'password-env': { type: 'string' }, 'password-secret': { type: 'string' }, mode: { type: 'string' },
+  target: { type: 'string' }, plugin: { type: 'string' }, name: { type: 'string' },
 } as const;
 
 function usage(): string {
@@ -60,11 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const [file, ...positionals] = parsed.positionals;
-  if (!file) { console.error(`lakesync ${name}: the task file is missing\nusage: lakesync ${command.usage}`); return 2; }
+  if (!file && name !== 'init') { console.error(`lakesync ${name}: the task file is missing\nusage: lakesync ${command.usage}`); return 2; }
   try {
     const run = await command.load();
     try {
-      return await run({ file, flags: parsed.values as CliArgs['flags'], positionals });
+      return await run({ file: file ?? '', flags: parsed.values as CliArgs['flags'], positionals });
     } finally {
       // An SSH tunnel would keep the process alive after the command is done.
       await closeTunnels().catch(() => undefined);

@@ -1,5 +1,6 @@
-// The commented task file that "New Sync Task" writes. No vscode import: unit-tested (the
-// output must pass the engine's own config check).
+// The commented starter task file that the extension's "New Sync Task" and `lakesync init` write.
+// Pure (no vscode import, no I/O): unit-tested, and its output must pass the engine's own config
+// check. A password is only ever a reference (${secret:NAME} or ${env:NAME}), never its value.
 
 export interface NewTaskAnswers {
   name: string;
@@ -11,6 +12,12 @@ export interface NewTaskAnswers {
   mode: 'database-mirror' | 'multi-table-mirror' | 'multi-table-merge';
   /** Name of the VS Code secret holding the password, or an env variable (`env:NAME`). */
   passwordRef: string;
+  /** PostgreSQL output plugin (default pgoutput: the line is written commented out). */
+  plugin?: 'pgoutput' | 'decoderbufs';
+  /** Target kind (default duckdb). */
+  target?: 'duckdb' | 'iceberg';
+  /** source.tls.mode (default prefer). */
+  tlsMode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 }
 
 export const DEFAULT_PORTS = { mysql: 3306, postgres: 5432 } as const;
@@ -37,7 +44,8 @@ export function newTaskText(a: NewTaskAnswers): string {
   const db = a.database || (pg ? 'postgres' : 'shop');
   const schemaOrDb = pg ? 'public' : db;
   const lines = [
-    `# LakeSync task: ${pg ? 'PostgreSQL' : 'MySQL/MariaDB'} -> embedded DuckDB lakehouse.`,
+    `# LakeSync task: ${pg ? 'PostgreSQL' : 'MySQL/MariaDB'} -> ${a.target === 'iceberg' ? 'Apache Iceberg tables' : 'embedded DuckDB lakehouse'}.`,
+    '# Every property: docs/task-file.md (hover a key in VS Code). Check it with `lakesync check ' + a.name + '.sync.yaml`.',
     '# Start it from the LakeSync view or with `lakesync run ' + a.name + '.sync.yaml`.',
     `name: ${a.name}`,
     'source:',
@@ -52,7 +60,10 @@ export function newTaskText(a: NewTaskAnswers): string {
   if (pg) {
     lines.push(commented(`  database: ${db}`, 'the one database of this task'),
       commented(`  slot: ${slotName(a.name)}`, 'replication slot, created when missing'),
-      commented(`  publication: ${slotName(a.name)}`, 'publication, created when missing'));
+      commented(`  publication: ${slotName(a.name)}`, 'publication, created when missing'),
+      a.plugin === 'decoderbufs'
+        ? commented('  plugin: decoderbufs', 'pgoutput (built in) | decoderbufs (needs postgresql-<ver>-decoderbufs)')
+        : commented('  # plugin: pgoutput', 'pgoutput (built in) | decoderbufs'));
   } else if (a.database) {
     lines.push(`  database: ${db}`);
   }
@@ -60,7 +71,7 @@ export function newTaskText(a: NewTaskAnswers): string {
     '  # Encryption: prefer (default) uses TLS when the server offers it, without checking who answers.',
     '  # Managed databases (RDS, Cloud SQL, Azure, Supabase, Neon): verify-full with the provider\'s CA bundle.',
     '  tls:',
-    commented('    mode: prefer', 'disable | prefer | require | verify-ca | verify-full'),
+    commented(`    mode: ${a.tlsMode ?? 'prefer'}`, 'disable | prefer | require | verify-ca | verify-full'),
     commented('    # ca: certs/ca.pem', 'CA of the server\'s certificate (path, or ${secret:NAME})'),
     commented('    # cert: certs/client.pem', 'client certificate, when the server asks for one'),
     commented('    # key: ${secret:' + a.name + '-client-key}', 'its private key (path, or ${secret:NAME})'),
@@ -87,8 +98,9 @@ export function newTaskText(a: NewTaskAnswers): string {
   }
   lines.push(
     'target:',
-    '  type: duckdb',
-    `  path: .lakehouse/${a.name}.duckdb   # relative to this file`,
+    ...(a.target === 'iceberg'
+      ? ['  type: iceberg                    # Apache Iceberg tables any Iceberg reader can open', `  warehouse: .lakehouse/${a.name}   # relative to this file`]
+      : ['  type: duckdb                     # duckdb (one embedded file) | iceberg', `  path: .lakehouse/${a.name}.duckdb   # relative to this file`]),
     '  namespace: ods',
     'rules:',
     '  newTables: sync        # sync | ignore',
