@@ -4,7 +4,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { diagnoseTaskText } from '../config';
-import { DEFAULT_PORTS, newTaskText, validateTaskName, type NewTaskAnswers } from '../config/template';
+import { isSourceType, SOURCE_TYPES, sourceFacts } from '../source/known';
+import { defaultDatabase, newTaskText, sourceTypeOfScheme, validateTaskName, type NewTaskAnswers } from '../source/template';
 import { UserError } from '../errors';
 import type { CliArgs } from './args';
 
@@ -13,14 +14,14 @@ const TLS_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] a
 
 
 
-interface FromUrl { type?: 'mysql' | 'postgres'; host?: string; port?: number; user?: string; database?: string; tlsMode?: NewTaskAnswers['tlsMode']; hadPassword: boolean }
+interface FromUrl { type?: NewTaskAnswers['sourceType']; host?: string; port?: number; user?: string; database?: string; tlsMode?: NewTaskAnswers['tlsMode']; hadPassword: boolean }
 
 /** postgres://user@host:5432/db?sslmode=verify-full, mysql://user@host/db: what the file may hold (no password). */
 export function parseSourceUrl(text: string): FromUrl {
   let url: URL;
   try { url = new URL(text); } catch { throw new UserError(`--from-url: "${redactUrl(text)}" is not a URL (postgres://user@host:5432/db or mysql://user@host:3306/db)`); }
   const scheme = url.protocol.replace(/:$/, '');
-  const type = scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : undefined;
+  const type = sourceTypeOfScheme(scheme);
   if (!type) throw new UserError(`--from-url: unknown scheme "${scheme}:" (use postgres:// or mysql://)`);
   const sslmode = url.searchParams.get('sslmode') ?? url.searchParams.get('ssl-mode') ?? undefined;
   const tls = sslmode ? sslmode.toLowerCase().replace(/_/g, '-').replace(/^required$/, 'require').replace(/^preferred$/, 'prefer').replace(/^disabled$/, 'disable').replace(/^verify-identity$/, 'verify-full') : undefined;
@@ -46,12 +47,13 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 export async function initCommand(args: CliArgs): Promise<number> {
   const f = args.flags as Record<string, string | undefined>;
   const url = f['from-url'] ? parseSourceUrl(f['from-url']) : undefined;
-  const flagType = oneOf('source', f.source, ['postgres', 'mysql'] as const);
+  const flagType = oneOf('source', f.source, SOURCE_TYPES);
   if (flagType && url?.type && flagType !== url.type) throw new UserError(`--source ${flagType} and --from-url (${url.type}) disagree: give one of them`);
   const sourceType = flagType ?? url?.type;
   if (!sourceType) throw new UserError('lakesync init: say which source: --source postgres or --source mysql (or --from-url URL); lakesync --help lists every flag');
-  const pg = sourceType === 'postgres';
-  const database = f.database ?? url?.database ?? (pg ? 'postgres' : '');
+  if (!isSourceType(sourceType)) throw new UserError(`unknown source ${String(sourceType)}`);
+  const facts = sourceFacts(sourceType);
+  const database = f.database ?? url?.database ?? defaultDatabase(sourceType);
 
   // FILE: a .sync.yaml path, a folder to write into, or nothing (the current folder)
   let file = args.file ? resolve(args.file) : '';
@@ -62,7 +64,7 @@ export async function initCommand(args: CliArgs): Promise<number> {
   if (bad) throw new UserError(`lakesync init: task name "${name}": ${bad}${f.name ? '' : ' (give one with --name)'}`);
   if (!fileName) file = join(file || process.cwd(), `${name}.sync.yaml`);
 
-  const port = f.port !== undefined ? Number(f.port) : url?.port ?? DEFAULT_PORTS[sourceType];
+  const port = f.port !== undefined ? Number(f.port) : url?.port ?? facts.defaultPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port: "${f.port}" is not a port (1 to 65535)`);
   if (f['password-env'] && f['password-secret']) throw new UserError('give --password-env or --password-secret, not both');
   const envName = f['password-env'] ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_DB_PASSWORD`;
@@ -78,7 +80,7 @@ export async function initCommand(args: CliArgs): Promise<number> {
     ...(url?.tlsMode ? { tlsMode: url.tlsMode } : {}),
   };
   const plugin = oneOf('plugin', f.plugin, ['pgoutput', 'decoderbufs'] as const);
-  if (plugin && !pg) throw new UserError('--plugin is for PostgreSQL sources (pgoutput or decoderbufs)');
+  if (plugin && !facts.ownSettings.includes('plugin')) throw new UserError(`--plugin is not a setting of ${facts.label} sources (PostgreSQL: pgoutput or decoderbufs)`);
   if (plugin) answers.plugin = plugin;
 
   const text = newTaskText(answers);

@@ -20,7 +20,7 @@ import { passwordRefEdit, validateSecretName } from '../secrets/passwordEdit';
 import type { SecretStore } from '../secrets/secretStore';
 import type { TaskDiscovery } from '../tasks/taskDiscovery';
 import { openDashboard, openMappingPreview } from '../webviews';
-import { DEFAULT_PORTS, newTaskText, validateTaskName, type NewTaskAnswers } from '../../engine/config/template';
+import { DEFAULT_PORTS, newTaskText, validateTaskName, type NewTaskAnswers } from '../../engine/source/template';
 import { exceptionsMarkdown, queryMarkdown, readCheck, readVerify, tableDetailsMarkdown, verifyMarkdown } from './render';
 import { startFlags, validatePositionText } from './startOptions';
 import { listReference, withTablesFrom } from './tableListImport';

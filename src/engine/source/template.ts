@@ -1,6 +1,7 @@
 // The commented starter task file that the extension's "New Sync Task" and `lakesync init` write.
 // Pure (no vscode import, no I/O): unit-tested, and its output must pass the engine's own config
 // check. A password is only ever a reference (${secret:NAME} or ${env:NAME}), never its value.
+// Here in source/ because what a starter says depends on the source's kind (and on nothing else).
 
 export interface NewTaskAnswers {
   name: string;
@@ -115,4 +116,14 @@ export function newTaskText(a: NewTaskAnswers): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The database a starter names when none is given (PostgreSQL tasks need one). */
+export function defaultDatabase(type: 'mysql' | 'postgres'): string {
+  return type === 'postgres' ? 'postgres' : '';
+}
+
+/** The source kind of a connection URL's scheme (postgres://, postgresql://, mysql://, mariadb://). */
+export function sourceTypeOfScheme(scheme: string): 'mysql' | 'postgres' | undefined {
+  return scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : undefined;
 }
