@@ -5,7 +5,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { diagnoseTaskText } from '../config';
 import { isSourceType, SOURCE_TYPES, sourceFacts } from '../source/known';
-import { defaultDatabase, newTaskText, sourceTypeOfScheme, validateTaskName, type NewTaskAnswers } from '../source/template';
+import { newTaskText, validateTaskName, type NewTaskAnswers } from '../config/template';
 import { UserError } from '../errors';
 import type { CliArgs } from './args';
 
@@ -21,7 +21,7 @@ export function parseSourceUrl(text: string): FromUrl {
   let url: URL;
   try { url = new URL(text); } catch { throw new UserError(`--from-url: "${redactUrl(text)}" is not a URL (postgres://user@host:5432/db or mysql://user@host:3306/db)`); }
   const scheme = url.protocol.replace(/:$/, '');
-  const type = sourceTypeOfScheme(scheme);
+  const type = SOURCE_TYPES.find((t) => sourceFacts(t).urlSchemes.includes(scheme));
   if (!type) throw new UserError(`--from-url: unknown scheme "${scheme}:" (use postgres:// or mysql://)`);
   const sslmode = url.searchParams.get('sslmode') ?? url.searchParams.get('ssl-mode') ?? undefined;
   const tls = sslmode ? sslmode.toLowerCase().replace(/_/g, '-').replace(/^required$/, 'require').replace(/^preferred$/, 'prefer').replace(/^disabled$/, 'disable').replace(/^verify-identity$/, 'verify-full') : undefined;
@@ -53,7 +53,7 @@ export async function initCommand(args: CliArgs): Promise<number> {
   if (!sourceType) throw new UserError('lakesync init: say which source: --source postgres or --source mysql (or --from-url URL); lakesync --help lists every flag');
   if (!isSourceType(sourceType)) throw new UserError(`unknown source ${String(sourceType)}`);
   const facts = sourceFacts(sourceType);
-  const database = f.database ?? url?.database ?? defaultDatabase(sourceType);
+  const database = f.database ?? url?.database ?? facts.starterDatabase;
 
   // FILE: a .sync.yaml path, a folder to write into, or nothing (the current folder)
   let file = args.file ? resolve(args.file) : '';

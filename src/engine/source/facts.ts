@@ -13,6 +13,10 @@ export interface SourceFacts {
   readonly label: string;
   /** source.port when the task file leaves it out. */
   readonly defaultPort: number;
+  /** The database a starter task file (`lakesync init`, New Sync Task) names when none is given ('' for none). */
+  readonly starterDatabase: string;
+  /** Schemes of the connection URLs `lakesync init --from-url` reads as this source. */
+  readonly urlSchemes: readonly string[];
   /** source.* settings only this source reads (the others warn that they are ignored). */
   readonly ownSettings: readonly string[];
   /**

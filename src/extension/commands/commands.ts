@@ -20,7 +20,7 @@ import { passwordRefEdit, validateSecretName } from '../secrets/passwordEdit';
 import type { SecretStore } from '../secrets/secretStore';
 import type { TaskDiscovery } from '../tasks/taskDiscovery';
 import { openDashboard, openMappingPreview } from '../webviews';
-import { DEFAULT_PORTS, newTaskText, validateTaskName, type NewTaskAnswers } from '../../engine/source/template';
+import { defaultPort, newTaskText, validateTaskName, type NewTaskAnswers } from '../../engine/config/template';
 import { exceptionsMarkdown, queryMarkdown, readCheck, readVerify, tableDetailsMarkdown, verifyMarkdown } from './render';
 import { startFlags, validatePositionText } from './startOptions';
 import { listReference, withTablesFrom } from './tableListImport';
@@ -453,7 +453,7 @@ export class Commands {
       vscode.window.showInputBox({ title, value, prompt, ignoreFocusOut: true, validateInput: validate });
     const host = await ask('New Sync Task (2/6): host', '127.0.0.1', 'Host name or IP of the source server', (v) => (v.trim() ? undefined : 'Enter a host'));
     if (!host) return;
-    const port = await ask('New Sync Task (3/6): port', String(DEFAULT_PORTS[type.value]), undefined,
+    const port = await ask('New Sync Task (3/6): port', String(defaultPort(type.value)), undefined,
       (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535'));
     if (!port) return;
     const user = await ask('New Sync Task (4/6): user', 'lakesync', pg ? 'Needs the REPLICATION attribute and SELECT' : 'Needs REPLICATION SLAVE, REPLICATION CLIENT and SELECT',

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { restartFlags, startFlags, validatePositionText } from '../../../src/extension/commands/startOptions';
 import { PositionError } from '../../../src/engine/positions';
 import { sourceFacts } from '../../../src/engine/source/known';
-import { newTaskText, validateTaskName } from '../../../src/engine/source/template';
+import { newTaskText, validateTaskName } from '../../../src/engine/config/template';
 import { locateError, looksLikeSourceProblem } from '../../../src/extension/feedback/errorLocation';
 import { classifyEnd, engineExecArgv, engineRuntime, restartDelayMs } from '../../../src/extension/engine/policy';
 import { secretRefs } from '../../../src/extension/model/taskFile';

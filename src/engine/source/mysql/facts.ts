@@ -7,6 +7,8 @@ import { mysqlFlinkCdc } from '../../export/flink-cdc/mysql';
 export const mysqlFacts: SourceFacts = {
   label: 'MySQL/MariaDB',
   defaultPort: 3306,
+  starterDatabase: '',
+  urlSchemes: ['mysql', 'mariadb'],
   ownSettings: ['serverId'],
   schemasInDatabase: false,
   positionKinds: ['binlog', 'gtid'],

@@ -7,6 +7,8 @@ import { postgresFlinkCdc } from '../../export/flink-cdc/postgres';
 export const postgresFacts: SourceFacts = {
   label: 'PostgreSQL',
   defaultPort: 5432,
+  starterDatabase: 'postgres',
+  urlSchemes: ['postgres', 'postgresql'],
   ownSettings: ['slot', 'publication', 'plugin'],
   schemasInDatabase: true,
   positionKinds: ['lsn'],

@@ -1,7 +1,9 @@
 // The commented starter task file that the extension's "New Sync Task" and `lakesync init` write.
 // Pure (no vscode import, no I/O): unit-tested, and its output must pass the engine's own config
 // check. A password is only ever a reference (${secret:NAME} or ${env:NAME}), never its value.
-// Here in source/ because what a starter says depends on the source's kind (and on nothing else).
+// What depends on the source's kind comes from its facts (source/facts.ts).
+
+import { sourceFacts } from '../source/known';
 
 export interface NewTaskAnswers {
   name: string;
@@ -21,7 +23,8 @@ export interface NewTaskAnswers {
   tlsMode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 }
 
-export const DEFAULT_PORTS = { mysql: 3306, postgres: 5432 } as const;
+/** source.port a starter proposes. */
+export function defaultPort(type: NewTaskAnswers['sourceType']): number { return sourceFacts(type).defaultPort; }
 
 /** Task names become file names, slot names and target schema names: keep them simple. */
 export function validateTaskName(name: string): string | undefined {
@@ -40,12 +43,14 @@ function commented(line: string, comment: string): string {
 }
 
 export function newTaskText(a: NewTaskAnswers): string {
-  const pg = a.sourceType === 'postgres';
+  const facts = sourceFacts(a.sourceType);
+  // a source whose tables are schema.table inside one database (PostgreSQL) has a slot too
+  const pg = facts.schemasInDatabase;
   const ref = a.passwordRef.startsWith('env:') ? `\${${a.passwordRef}}` : `\${secret:${a.passwordRef}}`;
-  const db = a.database || (pg ? 'postgres' : 'shop');
+  const db = a.database || facts.starterDatabase || 'shop';
   const schemaOrDb = pg ? 'public' : db;
   const lines = [
-    `# LakeSync task: ${pg ? 'PostgreSQL' : 'MySQL/MariaDB'} -> ${a.target === 'iceberg' ? 'Apache Iceberg tables' : 'embedded DuckDB lakehouse'}.`,
+    `# LakeSync task: ${facts.label} -> ${a.target === 'iceberg' ? 'Apache Iceberg tables' : 'embedded DuckDB lakehouse'}.`,
     '# Every property: docs/task-file.md (hover a key in VS Code). Check it with `lakesync check ' + a.name + '.sync.yaml`.',
     '# Start it from the LakeSync view or with `lakesync run ' + a.name + '.sync.yaml`.',
     `name: ${a.name}`,
@@ -118,12 +123,3 @@ export function newTaskText(a: NewTaskAnswers): string {
   return lines.join('\n');
 }
 
-/** The database a starter names when none is given (PostgreSQL tasks need one). */
-export function defaultDatabase(type: 'mysql' | 'postgres'): string {
-  return type === 'postgres' ? 'postgres' : '';
-}
-
-/** The source kind of a connection URL's scheme (postgres://, postgresql://, mysql://, mariadb://). */
-export function sourceTypeOfScheme(scheme: string): 'mysql' | 'postgres' | undefined {
-  return scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : undefined;
-}
