@@ -5,6 +5,7 @@ import { checkpointOf, formatPosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
 import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
+import { applySchemaChange } from './evolve';
 import { failTable } from './halt';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
@@ -51,6 +52,15 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
 
 async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: SnapshotRequest): Promise<Work | undefined> {
   const { sink, status, plan } = ctx;
+  if (!ctx.routes.get(req.source)) return undefined;
+  // a resync of a stopped table (e.g. after a DDL LakeSync could not read) starts from the table
+  // as the source describes it now, also in the schema history the stream restarts with
+  if (req.kind === 'fresh' && !req.where && ctx.routes.isHalted(req.source) && ctx.adapter.shapesAt) {
+    ctx.routes.resume(req.source);
+    const source = ctx.routes.get(req.source)!.source;
+    const now = await ctx.adapter.describe(source.id);
+    if (now) await applySchemaChange(ctx, { kind: 'schema', table: source.id, ddl: '(resync: the table as the source describes it now)', shape: now }, ctx.checkpoint);
+  }
   const route = ctx.routes.get(req.source);
   if (!route) return undefined;
   const st = await sink.state.table(req.source);
