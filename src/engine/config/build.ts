@@ -108,6 +108,8 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
       slot: src.slot ?? defaultSlotName(name),
       publication: src.publication ?? defaultSlotName(name),
       ...(src.plugin !== undefined ? { plugin: src.plugin as 'pgoutput' | 'decoderbufs' } : {}),
+      ...(src.arrays === 'text' ? { arrays: 'text' as const } : {}),
+      ...(src.zeroDates === 'text' ? { zeroDates: 'text' as const } : {}),
       connectTimeoutMs: pick<number>(src, 'source', 'connectTimeoutMs'),
       tls: tlsConfig(src.tls as Data | undefined, dirname(abs)),
       ...(src.ssh ? { ssh: sshConfig(src.ssh as Data, dirname(abs)) } : {}),

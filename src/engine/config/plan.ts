@@ -21,6 +21,10 @@ export interface SourceConfig {
   publication: string;
   /** PostgreSQL logical decoding output plugin of the slot (absent: pgoutput). */
   plugin?: 'pgoutput' | 'decoderbufs';
+  /** PostgreSQL: array columns as typed LISTs (default) or as PostgreSQL's exact array text. */
+  arrays?: 'list' | 'text';
+  /** MySQL: DATE/DATETIME/TIMESTAMP typed with zero dates as NULL (default), or as the server's exact text. */
+  zeroDates?: 'nullify' | 'text';
   /** Connect timeout in ms. */
   connectTimeoutMs: number;
   /** Transport encryption of every connection; absent means mode `prefer`. */

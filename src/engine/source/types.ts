@@ -23,6 +23,10 @@ export interface SourceColumn {
   enumValues?: string[];  // MySQL enum/set labels, PostgreSQL enum labels
   isArray?: boolean;      // PostgreSQL
   elementType?: string;   // PostgreSQL array element type / domain base type
+  /** PostgreSQL array kept as its exact array text (task `source.arrays: text`), not as a LIST. */
+  arrayText?: boolean;
+  /** MySQL DATE/DATETIME/TIMESTAMP kept as the server's exact text (task `source.zeroDates: text`). */
+  dateText?: boolean;
   /** PostgreSQL type OID (for pgoutput decoding). */
   typeOid?: number;
   /**

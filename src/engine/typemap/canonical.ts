@@ -4,13 +4,16 @@
 type Nested = (string | null | Nested)[];
 
 /**
- * PostgreSQL array text (`{1,NULL,"a b"}`, `{{1,2},{3,4}}`, `[0:1]={1,2}`) -> canonical JSON array
- * text of element texts (`["1",null,"a b"]`). `element` converts each element's text output to its
- * own canonical text (e.g. strips the `\x` of bytea). `delimiter` is `;` for box, else `,`.
+ * PostgreSQL array text (`{1,NULL,"a b"}`, `{{1,2},{3,4}}`) -> canonical JSON array text of element
+ * texts (`["1",null,"a b"]`). `element` converts each element's text output to its own canonical
+ * text (e.g. strips the `\x` of bytea). `delimiter` is `;` for box, else `,`. Explicit lower
+ * bounds (`[0:1]={1,2}`) are kept in front of the JSON (`[0:1]=["1","2"]`): that text is not JSON,
+ * so a LIST column refuses it loudly (listFromText) instead of silently renumbering the elements.
  */
 export function pgArrayToCanonical(text: string, element: (s: string) => string = (s) => s, delimiter = ','): string {
   let i = 0;
-  if (text[0] === '[') { i = text.indexOf('=') + 1; } // explicit bounds are dropped (documented)
+  if (text[0] === '[') { i = text.indexOf('=') + 1; }
+  const bounds = text.slice(0, i);
   const parse = (): Nested => {
     if (text[i] !== '{') throw new Error(`malformed array text at ${i}: ${text}`);
     i++;
@@ -42,7 +45,7 @@ export function pgArrayToCanonical(text: string, element: (s: string) => string 
       throw new Error(`malformed array text at ${i}: ${text}`);
     }
   };
-  return JSON.stringify(parse());
+  return bounds + JSON.stringify(parse());
 }
 
 /** PostgreSQL bytea hex output (`\x00ff`) -> canonical lowercase hex (`00ff`). */

@@ -47,13 +47,35 @@ export function zeroDateCast(type: 'DATE' | 'TIMESTAMP' | 'TIMESTAMPTZ'): string
 export function listFromText(elementFromText: string, dims: number): string {
   const varcharList = 'VARCHAR' + '[]'.repeat(dims);
   const parsed = `CAST(CAST($ AS JSON) AS ${varcharList})`;
-  if (elementFromText === '$') return parsed;
   let expr = elementFromText;
-  for (let d = 0; d < dims; d++) {
-    const v = `lakesync_e${d}`;
-    expr = `list_transform($, lambda ${v}: ${renderFromText(expr, v)})`;
+  if (elementFromText === '$') expr = parsed;
+  else {
+    for (let d = 0; d < dims; d++) {
+      const v = `lakesync_e${d}`;
+      expr = `list_transform($, lambda ${v}: ${renderFromText(expr, v)})`;
+    }
+    expr = renderFromText(expr, parsed);
   }
-  return renderFromText(expr, parsed);
+  return `CASE WHEN ${listShapeFits(dims)} THEN ${expr} ELSE ${listMisfit(dims)} END`;
+}
+
+/**
+ * A LIST holds a 1-based array of exactly its own dimensions. PostgreSQL enforces neither (an
+ * `int[]` column may hold `[0:1]={1,2}` or `{{1,2},{3,4}}`), and PostgreSQL arrays are always
+ * rectangular, so following the first element down `dims` levels checks the whole shape.
+ * JSON pointers (`/0/0`) instead of `$[0]` paths: `$` is the fromText placeholder.
+ */
+function listShapeFits(dims: number): string {
+  const at = (depth: number) => (depth === 0 ? 'json_type($)' : `json_type($, '${'/0'.repeat(depth)}')`);
+  const levels = Array.from({ length: dims }, (_, d) => `${at(d)} = 'ARRAY'`);
+  return `json_valid($) AND json_type($) = 'ARRAY' AND (json_array_length($) = 0 OR (${levels.join(' AND ')} AND coalesce(${at(dims)}, '') <> 'ARRAY'))`;
+}
+
+/** Fails the batch (the table stops, never a renumbered or flattened value), saying how to keep such arrays. */
+function listMisfit(dims: number): string {
+  return `error('the PostgreSQL array ' || left($, 60) || ' does not fit a ${dims}-dimensional list starting at 1 `
+    + `(PostgreSQL does not enforce declared dimensions or lower bounds); set source.arrays: text in the task file `
+    + `to keep every array as its exact PostgreSQL text, then lakesync resync the table')`;
 }
 
 const SIGNED = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT'];

@@ -62,6 +62,9 @@ export const postgresRules: Record<string, Rule> = {
   point: text('geometric value as text'), line: text('geometric value as text'), lseg: text('geometric value as text'),
   box: text('geometric value as text'), path: text('geometric value as text'), polygon: text('geometric value as text'),
   circle: text('geometric value as text'),
+  // PostGIS: its text output is hex EWKB, the same by COPY and by pgoutput; kept as those bytes
+  geometry: { type: 'BLOB', fromText: 'unhex($)', note: 'PostGIS EWKB bytes: WKB with the SRID (and Z/M) inside' },
+  geography: { type: 'BLOB', fromText: 'unhex($)', note: 'PostGIS EWKB bytes: WKB with the SRID (and Z/M) inside' },
   pg_lsn: text('LSN as text'), txid_snapshot: text('snapshot as text'), pg_snapshot: text('snapshot as text'),
   int4range: text('range as text'), int8range: text('range as text'), numrange: text('range as text'),
   tsrange: text('range as text'), tstzrange: text('range as text'), daterange: text('range as text'),
@@ -115,11 +118,14 @@ function mapScalar(col: SourceColumn, type: string): Mapped {
  * canonical texts as JSON strings (null for NULL), nested for more dimensions; `{}` is `[]`.
  */
 function mapArray(col: SourceColumn): ColumnMapping {
+  if (col.arrayText) {
+    return { source: col, name: col.name, targetType: 'VARCHAR', fromText: '$', note: 'PostgreSQL array text, exact (lower bounds and dimensions kept; source.arrays: text)' };
+  }
   const elementName = col.elementType ?? col.dataType.replace(/\[\]$/, '');
   const element: SourceColumn = { ...col, isArray: false, dataType: normalizePostgresType(elementName), fullType: elementName };
   const dims = Math.max(1, (col.fullType.match(/\[\]/g) ?? []).length);
   const el = mapScalar(element, element.dataType);
-  const note = ['JSON array text of element texts', el.note, dims === 1 ? 'array lower bounds other than 1 are not kept' : undefined]
+  const note = [`${dims}-dimensional list starting at 1 (other shapes stop the table; source.arrays: text keeps any array)`, el.note]
     .filter(Boolean).join('; ');
   const out: ColumnMapping = {
     source: col, name: col.name,

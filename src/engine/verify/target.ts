@@ -22,11 +22,17 @@ export function isIntegerType(t: string): boolean { return INTEGER.has(t); }
 /** DuckDB expression giving the canonical text of `x`, a value of target type `type`. */
 export function duckdbCanonical(x: string, type: string): string {
   if (type.endsWith('[]')) {
-    // lists: element count, then the elements' canonical texts, flattened in order
-    let inner = type; let flat = x;
-    while (inner.endsWith('[]')) { inner = inner.slice(0, -2); if (inner.endsWith('[]')) flat = `flatten(${flat})`; }
+    // lists: the shape as PostgreSQL's array_dims spells it (a list starts at 1 and is rectangular:
+    // the first element's length is every element's), the element count, then the elements'
+    // canonical texts, flattened in order
+    let inner = type; let flat = x; let first = x; const dims: string[] = [];
+    while (inner.endsWith('[]')) {
+      dims.push(`'[1:' || CAST(len(${first}) AS VARCHAR) || ']'`);
+      inner = inner.slice(0, -2); first = `${first}[1]`;
+      if (inner.endsWith('[]')) flat = `flatten(${flat})`;
+    }
     const el = duckdbCanonical('lakesync_v', inner);
-    return `CASE WHEN ${x} IS NULL THEN NULL ELSE CAST(len(${flat}) AS VARCHAR) || '[' || `
+    return `CASE WHEN ${x} IS NULL THEN NULL WHEN len(${flat}) = 0 THEN '0[]' ELSE ${dims.join(' || ')} || CAST(len(${flat}) AS VARCHAR) || '[' || `
       + `array_to_string(list_transform(${flat}, lakesync_v -> ${duckdbDialect.field(el)}), ',') || ']' END`;
   }
   if (INTEGER.has(type) || type === 'BOOLEAN' || type === 'UUID' || type === 'BIT' || type === 'TIMETZ') return `CAST(${x} AS VARCHAR)`;

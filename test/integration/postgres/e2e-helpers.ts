@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { runCli, tempDir, uniqueName, writeTask, type CliResult } from '../../harness';
+import { runCli, sleep, spawnCli, tempDir, uniqueName, writeTask, type CliResult } from '../../harness';
 import type { PgTestDb } from './helpers';
 
 export interface E2eTask { file: string; duckdb: string; dir: string; slot: string }
@@ -129,5 +129,27 @@ export async function assertWorkloadEqual(t: PgTestDb, duckdbFile: string): Prom
         assert.fail(`${table} row ${i}: source ${JSON.stringify(src[i])}, target ${JSON.stringify(dst[i])}`);
       }
     }
+  }
+}
+
+interface TableLine { event: string; table?: string; result: string; rows: number; differences: unknown[] }
+
+/** `lakesync verify` against the running task (it holds the stream at each chunk's position): every table equal. */
+export async function verifyEqual(task: { file: string }, tables: number): Promise<void> {
+  const run = spawnCli(['run', task.file, '--json']);
+  try {
+    await run.waitFor(/"type":"status"/, 60_000);
+    let r = await runCli(['verify', task.file, '--json'], { timeoutMs: 240_000 });
+    for (let i = 0; i < 60 && /is not running/.test(r.stdout + r.stderr); i++) {
+      await sleep(500); // the control socket opens a moment after the first status
+      r = await runCli(['verify', task.file, '--json'], { timeoutMs: 240_000 });
+    }
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TableLine).filter((l) => l.event === 'table');
+    assert.equal(r.code, 0, `verify:\n${r.stdout}\n${r.stderr}`);
+    assert.equal(lines.length, tables, r.stdout);
+    for (const l of lines) assert.equal(l.result, 'equal', JSON.stringify(l));
+  } finally {
+    run.kill('SIGINT');
+    await run.exited;
   }
 }

@@ -142,6 +142,37 @@ describe('PostgreSQL type map: canonical text through a real DuckDB is the sourc
     });
   }
 
+  // PostgreSQL's own arrtest: declared dimensions and lower bounds are not enforced by PostgreSQL
+  const shapes: [string, string, string][] = [
+    ['integer[]', '[0:1]={1,2}', 'a lower bound of 0'],
+    ['integer[]', '{{1,2},{3,4}}', 'two dimensions in a one-dimensional column'],
+    ['integer[][][]', '{3,4}', 'one dimension in a three-dimensional column'],
+    ['integer[][]', '{{{0,0},{1,2}}}', 'three dimensions in a two-dimensional column'],
+    ['text[]', '{{elt1,elt2}}', 'a nested text array (would land as the text of the inner array)'],
+    ['integer[][]', '[2:2][1:2]={{1,2}}', 'bounds on a rectangular array of the right dimensions'],
+  ];
+  for (const [fullType, text, what] of shapes) {
+    it(`a LIST column refuses ${what} (${fullType} ← ${text}): the batch fails, nothing lands changed`, async () => {
+      const m = mapPostgresColumn(col({ dataType: 'int4[]', fullType, isArray: true, elementType: fullType.startsWith('text') ? 'text' : 'int4' }));
+      await assert.rejects(roundTrip(m, [pgArrayToCanonical(text)]), /does not fit a \d-dimensional list starting at 1.*source\.arrays: text/);
+    });
+  }
+
+  it('LIST columns take 1-based values of the declared dimensions, empty and NULL-filled ones included', async () => {
+    const m = mapPostgresColumn(col({ dataType: 'int4[]', fullType: 'integer[][][]', isArray: true, elementType: 'int4' }));
+    assert.equal(m.targetType, 'INTEGER[][][]');
+    const got = await roundTrip(m, ['{{{0,0},{1,2}}}', '{}', '{{{NULL}}}'].map((t) => pgArrayToCanonical(t)));
+    assert.deepEqual(got.map((g) => g.text), ['[[[0, 0], [1, 2]]]', '[]', '[[[NULL]]]']);
+  });
+
+  it('source.arrays: text keeps every array as PostgreSQL\'s exact text', async () => {
+    const m = mapPostgresColumn(col({ dataType: 'int4[]', fullType: 'integer[][][]', isArray: true, elementType: 'int4', arrayText: true }));
+    assert.equal(m.targetType, 'VARCHAR');
+    assert.ok(m.note);
+    const texts = ['[0:1]={1.1,2.2}', '{{{0,0},{1,2}}}', '{3,4}', '{}', '{"a,b","c\\"d",NULL,"NULL"}'];
+    assert.deepEqual((await roundTrip(m, texts)).map((g) => g.text), texts);
+  });
+
   it('an unknown type becomes VARCHAR with a warning, never silently', () => {
     const m = mapPostgresColumn(col({ dataType: 'hstore' }));
     assert.equal(m.targetType, 'VARCHAR');
@@ -159,7 +190,8 @@ describe('PostgreSQL canonical text helpers', () => {
   it('parses array text with quotes, escapes, NULL, nesting and explicit bounds', () => {
     assert.equal(pgArrayToCanonical('{}'), '[]');
     assert.equal(pgArrayToCanonical('{"a\\\\b","x y",NULL,"NULL"}'), '["a\\\\b","x y",null,"NULL"]');
-    assert.equal(pgArrayToCanonical('[0:1]={7,8}'), '["7","8"]');
+    assert.equal(pgArrayToCanonical('[0:1]={7,8}'), '[0:1]=["7","8"]', 'explicit bounds are kept, never dropped');
+    assert.equal(pgArrayToCanonical('[-2:-1][1:1]={{7},{8}}'), '[-2:-1][1:1]=[["7"],["8"]]');
     assert.equal(pgArrayToCanonical('{{"(1,2),(3,4)"};{"(0,0),(1,1)"}}'.replace('};{', '},{')), '[["(1,2),(3,4)"],["(0,0),(1,1)"]]');
     assert.equal(pgArrayToCanonical('{(1,2),(0,0);(3,3),(2,2)}', (s) => s, ';'), '["(1,2),(0,0)","(3,3),(2,2)"]');
   });

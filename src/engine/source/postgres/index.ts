@@ -18,7 +18,7 @@ import { DecoderbufsTranslator } from './decoderbufs';
 import { PgSnapshotSession } from './snapshot';
 import { MESSAGE_PREFIX, PgOutputStream, type ResolvedRelation } from './stream';
 import { TypeResolver } from './typeinfo';
-import { toCanonical } from './values';
+import { columnKind, toCanonical } from './values';
 import { WalStream } from './walstream';
 
 export interface PostgresSourceOptions {
@@ -52,11 +52,18 @@ class PgSource implements PostgresSource {
   async discover(): Promise<SourceTable[]> {
     const c = await this.catalog();
     const available = await listPostgresTables(c, candidateDatabases(this.plan));
-    return describeSelection(this.plan, available, (ids) => describePostgresTables(c, ids));
+    return describeSelection(this.plan, available, async (ids) => (await describePostgresTables(c, ids)).map((t) => this.arrayForm(t)));
   }
 
   async describe(table: TableId): Promise<SourceTable | undefined> {
-    return describePostgresTable(await this.catalog(), table);
+    const t = await describePostgresTable(await this.catalog(), table);
+    return t && this.arrayForm(t);
+  }
+
+  /** Marks array columns as kept in text form when the task says `source.arrays: text` (type map and readers follow the mark). */
+  private arrayForm(table: SourceTable): SourceTable {
+    if (this.plan.source.arrays !== 'text') return table;
+    return { ...table, columns: table.columns.map((c) => (c.isArray ? { ...c, arrayText: true } : c)) };
   }
 
   async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
@@ -341,12 +348,13 @@ class PgSource implements PostgresSource {
       // the Relation message is the authority for the shape of the changes after it
       const r = await describeRelation(await this.control(), relationId, id,
         columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: c.isKey })), known);
+      const table = this.arrayForm(r.table);
       // an added column's fill value in the canonical text its rows are read in
-      const filled = r.table.columns.filter((c) => c.fill !== undefined);
+      const filled = table.columns.filter((c) => c.fill !== undefined);
       await this.types.load(filled.map((c) => c.typeOid!));
-      for (const c of filled) c.fill = toCanonical(this.types.kindOf(c.typeOid), c.fill!);
-      taskTables.set(key, r.table);
-      return r;
+      for (const c of filled) c.fill = toCanonical(columnKind(this.types.kindOf(c.typeOid), c), c.fill!);
+      taskTables.set(key, table);
+      return { ...r, table };
     }
     if (this.plan.rules.newTables !== 'sync') return undefined;
     const selected = selectTables(this.plan, [id]).groups.some((g) => g.sources.some((s) => tableKey(s) === key));

@@ -23,7 +23,7 @@ import { tableKey, type SourceTable } from '../types';
 import { CopyTextDecoder } from './copytext';
 import { connect, ident, literal, qualified } from './session';
 import type { TypeResolver } from './typeinfo';
-import { toCanonical, toPgText, type ValueKind } from './values';
+import { columnKind, toCanonical, toPgText, type ValueKind } from './values';
 
 /** Rows handed to onRows at once: big enough to amortise, small enough to keep memory flat. */
 const ROWS_PER_BATCH = 5000;
@@ -138,7 +138,7 @@ export class PgSnapshotSession implements SnapshotSession {
       return new Map(res.rows.map((r) => [r.attname, Number(r.atttypid)]));
     });
     await this.types.load(oids.values());
-    const kinds = table.columns.map((c) => this.types.kindOf(oids.get(c.name) ?? c.typeOid));
+    const kinds = table.columns.map((c) => columnKind(this.types.kindOf(oids.get(c.name) ?? c.typeOid), c));
     this.columnKinds.set(key, kinds);
     return kinds;
   }

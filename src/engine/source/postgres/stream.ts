@@ -11,7 +11,7 @@ import { lsn } from '../../positions';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { decodePgOutput, decodeWalMessage, type PgOutputMessage, type RelationColumn, type TupleValue } from './pgoutput';
 import type { TypeResolver } from './typeinfo';
-import { toCanonical, type ValueKind } from './values';
+import { columnKind, toCanonical, type ValueKind } from './values';
 import type { WalStream } from './walstream';
 
 /** Prefix of LakeSync's own logical messages (heartbeats and catch-up marks). */
@@ -227,7 +227,7 @@ export class PgOutputStream {
     const map = table.columns.map((c) => byName.get(c.name) ?? -1);
     const kinds = table.columns.map((c) => {
       const i = byName.get(c.name);
-      return this.types.kindOf(i === undefined ? c.typeOid : columns[i].typeOid);
+      return columnKind(this.types.kindOf(i === undefined ? c.typeOid : columns[i].typeOid), c);
     });
     const key = tableKey(id);
     const known = this.knownTables.get(key);

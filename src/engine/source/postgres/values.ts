@@ -24,6 +24,11 @@ export type ValueKind =
 
 export const TEXT: ValueKind = { kind: 'text' };
 
+/** A column's kind: an array in text form (`source.arrays: text`) passes PostgreSQL's array text through unchanged. */
+export function columnKind(kind: ValueKind, col: { arrayText?: boolean }): ValueKind {
+  return kind.kind === 'array' && col.arrayText ? TEXT : kind;
+}
+
 /** Converts one non-null PostgreSQL text value of the given kind to canonical text. */
 export function toCanonical(kind: ValueKind, text: string): string {
   switch (kind.kind) {

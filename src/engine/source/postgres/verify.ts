@@ -33,7 +33,8 @@ export function pgCanonical(x: string, col: SourceColumn, type: string): string 
     const elementName = col.elementType ?? col.dataType.replace(/\[\]$/, '');
     const el = pgCanonical('v', { ...col, isArray: false, dataType: normalizePostgresType(elementName), fullType: elementName }, inner);
     if (!el) return undefined;
-    return `(SELECT CASE WHEN ${x} IS NULL THEN NULL ELSE cardinality(${x})::text || '[' || coalesce(string_agg(${pgDialect.field(el)}, ',' ORDER BY o), '') || ']' END `
+    // the shape first (array_dims: `[0:1]`, `[1:2][1:3]`; none when empty), so a renumbered or reshaped array differs
+    return `(SELECT CASE WHEN ${x} IS NULL THEN NULL ELSE coalesce(array_dims(${x}), '') || cardinality(${x})::text || '[' || coalesce(string_agg(${pgDialect.field(el)}, ',' ORDER BY o), '') || ']' END `
       + `FROM unnest(${x}) WITH ORDINALITY u(v, o))`;
   }
   const t = normalizePostgresType(col.dataType);
@@ -55,6 +56,7 @@ export function pgCanonical(x: string, col: SourceColumn, type: string): string 
     return `(extract(year FROM ${x}) * 12 + extract(month FROM ${x}))::numeric(20,0)::text || ' ' || extract(day FROM ${x})::numeric(20,0)::text || ' ' || `
       + `((extract(hour FROM ${x}) * 60 + extract(minute FROM ${x})) * 60000000 + extract(microseconds FROM ${x}))::numeric(30,0)::text`;
   }
+  if (t === 'geometry' || t === 'geography') return `lower(${x}::text)`; // hex EWKB, as the readers get it
   if (type === 'BLOB') return `encode(${x}, 'hex')`;
   if (type === 'JSON') return `${x}::text`;
   if (t === 'money') return `${x}::numeric::text`;
