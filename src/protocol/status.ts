@@ -98,4 +98,10 @@ export interface CatchUpStatus {
   sourceRead?: string;
   /** Time since anything last came from the source, ms. */
   quietMs: number;
+  /**
+   * A normal run (no --until-caught-up) reads the source's position every few seconds as a moving
+   * goal: when the newest position the committed checkpoint has reached was read. `caughtUp` is
+   * true while that is recent.
+   */
+  reachedAt?: string;
 }

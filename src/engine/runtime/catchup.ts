@@ -117,3 +117,81 @@ export class CatchUp {
     });
   }
 }
+
+/** A normal run polls the source's position this often. */
+export const WATCH_INTERVAL_MS = 5_000;
+
+/**
+ * "Caught up" in a normal run (the tree's ✔, `lakesync status`), by the same rule as
+ * --until-caught-up with a moving goal: the source's position is read every few seconds, and the
+ * target is caught up when its committed checkpoint has reached a position the source had at most
+ * two reads ago. A quiet stream proves nothing; a busy source that the target keeps up with stays
+ * caught up, one the target falls behind on does not, whatever the phase says.
+ */
+export class SourceWatch {
+  /** Positions read and not reached yet, oldest first, with when they were read. */
+  private pending: { goal: Position; at: number }[] = [];
+  /** When the newest position the checkpoint has reached was read (0: none yet). */
+  private reachedAt = 0;
+  private latest?: Position;
+  private timer?: NodeJS.Timeout;
+  private reading = false;
+
+  constructor(private readonly ctx: TaskContext, private readonly intervalMs = WATCH_INTERVAL_MS) {}
+
+  start(): void {
+    if (this.timer) return;
+    void this.read();
+    this.timer = setInterval(() => { void this.read(); }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Caught up now: the checkpoint has reached a source position read within the last two intervals. */
+  get caughtUp(): boolean {
+    this.settle();
+    return this.reachedAt > 0 && Date.now() - this.reachedAt <= 2 * this.intervalMs + 1000;
+  }
+
+  private settle(): void {
+    while (this.pending.length && reachedGoal(this.ctx.checkpoint, this.pending[0].goal)) {
+      this.reachedAt = this.pending.shift()!.at;
+    }
+  }
+
+  private async read(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
+    try {
+      const at = Date.now();
+      const goal = await this.ctx.adapter.currentPosition();
+      this.latest = goal;
+      this.pending.push({ goal, at });
+      if (this.pending.length > 100) this.pending.shift(); // far behind: the oldest goals only matter for their time
+      this.publish();
+    } catch {
+      // the source is unreachable for a moment: not caught up is what the clock will say
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** Publishes status.catchUp (called after each read and each commit). */
+  publish(): void {
+    if (!this.latest) return;
+    const caughtUp = this.caughtUp;
+    let left: number | undefined;
+    try { left = this.ctx.checkpoint ? positionDistance(parsePosition(this.ctx.checkpoint), this.latest) : undefined; } catch { left = undefined; }
+    this.ctx.status.setCatchUp({
+      goal: formatPosition(this.latest),
+      caughtUp,
+      ...(left !== undefined ? { bytesLeft: Math.max(0, left) } : {}),
+      quietMs: 0,
+      ...(this.reachedAt ? { reachedAt: new Date(this.reachedAt).toISOString() } : {}),
+    });
+  }
+}

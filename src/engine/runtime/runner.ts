@@ -21,7 +21,7 @@ import { runSnapshots } from './snapshot';
 import { StatusTracker, statusFilePath } from './status';
 import { failTable } from './halt';
 import { streamChanges } from './stream';
-import { CatchUp, DEFAULT_STALL_MS, StallError } from './catchup';
+import { CatchUp, DEFAULT_STALL_MS, SourceWatch, StallError } from './catchup';
 
 export interface RunOptions {
   stateless?: boolean;
@@ -321,10 +321,14 @@ export class TaskRunner {
     const maxRetries = options.maxStreamRetries ?? 10;
     // one goal for the whole run: read when the first catch-up starts, kept across reconnects
     const catchUp = options.untilCaughtUp ? new CatchUp(ctx, options.stallTimeoutMs ?? DEFAULT_STALL_MS) : undefined;
+    // a normal run says "caught up" by the same rule, with a moving goal (status.catchUp, the tree's ✔)
+    const watch = catchUp ? undefined : new SourceWatch(ctx);
+    watch?.start();
     try {
       await this.streamLoop(ctx, catchUp, maxRetries);
     } finally {
       catchUp?.stop();
+      watch?.stop();
     }
   }
 

@@ -39,7 +39,8 @@ export interface SourceFacts {
   /** What `lakesync reset --drop-slot` drops on the server, for people; undefined when the source keeps nothing there. */
   replicationState(source: SourceConfig): string | undefined;
   /** The type map of one source column (typemap/). */
-  mapColumn(col: SourceColumn): ColumnMapping;
+  /** `inKey`: the column is part of the table's primary key. */
+  mapColumn(col: SourceColumn, inKey?: boolean): ColumnMapping;
   /** `lakesync export --to flink-cdc`: the matching Flink CDC pipeline source. */
   readonly flinkCdc: FlinkCdcSource;
 }

@@ -12,15 +12,16 @@ export { tableDdl, metadataColumns, MERGE_KEY_COLUMNS } from './ddl';
 export { mapMysqlColumn } from './mysql';
 export { mapPostgresColumn } from './postgres';
 
-export function mapColumn(source: SourceType, col: SourceColumn): ColumnMapping {
-  return sourceFacts(source).mapColumn(col);
+/** `inKey`: the column is part of the primary key (a MySQL zero date there cannot become NULL). */
+export function mapColumn(source: SourceType, col: SourceColumn, inKey = false): ColumnMapping {
+  return sourceFacts(source).mapColumn(col, inKey);
 }
 
 const RESERVED = new Set(metadataColumns(true).map((c) => c.name));
 
 /** Mirror mapping: one source table -> one target table with the same columns and key. */
 export function mapTable(source: SourceType, table: SourceTable, namespace: string, target: string): TableMapping {
-  const columns = table.columns.map((c) => mapColumn(source, c));
+  const columns = table.columns.map((c) => mapColumn(source, c, table.primaryKey.includes(c.name)));
   const warnings: string[] = [];
   for (const c of columns) {
     if (c.warning) warnings.push(`${c.name}: ${c.warning}`);

@@ -50,9 +50,30 @@ export const mysqlRules: Record<string, Rule> = {
 
 const TEXTUAL = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext']);
 
-/** Maps one MySQL/MariaDB column. */
-export function mapMysqlColumn(col: SourceColumn): ColumnMapping {
+const DATES: Record<string, 'DATE' | 'TIMESTAMP' | 'TIMESTAMPTZ'> = { date: 'DATE', datetime: 'TIMESTAMP', timestamp: 'TIMESTAMPTZ' };
+
+/**
+ * DATE/DATETIME/TIMESTAMP and their zero dates (0000-00-00, month or day 00; canonical text keeps
+ * them as the server prints them): the server's exact text with `source.zeroDates: text`; else
+ * typed, a zero date NULL, and in a key column an error that stops the table, because two keys
+ * that differ only in their zero dates would become one.
+ */
+function mapDate(col: SourceColumn, type: 'DATE' | 'TIMESTAMP' | 'TIMESTAMPTZ', inKey: boolean): Mapped {
+  const utc = type === 'TIMESTAMPTZ' ? 'UTC; ' : '';
+  if (col.dateText) {
+    return { targetType: 'VARCHAR', fromText: '$', note: `${utc}the server's exact text, zero dates included (source.zeroDates: text)${utc ? ', with +00' : ''}` };
+  }
+  if (!inKey) return { targetType: type, fromText: zeroDateCast(type), note: `${utc}${ZERO}` };
+  const fromText = `CASE WHEN substr($, 6, 2) = '00' OR substr($, 9, 2) = '00' THEN error('the zero date ' || $ || ' is in a primary key column: `
+    + `DuckDB has no such date, and as NULL two keys could become one; set source.zeroDates: text in the task file to keep dates as their exact text, `
+    + `then lakesync resync the table') ELSE CAST($ AS ${type}) END`;
+  return { targetType: type, fromText, note: `${utc}a zero date in this key column stops the table (source.zeroDates: text keeps it)` };
+}
+
+/** Maps one MySQL/MariaDB column; `inKey`: the column is part of the table's primary key. */
+export function mapMysqlColumn(col: SourceColumn, inKey = false): ColumnMapping {
   const type = col.dataType.toLowerCase();
+  if (DATES[type]) return { source: col, name: col.name, ...mapDate(col, DATES[type], inKey) };
   // char/varchar/text in the binary character set are byte strings
   const rule = col.charset === 'binary' && TEXTUAL.has(type) ? blob() : mysqlRules[type];
   const m: Mapped = rule ? rule(col)

@@ -62,22 +62,42 @@ export function isLive(entry: TaskEntry, now: number): boolean {
   return p === 'initializing' || p === 'full-sync' || p === 'incremental' || p === 'stopping';
 }
 
-export function taskIcon(phase: ShownTaskPhase): NodeView['icon'] {
+/**
+ * The engine's positions-only "caught up" (status.catchUp, src/engine/runtime/catchup.ts): its
+ * committed checkpoint has reached a position the source had a moment ago. Only then a ✔; a
+ * streaming task that is still behind the source is "catching up".
+ */
+export function isCaughtUp(entry: TaskEntry): boolean {
+  return entry.status?.catchUp?.caughtUp === true;
+}
+
+function catchingUpText(entry: TaskEntry): string {
+  const left = entry.status?.catchUp?.bytesLeft;
+  return left !== undefined && left > 0 ? `catching up, ${formatBytes(left)} behind` : 'catching up';
+}
+
+function formatBytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${(b / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function taskIcon(phase: ShownTaskPhase, caughtUp = false): NodeView['icon'] {
   switch (phase) {
     case 'stopped': return { id: 'circle-large-outline' };
     case 'initializing': return { id: 'loading~spin' };
     case 'stopping': return { id: 'loading~spin' };
     case 'full-sync': return { id: 'sync~spin', color: 'charts.blue' };
-    case 'incremental': return { id: 'pass-filled', color: 'testing.iconPassed' };
+    case 'incremental': return caughtUp ? { id: 'pass-filled', color: 'testing.iconPassed' } : { id: 'sync~spin', color: 'charts.blue' };
     case 'failed': return { id: 'error', color: 'list.errorForeground' };
   }
 }
 
-export function tableIcon(phase: TablePhase, live: boolean): NodeView['icon'] {
+export function tableIcon(phase: TablePhase, live: boolean, caughtUp = false): NodeView['icon'] {
   switch (phase) {
     case 'pending': return { id: 'clock' };
     case 'full-sync': return live ? { id: 'sync~spin', color: 'charts.blue' } : { id: 'sync' };
-    case 'incremental': return live ? { id: 'pass-filled', color: 'testing.iconPassed' } : { id: 'pass' };
+    case 'incremental': return !live ? { id: 'pass' } : caughtUp ? { id: 'pass-filled', color: 'testing.iconPassed' } : { id: 'sync~spin', color: 'charts.blue' };
     case 'cancelled': return { id: 'circle-slash' };
     case 'stopped': return { id: 'debug-stop' };
     case 'failed': return { id: 'error', color: 'list.errorForeground' };
@@ -119,7 +139,7 @@ export function taskDescription(entry: TaskEntry, now: number): string {
       break;
     case 'full-sync': parts.push(`full sync ${snapshotPercent(st?.tables ?? [])}%`); break;
     case 'incremental': {
-      parts.push('incremental');
+      parts.push(isCaughtUp(entry) ? 'incremental' : `incremental, ${catchingUpText(entry)}`);
       const lag = worstLatency(st?.tables ?? []);
       if (lag !== undefined) parts.push(`lag ${formatDuration(lag)}`);
       break;
@@ -163,7 +183,7 @@ export function taskNode(entry: TaskEntry, now: number): NodeView {
     label: entry.info.name,
     description: taskDescription(entry, now),
     tooltip: lines.join('  \n'),
-    icon: taskIcon(phase),
+    icon: taskIcon(phase, isCaughtUp(entry)),
     // external: an engine elsewhere (CLI, another window) holds the target; this window must not start a second one.
     contextValue: ours ? 'lakesync.task.running' : phase === 'failed' ? 'lakesync.task.failed'
       : isLive(entry, now) ? 'lakesync.task.external' : 'lakesync.task.stopped',
@@ -211,7 +231,7 @@ export function tableNode(entry: TaskEntry, t: TableStatus, now: number): NodeVi
     label: t.source,
     description: tableDescription(t, live),
     tooltip: lines.join('  \n'),
-    icon: tableIcon(t.phase, live),
+    icon: tableIcon(t.phase, live, isCaughtUp(entry)),
     contextValue: `lakesync.table.${t.phase}${live ? '.live' : ''}`,
     collapsible: false,
   };

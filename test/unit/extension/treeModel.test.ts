@@ -61,7 +61,7 @@ describe('tree model built from status events', () => {
   it('incremental tables show rows and lag; the task shows the worst lag', () => {
     const m = model();
     m.setRun(FILE, 'running');
-    m.applyEngineStatus(FILE, status({ phase: 'incremental', rowsWritten: 500, tables: [
+    m.applyEngineStatus(FILE, status({ phase: 'incremental', rowsWritten: 500, catchUp: { goal: 'binlog:b.1:900', caughtUp: true, quietMs: 0 }, tables: [
       table({ source: 'shop.a', phase: 'incremental', rowsWritten: 300, latencyMs: 850 }),
       table({ source: 'shop.b', phase: 'incremental', rowsWritten: 200, latencyMs: 2300 }),
     ] }), T0);
@@ -69,6 +69,25 @@ describe('tree model built from status events', () => {
     assert.equal(taskNode(e, T0).description, 'incremental · lag 2.3 s · 500 rows');
     assert.equal(taskNode(e, T0).icon.id, 'pass-filled');
     assert.equal(taskChildren(e, T0)[2].description, '300 rows · lag 850 ms');
+  });
+
+  it('no ✔ while streaming but behind the source: the positions-only rule of --until-caught-up', () => {
+    const m = model();
+    m.setRun(FILE, 'running');
+    const tables = [table({ source: 'shop.a', phase: 'incremental', rowsWritten: 300, latencyMs: 5 })];
+    // the phase says incremental and the lag of the last batch is tiny, but the checkpoint is behind
+    m.applyEngineStatus(FILE, status({ phase: 'incremental', rowsWritten: 300, tables, catchUp: { goal: 'lsn:0/3A1C4770', caughtUp: false, bytesLeft: 5 * 1024 * 1024, quietMs: 0 } }), T0);
+    let e = m.get(FILE)!;
+    assert.equal(taskNode(e, T0).icon.id, 'sync~spin');
+    assert.equal(taskNode(e, T0).description, 'incremental, catching up, 5.0 MiB behind · lag 5 ms · 300 rows');
+    assert.equal(taskChildren(e, T0)[2].icon.id, 'sync~spin');
+    // no source position known yet: not caught up either
+    m.applyEngineStatus(FILE, status({ phase: 'incremental', rowsWritten: 300, tables }), T0);
+    assert.equal(taskNode(m.get(FILE)!, T0).icon.id, 'sync~spin');
+    m.applyEngineStatus(FILE, status({ phase: 'incremental', rowsWritten: 300, tables, catchUp: { goal: 'lsn:0/3A1C4770', caughtUp: true, quietMs: 0 } }), T0);
+    e = m.get(FILE)!;
+    assert.equal(taskNode(e, T0).icon.id, 'pass-filled');
+    assert.equal(taskChildren(e, T0)[2].icon.id, 'pass-filled');
   });
 
   it('a crash restart is shown as restarting with a failover count; a reported failure as failed', () => {

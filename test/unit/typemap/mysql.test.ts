@@ -48,7 +48,7 @@ const cases: Case[] = [
     values: [same('9999-12-31 23:59:59.999999'), same('1000-01-01 00:00:00'), same('2024-02-29 12:00:00.000001'),
       ['0000-00-00 00:00:00', null], ['0000-00-00 00:00:00.000000', null]] },
   { col: { dataType: 'timestamp', precision: 6 }, type: 'TIMESTAMPTZ', note: true,
-    values: [same('2038-01-19 03:14:07.999999+00'), same('1970-01-01 00:00:01+00'), ['0000-00-00 00:00:00', null]] },
+    values: [same('2038-01-19 03:14:07.999999+00'), same('1970-01-01 00:00:01+00'), ['0000-00-00 00:00:00+00', null]] },
   { col: { dataType: 'time', precision: 6 }, type: 'INTERVAL', note: true,
     values: [time('-838:59:59.000000', -us(838, 59, 59)), time('838:59:59', us(838, 59, 59)), time('00:00:00', 0n),
       time('-00:00:00.500000', -500000n), time('25:00:00.000001', us(25, 0, 0, 1)), time('-12:34:56.789', -us(12, 34, 56, 789000))] },
@@ -86,6 +86,31 @@ describe('MySQL/MariaDB type map: canonical text through a real DuckDB is the so
       });
     });
   }
+
+  it('a zero date in a key column fails the batch with the fix, never a NULL that could merge two keys', async () => {
+    for (const [dataType, zero] of [['date', '0000-00-00'], ['datetime', '2024-05-00 10:00:00'], ['timestamp', '0000-00-00 00:00:00+00']]) {
+      const m = mapMysqlColumn(col({ dataType }), true);
+      await assert.rejects(roundTrip(m, [zero]), /zero date .* primary key column.*source\.zeroDates: text/);
+    }
+    const m = mapMysqlColumn(col({ dataType: 'date' }), true);
+    assert.deepEqual((await roundTrip(m, ['2024-02-29', '1000-01-01'])).map((g) => g.text), ['2024-02-29', '1000-01-01']);
+  });
+
+  it('source.zeroDates: text keeps DATE, DATETIME and TIMESTAMP as the exact text, zero dates included', async () => {
+    const texts: Record<string, string[]> = {
+      date: ['0000-00-00', '2024-00-15', '2024-05-00', '2024-02-29'],
+      datetime: ['0000-00-00 00:00:00.000000', '2024-05-00 23:59:59.5', '9999-12-31 23:59:59.999999'],
+      timestamp: ['0000-00-00 00:00:00+00', '2038-01-19 03:14:07.999999+00'],
+    };
+    for (const [dataType, values] of Object.entries(texts)) {
+      for (const inKey of [false, true]) {
+        const m = mapMysqlColumn(col({ dataType, dateText: true }), inKey);
+        assert.equal(m.targetType, 'VARCHAR');
+        assert.ok(m.note);
+        assert.deepEqual((await roundTrip(m, values)).map((g) => g.text), values);
+      }
+    }
+  });
 
   it('an unknown type becomes VARCHAR with a warning', () => {
     const m = mapMysqlColumn(col({ dataType: 'weird' }));

@@ -35,6 +35,8 @@ export interface BinlogStreamOptions {
   describe(id: TableId): Promise<SourceTable | undefined>;
   /** Persists a table's shape from `position` on (before the transaction that changed it is handed over). */
   saveShape?(id: TableId, position: BinlogPosition, shape: SourceTable): Promise<void>;
+  /** Marks every shape the history learns as the task reads it (source.zeroDates: text). */
+  decorate?(t: SourceTable): SourceTable;
   maxTransactionChanges: number;
   heartbeatSeconds: number;
   onTransaction(tx: Transaction): Promise<void> | void;
@@ -60,7 +62,7 @@ const TX_CONTROL = /^(BEGIN|XA START|XA END|SAVEPOINT)/i;
 const TX_END = /^(COMMIT|ROLLBACK|XA COMMIT|XA ROLLBACK)/i;
 
 export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamHandle> {
-  const history = new SchemaHistory(o.shapesAtStart ?? o.tables, o.databaseCharsets);
+  const history = new SchemaHistory(o.shapesAtStart ?? o.tables, o.databaseCharsets, o.decorate);
   const taskTables = new Set(o.tables.map((t) => tableKey(t.id)));
   const isTaskTable = (id: TableId): boolean => taskTables.has(tableKey(id)) || o.wanted(id);
   /** The shape the runner reads each table's rows in (its routes), as announced by this stream. */

@@ -24,8 +24,9 @@ export class SchemaHistory {
   private readonly unknown = new Map<string, { statement: string; reason: string }>();
   private readonly dbCharsets = new Map<string, string>();
 
-  constructor(initial: Iterable<SourceTable>, dbCharsets?: Map<string, string>) {
-    for (const t of initial) this.shapes.set(tableKey(t.id), t);
+  /** `decorate` marks a shape as the task reads it (source.zeroDates: text), whichever way the shape was learnt. */
+  constructor(initial: Iterable<SourceTable>, dbCharsets?: Map<string, string>, private readonly decorate: (t: SourceTable) => SourceTable = (t) => t) {
+    for (const t of initial) this.shapes.set(tableKey(t.id), decorate(t));
     for (const [db, cs] of dbCharsets ?? []) this.dbCharsets.set(db, cs);
   }
 
@@ -34,7 +35,7 @@ export class SchemaHistory {
 
   /** Sets a table's shape (one the server described, for a table the binlog created in a way only it knows). */
   set(shape: SourceTable): void {
-    this.shapes.set(tableKey(shape.id), shape);
+    this.shapes.set(tableKey(shape.id), this.decorate(shape));
     this.unknown.delete(tableKey(shape.id));
   }
 
@@ -50,7 +51,7 @@ export class SchemaHistory {
     });
     for (const e of effects) {
       const key = tableKey(e.table);
-      if (e.kind === 'shape') { this.shapes.set(key, e.shape); this.unknown.delete(key); }
+      if (e.kind === 'shape') { e.shape = this.decorate(e.shape); this.shapes.set(key, e.shape); this.unknown.delete(key); }
       else if (e.kind === 'drop' || e.kind === 'describe') { this.shapes.delete(key); this.unknown.delete(key); }
       else if (e.kind === 'unknown') this.unknown.set(key, { statement, reason: e.reason });
     }

@@ -16,6 +16,8 @@ import { openMysqlSnapshot } from './snapshot';
 import { startBinlogStream } from './binlog';
 import { StoredHistory } from '../shapehistory';
 
+const DATE_TYPES = new Set(['date', 'datetime', 'timestamp']);
+
 /** Seconds between server heartbeats on an idle binlog connection. */
 const HEARTBEAT_SECONDS = 5;
 
@@ -46,16 +48,21 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
     return gtid ? { ...p, gtid } : p;
   };
 
+  /** Marks date columns as kept in text form when the task says `source.zeroDates: text` (type map and readers follow the mark). */
+  const dateForm = (t: SourceTable): SourceTable => (plan.source.zeroDates !== 'text' ? t
+    : { ...t, columns: t.columns.map((c) => (DATE_TYPES.has(c.dataType.toLowerCase()) ? { ...c, dateText: true } : c)) });
+
   const adapter: SourceAdapter = {
     plan,
 
     async discover(): Promise<SourceTable[]> {
       const c = await sql();
-      return describeSelection(plan, await listMysqlTables(c, candidateDatabases(plan)), (ids) => describeMysqlTables(c, ids));
+      return describeSelection(plan, await listMysqlTables(c, candidateDatabases(plan)), async (ids) => (await describeMysqlTables(c, ids)).map(dateForm));
     },
 
     async describe(id: TableId): Promise<SourceTable | undefined> {
-      return describeMysqlTable(await sql(), id);
+      const t = await describeMysqlTable(await sql(), id);
+      return t && dateForm(t);
     },
 
     async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
@@ -120,6 +127,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
         onTransaction,
         shapesAtStart: history ? await history.shapesAt(start.kind === 'binlog' ? start : undefined, tables) : tables,
         databaseCharsets: await databaseCharsets(await sql(), candidateDatabases(plan)),
+        decorate: dateForm,
         ...(history ? { saveShape: (id: TableId, p: BinlogPosition, t: SourceTable) => history.save(id, p, t) } : {}),
       });
     },

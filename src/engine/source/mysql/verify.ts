@@ -38,6 +38,8 @@ export function mysqlCanonical(x: string, col: SourceColumn, type: string): stri
   if (kind === 'bit') return `CAST(CAST(${x} AS UNSIGNED) AS CHAR)`;
   if (kind === 'year') return `CAST(${x} + 0 AS CHAR)`;
   if (kind === 'binary') return `LOWER(HEX(${x}))`;
+  if ((kind === 'date' || kind === 'datetime') && type === 'VARCHAR') return `CONVERT(${x} USING utf8mb4)`; // source.zeroDates: text
+  if (kind === 'timestamp' && type === 'VARCHAR') return `CONCAT(CONVERT(${x} USING utf8mb4), '+00')`;
   if (kind === 'date' && type === 'DATE') return `CASE WHEN ${zero(x)} THEN NULL ELSE CAST(DATEDIFF(${x}, '1970-01-01') AS CHAR) END`;
   if (kind === 'date' || kind === 'datetime' || kind === 'timestamp') {
     return `CASE WHEN ${zero(x)} THEN NULL ELSE CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', ${x}) AS CHAR) END`;
