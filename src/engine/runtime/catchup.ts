@@ -118,49 +118,57 @@ export class CatchUp {
   }
 }
 
-/** A normal run polls the source's position this often. */
+/** A normal run reads the source's position this often (PostgreSQL: one tiny logical message). */
 export const WATCH_INTERVAL_MS = 5_000;
 
 /**
  * "Caught up" in a normal run (the tree's ✔, `lakesync status`), by the same rule as
  * --until-caught-up with a moving goal: the source's position is read every few seconds, and the
- * target is caught up when its committed checkpoint has reached a position the source had at most
- * two reads ago. A quiet stream proves nothing; a busy source that the target keeps up with stays
- * caught up, one the target falls behind on does not, whatever the phase says.
+ * target is caught up when its committed checkpoint has reached the newest position read, or the
+ * one before while the newest is younger than one interval (so a busy source the target keeps up
+ * with does not flicker). A quiet stream proves nothing; a target that falls behind loses the ✔
+ * within two intervals of the source's position it has not reached.
  */
 export class SourceWatch {
   /** Positions read and not reached yet, oldest first, with when they were read. */
   private pending: { goal: Position; at: number }[] = [];
   /** When the newest position the checkpoint has reached was read (0: none yet). */
   private reachedAt = 0;
+  /** When the newest and the one-before positions were read. */
+  private latestAt = 0;
+  private previousAt = 0;
   private latest?: Position;
   private timer?: NodeJS.Timeout;
+  private ticker?: NodeJS.Timeout;
   private reading = false;
+  private shown?: boolean;
 
   constructor(private readonly ctx: TaskContext, private readonly intervalMs = WATCH_INTERVAL_MS) {}
 
+  /** Starts reading (once the stream runs: on PostgreSQL reading the position needs the slot). */
   start(): void {
     if (this.timer) return;
     void this.read();
     this.timer = setInterval(() => { void this.read(); }, this.intervalMs);
     this.timer.unref();
+    this.ticker = setInterval(() => this.publish(false), 1000);
+    this.ticker.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.ticker);
     this.timer = undefined;
+    this.ticker = undefined;
   }
 
-  /** Caught up now: the checkpoint has reached a source position read within the last two intervals. */
   get caughtUp(): boolean {
-    this.settle();
-    return this.reachedAt > 0 && Date.now() - this.reachedAt <= 2 * this.intervalMs + 1000;
-  }
-
-  private settle(): void {
     while (this.pending.length && reachedGoal(this.ctx.checkpoint, this.pending[0].goal)) {
       this.reachedAt = this.pending.shift()!.at;
     }
+    if (!this.latestAt) return false;
+    if (this.reachedAt >= this.latestAt) return true;
+    return this.reachedAt >= this.previousAt && this.previousAt > 0 && Date.now() - this.latestAt <= this.intervalMs;
   }
 
   private async read(): Promise<void> {
@@ -170,26 +178,30 @@ export class SourceWatch {
       const at = Date.now();
       const goal = await this.ctx.adapter.currentPosition();
       this.latest = goal;
+      this.previousAt = this.latestAt;
+      this.latestAt = at;
       this.pending.push({ goal, at });
-      if (this.pending.length > 100) this.pending.shift(); // far behind: the oldest goals only matter for their time
-      this.publish();
+      if (this.pending.length > 100) this.pending.shift(); // far behind: only the newest goals matter
+      this.publish(true);
     } catch {
-      // the source is unreachable for a moment: not caught up is what the clock will say
+      // the source is unreachable for a moment: the clock will say not caught up
     } finally {
       this.reading = false;
     }
   }
 
-  /** Publishes status.catchUp (called after each read and each commit). */
-  publish(): void {
+  /** Publishes status.catchUp: after each read, and each second when the answer changed. */
+  private publish(always: boolean): void {
     if (!this.latest) return;
     const caughtUp = this.caughtUp;
+    if (!always && caughtUp === this.shown) return;
+    this.shown = caughtUp;
     let left: number | undefined;
     try { left = this.ctx.checkpoint ? positionDistance(parsePosition(this.ctx.checkpoint), this.latest) : undefined; } catch { left = undefined; }
     this.ctx.status.setCatchUp({
       goal: formatPosition(this.latest),
       caughtUp,
-      ...(left !== undefined ? { bytesLeft: Math.max(0, left) } : {}),
+      ...(left !== undefined ? { bytesLeft: left } : {}),
       quietMs: 0,
       ...(this.reachedAt ? { reachedAt: new Date(this.reachedAt).toISOString() } : {}),
     });

@@ -323,16 +323,15 @@ export class TaskRunner {
     const catchUp = options.untilCaughtUp ? new CatchUp(ctx, options.stallTimeoutMs ?? DEFAULT_STALL_MS) : undefined;
     // a normal run says "caught up" by the same rule, with a moving goal (status.catchUp, the tree's ✔)
     const watch = catchUp ? undefined : new SourceWatch(ctx);
-    watch?.start();
     try {
-      await this.streamLoop(ctx, catchUp, maxRetries);
+      await this.streamLoop(ctx, catchUp, maxRetries, watch);
     } finally {
       catchUp?.stop();
       watch?.stop();
     }
   }
 
-  private async streamLoop(ctx: TaskContext, catchUp: CatchUp | undefined, maxRetries: number): Promise<void> {
+  private async streamLoop(ctx: TaskContext, catchUp: CatchUp | undefined, maxRetries: number, watch?: SourceWatch): Promise<void> {
     const { status } = this;
     let failures = 0;
     for (;;) {
@@ -342,6 +341,7 @@ export class TaskRunner {
       }
       if (ctx.stopping) return;
       status.setPhase('incremental');
+      watch?.start(); // after the first full sync: on PostgreSQL the slot exists from then on
       const before = ctx.checkpoint;
       let why: string;
       try {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { runCli, sharedMariadb, sharedPostgres, spawnCli, tempDir, uniqueName, writeTask, type CliResult, type ServerHandle } from '../../harness';
-import { comparePositions, parsePosition } from '../../../src/engine/positions';
+import { comparePositions, formatPosition, parsePosition } from '../../../src/engine/positions';
 import { targetRows } from '../postgres/e2e-helpers';
 import { StallProxy } from '../../support/proxy';
 
@@ -123,6 +123,54 @@ for (const kind of ['postgres', 'mariadb'] as const) {
       assert.ok(status.length > 0, 'the catch-up progress is in the --json status lines');
       assert.equal(status.at(-1).caughtUp, true);
       console.log(`      ${kind}: 1,000,000 rows of one transaction caught up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+
+    it('a normal run says caught up (status.catchUp, the tree\'s ✔) only once its checkpoint has reached the source\'s position', async () => {
+      await s.server.sql('CREATE TABLE watched (id int PRIMARY KEY, pad varchar(32))', [], { database: s.db });
+      await s.server.sql(s.insert('watched', 1, 1000), [], { database: s.db });
+      const t = task(s, 'watched');
+      const run = spawnCli(['run', t.file, '--json']);
+      try {
+        // every status line with the time it arrived
+        const seen: { at: number; caughtUp: boolean; position?: string }[] = [];
+        let read = 0;
+        const poll = () => {
+          const out = run.stdout();
+          const done = out.slice(read).split('\n').slice(0, -1); // the last part is '' or a line not ended yet
+          read += done.reduce((n, l) => n + l.length + 1, 0);
+          for (const l of done.filter((x) => x.includes('"catchUp"'))) {
+            const st = JSON.parse(l).status as { catchUp: { caughtUp: boolean }; position?: string };
+            seen.push({ at: Date.now(), caughtUp: st.catchUp.caughtUp, position: st.position });
+          }
+        };
+        const until = async (what: string, fn: () => boolean, ms: number) => {
+          const end = Date.now() + ms;
+          while (!fn()) {
+            if (Date.now() > end) assert.fail(`timed out waiting for ${what}:\n${run.stderr().slice(-2000)}`);
+            await new Promise((r) => setTimeout(r, 100));
+            poll();
+          }
+        };
+        await until('the first caught-up status', () => seen.some((x) => x.caughtUp), 120_000);
+        const N = 1_000_000;
+        await s.server.sql(s.insert('watched', 1001, 1000 + N), [], { database: s.db });
+        const committed = Date.now();
+        const goal = parsePosition(await s.position());
+        const reached = (p?: string) => !!p && comparePositions(parsePosition(p), goal) >= 0;
+        const from = seen.length;
+        await until('caught up past the big transaction', () => seen.slice(from).some((x) => x.caughtUp && reached(x.position)), 480_000);
+        // the rule allows a ✔ for the position read before the newest while the newest is younger than one
+        // interval (5 s): at most 10 s after the commit (+2 s for reading the lines); later only a reached checkpoint
+        const early = seen.slice(from).filter((x) => x.caughtUp && !reached(x.position) && x.at > committed + 2 * 5000 + 2000);
+        assert.deepEqual(early, [], `caught up claimed with the checkpoint behind a position the source had long before (goal ${formatPosition(goal)}, committed at ${committed}): ${JSON.stringify(seen.slice(Math.max(0, from - 3), from + 40))}`);
+        const behind = seen.slice(from).filter((x) => !x.caughtUp);
+        assert.ok(behind.length > 0, 'while the big transaction was applied the run said "catching up", not caught up');
+        console.log(`      ${kind}: ${behind.length} "catching up" status lines while the 1,000,000-row transaction was applied (${((Date.now() - committed) / 1000).toFixed(1)} s)`);
+      } finally {
+        run.kill('SIGINT');
+        await run.exited;
+      }
+      expectRows(await targetCount(t.duckdb, 'watched'), 1_001_000, 'the target after the run');
     });
 
     it('a transaction committed while the run copies the table is in the target at exit 0', async () => {
