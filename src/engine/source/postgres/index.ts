@@ -62,8 +62,9 @@ class PgSource implements PostgresSource {
 
   /** Marks array columns as kept in text form when the task says `source.arrays: text` (type map and readers follow the mark). */
   private arrayForm(table: SourceTable): SourceTable {
-    if (this.plan.source.arrays !== 'text') return table;
-    return { ...table, columns: table.columns.map((c) => (c.isArray ? { ...c, arrayText: true } : c)) };
+    const text = this.plan.source.arrays === 'text';
+    if (!table.columns.some((c) => c.isArray && !!c.arrayText !== text)) return table;
+    return { ...table, columns: table.columns.map((c) => (!c.isArray ? c : text ? { ...c, arrayText: true } : (({ arrayText: _, ...rest }) => rest)(c))) };
   }
 
   async openSnapshot(tables: SourceTable[], concurrency: number, resume?: Position): Promise<SnapshotSession> {
@@ -145,7 +146,7 @@ class PgSource implements PostgresSource {
    */
   async shapesAt(position: Position, tables: SourceTable[]): Promise<SourceTable[]> {
     if (!this.store || position.kind !== 'lsn') return tables;
-    return new StoredHistory(this.store).shapesAt(position, tables, false);
+    return (await new StoredHistory(this.store).shapesAt(position, tables, false)).map((t) => this.arrayForm(t));
   }
 
   attachState(store: SchemaHistoryStore): void {
