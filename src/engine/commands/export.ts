@@ -1,6 +1,7 @@
 // `lakesync export FILE --to flink-cdc [--sink iceberg|paimon] [--out FILE] [--warehouse PATH] [--handover]`
-// writes the task as an Apache Flink CDC pipeline. With --handover it first stops the running
-// task and starts the pipeline at the checkpoint LakeSync committed last.
+// writes the task as an Apache Flink CDC pipeline. With --handover it first waits until the running
+// task has committed the source's position (read once, as --until-caught-up does), stops it, and
+// starts the pipeline at the checkpoint LakeSync committed last.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CliArgs } from './args';
@@ -9,7 +10,8 @@ import { parseTaskText } from '../config/yaml-tree';
 import type { TaskPlan } from '../config/plan';
 import { UserError } from '../errors';
 import { exportFlinkCdc, type ExportInput, type SinkKind } from '../export/flink-cdc/pipeline';
-import { readHandoverPosition, stopRunningTask } from '../export/handover';
+import { readHandoverPosition, stopWhenCaughtUp } from '../export/handover';
+import { openSource } from '../source/registry';
 import { discoverTables, planMappings } from '../source/discover';
 
 export const EXPORT_USAGE = 'export FILE --to flink-cdc [--sink iceberg|paimon] [--out FILE] [--warehouse PATH] [--handover]';
@@ -54,7 +56,10 @@ export async function exportCommand(args: CliArgs): Promise<number> {
   if (dry.refusals.length) return refuse(plan, dry.refusals);
 
   if (handover) {
-    const stopped = await stopRunningTask(plan.file);
+    const stopped = await stopWhenCaughtUp(plan.file, async () => {
+      const source = await openSource(plan);
+      try { return await source.currentPosition(); } finally { await source.close().catch(() => undefined); }
+    }, (line) => console.error(`task ${plan.name}: ${line}`));
     console.error(stopped === 'stopped' ? `task ${plan.name}: stopped gracefully (checkpoint saved)` : `task ${plan.name}: not running`);
     input.start = await readHandoverPosition(plan);
   }

@@ -1,7 +1,8 @@
 // Hand-over: stop the running task gracefully (its control socket), then read the checkpoint it
 // committed with its last batch: the position a successor starts at with no gap and, thanks to
 // primary keys, no harm from the changes it may see twice.
-import { comparePositions, formatLsn, parsePosition } from '../positions';
+import { comparePositions, formatLsn, formatPosition, parsePosition, type Position } from '../positions';
+import { reachedGoal } from '../runtime/catchup';
 import type { TaskPlan } from '../config/plan';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
@@ -9,6 +10,38 @@ import { readOfflineState } from '../runtime/offline';
 import type { StartPosition } from './flink-cdc/pipeline';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The hand-over by the positions-only rule of --until-caught-up (runtime/catchup.ts): the source's
+ * position is read once, and the running task is stopped only after its committed checkpoint has
+ * reached it, so Flink CDC starts where the source was when the hand-over was asked for, not
+ * somewhere behind a transaction LakeSync was still applying. `sourcePosition` is asked only when
+ * the task runs (a stopped task cannot move; its checkpoint is handed over as it is).
+ */
+export async function stopWhenCaughtUp(taskFile: string, sourcePosition: () => Promise<Position>,
+  log: (line: string) => void, timeoutMs = 900_000): Promise<'stopped' | 'not-running'> {
+  const first = await sendControlRequest(taskFile, { type: 'status', id: 3 }, 30_000);
+  if (!first) return 'not-running';
+  const goal = await sourcePosition();
+  log(`waiting until the task has committed the source's position ${formatPosition(goal)}`);
+  const deadline = Date.now() + timeoutMs;
+  let at: string | undefined;
+  for (;;) {
+    const reply = await sendControlRequest(taskFile, { type: 'status', id: 4 }, 30_000);
+    if (!reply) break; // it ended by itself: its checkpoint is what there is
+    at = reply.type === 'status' ? reply.status.position : at;
+    if (reachedGoal(at, goal)) {
+      log(`caught up: checkpoint ${at} has reached ${formatPosition(goal)}`);
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new UserError(`the task has not reached the source's position ${formatPosition(goal)} within ${Math.round(timeoutMs / 1000)} s (its checkpoint is ${at ?? 'none'}); `
+        + 'it keeps running: see lakesync status, and run the export with --handover again.');
+    }
+    await sleep(500);
+  }
+  return stopRunningTask(taskFile);
+}
 
 /** Asks the running engine to stop and waits until its control socket is gone. */
 export async function stopRunningTask(taskFile: string, timeoutMs = 120_000): Promise<'stopped' | 'not-running'> {

@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { ensureBuilt, runCli, runWithInit, sharedMariadb, sharedPostgres, sleep, spawnCli, tempDir, uniqueName, writeTask } from '../../harness';
 import { loadTask } from '../../../src/engine/config';
-import { readHandoverPosition, stopRunningTask } from '../../../src/engine/export/handover';
-import { comparePositions, lsn, parseLsn } from '../../../src/engine/positions';
+import { readHandoverPosition, stopRunningTask, stopWhenCaughtUp } from '../../../src/engine/export/handover';
+import { comparePositions, formatPosition, lsn, parseLsn, parsePosition, type Position } from '../../../src/engine/positions';
 import { assertTablesEqual } from '../../support/compare';
 
 describe('lakesync export --to flink-cdc (real servers)', function () {
@@ -94,5 +94,34 @@ describe('lakesync export --to flink-cdc (real servers)', function () {
     }
     console.log(`      checkpoint ${start.checkpoint}, slot confirmed_flush_lsn ${slot.lsn}${cmp === 0 ? ' (equal)'
       : cmp > 0 ? ' (ahead by keepalives only: the target holds every change)' : ' (behind: Flink re-reads a little, idempotent by key)'}`);
+  });
+
+  it('the hand-over waits until the running task has committed the source\'s position (a 300,000-row transaction in flight), then stops it', async function () {
+    this.timeout(600_000);
+    const pg = await sharedPostgres();
+    const db = await pg.createDatabase();
+    await pg.sql('CREATE TABLE public.items (id int PRIMARY KEY, name text); INSERT INTO public.items SELECT g, md5(g::text) FROM generate_series(1, 500) g', [], { database: db });
+    const file = writeTask({ name: uniqueName('pgwait'), source: pg.source(db), mode: 'multi-table-mirror', tables: ['public.items'], target: { path: 'lake.duckdb' } }, tempDir('export-pg-wait'));
+    const run = spawnCli(['run', file, '--json']);
+    try {
+      await run.waitFor(/"phase":"incremental"/, 120_000);
+      await pg.sql('INSERT INTO public.items SELECT g, md5(g::text) FROM generate_series(501, 300500) g', [], { database: db });
+      const plan = await loadTask(file, { env: { ...process.env, ...pg.env } });
+      let goal: Position | undefined;
+      const lines: string[] = [];
+      const stopped = await stopWhenCaughtUp(file, async () => {
+        goal = lsn(parseLsn((await pg.sql<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l', [], { database: db }))[0].l));
+        return goal;
+      }, (l) => lines.push(l));
+      assert.equal(stopped, 'stopped');
+      assert.equal((await run.exited).code, 0);
+      const start = await readHandoverPosition(plan);
+      assert.ok(goal && comparePositions(parsePosition(start.checkpoint), goal) >= 0, `handed over at ${start.checkpoint}, before the source's position ${goal && formatPosition(goal)}`);
+      assert.match(lines.join('\n'), /waiting until the task has committed .*caught up: checkpoint/s);
+      await assertTablesEqual([{ server: pg, database: db, table: { db: 'public', table: 'items' }, duckdbPath: join(dirname(file), 'lake.duckdb') }],
+        'the target at the hand-over');
+    } finally {
+      run.kill();
+    }
   });
 });
