@@ -1,13 +1,14 @@
 // Hand-over: stop the running task gracefully (its control socket), then read the checkpoint it
 // committed with its last batch: the position a successor starts at with no gap and, thanks to
 // primary keys, no harm from the changes it may see twice.
-import { comparePositions, formatLsn, formatPosition, parsePosition, type Position } from '../positions';
+import { formatLsn, formatPosition, parsePosition, type Position } from '../positions';
 import { reachedGoal } from '../runtime/catchup';
 import type { TaskPlan } from '../config/plan';
 import { UserError } from '../errors';
 import { sendControlRequest } from '../runtime/control';
 import { readOfflineState } from '../runtime/offline';
 import type { StartPosition } from './flink-cdc/pipeline';
+import type { TaskStatus } from '../../protocol/status';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,7 +30,7 @@ export async function stopWhenCaughtUp(taskFile: string, sourcePosition: () => P
   for (;;) {
     const reply = await sendControlRequest(taskFile, { type: 'status', id: 4 }, 30_000);
     if (!reply) break; // it ended by itself: its checkpoint is what there is
-    at = reply.type === 'status' ? reply.status.position : at;
+    if (reply.type === 'reply' && reply.ok) at = (reply.result as TaskStatus | undefined)?.position ?? at;
     if (reachedGoal(at, goal)) {
       log(`caught up: checkpoint ${at} has reached ${formatPosition(goal)}`);
       break;
@@ -75,20 +76,12 @@ export async function readHandoverPosition(plan: TaskPlan): Promise<StartPositio
       + 'A table still in its snapshot (or failed, or cancelled) would miss rows that the checkpoint already counts as done. '
       + 'Run the task until every table is incremental (lakesync run --until-caught-up), resync or exclude the failed ones, or export without --handover (scan.startup.mode: initial).');
   }
-  // The start is the oldest position any table still needs: a table whose own position is behind
-  // the task's checkpoint (held back while the others went on) must not lose its changes.
-  let checkpoint = state.checkpoint.position;
-  let p = parsePosition(checkpoint);
-  for (const t of state.tables) {
-    if (!t.position) continue;
-    const tp = parsePosition(t.position);
-    if (tp.kind !== p.kind || tp.kind === 'time' || tp.kind === 'gtid' || comparePositions(tp, p) >= 0) continue;
-    if (tp.kind === 'lsn') {
-      throw new UserError(`table ${t.source} of task ${plan.name} is at ${t.position}, behind the slot's confirmed position ${checkpoint}: Flink CDC's committed-offset would skip its changes in between. `
-        + 'Run the task until the table catches up (lakesync run --until-caught-up), or export without --handover (scan.startup.mode: initial).');
-    }
-    checkpoint = t.position; p = tp;
-  }
+  // The start is the checkpoint. A table's own position is where its last change was applied, not a
+  // need: an idle table stays behind while heartbeats and other tables move the checkpoint on, yet
+  // the runner applies every change of every streaming table up to the checkpoint with it (one
+  // batch, one transaction). Refusing such tables refused every hand-over after a quiet spell.
+  const checkpoint = state.checkpoint.position;
+  const p = parsePosition(checkpoint);
   switch (p.kind) {
     case 'lsn': return { kind: 'lsn', checkpoint, lsn: formatLsn(p.lsn) };
     case 'binlog': return { kind: 'binlog', checkpoint, file: p.file, pos: p.pos, ...(p.gtid ? { gtid: p.gtid } : {}), mariadb: p.gtid ? isMariaDbGtid(p.gtid) : false };
