@@ -31,7 +31,7 @@ export async function stopWhenCaughtUp(taskFile: string, sourcePosition: () => P
     const reply = await sendControlRequest(taskFile, { type: 'status', id: 4 }, 30_000);
     if (!reply) break; // it ended by itself: its checkpoint is what there is
     if (reply.type === 'reply' && reply.ok) at = (reply.result as TaskStatus | undefined)?.position ?? at;
-    if (reachedGoal(at, goal)) {
+    if (at && reachedGoal(parsePosition(at), goal)) {
       log(`caught up: checkpoint ${at} has reached ${formatPosition(goal)}`);
       break;
     }

@@ -197,7 +197,7 @@ export class SourceWatch {
     if (!always && caughtUp === this.shown) return;
     this.shown = caughtUp;
     let left: number | undefined;
-    try { left = this.ctx.checkpoint ? positionDistance(parsePosition(this.ctx.checkpoint), this.latest) : undefined; } catch { left = undefined; }
+    try { left = this.ctx.checkpoint ? positionDistance(this.ctx.checkpoint, this.latest) : undefined; } catch { left = undefined; }
     this.ctx.status.setCatchUp({
       goal: formatPosition(this.latest),
       caughtUp,
