@@ -13,11 +13,11 @@ describe('DuckDB sink: memory limit and threads from parameters.memoryMb', funct
   before(() => { dir = mkdtempSync(join(tmpdir(), 'lakesync-mem-')); });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gives DuckDB an eighth of the engine memory (at least 64 MB) and a thread per 64 MB, at most the cores', () => {
-    assert.deepEqual(duckdbConfig(1024, 2), { memory_limit: '128MB', threads: '2' });
-    assert.deepEqual(duckdbConfig(1024, 8), { memory_limit: '128MB', threads: '2' });
-    assert.deepEqual(duckdbConfig(4096, 8), { memory_limit: '512MB', threads: '8' });
-    assert.deepEqual(duckdbConfig(128, 4), { memory_limit: '64MB', threads: '1' });
+  it('gives DuckDB half of the engine memory (at least 256 MB) and a thread per 64 MB, at most the cores', () => {
+    assert.deepEqual(duckdbConfig(1024, 2), { memory_limit: '512MB', threads: '2' });
+    assert.deepEqual(duckdbConfig(1024, 8), { memory_limit: '512MB', threads: '8' });
+    assert.deepEqual(duckdbConfig(4096, 8), { memory_limit: '2048MB', threads: '8' });
+    assert.deepEqual(duckdbConfig(128, 4), { memory_limit: '256MB', threads: '4' });
   });
 
   it('opens the file with those settings in force', async () => {
@@ -26,8 +26,8 @@ describe('DuckDB sink: memory limit and threads from parameters.memoryMb', funct
       const c = await db.connect();
       const [s] = await c.rows<{ m: string; t: bigint | number }>("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t");
       c.close();
-      // DuckDB reports the limit in MiB units of its own: 128 MB = 122.0 MiB
-      assert.equal(s.m, '122.0 MiB');
+      // DuckDB reports the limit in MiB units of its own: 512 MB = 488.2 MiB
+      assert.equal(s.m, '488.2 MiB');
       assert.equal(Number(s.t), Number(duckdbConfig(1024).threads));
     } finally { db.close(); }
   });

@@ -36,13 +36,15 @@ async function createWaitingForReaders(path: string, config: Record<string, stri
 }
 
 /**
- * DuckDB's share of the engine's memory (parameters.memoryMb, the whole process): an eighth, at
- * least 64 MiB. Its default, 80% of the machine's RAM, let its cache of the target's blocks grow with
- * the rows already written; beyond the limit it evicts them and spills work to `<file>.tmp`. One
- * thread per 64 MiB of it, at most the cores.
+ * DuckDB's share of the engine's memory (parameters.memoryMb, the whole process): half, at least
+ * 256 MiB. Its default, 80% of the machine's RAM, let its cache of the target's blocks grow with
+ * the rows already written; beyond the limit it evicts them and spills work to `<file>.tmp`. An
+ * eighth was too little: a full batch of wide rows (27 array columns, or 19 KB text documents in
+ * a bare INSERT OR REPLACE) ran out of memory inside DuckDB and stopped the table. One thread per
+ * 64 MiB of it, at most the cores.
  */
 export function duckdbConfig(memoryMb: number, cores = availableParallelism()): Record<string, string> {
-  const mb = Math.max(64, Math.floor(memoryMb / 8));
+  const mb = Math.max(256, Math.floor(memoryMb / 2));
   return { memory_limit: `${mb}MB`, threads: String(Math.max(1, Math.min(cores, Math.floor(mb / 64)))) };
 }
 
