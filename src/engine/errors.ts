@@ -11,3 +11,9 @@ export class UserError extends Error {
 export class PermanentSourceError extends UserError {
   constructor(message: string) { super(message); this.name = 'PermanentSourceError'; }
 }
+
+/**
+ * Exit code of `run --until-caught-up` when every table that streams is caught up but one or more
+ * stopped with an error: not a success (their rows are missing), and not worth a restart either.
+ */
+export const EXIT_TABLES_FAILED = 3;

@@ -27,6 +27,8 @@ export class Routes {
   /** Why the table is halted, when it is. */
   haltReason(key: string): HaltReason | undefined { return this.halted.get(key); }
   halt(key: string, reason: HaltReason): void { this.halted.set(key, reason); }
+  /** The tables halted for this reason (`db.table`), sorted. */
+  haltedFor(reason: HaltReason): string[] { return [...this.halted].filter(([, r]) => r === reason).map(([k]) => k).sort(); }
   /** A full sync of the table starts: its changes apply again. */
   resume(key: string): void { this.halted.delete(key); }
 }

@@ -1,7 +1,7 @@
 // Runs one task: start mode -> full sync of the tables that need one -> change stream, with
 // failover, per-table operations, the status stream and a graceful stop.
 import type { TaskPlan } from '../config/plan';
-import { PermanentSourceError, UserError } from '../errors';
+import { EXIT_TABLES_FAILED, PermanentSourceError, UserError } from '../errors';
 import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
 import { keylessRefusal, keylessVerdict } from '../source/keyless';
@@ -108,7 +108,7 @@ export class TaskRunner {
     }
   }
 
-  /** Runs until stopped (0), caught up with --until-caught-up (0), or failed (throws). */
+  /** Runs until stopped (0), caught up with --until-caught-up (0; EXIT_TABLES_FAILED when a table failed), or failed (throws). */
   async run(): Promise<number> {
     const { plan, adapter, options } = this;
     let control: ControlServer | undefined;
@@ -130,8 +130,16 @@ export class TaskRunner {
       await this.prepare(ctx);
       health = this.watchHealth();
       storage = this.watchStorage(sink);
-      await this.loop(ctx);
+      const caughtUp = await this.loop(ctx);
       this.status.setPhase('stopped');
+      // --until-caught-up is a promise about every table: one that failed is not caught up, so the
+      // run says which and exits 3 (the other tables are caught up and committed)
+      const failed = caughtUp ? ctx.routes.haltedFor('failed') : [];
+      if (failed.length > 0) {
+        this.log('error', `caught up, except ${failed.length} failed table(s) that stopped with an error: ${failed.join(', ')} ` +
+          `(see lakesync exceptions ${plan.file} --table T; after fixing the cause, lakesync resync ${plan.file} --table T)`);
+        return EXIT_TABLES_FAILED;
+      }
       return 0;
     } catch (err) {
       if (err instanceof StopSignal) { this.status.setPhase('stopped'); return 0; }
@@ -316,7 +324,8 @@ export class TaskRunner {
     }
   }
 
-  private async loop(ctx: TaskContext): Promise<void> {
+  /** Streams until stopped (false) or, with --until-caught-up, caught up (true). */
+  private async loop(ctx: TaskContext): Promise<boolean> {
     const { options } = this;
     const maxRetries = options.maxStreamRetries ?? 10;
     // one goal for the whole run: read when the first catch-up starts, kept across reconnects
@@ -324,14 +333,14 @@ export class TaskRunner {
     // a normal run says "caught up" by the same rule, with a moving goal (status.catchUp, the tree's ✔)
     const watch = catchUp ? undefined : new SourceWatch(ctx);
     try {
-      await this.streamLoop(ctx, catchUp, maxRetries, watch);
+      return await this.streamLoop(ctx, catchUp, maxRetries, watch);
     } finally {
       catchUp?.stop();
       watch?.stop();
     }
   }
 
-  private async streamLoop(ctx: TaskContext, catchUp: CatchUp | undefined, maxRetries: number, watch?: SourceWatch): Promise<void> {
+  private async streamLoop(ctx: TaskContext, catchUp: CatchUp | undefined, maxRetries: number, watch?: SourceWatch): Promise<boolean> {
     const { status } = this;
     let failures = 0;
     for (;;) {
@@ -339,7 +348,7 @@ export class TaskRunner {
         status.setPhase('full-sync');
         await runSnapshots(ctx);
       }
-      if (ctx.stopping) return;
+      if (ctx.stopping) return false;
       status.setPhase('incremental');
       watch?.start(); // after the first full sync: on PostgreSQL the slot exists from then on
       const before = ctx.checkpoint;
@@ -348,7 +357,7 @@ export class TaskRunner {
         why = await streamChanges(ctx, { catchUp });
         if (why === 'stopped' && !ctx.stopping) throw new Error('the source stream ended');
       } catch (err) {
-        if (ctx.stopping) return;
+        if (ctx.stopping) return false;
         if (err instanceof PermanentSourceError || err instanceof StallError) throw err; // waiting does not fix it: say what does
         if (!samePosition(ctx.checkpoint, before)) failures = 0;
         failures++;
@@ -363,9 +372,9 @@ export class TaskRunner {
       }
       if (why === 'caught-up' && ctx.snapshotQueue.length === 0 && catchUp?.done) {
         this.log('info', `caught up at ${formatOptional(ctx.checkpoint)} (goal ${formatPosition(catchUp.goal!)})`);
-        return;
+        return true;
       }
-      if (why === 'stopped') return;
+      if (why === 'stopped') return false;
     }
   }
 

@@ -2,6 +2,7 @@
 // dies (crash, kill -9, out of memory); each start resumes from the checkpoint. The engine's heap
 // limit (parameters.memoryMb) is applied to the child.
 import { spawn } from 'node:child_process';
+import { EXIT_TABLES_FAILED } from '../errors';
 
 export interface SuperviseOptions {
   /** The engine's own argv after `node` (script + `run FILE ...`), without --supervise. */
@@ -29,10 +30,11 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
         child!.once('exit', (c, s) => resolve({ code: c, signal: s }));
       });
-      // a clean exit (stop, caught up) ends supervision; so does a usage error or an engine that
+      // a clean exit (stop, caught up) ends supervision; so do a usage error, a catch-up with failed
+      // tables (a restart does not fix them), and an engine that
       // keeps failing right after its start (a refusal such as a bad task file, not a crash)
       if (stopping || code === 0) return code ?? 0;
-      if (code === 2) return code;
+      if (code === 2 || code === EXIT_TABLES_FAILED) return code;
       if (Date.now() - started > 10_000) { restarts = 0; quick = 0; } else quick++;
       if (quick >= 5) { opts.log('engine failed 5 times in a row right after starting; giving up'); return code ?? 1; }
       restarts++;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli, sharedMariadb, tempDir, uniqueName, writeTask } from '../../harness';
 import { targetRows } from '../postgres/e2e-helpers';
+import { EXIT_TABLES_FAILED } from '../../../src/engine/errors';
 
 const PERMISSIVE = "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'; ";
 
@@ -86,6 +87,7 @@ describe('MariaDB zero dates in keys and columns (issue 15)', function () {
       await sql(`${PERMISSIVE}INSERT INTO zk (id, d, dt) VALUES (1, '0000-00-00', '2024-01-01 00:00:00'), (1, '2024-00-00', '2024-01-01 00:00:00')`);
       const second = await runCli(['run', file, '--until-caught-up'], { timeoutMs: 180_000 });
       assert.match(`${second.stdout}\n${second.stderr}`, /zero date 0000-00-00 is in a primary key column.*source\.zeroDates: text/s);
+      assert.equal(second.code, EXIT_TABLES_FAILED, 'zk stopped: the catch-up is not a success');
       assert.deepEqual(await targetRows(duckdb, `SELECT id::VARCHAR, d::VARCHAR, dt::VARCHAR, ts::VARCHAR FROM ods.cols ORDER BY id`), [
         ['1', null, null, null],
         ['2', '2024-02-29', '2024-02-29 10:00:00.000001', '2038-01-19 03:14:07+00'],

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { runCli } from '../../harness';
 import { e2eTask, runUntilCaughtUp, targetRows, verifyEqual } from './e2e-helpers';
 import { dropTestSlots, testDatabase, type PgTestDb } from './helpers';
+import { EXIT_TABLES_FAILED } from '../../../src/engine/errors';
 
 // Debezium's postgres_create_tables.ddl array_table, plus timestamptz, bytea, bool and a matrix
 const LIST_TABLE = `CREATE TABLE array_table (pk int PRIMARY KEY, int_array INT[], bigint_array BIGINT[], text_array TEXT[],
@@ -73,6 +74,7 @@ describe('PostgreSQL arrays (issue 15)', function () {
     await t.sql(`INSERT INTO neighbour VALUES (900001, 'after')`);
     const r = await runCli(['run', task.file, '--until-caught-up'], { timeoutMs: 120_000 });
     assert.match(`${r.stdout}\n${r.stderr}`, /\[0:1\]=\["1","2"\].*does not fit a 1-dimensional list starting at 1.*source\.arrays: text/s);
+    assert.equal(r.code, EXIT_TABLES_FAILED, 'array_table stopped: the catch-up is not a success');
     assert.deepEqual(await targetRows(task.duckdb, 'SELECT count(*) FROM ods.array_table WHERE pk = 900001'), [['0']]);
     assert.deepEqual(await targetRows(task.duckdb, 'SELECT v FROM ods.neighbour WHERE id = 900001'), [['after']]);
   });
