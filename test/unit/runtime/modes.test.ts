@@ -9,6 +9,7 @@ import { DuckDbSink } from '../../../src/engine/sink/duckdb/sink';
 import { tempDir } from '../sink/helpers';
 import { testPlan } from './plan';
 import { ITEMS, ScriptedSource } from './scripted-source';
+import { EXIT_TABLES_FAILED } from '../../../src/engine/errors';
 
 const shard = (db: string): SourceTable => ({
   id: { db, table: 'orders' },
@@ -89,7 +90,8 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     src.commit([{ kind: 'insert', table: ITEMS.id, after: ['3', 'c', 'z'] }]);
     const statuses: string[] = [];
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false,
-      onStatus: (s) => statuses.push(s.tables.map((t) => `${t.source}=${t.phase}`).join(',')) }), 0);
+      onStatus: (s) => statuses.push(s.tables.map((t) => `${t.source}=${t.phase}`).join(',')) }), EXIT_TABLES_FAILED,
+    'caught up except a failed table: exit 3, never a success');
     assert.deepEqual((await rows(plan.target.path, 'SELECT id FROM ods.items ORDER BY id')).map((r) => r.id), [1, 2, 3]);
     assert.ok(statuses.at(-1)!.includes('app.tags=failed'), statuses.at(-1));
     const t = await DuckDbSink.open(plan.target.path);
