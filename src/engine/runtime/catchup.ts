@@ -22,6 +22,11 @@ export function reachedGoal(checkpoint: Position | undefined, goal: Position | u
   try { return comparePositions(checkpoint, goal) >= 0; } catch { return false; }
 }
 
+/** The checkpoint holds part of a large transaction (`#applied:N`), not its end. */
+function insideTransaction(checkpoint: Position | undefined): boolean {
+  return !!checkpoint && checkpoint.kind !== 'time' && !!checkpoint.applied;
+}
+
 export class CatchUp {
   /** The source's position when the catch-up started; read once, kept across reconnects. */
   goal?: Position;
@@ -167,6 +172,9 @@ export class SourceWatch {
       this.reachedAt = this.pending.shift()!.at;
     }
     if (!this.latestAt) return false;
+    // a checkpoint inside a transaction (applied in parts) is behind that transaction's end, which
+    // the source has committed: never caught up, whatever the last read position says
+    if (insideTransaction(this.ctx.checkpoint)) return false;
     if (this.reachedAt >= this.latestAt) return true;
     return this.reachedAt >= this.previousAt && this.previousAt > 0 && Date.now() - this.latestAt <= this.intervalMs;
   }
