@@ -31,7 +31,10 @@ export async function startServer(kind: Kind): Promise<ServerHandle> {
 
 let taskNo = 0;
 /** A database with one filled table and a task file with small snapshot chunks. */
-export async function fixture(server: ServerHandle, rows: number, chunkSize: number): Promise<Fixture> {
+/** PostgreSQL's logical decoding plugin for the suite's tasks (the suite runs once per plugin). */
+export type Plugin = 'pgoutput' | 'decoderbufs';
+
+export async function fixture(server: ServerHandle, rows: number, chunkSize: number, plugin: Plugin = 'pgoutput'): Promise<Fixture> {
   const n = ++taskNo;
   const db = await server.createDatabase(`faults_${n}`);
   const schema = server.kind === 'postgres' ? 'public' : db;
@@ -41,7 +44,7 @@ export async function fixture(server: ServerHandle, rows: number, chunkSize: num
   const dir = tempDir(`faults-${server.kind}`);
   const lake = join(dir, 'lake.duckdb');
   const source = server.kind === 'postgres'
-    ? server.source(db, { slot: `lakesync_faults_${n}`, publication: `lakesync_faults_${n}` })
+    ? server.source(db, { slot: `lakesync_faults_${n}`, publication: `lakesync_faults_${n}`, ...(plugin === 'decoderbufs' ? { plugin } : {}) })
     : server.source(db, { serverId: 6100 + n });
   const file = writeTask({
     name: `faults${n}`, source, mode: 'multi-table-mirror', tables: [`${schema}.${table}`],

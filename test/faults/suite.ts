@@ -1,9 +1,10 @@
-// The fault suite, run once per source kind (postgres.test.ts, mariadb.test.ts).
+// The fault suite, run once per source kind and PostgreSQL plugin (postgres.test.ts,
+// postgres-decoderbufs.test.ts, mariadb.test.ts).
 import assert from 'node:assert/strict';
 import { sleep, spawnCli, type CliProcess, type ServerHandle } from '../harness';
 import {
   BASE_SEED, catchUpAndCompare, fixture, killNineRuns, killReplicationConnection, lastStatus, phaseOf, startServer,
-  waitUntil, workload, type Kind,
+  waitUntil, workload, type Kind, type Plugin,
 } from './scenario';
 import { rng } from './workload';
 
@@ -30,8 +31,8 @@ async function stopSupervised(p: CliProcess): Promise<void> {
   assert.equal(r.code, 0, `the supervised task did not stop cleanly\n${r.stderr.slice(-3000)}`);
 }
 
-export function faultSuite(kind: Kind): void {
-  describe(`faults (${kind}): nothing lost, nothing doubled`, function () {
+export function faultSuite(kind: Kind, plugin: Plugin = 'pgoutput'): void {
+  describe(`faults (${kind}${plugin === 'pgoutput' ? '' : `, ${plugin}`}): nothing lost, nothing doubled`, function () {
     this.timeout(360_000);
     let server: ServerHandle;
     before(async function () { this.timeout(120_000); server = await startServer(kind); });
@@ -39,7 +40,7 @@ export function faultSuite(kind: Kind): void {
 
     it(`kill -9 of the engine at 12 seeded points over full sync and streaming, resumed by re-running the CLI (seed ${BASE_SEED})`, async () => {
       const rows = 80_000;
-      const f = await fixture(server, rows, 100);
+      const f = await fixture(server, rows, 100, plugin);
       const w = workload(f, BASE_SEED, rows);
       let points;
       try {
@@ -56,7 +57,7 @@ export function faultSuite(kind: Kind): void {
     it(`kill -9 of the engine under run --supervise: it restarts itself and resumes (seed ${BASE_SEED})`, async () => {
       const rand = rng(BASE_SEED + 2);
       const rows = 40_000;
-      const f = await fixture(server, rows, 100);
+      const f = await fixture(server, rows, 100, plugin);
       const w = workload(f, BASE_SEED + 3, rows);
       const p = spawnCli(['run', f.file, '--supervise', '--json']);
       try {
@@ -79,7 +80,7 @@ export function faultSuite(kind: Kind): void {
 
     it('source server restarted mid-snapshot and mid-stream, replication connection killed: the task resumes by itself', async () => {
       const rows = 80_000;
-      const f = await fixture(server, rows, 100);
+      const f = await fixture(server, rows, 100, plugin);
       const w = workload(f, BASE_SEED + 4, rows);
       const p = spawnCli(['run', f.file, '--supervise', '--json']);
       const pids = new Set<number>();
@@ -111,7 +112,7 @@ export function faultSuite(kind: Kind): void {
 
     it('plain CLI: server crash (kill -9) mid-snapshot, server restart while the task is stopped: re-runs resume', async () => {
       const rows = 80_000;
-      const f = await fixture(server, rows, 100);
+      const f = await fixture(server, rows, 100, plugin);
       const w = workload(f, BASE_SEED + 5, rows);
       let reruns = 0;
       let p = spawnCli(['run', f.file, '--json']);
