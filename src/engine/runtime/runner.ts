@@ -160,19 +160,11 @@ export class TaskRunner {
   /** Reads the target tables' files and snapshots now and then (sinks that keep them: Iceberg), for the status. */
   private watchStorage(sink: Sink): NodeJS.Timeout | undefined {
     if (!sink.storage) return undefined;
-    let running = false;
-    const read = async () => {
-      if (running) return;
-      running = true;
-      try {
-        for (const t of this.status.status.tables) {
-          if (t.target) this.status.setStorage(t.source, await sink.storage!(t.target).catch(() => t.storage));
-        }
-      } finally { running = false; }
-    };
-    const timer = setInterval(() => void read(), 5000);
-    timer.unref();
-    return timer;
+    return every(5000, false, async () => {
+      for (const t of this.status.status.tables) {
+        if (t.target) this.status.setStorage(t.source, await sink.storage!(t.target).catch(() => t.storage));
+      }
+    });
   }
 
   /**
@@ -182,21 +174,14 @@ export class TaskRunner {
   private watchHealth(): NodeJS.Timeout | undefined {
     const { adapter } = this;
     if (!adapter.checkHealth) return undefined;
-    let running = false;
-    const check = async () => {
-      if (running) return;
-      running = true;
+    return every(this.options.healthIntervalMs ?? 60_000, true, async () => {
       try {
         const fresh = this.status.setWarnings(await adapter.checkHealth!());
         for (const w of fresh) this.log('warn', w);
       } catch (err) {
         this.log('debug', `source health check failed: ${(err as Error).message}`);
-      } finally { running = false; }
-    };
-    void check();
-    const timer = setInterval(() => void check(), this.options.healthIntervalMs ?? 60_000);
-    timer.unref();
-    return timer;
+      }
+    });
   }
 
   private async prepare(ctx: TaskContext): Promise<void> {
@@ -385,6 +370,23 @@ export class TaskRunner {
       this.wake = done;
     });
   }
+}
+
+/**
+ * Runs `work` every `ms` (and at once when `now`), never two at a time: a round still running
+ * when the next is due is not started again. The timer does not keep the process alive.
+ */
+function every(ms: number, now: boolean, work: () => Promise<void>): NodeJS.Timeout {
+  let running = false;
+  const round = async () => {
+    if (running) return;
+    running = true;
+    try { await work(); } finally { running = false; }
+  };
+  if (now) void round();
+  const timer = setInterval(() => void round(), ms);
+  timer.unref();
+  return timer;
 }
 
 /** Runs a task in this process; see TaskRunner. */

@@ -211,7 +211,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     }
     // a DDL statement (MySQL): its position is checkpointed right after the target followed it,
     // so a restart never replays a DDL the target already has
-    if (!tx.partial && tx.changes.length > 0 && tx.changes.every((c) => c.kind === 'schema')) await flush();
+    if (onlySchema && tx.changes.length > 0) await flush();
     // backpressure: the reader waits while a full batch is written (not idle: the wait is ours)
     if (reducer.size >= plan.parameters.batchSize) { disarmIdle(); await flush(); return; }
     lastArrival++;
