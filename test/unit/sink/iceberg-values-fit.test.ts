@@ -1,5 +1,5 @@
-// The Iceberg sink's valuesFit (Sink.valuesFit: may a narrowing apply?): only where the table
-// keeps its Iceberg type, and only when every current value converts to the new type unchanged;
+// The Iceberg sink's valuesFit (Sink.valuesFit: may a narrowing apply?): never for a smaller type of the same kind (long -> int), else
+// only when every current value converts to the new type unchanged; within one Iceberg type
 // the change then leaves the Iceberg schema as it is.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ describe('Iceberg sink: valuesFit for narrowings', () => {
       // BIGINT -> INTEGER (long -> int) and DECIMAL(12,2) -> DECIMAL(10,2): Iceberg cannot narrow, whatever the values
       assert.equal(await sink.valuesFit(r.mapping, 'big', 'INTEGER'), false);
       assert.equal(await sink.valuesFit(r.mapping, 'price', 'DECIMAL(10,2)'), false);
-      // VARCHAR -> UUID is another Iceberg type too
+      // VARCHAR -> UUID: another Iceberg type, and 'short' is no uuid
       assert.equal(await sink.valuesFit(r.mapping, 'note', 'UUID'), false);
       assert.deepEqual((await sink.query('SELECT id, qty, big, note, price FROM ods.items')).rows.map((x) => x.map(String)), [['1', '10', '5', 'short', '1.50']]);
     } finally { sink.close(); }

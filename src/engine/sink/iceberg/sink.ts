@@ -24,12 +24,13 @@ import type { TableStorage } from '../../../protocol/status';
 import { UserError } from '../../errors';
 import type { AppliedBatch, SchemaOperation, Sink, SinkState, SnapshotChunkWriter, StoredChunk, TableState } from '../sink';
 import { Conn, Db } from '../duckdb/db';
+import { renderFromText } from '../../typemap/duckdb';
 import { StateStore } from '../duckdb/state';
 import { Maintenance, maintenanceOutcome, type MaintenanceReport, type MaintenanceSettings } from './maintenance';
 import { duckType, quoteIdent, quoteLiteral } from './parquet';
 import { dropStage, sourceFilter, stageBatch, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
 import { IcebergTable } from './table';
-import { icebergType, sameType as sameIcebergType } from './types';
+import { icebergType, narrows, sameType as sameIcebergType } from './types';
 import { IcebergTableWriter, type ColumnSpec } from './writer';
 import { Mutex } from '../mutex';
 
@@ -195,34 +196,69 @@ export class IcebergSink implements Sink {
   }
 
   async alterTable(mapping: TableMapping, op: SchemaOperation): Promise<void> {
-    await this.lock.run(async () => {
-      const w = await this.writer(mapping);
-      const cols: ColumnSpec[] = w.fields.map((f) => ({ name: f.name, duckType: duckType(f.type) }));
-      const renames: Record<string, string> = op.kind === 'rename-column' ? { [op.to]: op.from } : {};
-      const next = op.kind === 'add-column' ? [...cols, { name: op.column, duckType: op.type }]
-        : op.kind === 'drop-column' ? cols.filter((c) => c.name !== op.column)
-          : op.kind === 'rename-column' ? cols.map((c) => (c.name === op.from ? { ...c, name: op.to } : c))
-            : cols.map((c) => (c.name === op.column ? { ...c, duckType: op.type } : c));
-      try {
-        await w.evolve(next, mapping.key.map((k) => (op.kind === 'rename-column' && k === op.from ? op.to : k)), renames);
-      } catch (err) {
-        throw Object.assign(new UserError(`${mapping.namespace}.${mapping.table}: ${(err as Error).message}. Set rules.changeType: fail to stop on such a change, `
-          + 'or resync the table after changing its type at the source'), { cause: err });
-      }
-    });
+    await this.lock.run(() => this.evolveTable(mapping, [op], {}));
   }
 
   /**
-   * A narrowing applies only where the table keeps its Iceberg type (INTEGER -> SMALLINT are both
-   * `int`, a VARCHAR of any length is `string`): Iceberg never narrows a column in place (spec:
-   * "Schema Evolution"). Then every current value must convert to `type` unchanged, as on DuckDB.
+   * The schema change and the position past it together: the table's new schema (and, where the
+   * change rewrites every row, its rows) commit as one Iceberg metadata file whose snapshot
+   * summary carries `position`; then the shape and the checkpoint go to the state store. After a
+   * kill -9 the table is the old one or the new one; a replay finds the new columns already there.
+   */
+  async applySchema(mapping: TableMapping, ops: SchemaOperation[], position: Position, shape: SourceTable): Promise<void> {
+    await this.lock.run(async () => {
+      const source = `${shape.id.db}.${shape.id.table}`;
+      await this.evolveTable(mapping, ops, { [POSITION(source)]: formatPosition(position) });
+      await this.store.saveSchema(shape.id, formatPosition(position), shape);
+      await this.store.saveCheckpoint(position);
+    });
+  }
+
+  /** Runs `ops` in order on the table's columns and moves the table there in one commit. Call under the lock. */
+  private async evolveTable(mapping: TableMapping, ops: SchemaOperation[], summary: Record<string, string>): Promise<void> {
+    const w = await this.writer(mapping);
+    // `was`: the column's name in the table now (renames are matched by it)
+    let cols: (ColumnSpec & { was?: string })[] = w.fields.map((f) => ({ name: f.name, duckType: duckType(f.type), was: f.name }));
+    let key = [...mapping.key];
+    const fills: Record<string, string> = {};
+    for (const op of ops) {
+      if (op.kind === 'add-column') {
+        cols = [...cols.filter((c) => c.name !== op.column), { name: op.column, duckType: op.type }];
+        if (op.fill) fills[op.column] = renderFromText(op.fill.fromText, quoteLiteral(op.fill.text));
+      } else if (op.kind === 'drop-column') {
+        cols = cols.filter((c) => c.name !== op.column);
+      } else if (op.kind === 'rename-column') {
+        cols = cols.map((c) => (c.name === op.from ? { ...c, name: op.to } : c));
+        key = key.map((k) => (k === op.from ? op.to : k));
+      } else {
+        cols = cols.map((c) => (c.name === op.column ? { ...c, duckType: op.type } : c));
+      }
+    }
+    const renames = Object.fromEntries(cols.filter((c) => c.was !== undefined && c.was !== c.name).map((c) => [c.name, c.was!]));
+    try {
+      // rules.changeType: apply is the only rule that sends a change-type: a change Iceberg cannot
+      // promote replaces the column (its rows rewritten, converted)
+      await w.evolve(cols.map(({ name, duckType: t }) => ({ name, duckType: t })), key, renames, { fills, replace: true, summary });
+    } catch (err) {
+      throw Object.assign(new UserError(`${mapping.namespace}.${mapping.table}: ${(err as Error).message}. Set rules.changeType: fail to stop on such a change, `
+        + 'or resync the table after changing its type at the source'), { cause: err });
+    }
+  }
+
+  /**
+   * Whether the column may move to `type`. Where the table keeps its Iceberg type (INTEGER ->
+   * SMALLINT are both `int`, a VARCHAR of any length is `string`) or changes to another kind
+   * (string -> int, a decimal of a larger scale), every current value must convert to `type`
+   * unchanged, as on DuckDB; the change then applies (a new kind replaces the column, see
+   * alterTable). A smaller type of the same kind (long -> int, fewer decimal digits) never
+   * applies: Iceberg never narrows a column (spec: "Schema Evolution"), the wider one stays.
    */
   async valuesFit(mapping: TableMapping, column: string, type: string): Promise<boolean> {
     return this.lock.run(async () => {
       const w = await this.writer(mapping);
       const f = w.fields.find((x) => x.name === column);
       let id = 0;
-      if (!f || duckType(f.type) !== duckType(icebergType(type, () => ++id).type)) return false;
+      if (!f || narrows(f.type, icebergType(type, () => ++id).type)) return false;
       const c = `t.${quoteIdent(column)}`;
       const [r] = await this.conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${await w.rowsSql()}) t `
         + `WHERE ${c} IS NOT NULL AND (TRY_CAST(${c} AS ${type}) IS NULL OR TRY_CAST(${c} AS ${type}) <> ${c})`);

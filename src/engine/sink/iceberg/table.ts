@@ -24,6 +24,11 @@ export interface CommitRequest {
   operation: 'append' | 'overwrite' | 'delete' | 'replace';
   /** Extra summary properties (LakeSync's source position and chunk progress). */
   summary?: Record<string, string>;
+  /**
+   * A new current schema committed with the snapshot, in the same metadata file: a rewrite of
+   * every row into a new shape (a column replaced, an added column filled) is one commit.
+   */
+  schema?: { fields: Field[]; identifierIds: number[] };
 }
 
 export class IcebergTable {
@@ -91,9 +96,9 @@ export class IcebergTable {
     return out;
   }
 
-  private async writeManifest(entries: ManifestEntry[], content: 0 | 1, snapshotId: number, seq: number): Promise<ManifestFile> {
+  private async writeManifest(entries: ManifestEntry[], content: 0 | 1, snapshotId: number, seq: number, schema: Schema = this.schema): Promise<ManifestFile> {
     const path = join(this.dir, 'metadata', `${randomUUID()}-m${content}.avro`);
-    const bytes = await encodeManifest(entries, { schemaJson: JSON.stringify(this.schema), schemaId: this.schema['schema-id'], content });
+    const bytes = await encodeManifest(entries, { schemaJson: JSON.stringify(schema), schemaId: schema['schema-id'], content });
     await writeNew(path, bytes);
     const count = (s: number) => entries.filter((e) => e.status === s);
     const rows = (es: ManifestEntry[]) => es.reduce((n, e) => n + e.data_file.record_count, 0);
@@ -128,6 +133,8 @@ export class IcebergTable {
     const seq = this.metadata['last-sequence-number'] + 1;
     const parent = this.snapshot;
     const remove = req.remove ?? new Set<string>();
+    const base = req.schema ? withSchema(this.metadata, req.schema.fields, req.schema.identifierIds) : this.metadata;
+    const schema = currentSchema(base);
     const manifests: ManifestFile[] = [];
     let removedData = 0; let removedDeletes = 0; let removedRecords = 0; let removedPosDeletes = 0; let removedSize = 0;
 
@@ -148,13 +155,13 @@ export class IcebergTable {
       }
     }
     for (const content of [0, 1] as const) {
-      if (rewritten[content].length) manifests.push(await this.writeManifest(rewritten[content], content, snapshotId, seq));
+      if (rewritten[content].length) manifests.push(await this.writeManifest(rewritten[content], content, snapshotId, seq, schema));
     }
     const added = (content: 0 | 1) => req.add.filter((f) => f.content === content)
       .map((f): ManifestEntry => ({ status: 1, snapshot_id: snapshotId, sequence_number: seq, file_sequence_number: seq, data_file: f }));
     for (const content of [0, 1] as const) {
       const es = added(content);
-      if (es.length) manifests.push(await this.writeManifest(es, content, snapshotId, seq));
+      if (es.length) manifests.push(await this.writeManifest(es, content, snapshotId, seq, schema));
     }
     // Manifests whose every file is DELETED are not carried into the next snapshot's list.
     const next = manifests.filter((m) => m.added_files_count + m.existing_files_count > 0 || m.added_snapshot_id === snapshotId);
@@ -198,10 +205,10 @@ export class IcebergTable {
       'timestamp-ms': now,
       'manifest-list': listPath,
       summary,
-      'schema-id': this.schema['schema-id'],
+      'schema-id': schema['schema-id'],
     };
     const metadata: TableMetadata = {
-      ...this.metadata,
+      ...base,
       'last-sequence-number': seq,
       'last-updated-ms': now,
       'current-snapshot-id': snapshotId,
@@ -216,18 +223,7 @@ export class IcebergTable {
 
   /** A metadata-only commit of a new schema (add, drop, rename, promote: field ids stay). */
   async setSchema(fields: Field[], identifierIds: number[]): Promise<void> {
-    const existing = this.metadata.schemas.find((s) => JSON.stringify(s.fields) === JSON.stringify(fields)
-      && JSON.stringify(s['identifier-field-ids'] ?? []) === JSON.stringify(identifierIds));
-    const schemaId = existing?.['schema-id'] ?? Math.max(...this.metadata.schemas.map((s) => s['schema-id'])) + 1;
-    const schemas = existing ? this.metadata.schemas
-      : [...this.metadata.schemas, { type: 'struct' as const, 'schema-id': schemaId, 'identifier-field-ids': identifierIds, fields }];
-    await this.publish({
-      ...this.metadata,
-      'last-updated-ms': Date.now(),
-      'last-column-id': Math.max(this.metadata['last-column-id'], maxFieldId(fields)),
-      schemas,
-      'current-schema-id': schemaId,
-    });
+    await this.publish({ ...withSchema(this.metadata, fields, identifierIds), 'last-updated-ms': Date.now() });
   }
 
   /** Drops snapshots (not the current one) from the metadata: a metadata-only commit. */
@@ -256,6 +252,21 @@ export class IcebergTable {
 
   /** The size of a file written for this table (manifests' file_size_in_bytes). */
   static async size(path: string): Promise<number> { return (await stat(path)).size; }
+}
+
+/** `metadata` with `fields` as its current schema (an equal earlier schema is reused by its id). */
+function withSchema(metadata: TableMetadata, fields: Field[], identifierIds: number[]): TableMetadata {
+  const existing = metadata.schemas.find((s) => JSON.stringify(s.fields) === JSON.stringify(fields)
+    && JSON.stringify(s['identifier-field-ids'] ?? []) === JSON.stringify(identifierIds));
+  const schemaId = existing?.['schema-id'] ?? Math.max(...metadata.schemas.map((s) => s['schema-id'])) + 1;
+  const schemas = existing ? metadata.schemas
+    : [...metadata.schemas, { type: 'struct' as const, 'schema-id': schemaId, 'identifier-field-ids': identifierIds, fields }];
+  return {
+    ...metadata,
+    'last-column-id': Math.max(metadata['last-column-id'], maxFieldId(fields)),
+    schemas,
+    'current-schema-id': schemaId,
+  };
 }
 
 /** Previous metadata files listed in each new one (spec: "metadata-log"). */

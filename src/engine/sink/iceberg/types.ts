@@ -74,6 +74,21 @@ export function canPromote(from: IcebergType, to: IcebergType): boolean {
   return !!a && !!b && a[2] === b[2] && Number(b[1]) >= Number(a[1]);
 }
 
+/**
+ * Whether `to` is a smaller type of the same kind as `from` (long -> int, double -> float, a
+ * decimal with fewer integer digits or a smaller scale): Iceberg never narrows, and LakeSync keeps
+ * the wider column for such a change (docs/iceberg.md "Schema changes").
+ */
+export function narrows(from: IcebergType, to: IcebergType): boolean {
+  if (typeof from !== 'string' || typeof to !== 'string') return false;
+  if (from === 'long' && to === 'int') return true;
+  if (from === 'double' && to === 'float') return true;
+  const a = /^decimal\((\d+), (\d+)\)$/.exec(from); const b = /^decimal\((\d+), (\d+)\)$/.exec(to);
+  if (!a || !b) return false;
+  const [pa, sa, pb, sb] = [a[1], a[2], b[1], b[2]].map(Number);
+  return sb < sa || pb - sb < pa - sa;
+}
+
 export function sameType(a: IcebergType, b: IcebergType): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -25,7 +25,9 @@ export type SchemaChange =
   | { kind: 'add'; name: string }
   | { kind: 'drop'; name: string }
   | { kind: 'rename'; from: string; to: string }
-  | { kind: 'promote'; name: string; from: IcebergType; to: IcebergType };
+  | { kind: 'promote'; name: string; from: IcebergType; to: IcebergType }
+  /** A type change Iceberg cannot promote: a new field id under the same name, every row rewritten. */
+  | { kind: 'replace'; name: string; from: IcebergType; to: IcebergType };
 
 export class IcebergTableWriter {
   private constructor(readonly table: IcebergTable, private readonly conn: DuckDBConnection, readonly index: KeyIndex) {}
@@ -125,10 +127,20 @@ export class IcebergTableWriter {
   /**
    * Moves the table to `columns` with Iceberg's rules (spec: "Schema Evolution"): a column is
    * matched by name, or by `renames` (new name -> old name); new columns get new field ids,
-   * dropped ones leave the schema (old files keep them, readers skip them), a type changes only
-   * by an allowed promotion. Returns what changed; throws for a change Iceberg does not allow.
+   * dropped ones leave the schema (old files keep them, readers skip them), a type changes in
+   * place only by an allowed promotion. Returns what changed.
+   *
+   * Two changes Iceberg v2 cannot express as metadata rewrite every row instead, in ONE commit
+   * (the new schema and an "overwrite" snapshot replacing every data and delete file, with
+   * `opts.summary`), so a reader sees the old table or the new one, never a mix:
+   * - `opts.fills` (column -> SQL value): an added column whose existing rows take a value (a
+   *   source DEFAULT; v2 has no initial-default);
+   * - a type change that is not a promotion, when `opts.replace`: the column is replaced by a new
+   *   field id under the same name and its values converted (CAST). Without `opts.replace` such
+   *   a change throws.
    */
-  async evolve(columns: ColumnSpec[], key: string[], renames: Record<string, string> = {}): Promise<SchemaChange[]> {
+  async evolve(columns: ColumnSpec[], key: string[], renames: Record<string, string> = {},
+    opts: { fills?: Record<string, string>; replace?: boolean; summary?: Record<string, string> } = {}): Promise<SchemaChange[]> {
     const old = this.fields;
     const byName = new Map(old.map((f) => [f.name, f]));
     let last = this.table.metadata['last-column-id'];
@@ -136,12 +148,18 @@ export class IcebergTableWriter {
     const changes: SchemaChange[] = [];
     const keys = new Set(key);
     const used = new Set<number>();
+    // each new field's value in a rewrite, over the current rows `t` (old names)
+    const values = new Map<number, string>();
+    let rewrite = false;
     const fields: Field[] = columns.map((c) => {
       const prev = byName.get(renames[c.name] ?? c.name);
       if (!prev) {
         changes.push({ kind: 'add', name: c.name });
+        const id = next();
+        const fill = opts.fills?.[c.name];
+        if (fill !== undefined) { values.set(id, fill); rewrite = true; }
         // added columns are optional: rows written before have no value (spec: "Schema Evolution")
-        return { id: next(), name: c.name, required: false, type: icebergType(c.duckType, next).type };
+        return { id, name: c.name, required: false, type: icebergType(c.duckType, next).type };
       }
       used.add(prev.id);
       if (prev.name !== c.name) changes.push({ kind: 'rename', from: prev.name, to: c.name });
@@ -150,12 +168,22 @@ export class IcebergTableWriter {
       let type = prev.type;
       if (!sameType(prev.type, wanted) && !sameShape(prev.type, wanted)) {
         if (!canPromote(prev.type, wanted)) {
-          throw new Error(`column ${c.name}: Iceberg cannot change type ${JSON.stringify(prev.type)} to ${JSON.stringify(wanted)} in place `
-            + '(allowed: int -> long, float -> double, decimal precision widening)');
+          if (!opts.replace) {
+            throw new Error(`column ${c.name}: Iceberg cannot change type ${JSON.stringify(prev.type)} to ${JSON.stringify(wanted)} in place `
+              + '(allowed: int -> long, float -> double, decimal precision widening)');
+          }
+          // a new column under the same name: old files never read as the new type
+          const id = next();
+          const to = icebergType(c.duckType, next).type;
+          changes.push({ kind: 'replace', name: c.name, from: prev.type, to });
+          values.set(id, `t.${quoteIdent(prev.name)}`);
+          rewrite = true;
+          return { id, name: c.name, required: prev.required && keys.has(c.name), type: to };
         }
         changes.push({ kind: 'promote', name: c.name, from: prev.type, to: wanted });
         type = wanted;
       }
+      values.set(prev.id, `t.${quoteIdent(prev.name)}`);
       return { id: prev.id, name: c.name, required: prev.required && keys.has(c.name), type };
     });
     for (const f of old) if (!used.has(f.id)) changes.push({ kind: 'drop', name: f.name });
@@ -163,14 +191,37 @@ export class IcebergTableWriter {
     if (ids.some((i) => i === undefined)) throw new Error(`key column missing from the new schema: ${key.join(', ')}`);
     const sameKey = JSON.stringify(ids) === JSON.stringify(this.table.schema['identifier-field-ids'] ?? []);
     if (changes.length === 0 && sameKey) return [];
-    await this.table.setSchema(fields, ids as number[]);
-    if (!sameKey || changes.some((c) => c.kind === 'rename' && keys.has(c.to))) {
+    if (rewrite && this.table.snapshot) {
+      await this.rewrite(fields, ids as number[], values, opts.summary ?? {});
+    } else {
+      await this.table.setSchema(fields, ids as number[]);
+    }
+    if (rewrite || !sameKey || changes.some((c) => c.kind === 'rename' && keys.has(c.to))) {
       await this.index.drop();
       Object.assign(this, { index: new KeyIndex(this.conn, this.index.name, keyFields(this.table)) });
       await KeyIndex.init(this.conn);
       await this.ensureIndex();
     }
     return changes;
+  }
+
+  /**
+   * Every current row in the new shape `fields` (`values`: each field's SQL over the current rows
+   * `t`), written to one data file and committed with the new schema as one snapshot that
+   * removes every current data and delete file. A crash before the commit leaves orphan files
+   * and the old table; after it, the key index is rebuilt on open (it reflects an older snapshot).
+   */
+  private async rewrite(fields: Field[], identifierIds: number[], values: Map<number, string>, summary: Record<string, string>): Promise<void> {
+    const live = await this.table.liveFiles();
+    const keyNames = identifierIds.map((id) => quoteIdent(fields.find((f) => f.id === id)!.name)).join(', ');
+    const select = `SELECT ${fields.map((f) => `${writeExpr(f, values.get(f.id) ?? 'NULL')} AS ${quoteIdent(f.name)}`).join(', ')} `
+      + `FROM (${await this.rowsSql()}) t ORDER BY ${keyNames}`;
+    const data = await writeDataFile(this.conn, this.table.dir, fields, select);
+    await this.table.commit({
+      add: data ? [data] : [], operation: data ? 'overwrite' : 'delete', summary,
+      remove: new Set(live.map((f) => f.file.file_path)),
+      schema: { fields, identifierIds },
+    });
   }
 }
 
