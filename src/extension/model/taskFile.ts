@@ -20,8 +20,12 @@ export interface TaskFileInfo {
   slot?: string;
   serverId?: number;
   mode?: string;
-  /** Absolute path of the DuckDB file. */
+  /** Absolute path of the DuckDB file (iceberg: LakeSync's state file in the warehouse). */
   targetPath: string;
+  /** `target.type`: duckdb (the default) or iceberg. */
+  targetType: 'duckdb' | 'iceberg';
+  /** iceberg: absolute path of the warehouse folder. */
+  warehouse?: string;
   namespace?: string;
   /** The target naming rule, readable (`ods.{table}`, `{schema}.{table}`): engine/config/naming.ts. */
   naming: string;
@@ -75,6 +79,7 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
   const rawTarget = str(target.path);
   const sourceType = str(source.type);
   const fromSource = obj(target.namespace).from === 'source';
+  const warehouse = str(target.type) === 'iceberg' ? resolveTarget(file, str(target.warehouse) ?? `.lakehouse/${name}`) : undefined;
   return {
     file,
     name,
@@ -88,8 +93,10 @@ export function readTaskFileInfo(file: string, text: string): TaskFileInfo {
     serverId: num(source.serverId) ?? (sourceType === 'mysql' ? deriveServerId(name) : undefined),
     mode: str(root.mode),
     // iceberg: the engine's state (and status file) live in <warehouse>/.lakesync/ (config/build.ts)
-    targetPath: str(target.type) === 'iceberg' ? path.join(resolveTarget(file, str(target.warehouse) ?? `.lakehouse/${name}`), '.lakesync', 'state.duckdb')
+    targetPath: warehouse ? path.join(warehouse, '.lakesync', 'state.duckdb')
       : rawTarget ? resolveTarget(file, rawTarget) : defaultTargetPath(file, name),
+    targetType: warehouse ? 'iceberg' : 'duckdb',
+    warehouse,
     namespace: fromSource ? '{schema}' : str(target.namespace),
     naming: describeNaming({
       mode: (str(root.mode) ?? 'multi-table-mirror') as SyncMode, databases: strings(root.databases), tables: strings(root.tables),

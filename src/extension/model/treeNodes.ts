@@ -1,7 +1,7 @@
 // How each task and table looks in the tree: label, description, icon, tooltip, contextValue.
 // Pure functions of the model (no vscode import) so the mapping from status to what a user sees
 // is unit-tested; tree/taskTreeProvider.ts only turns these into TreeItems.
-import type { TableStatus, TaskPhase, TablePhase } from '../../protocol/status';
+import type { TableStatus, TableStorage, TaskPhase, TablePhase } from '../../protocol/status';
 import type { TaskEntry } from './taskModel';
 import { formatCount, formatDuration, percent } from './format';
 
@@ -208,7 +208,25 @@ export function tableDescription(t: TableStatus, live: boolean): string {
     case 'failed': parts.push('failed'); break;
   }
   if (t.errors.length > 0 && t.phase !== 'failed') parts.push(`${t.errors.length} error${t.errors.length === 1 ? '' : 's'}`);
+  if (t.storage) parts.push(storageShort(t.storage));
   return parts.join(' · ');
+}
+
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** An Iceberg table's files in a few words; a failed or skipped maintenance round is called out. */
+function storageShort(s: TableStorage): string {
+  const files = `${plural(s.dataFiles + s.deleteFiles, 'file')}`;
+  const m = s.maintenance;
+  return m && m.outcome !== 'ok' ? `${files} (maintenance ${m.outcome})` : files;
+}
+
+/** Tooltip lines of an Iceberg table's storage: files, snapshots and the last maintenance round. */
+export function storageLines(s: TableStorage): string[] {
+  const lines = [`Files: ${plural(s.dataFiles, 'data file')}, ${plural(s.deleteFiles, 'delete file')}, ${plural(s.snapshots, 'snapshot')}`];
+  const m = s.maintenance;
+  lines.push(m ? `Last maintenance: ${m.at}: ${m.outcome}${m.detail ? ` (${m.detail})` : ''}` : 'Last maintenance: none yet');
+  return lines;
 }
 
 export function tableNode(entry: TaskEntry, t: TableStatus, now: number): NodeView {
@@ -221,6 +239,7 @@ export function tableNode(entry: TaskEntry, t: TableStatus, now: number): NodeVi
   if (t.latencyMs !== undefined) {
     lines.push(`Latency: ${formatDuration(t.latencyMs)}${t.latencyP99Ms !== undefined ? ` (p99 ${formatDuration(t.latencyP99Ms)})` : ''}`);
   }
+  if (t.storage) lines.push(...storageLines(t.storage));
   const lastErr = t.errors[t.errors.length - 1];
   if (lastErr) lines.push('', `Last error (${lastErr.time}): ${lastErr.message}`);
   return {
@@ -245,8 +264,9 @@ export function taskChildren(entry: TaskEntry, now: number): NodeView[] {
       tooltip: `Source: ${sourceLabel(entry)}${entry.info.user ? `  \nUser: ${entry.info.user}` : ''}`,
       icon: { id: 'database' }, contextValue: 'lakesync.source', collapsible: false },
     { id: `target:${file}`, kind: 'target', file, label: 'Target',
-      description: `duckdb ${entry.info.naming} · ${shortPath(entry.info.targetPath)}`,
-      tooltip: `Target: \`${entry.info.targetPath}\`  \nTables named \`${entry.info.naming}\``, icon: { id: 'layers' }, contextValue: 'lakesync.target', collapsible: false },
+      description: `${entry.info.targetType} ${entry.info.naming} · ${shortPath(entry.info.warehouse ?? entry.info.targetPath)}`,
+      tooltip: entry.info.warehouse ? `Target: Iceberg warehouse \`${entry.info.warehouse}\`  \nTables named \`${entry.info.naming}\``
+        : `Target: \`${entry.info.targetPath}\`  \nTables named \`${entry.info.naming}\``, icon: { id: 'layers' }, contextValue: 'lakesync.target', collapsible: false },
   ];
   const tables = entry.status?.tables;
   if (tables && tables.length > 0) {

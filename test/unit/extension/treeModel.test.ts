@@ -179,6 +179,44 @@ describe('tree model built from status events', () => {
   });
 });
 
+describe('Iceberg tables in the tree', () => {
+  const ICE = '/w/ice.sync.yaml';
+  it('the target is the warehouse; each table shows its files, and its snapshots and last maintenance in the tooltip', () => {
+    const m = new TaskModel();
+    m.upsert(readTaskFileInfo(ICE, 'source:\n  type: postgres\n  host: db1\n  database: shop\ntarget:\n  type: iceberg\n  warehouse: lake/shop\n  namespace: ods\n'));
+    m.setRun(ICE, 'running');
+    const storage = { dataFiles: 12, deleteFiles: 3, snapshots: 40,
+      maintenance: { at: '2026-12-06T23:10:04Z', outcome: 'ok' as const, detail: '8 data files and 3 delete files compacted, 2 snapshots expired, 0 orphan files removed' } };
+    m.applyEngineStatus(ICE, status({ file: ICE, phase: 'incremental', tables: [
+      table({ source: 'public.orders', phase: 'incremental', rowsWritten: 1200, storage }),
+      table({ source: 'public.items', phase: 'incremental', rowsWritten: 5, storage: { dataFiles: 1, deleteFiles: 0, snapshots: 2,
+        maintenance: { at: '2026-12-06T23:11:00Z', outcome: 'failed', detail: 'ENOSPC: no space left on device' } } }),
+      table({ source: 'public.fresh', phase: 'incremental', rowsWritten: 1, storage: { dataFiles: 1, deleteFiles: 0, snapshots: 1 } }),
+    ] }), T0);
+    const kids = taskChildren(m.get(ICE)!, T0);
+    assert.equal(kids[1].description, 'iceberg ods.{schema}_{table} · lake/shop');
+    assert.match(kids[1].tooltip!, /Iceberg warehouse `\/w\/lake\/shop`/);
+    const node = (name: string) => kids.find((k) => k.label === name)!;
+    assert.equal(node('public.orders').description, '1,200 rows · 15 files');
+    assert.match(node('public.orders').tooltip!, /Files: 12 data files, 3 delete files, 40 snapshots/);
+    assert.match(node('public.orders').tooltip!, /Last maintenance: 2026-12-06T23:10:04Z: ok \(8 data files and 3 delete files compacted, 2 snapshots expired/);
+    assert.equal(node('public.items').description, '5 rows · 1 file (maintenance failed)');
+    assert.match(node('public.items').tooltip!, /Files: 1 data file, 0 delete files, 2 snapshots/);
+    assert.match(node('public.items').tooltip!, /Last maintenance: .*: failed \(ENOSPC: no space left on device\)/);
+    assert.match(node('public.fresh').tooltip!, /Last maintenance: none yet/);
+  });
+
+  it('a DuckDB target keeps its file and its tables show no storage line', () => {
+    const m = model();
+    m.setRun(FILE, 'running');
+    m.applyEngineStatus(FILE, status({ phase: 'incremental', tables: [table({ source: 'shop.a', phase: 'incremental', rowsWritten: 3 })] }), T0);
+    const kids = taskChildren(m.get(FILE)!, T0);
+    assert.equal(kids[1].description, 'duckdb ods.{schema}_{table} · out/shop.duckdb');
+    assert.equal(kids[2].description, '3 rows');
+    assert.doesNotMatch(kids[2].tooltip!, /Files:|maintenance/);
+  });
+});
+
 describe('task file info', () => {
   it('reads name, source and a target path relative to the file; survives broken YAML', () => {
     const i = readTaskFileInfo('/w/x/orders.sync.yaml', 'source:\n  type: postgres\n  slot: s1\ntarget:\n  path: ../lake/o.duckdb\nparameters:\n  memoryMb: 512\n');
