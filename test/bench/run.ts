@@ -4,6 +4,7 @@
 // BENCH_SCALE=0.1   scales every size (rows, changes, freshness duration) for a quick run
 // BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh pg-fresh-tuned my-fresh bigtx
 //                   pg-iceberg my-iceberg (snapshot, catch-up and freshness into an Iceberg warehouse) vsix
+// BENCH_ICEBERG=fresh  the Iceberg cases measure freshness only (commit interval experiments with BENCH_PARAMS)
 // BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
 // BENCH_ENGINE=FILE  runs that prebuilt engine bundle instead of building dist/bench/engine.js (A/B)
 // BENCH_PARAMS=JSON  engine parameters for every task, e.g. '{"batchSize":20000}'

@@ -27,9 +27,10 @@ import { Conn, Db } from '../duckdb/db';
 import { renderFromText } from '../../typemap/duckdb';
 import { StateStore } from '../duckdb/state';
 import { Maintenance, maintenanceOutcome, type MaintenanceReport, type MaintenanceSettings } from './maintenance';
-import { duckType, quoteIdent, quoteLiteral } from './parquet';
+import { currentRowsSql, duckType, quoteIdent, quoteLiteral } from './parquet';
 import { dropStage, sourceFilter, stageBatch, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
 import { IcebergTable } from './table';
+import { latestVersion } from './files';
 import { icebergType, narrows, sameType as sameIcebergType } from './types';
 import { IcebergTableWriter, type ColumnSpec } from './writer';
 import { Mutex } from '../mutex';
@@ -114,10 +115,13 @@ export class IcebergSink implements Sink {
   /** Target `ns.table` of each source `db.table` (from the state store and ensureTable). */
   private readonly targets = new Map<string, TableMapping>();
   readonly maintenance: Maintenance;
+  /** Queries through the running engine (control socket): one reader, reused. */
+  private readonly reader: WarehouseReader;
 
   private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
     private readonly store: StateStore, private readonly sideConn: Conn, maintenanceConn: Conn) {
     this.state = new IcebergState(this, store, new StateStore(sideConn), this.lock);
+    this.reader = new WarehouseReader(settings.warehouse, () => this.writers);
     this.maintenance = new Maintenance({ openWriters: () => this.writers, run: (fn) => this.lock.run(fn), conn: maintenanceConn }, settings.maintenance,
       maintenanceFile(settings.statePath));
   }
@@ -382,7 +386,7 @@ export class IcebergSink implements Sink {
   }
 
   query(sql: string, limit = 1000): Promise<QueryResult> {
-    return queryWarehouse(this.warehouse, sql, limit);
+    return this.reader.query(sql, limit);
   }
 
   async storage(target: string): Promise<TableStorage | undefined> {
@@ -391,6 +395,7 @@ export class IcebergSink implements Sink {
 
   close(): void {
     this.maintenance.stop();
+    this.reader.close();
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
 }
@@ -460,33 +465,78 @@ export function warehouseTables(warehouse: string): { namespace: string; table: 
 }
 
 /**
- * A read-only query over the warehouse's current snapshots: each table is a view of its data
- * files minus its position deletes (by field id), in a private in-memory DuckDB, so it runs
- * while the task writes and never holds a lock a writer needs.
+ * A read-only query over the warehouse's current snapshots (a one-off reader: `lakesync query`
+ * of a stopped task). See WarehouseReader.
  */
 export async function queryWarehouse(warehouse: string, sql: string, limit: number): Promise<QueryResult> {
-  const db = await Db.open(':memory:');
-  const conn = await db.connect();
-  try {
-    const statements = await conn.raw.extractStatements(sql);
-    if (statements.count !== 1) throw new UserError('a query must be exactly one statement');
-    const trimmed = sql.trim().replace(/^\(+/, '').toLowerCase();
-    if (!/^(select|with|from|describe|show|summarize|explain|values)\b/.test(trimmed)) {
-      throw new UserError('only read-only statements (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) run over an Iceberg warehouse');
-    }
-    for (const t of warehouseTables(warehouse)) {
-      const table = await IcebergTable.open(t.dir);
-      if (!table) continue;
-      const live = await table.liveFiles();
-      const { currentRowsSql } = await import('./parquet');
-      const rows = currentRowsSql(table.schema.fields, live.filter((f) => f.file.content === 0).map((f) => f.file.file_path),
-        live.filter((f) => f.file.content === 1).map((f) => f.file.file_path));
-      await conn.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.namespace)}`);
-      await conn.exec(`CREATE VIEW ${quoteIdent(t.namespace)}.${quoteIdent(t.table)} AS ${rows}`);
-    }
-    return await conn.columnsAndRows(sql, limit);
-  } finally {
-    conn.close();
-    db.close();
+  const reader = new WarehouseReader(warehouse);
+  try { return await reader.query(sql, limit); } finally { reader.close(); }
+}
+
+/**
+ * Read-only queries over the warehouse's current snapshots: each table is a view of its data
+ * files minus its position deletes (by field id), in a private in-memory DuckDB, so a query runs
+ * while the task writes and never holds a lock a writer needs. The running engine keeps one
+ * reader: its DuckDB instance (about 50 ms to create), the tables it writes (already in memory)
+ * and the views of tables whose version did not change are reused, so a status or query poll
+ * every few milliseconds costs the engine only the query itself.
+ */
+export class WarehouseReader {
+  private db?: Db;
+  private conn?: Conn;
+  private readonly lock = new Mutex();
+  /** Tables read from disk (not written here), reused while their newest version stays the same. */
+  private readonly opened = new Map<string, IcebergTable>();
+  /** The version each view was created at, by `ns.table`. */
+  private readonly views = new Map<string, number>();
+
+  constructor(private readonly warehouse: string, private readonly written: () => Map<string, IcebergTableWriter> = () => new Map()) {}
+
+  private async table(name: string, dir: string): Promise<IcebergTable | undefined> {
+    const w = this.written().get(name);
+    if (w) return w.table;
+    const had = this.opened.get(dir);
+    if (had && (await latestVersion(dir)) === had.version) return had;
+    const t = await IcebergTable.open(dir);
+    if (t) this.opened.set(dir, t); else this.opened.delete(dir);
+    return t;
+  }
+
+  async query(sql: string, limit: number): Promise<QueryResult> {
+    return this.lock.run(async () => {
+      this.db ??= await Db.open(':memory:');
+      this.conn ??= await this.db.connect();
+      const conn = this.conn;
+      const statements = await conn.raw.extractStatements(sql);
+      if (statements.count !== 1) throw new UserError('a query must be exactly one statement');
+      const trimmed = sql.trim().replace(/^\(+/, '').toLowerCase();
+      if (!/^(select|with|from|describe|show|summarize|explain|values)\b/.test(trimmed)) {
+        throw new UserError('only read-only statements (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) run over an Iceberg warehouse');
+      }
+      const seen = new Set<string>();
+      for (const t of warehouseTables(this.warehouse)) {
+        const name = `${t.namespace}.${t.table}`;
+        const table = await this.table(name, t.dir);
+        if (!table) continue;
+        seen.add(name);
+        const now = await table.current();
+        if (this.views.get(name) === now.version) continue;
+        await conn.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.namespace)}`);
+        await conn.exec(`CREATE OR REPLACE VIEW ${quoteIdent(t.namespace)}.${quoteIdent(t.table)} AS ${currentRowsSql(now.fields, now.data, now.deletes)}`);
+        this.views.set(name, now.version);
+      }
+      for (const name of [...this.views.keys()].filter((n) => !seen.has(n))) {
+        const dot = name.indexOf('.');
+        await conn.exec(`DROP VIEW IF EXISTS ${quoteIdent(name.slice(0, dot))}.${quoteIdent(name.slice(dot + 1))}`);
+        this.views.delete(name);
+      }
+      return conn.columnsAndRows(sql, limit);
+    });
+  }
+
+  close(): void {
+    try { this.conn?.close(); } finally { this.db?.close(); }
+    this.conn = undefined;
+    this.db = undefined;
   }
 }

@@ -216,8 +216,7 @@ export class IcebergTable {
       'snapshot-log': [...this.metadata['snapshot-log'], { 'snapshot-id': snapshotId, 'timestamp-ms': now }],
       refs: { ...this.metadata.refs, main: { 'snapshot-id': snapshotId, type: 'branch' } },
     };
-    await this.publish(metadata);
-    this.manifests = next;
+    await this.publish(metadata, next);
     return snapshot;
   }
 
@@ -237,15 +236,33 @@ export class IcebergTable {
     });
   }
 
-  /** Writes vN+1 (the commit point), then the version hint. */
-  private async publish(metadata: TableMetadata): Promise<void> {
+  /**
+   * The current schema, version and live files, taken from one committed state (a query
+   * running beside a commit reads the old table or the new one, never a mix of the two).
+   */
+  async current(): Promise<{ version: number; fields: Field[]; data: string[]; deletes: string[] }> {
+    const { version, manifests } = this;
+    const fields = this.schema.fields;
+    const data: string[] = []; const deletes: string[] = [];
+    for (const m of manifests) {
+      for (const e of await this.manifestEntries(m)) {
+        if (e.status !== 2) (e.data_file.content === 0 ? data : deletes).push(e.data_file.file_path);
+      }
+    }
+    return { version, fields, data, deletes };
+  }
+
+  /** Writes vN+1 (the commit point), then the version hint. `manifests`: the new snapshot's. */
+  private async publish(metadata: TableMetadata, manifests?: ManifestFile[]): Promise<void> {
     const version = this.version + 1;
     const prevFile = metadataFile(this.dir, this.version);
     const log = [...metadata['metadata-log'], { 'metadata-file': prevFile, 'timestamp-ms': this.metadata['last-updated-ms'] }];
     // keep the log short: old metadata files are removed by maintenance
     metadata = { ...metadata, 'metadata-log': log.slice(-METADATA_LOG) };
     await commitMetadata(this.dir, version, JSON.stringify(metadata, null, 2));
+    // metadata, manifests and version change together (no await in between: see current())
     this.metadata = metadata;
+    if (manifests) this.manifests = manifests;
     this.version = version;
     await writeVersionHint(this.dir, version);
   }
