@@ -126,7 +126,7 @@ export function buildPlan(data: Data, file: string, listed: string[] = []): Task
         : isAbsolute(targetPath) ? targetPath : resolve(dirname(abs), targetPath),
       ...(t.type === 'iceberg' ? {
         warehouse: warehousePath,
-        maintenance: Object.fromEntries(['enabled', 'intervalSeconds', 'targetFileSizeMb', 'minFiles', 'keepSnapshotsMinutes']
+        maintenance: Object.fromEntries(['enabled', 'intervalSeconds', 'targetFileSizeMb', 'minFiles', 'keepSnapshotsMinutes', 'maxSnapshots']
           .map((k) => [k, pick((t.maintenance ?? {}) as Data, 'target.maintenance', k)])) as unknown as IcebergMaintenanceConfig,
       } : {}),
       namespace: t.namespace ?? schemaDefault<string>('target.namespace'),

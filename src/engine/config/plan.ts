@@ -78,6 +78,7 @@ export interface IcebergMaintenanceConfig {
   targetFileSizeMb: number;
   minFiles: number;
   keepSnapshotsMinutes: number;
+  maxSnapshots: number;
 }
 
 export interface TargetConfig {

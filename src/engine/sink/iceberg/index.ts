@@ -25,6 +25,7 @@ function settings(target: TargetConfig): IcebergTargetSettings {
     targetFileSizeBytes: m.targetFileSizeMb * 1024 * 1024,
     minFiles: m.minFiles,
     keepSnapshotsMs: m.keepSnapshotsMinutes * 60_000,
+    maxSnapshots: m.maxSnapshots,
   } : DEFAULT_MAINTENANCE;
   return { warehouse: target.warehouse, statePath: target.path, maintenance };
 }

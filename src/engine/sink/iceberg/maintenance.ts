@@ -22,12 +22,17 @@ export interface MaintenanceSettings {
   minFiles: number;
   /** Snapshots younger than this stay readable (time travel); older ones expire. */
   keepSnapshotsMs: number;
+  /**
+   * At most this many snapshots stay (the newest): each one is a few hundred bytes of the table's
+   * metadata, which every commit rewrites and every reader parses.
+   */
+  maxSnapshots?: number;
   /** Unreferenced files younger than this are left alone (a reader may have just listed them). */
   orphanMinAgeMs?: number;
 }
 
 export const DEFAULT_MAINTENANCE: MaintenanceSettings = {
-  enabled: true, intervalMs: 60_000, targetFileSizeBytes: 128 << 20, minFiles: 16, keepSnapshotsMs: 60 * 60_000,
+  enabled: true, intervalMs: 60_000, targetFileSizeBytes: 128 << 20, minFiles: 16, keepSnapshotsMs: 60 * 60_000, maxSnapshots: 1000,
 };
 
 const ORPHAN_MIN_AGE_MS = 60_000;
@@ -190,11 +195,14 @@ export class Maintenance {
     });
   }
 
-  /** Drops snapshots older than the retention from the metadata (never the current one). */
+  /** Drops snapshots older than the retention, or beyond the newest maxSnapshots, from the metadata (never the current one). */
   async expire(w: IcebergTableWriter, report: MaintenanceReport): Promise<void> {
     const m = w.table.metadata;
     const cutoff = Date.now() - this.settings.keepSnapshotsMs;
-    const keep = m.snapshots.filter((s) => s['snapshot-id'] === m['current-snapshot-id'] || s['timestamp-ms'] >= cutoff);
+    const max = this.settings.maxSnapshots ?? Infinity;
+    // snapshots are listed oldest first: the newest `max` are the last ones
+    const keep = m.snapshots.filter((s, i) => s['snapshot-id'] === m['current-snapshot-id']
+      || (s['timestamp-ms'] >= cutoff && i >= m.snapshots.length - max));
     if (keep.length === m.snapshots.length) return;
     report.expired = m.snapshots.length - keep.length;
     await w.table.setSnapshots(keep);
