@@ -94,6 +94,11 @@ export function formatPosition(p: Position): string {
   }
 }
 
+/** The position lies inside a large transaction applied in parts (`#applied:N`), not at an end. */
+export function insideTransaction(p: Position | undefined): boolean {
+  return !!p && p.kind !== 'time' && !!p.applied;
+}
+
 /** The position itself, without changes applied past it. */
 export function basePosition<P extends Position>(p: P): P {
   return p.kind !== 'time' && p.applied ? { ...p, applied: undefined } : p;

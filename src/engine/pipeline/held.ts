@@ -3,6 +3,7 @@
 // stopped between two tables) already holds some of what is replayed, and skips exactly that.
 import { basePosition, comparePositions, type Position } from '../positions';
 import type { Transaction } from './events';
+import type { StreamPlace } from './place';
 
 export class HeldPositions {
   /** `held`: source `db.table` -> the position that table holds (only those ahead of the checkpoint matter). */
@@ -11,27 +12,28 @@ export class HeldPositions {
   /** Tables whose stored position is ahead of `checkpoint`. */
   static ahead(checkpoint: Position, tables: { source: string; position?: Position }[]): HeldPositions {
     const held = new Map<string, Position>();
-    for (const t of tables) {
-      // changes applied past a position (`#applied:N`) are not counted per table: the table holds
-      // its base position, and the task checkpoint's own count covers a transaction in parts
-      if (t.position && compare(t.position, checkpoint) > 0) held.set(t.source, basePosition(t.position));
-    }
+    for (const t of tables) if (t.position && compare(t.position, checkpoint) > 0) held.set(t.source, t.position);
     return new HeldPositions(held);
   }
 
   get size(): number { return this.held.size; }
 
   /**
-   * Whether table `key` already holds the changes of `tx`. A complete transaction is held when it
-   * ends at or before the table's position. A part of a large transaction carries a position no
-   * later than the transaction's end (MySQL: the previous transaction's end), so it counts as held
-   * only when strictly before: a part is rather applied again (full-row changes by key converge)
-   * than lost.
+   * Whether table `key` already holds a change of `tx` found at `place`. The table holds a position
+   * `E#applied:N` (N row changes after the transaction end E; N = 0 at an end):
+   * - a change after that same end E is held when it is one of the first N: exact, as the stream
+   *   after a position delivers the same row changes in the same order on every run;
+   * - else a complete transaction is held when it ends at or before E;
+   * - else a part of a large transaction (whose position is no later than its end; MySQL and
+   *   decoderbufs: the previous transaction's end) is held only when strictly before E: a part is
+   *   rather applied again (full-row changes by key converge) than lost.
    */
-  holds(key: string, tx: Transaction): boolean {
+  holds(key: string, tx: Transaction, place?: StreamPlace): boolean {
     const at = this.held.get(key);
     if (!at) return false;
-    const c = compare(tx.position, at);
+    const end = basePosition(at);
+    if (place && compare(basePosition(place.end), end) === 0) return place.count <= (at.kind === 'time' ? 0 : at.applied ?? 0);
+    const c = compare(tx.position, end);
     return tx.partial ? c < 0 : c <= 0;
   }
 }

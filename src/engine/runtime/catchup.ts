@@ -3,7 +3,7 @@
 // checkpoint has reached or passed it. Silence proves nothing: a source that sends no bytes for
 // a long time while it is still ahead is a stall, and the run fails with the reason.
 import { UserError } from '../errors';
-import { comparePositions, formatPosition, positionDistance, samePosition, type Position } from '../positions';
+import { comparePositions, formatPosition, insideTransaction, positionDistance, samePosition, type Position } from '../positions';
 import type { StreamHandle } from '../source/adapter';
 import { sourceFacts } from '../source/registry';
 import type { TaskContext } from './context';
@@ -20,11 +20,6 @@ export class StallError extends UserError {
 export function reachedGoal(checkpoint: Position | undefined, goal: Position | undefined): boolean {
   if (!checkpoint || !goal) return false;
   try { return comparePositions(checkpoint, goal) >= 0; } catch { return false; }
-}
-
-/** The checkpoint holds part of a large transaction (`#applied:N`), not its end. */
-function insideTransaction(checkpoint: Position | undefined): boolean {
-  return !!checkpoint && checkpoint.kind !== 'time' && !!checkpoint.applied;
 }
 
 export class CatchUp {

@@ -8,7 +8,7 @@ import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import { sourceFacts } from '../source/registry';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
-import { checkpointOf, formatOptional, formatPosition, parsePosition, PositionError, samePosition } from '../positions';
+import { checkpointOf, formatOptional, formatPosition, insideTransaction, parsePosition, PositionError, samePosition } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { openSink } from '../sink/registry';
 import type { Sink } from '../sink/sink';
@@ -329,7 +329,8 @@ export class TaskRunner {
     const { status } = this;
     let failures = 0;
     for (;;) {
-      if (ctx.snapshotQueue.length > 0) {
+      // a full sync waits for the end of a transaction applied in parts (see stream.ts)
+      if (ctx.snapshotQueue.length > 0 && !insideTransaction(ctx.checkpoint)) {
         status.setPhase('full-sync');
         await runSnapshots(ctx);
       }

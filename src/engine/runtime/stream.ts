@@ -15,7 +15,8 @@ import type { EventType } from '../config/plan';
 import { BatchReducer, type TableBatch } from '../pipeline/batch';
 import type { SchemaChange, Transaction } from '../pipeline/events';
 import { HeldPositions } from '../pipeline/held';
-import { basePosition, checkpointOf, formatOptional, formatPosition, type Position } from '../positions';
+import { StreamCursor } from '../pipeline/place';
+import { basePosition, checkpointOf, formatOptional, formatPosition, insideTransaction, type Position } from '../positions';
 import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
@@ -64,9 +65,14 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const { adapter, status, plan } = ctx;
   if (!ctx.checkpoint) throw new Error('no position to stream from');
   const catchUp = opts.catchUp;
+  // A full sync (resync, backfill, new table) starts only at a transaction end: its snapshot holds
+  // the whole of a transaction the source committed, so a checkpoint inside one (`#applied:N`)
+  // would replay the transaction's later parts over it, twice into a table without a key.
+  // Queued while the checkpoint is inside one: the stream first reaches the transaction's end.
+  let fullSyncAtEnd = ctx.snapshotQueue.length > 0;
   if (catchUp) {
     await catchUp.begin();
-    if (catchUp.done) return 'caught-up';
+    if (catchUp.done && !fullSyncAtEnd) return 'caught-up';
   }
 
   const events = new Set<EventType>(plan.rules.events);
@@ -75,9 +81,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const reducer = new BatchReducer(ctx.routeFor);
   let complete: Position | undefined; // end of the newest complete transaction in `reducer`
   const start = ctx.checkpoint;
-  let lastComplete: Position = basePosition(start); // the newest transaction end seen in the stream
-  let sinceComplete = 0; // row changes after lastComplete taken from the stream (applied, queued or skipped)
-  let toSkip = start.applied ?? 0; // already in the target (a part of a transaction)
+  const cursor = new StreamCursor(start); // the last transaction end and the row changes after it
   let chain: Promise<void> = Promise.resolve();
   // schema changes met while skipping what the target holds, by table (see onTransaction)
   const deferred = new Map<string, SchemaChange>();
@@ -104,9 +108,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     if (reducer.size === 0 && !complete) return;
     const tables = [...reducer.tables.values()];
     // changes past the newest transaction end go into the checkpoint as `applied`
-    const at: Position | undefined = complete || sinceComplete > 0
-      ? (sinceComplete > 0 && lastComplete.kind !== 'time' ? { ...lastComplete, applied: sinceComplete } : lastComplete)
-      : undefined;
+    const at: Position | undefined = complete || cursor.count > 0 ? cursor.position : undefined;
     const position = at ? formatPosition(at) : undefined;
     const newestCommit = Math.max(0, ...tables.map((t) => t.lastCommitTime));
     reducer.clear();
@@ -119,8 +121,9 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       for (const t of tables) status.wrote(t.route.key, t.entries.size, position, t.lastCommitTime || newestCommit);
       // the source may forget everything up to here only now that the target has committed it
       await adapter.confirm(basePosition(at)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
+      if (fullSyncAtEnd && !insideTransaction(at)) end?.('resnapshot');
       // caught up only by the committed checkpoint, never by a quiet stream
-      if (catchUp?.done) end?.('caught-up');
+      else if (catchUp?.done && !fullSyncAtEnd) end?.('caught-up');
     } else {
       for (const t of tables) status.wrote(t.route.key, t.entries.size, undefined, t.lastCommitTime);
     }
@@ -173,41 +176,40 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       if (ctx.stopping) return;
     }
     ctx.holds.passed(tx);
+    if (cursor.ignores(tx)) return; // a keepalive before the changes the target holds (see StreamCursor)
     const counted = new Map<string, number>();
     const onlySchema = !tx.partial && tx.changes.every((c) => c.kind === 'schema');
     for (const change of tx.changes) {
       if (change.kind === 'schema') {
         // a schema change among the changes the target already holds: the target followed it
         // then, and the shapes at the checkpoint have it; only the last one of a table counts
-        if (toSkip > 0) { deferred.set(tableKey(change.table), change as SchemaChange); continue; }
+        if (cursor.toSkip > 0) { deferred.set(tableKey(change.table), change as SchemaChange); continue; }
         deferred.delete(tableKey(change.table));
         await flush();
         // the position right after the change: the end of a DDL-only transaction (MySQL), else the
         // changes of this transaction before it (PostgreSQL's Relation message comes mid-transaction)
         const past: Position | undefined = onlySchema ? basePosition(tx.position)
-          : lastComplete.kind === 'time' ? undefined : sinceComplete > 0 ? { ...lastComplete, applied: sinceComplete } : lastComplete;
+          : cursor.end.kind === 'time' ? undefined : cursor.position;
         await applySchemaChange(ctx, change as SchemaChange, past);
         continue;
       }
       // every row change counts, in stream order, whether or not the task takes it
-      sinceComplete++;
-      if (toSkip > 0) { toSkip--; continue; }
+      if (cursor.take()) continue;
       if (deferred.size > 0) await followDeferred();
       if (!events.has(change.kind)) continue;
       const key = `${change.table.db}.${change.table.table}`;
       if (!ctx.routeFor(key)) continue;
-      if (held.size > 0 && held.holds(key, tx)) continue;
+      if (held.size > 0 && held.holds(key, tx, cursor.place)) continue;
       if ((change.kind === 'update' || change.kind === 'delete') && ctx.appendOnly.has(key)) continue; // rules.keylessTables: append
       reducer.add(change, tx.commitTime);
       counted.set(key, (counted.get(key) ?? 0) + 1);
     }
     for (const [key, n] of counted) status.read(key, n);
     if (!tx.partial) {
-      if (deferred.size > 0 && toSkip === 0) await followDeferred();
-      if (toSkip > 0) ctx.log('warn', `resuming at ${formatOptional(ctx.checkpoint)}: the transaction ended ${toSkip} changes before the count of changes already applied`);
-      complete = lastComplete = basePosition(tx.position);
-      sinceComplete = 0;
-      toSkip = 0;
+      if (deferred.size > 0 && cursor.toSkip === 0) await followDeferred();
+      const missing = cursor.ended(tx.position);
+      if (missing > 0) ctx.log('warn', `resuming at ${formatOptional(ctx.checkpoint)}: the transaction ended ${missing} changes before the count of changes already applied`);
+      complete = cursor.end;
     }
     // a DDL statement (MySQL): its position is checkpointed right after the target followed it,
     // so a restart never replays a DDL the target already has
@@ -237,7 +239,15 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   }) : await opening;
   catchUp?.watch(handle);
   catchUp?.stalled.catch((err: unknown) => fail?.(err));
-  ctx.interrupt = (why) => end?.(why);
+  ctx.interrupt = (why) => {
+    // inside a transaction in parts (applied or to be skipped): its end comes first (see fullSyncAtEnd)
+    if (why === 'resnapshot' && cursor.inside) {
+      if (!fullSyncAtEnd) ctx.log('info', 'a full sync waits for the end of the transaction being applied in parts');
+      fullSyncAtEnd = true;
+      return;
+    }
+    end?.(why);
+  };
   // a stop requested while the stream was being opened found no interrupt to call
   if (ctx.stopping) end?.('stopped');
   handle.done.then(() => end?.('stopped'), (err) => fail?.(err));

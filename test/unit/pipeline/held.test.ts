@@ -36,6 +36,34 @@ describe('HeldPositions', () => {
     assert.equal(held.holds('d.t', tx(parsePosition('binlog.000002:4'))), false);
   });
 
+  it('inside a large transaction: a table committed past the checkpoint skips exactly the changes it holds after the same end', () => {
+    // the checkpoint holds 3,000 changes after the end at 100, table d.t holds 5,000 (a sink that
+    // commits table by table stopped between two tables)
+    const held = HeldPositions.ahead(parsePosition('binlog.000001:100#applied:3000'), [
+      { source: 'd.t', position: parsePosition('binlog.000001:100#applied:5000') },
+      { source: 'd.u', position: parsePosition('binlog.000001:100#applied:3000') },
+    ]);
+    assert.equal(held.size, 1);
+    const end = parsePosition('binlog.000001:100');
+    // the parts carry the previous end (MySQL, decoderbufs), the same as the held position's end
+    const part = tx(end, true);
+    assert.equal(held.holds('d.t', part, { end, count: 3001 }), true);
+    assert.equal(held.holds('d.t', part, { end, count: 5000 }), true);
+    assert.equal(held.holds('d.t', part, { end, count: 5001 }), false);
+    // the transaction's last changes arrive with its end
+    assert.equal(held.holds('d.t', tx(parsePosition('binlog.000001:9000')), { end, count: 5001 }), false);
+    assert.equal(held.holds('d.u', part, { end, count: 3001 }), false);
+    // after a later end nothing is held
+    assert.equal(held.holds('d.t', tx(parsePosition('binlog.000001:9500')), { end: parsePosition('binlog.000001:9000'), count: 1 }), false);
+  });
+
+  it('a table at a transaction end holds nothing after that end, whatever the parts carry', () => {
+    const held = HeldPositions.ahead(lsn(100n), [{ source: 'p.t', position: lsn(500n) }]);
+    assert.equal(held.holds('p.t', tx(lsn(500n), true), { end: lsn(500n), count: 1 }), false);
+    // a part of a transaction that ended before 500 (read from an earlier end) is held
+    assert.equal(held.holds('p.t', tx(lsn(300n), true), { end: lsn(100n), count: 7 }), true);
+  });
+
   it('positions of different kinds never skip anything', () => {
     const held = HeldPositions.ahead(parsePosition('binlog.000001:100'), [{ source: 'd.t', position: parsePosition('binlog.000001:500') }]);
     assert.equal(held.holds('d.t', tx(parsePosition('gtid:0-1-5'))), false);
