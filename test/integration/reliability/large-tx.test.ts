@@ -176,6 +176,26 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
       await assertEqual(`after resyncs requested at ${resyncAt}`);
     });
 
+    it('a resync requested inside the transaction, then kill -9 before its end: the next run finishes the transaction first, then the full sync', async () => {
+      await sql(['BEGIN', ...largeTransaction(v, 4), 'COMMIT'].join(';\n'));
+      const run = spawnCli(['run', file]);
+      let at = '';
+      try {
+        const deadline = Date.now() + 240_000;
+        while (applied(statusPosition()) < 20_000 && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 15));
+        ok(await runCli(['resync', file, '--table', `${schema}.k`]), 'resync k');
+        at = statusPosition();
+      } finally {
+        run.kill('SIGKILL');
+        await run.exited;
+      }
+      assert.ok(applied(at) > 0 && applied(statusPosition()) < 200_000, `killed inside the transaction (${at}, then ${statusPosition()})`);
+      const r = await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 });
+      ok(r, 'the run after the kill');
+      assert.match(`${r.stdout}\n${r.stderr}`, new RegExp(`${schema}\\.k: full sync done`), 'the queued resync ran');
+      await assertEqual(`after a resync at ${at} and kill -9`);
+    });
+
     let resyncAt = '';
     async function resyncInside(run: CliProcess): Promise<void> {
       const deadline = Date.now() + 240_000;
@@ -190,9 +210,13 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
 
     if (pg) {
       it('a schema change inside the large transaction (BEGIN; ALTER; INSERT ...; COMMIT), killed -9 among its parts: every table equals the source', async () => {
-        await sql(['BEGIN', 'ALTER TABLE a ADD COLUMN w int', ...largeTransaction(v, 3),
-          `UPDATE a SET w = id % 100 WHERE id > 3000000`, 'ALTER TABLE k ADD COLUMN z int', `INSERT INTO k SELECT 1, 'z', g FROM generate_series(1, 5000) g`, 'COMMIT'].join(';\n'));
-        const kills = [await killInside(Math.round((0.1 + random() * 0.3) * 200_000)), await killInside(Math.round((0.6 + random() * 0.3) * 200_000))];
+        // the ALTERs come after row changes of their tables: pgoutput and decoderbufs announce the
+        // new shape in the middle of the transaction, after 60,000 and 210,000 of its 230,000 changes
+        const [aInserts, ...rest] = largeTransaction(v, 3);
+        await sql(['BEGIN', aInserts, 'ALTER TABLE a ADD COLUMN w int', ...rest, `UPDATE a SET w = id % 100 WHERE id > 3000000 AND id <= 3010000`,
+          'ALTER TABLE k ADD COLUMN z int', `INSERT INTO k SELECT 1, 'z', g FROM generate_series(1, 20000) g`, 'COMMIT'].join(';\n'));
+        const kills = [await killInside(Math.round((0.1 + random() * 0.15) * 200_000)), await killInside(Math.round((0.5 + random() * 0.3) * 200_000)),
+          await killInside(212_000 + Math.round(random() * 10_000))];
         ok(await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 }), 'the run after the kills');
         await assertEqual(`after kill -9 at ${kills.join(', ')}`, { a: ['id', 'v', 'w'], k: ['x', 'y', 'z'] });
       });
