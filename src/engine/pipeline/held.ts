@@ -24,9 +24,11 @@ export class HeldPositions {
    * - a change after that same end E is held when it is one of the first N: exact, as the stream
    *   after a position delivers the same row changes in the same order on every run;
    * - else a complete transaction is held when it ends at or before E;
-   * - else a part of a large transaction (whose position is no later than its end; MySQL and
-   *   decoderbufs: the previous transaction's end) is held only when strictly before E: a part is
-   *   rather applied again (full-row changes by key converge) than lost.
+   * - else a part of a large transaction is held only when its position is strictly before E. A
+   *   part's position is no later than its transaction's end (MySQL/MariaDB: the last transaction
+   *   end before it, pgoutput: its commit's LSN), so the whole transaction is held or none of it.
+   *   decoderbufs parts carry the last position handed over, which an earlier run's keepalive
+   *   checkpoint may lie past: with a sink that commits table by table, that case is not exact.
    */
   holds(key: string, tx: Transaction, place?: StreamPlace): boolean {
     const at = this.held.get(key);
