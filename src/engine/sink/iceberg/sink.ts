@@ -227,13 +227,16 @@ export class IcebergSink implements Sink {
     const fills: Record<string, string> = {};
     for (const op of ops) {
       if (op.kind === 'add-column') {
-        cols = [...cols.filter((c) => c.name !== op.column), { name: op.column, duckType: op.type }];
+        // a column the table has already (a replayed change) keeps its values
+        if (cols.some((c) => c.name === op.column)) continue;
+        cols = [...cols, { name: op.column, duckType: op.type }];
         if (op.fill) fills[op.column] = renderFromText(op.fill.fromText, quoteLiteral(op.fill.text));
       } else if (op.kind === 'drop-column') {
         cols = cols.filter((c) => c.name !== op.column);
       } else if (op.kind === 'rename-column') {
         cols = cols.map((c) => (c.name === op.from ? { ...c, name: op.to } : c));
         key = key.map((k) => (k === op.from ? op.to : k));
+        if (fills[op.from] !== undefined) { fills[op.to] = fills[op.from]; delete fills[op.from]; }
       } else {
         cols = cols.map((c) => (c.name === op.column ? { ...c, duckType: op.type } : c));
       }
