@@ -91,7 +91,9 @@ describe('Iceberg sink: schema changes that rewrite the rows', () => {
       // a replay of the change after a crash (the target already has it) changes nothing
       const version = (await IcebergTable.open(dir))!.version;
       await sink.alterTable(m, { kind: 'change-type', column: 'price', type: 'DECIMAL(12,4)' });
+      await sink.alterTable(m, { kind: 'add-column', column: 'status', type: 'VARCHAR', fill: { text: 'new', fromText: 'CAST($ AS VARCHAR)' } });
       assert.equal((await IcebergTable.open(dir))!.version, version);
+      assert.deepEqual((await rows()).slice(0, 1), [['1', '12345678.1234', '1001', 'done']], 'the replayed add kept the values');
     } finally { sink.close(); }
   });
 
