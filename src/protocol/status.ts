@@ -5,7 +5,11 @@ export type TaskPhase = 'stopped' | 'initializing' | 'full-sync' | 'incremental'
 export type TablePhase = 'pending' | 'full-sync' | 'incremental' | 'cancelled' | 'stopped' | 'failed';
 
 export interface FailoverEvent { time: string; cause: string; action: string }
-export interface TableError { time: string; position?: string; message: string }
+export interface TableError {
+  time: string; position?: string; message: string;
+  /** 'info': an event for people that is no error (e.g. why the engine resynced the table); absent: an error or warning. */
+  level?: 'info';
+}
 
 export interface TableStatus {
   /** Source `db.table`. */

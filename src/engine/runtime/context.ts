@@ -3,7 +3,7 @@
 import type { TaskPlan } from '../config/plan';
 import type { Route } from '../pipeline/route';
 import { Routes } from '../pipeline/routes';
-import type { CheckpointPosition } from '../positions';
+import type { CheckpointPosition, Position } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import type { SourceTable } from '../source/types';
 import type { Sink } from '../sink/sink';
@@ -22,6 +22,11 @@ export interface SnapshotRequest {
   where?: string;
   /** backfill: the same rows in the target's SQL; those the backfill did not write are removed (verify --repair). */
   targetWhere?: string;
+  /**
+   * A whole-table resync that first brings the table to its shape at the source now (the stream
+   * may not have reached the source's newest DDL): after a schema change the stream cannot carry.
+   */
+  align?: boolean;
 }
 
 export class StopSignal extends Error {
@@ -44,6 +49,11 @@ export class TaskContext {
   interrupt?: (why: 'stopped' | 'resnapshot') => void;
   /** Apply holds of `lakesync verify` (the stream waits at a held position). */
   readonly holds = new HoldGate();
+  /**
+   * Resyncs asked for by schema changes the stream cannot carry, waiting for the stream to reach
+   * the source's shape (resync.ts); `goal`: the source position read when the table first differed.
+   */
+  readonly pendingResync = new Map<string, { why: string[]; goal?: Position }>();
   /** Snapshot order overrides: lower goes first (prioritize gives ever lower ranks). */
   readonly priorities = new Map<string, number>();
   private prioritySeq = 0;

@@ -9,12 +9,14 @@ import { planRoutes } from '../pipeline/routing';
 import { keylessVerdict } from '../source/keyless';
 import { tableKey, type SourceTable } from '../source/types';
 import { fromTextFor, mapColumn, widen } from '../typemap';
+import { parseDecimal } from '../typemap/duckdb';
 import type { ColumnMapping, TableMapping } from '../typemap/types';
 import { isMerged } from '../typemap/ddl';
 import type { SchemaOperation } from '../sink/sink';
 import { checkpointOf, formatPosition, type Position } from '../positions';
 import type { TaskContext } from './context';
 import { failTable, haltTable } from './halt';
+import { checkResyncs, requestResync } from './resync';
 
 /**
  * Follows one schema change of the stream. `past`: the stream position right after the change;
@@ -39,12 +41,16 @@ export async function applySchemaChange(ctx: TaskContext, change: SchemaChange, 
   try {
     const evolved = await evolveMapping(ctx, route.mapping, fresh, key, route.source, change.renames);
     if (!evolved) return;
-    const { mapping, ops } = evolved;
+    const { mapping, ops, resync } = evolved;
+    // pending before the change commits: a crash right after it still resyncs the table at start
+    if (resync.length > 0) await ctx.sink.state.setPhase(key, 'pending');
     await commitSchema(ctx, route.mapping, ops, fresh, past);
     // every source feeding this target reads its rows through the new mapping
     for (const r of [...ctx.routes.values()]) {
       if (r.mapping === route.mapping) ctx.routes.set(r.key, makeRoute(r.key === key ? fresh : r.source, mapping));
     }
+    if (resync.length > 0) await requestResync(ctx, key, resync, past);
+    else if (ctx.pendingResync.has(key)) await checkResyncs(ctx, key).catch((err: Error) => ctx.log('debug', `${key}: pending resync: ${err.message}`));
   } catch (err) {
     await failTable(ctx, key, `schema change "${change.ddl}": ${(err as Error).message}`);
   }
@@ -74,9 +80,11 @@ async function commitSchema(ctx: TaskContext, mapping: TableMapping, ops: Schema
  * there (in order; none has run yet); undefined when the table failed.
  */
 async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: SourceTable, key: string, previous?: SourceTable,
-  explicitRenames?: { from: string; to: string }[]): Promise<{ mapping: TableMapping; ops: SchemaOperation[] } | undefined> {
+  explicitRenames?: { from: string; to: string }[]): Promise<{ mapping: TableMapping; ops: SchemaOperation[]; resync: string[] } | undefined> {
   const { rules } = ctx.plan;
   const ops: SchemaOperation[] = [];
+  // why the rows already in the table must be read again (values the stream does not carry)
+  const resync: string[] = [];
   const alter = (op: SchemaOperation) => { ops.push(op); };
   // a column renamed by an op not run yet still has its old name in the target
   const targetName = new Map<string, string>();
@@ -119,6 +127,7 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
       if (rules.addColumn === 'fail') { await failTable(ctx, key, `column ${col.name} was added (rules.addColumn: fail)`); return undefined; }
       // the rows already there take the value the source gave them (a merged table's other sources' rows stay NULL)
       const fill = col.fill !== undefined && !merged ? { fill: { text: col.fill, fromText: mapped.fromText } } : {};
+      if (col.rewritten) resync.push(col.rewritten);
       if (!existing.has(col.name)) alter({ kind: 'add-column', column: col.name, type: mapped.targetType, ...fill });
       byName.set(col.name, columns.length);
       columns.push(mapped);
@@ -127,13 +136,19 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
       continue;
     }
     const old = columns[at];
-    if (old.targetType === mapped.targetType) { columns[at] = { ...old, source: col, fromText: mapped.fromText }; continue; }
-    if (rules.changeType === 'ignore') { columns[at] = { ...old, source: col }; continue; }
     const was = old.source.fullType;
-    if (rules.changeType === 'fail') {
+    if (old.targetType !== mapped.targetType && rules.changeType === 'fail') {
       await failTable(ctx, key, `column ${col.name} changed type from ${was} to ${col.fullType} (target ${old.targetType} -> ${mapped.targetType}; rules.changeType: fail)`);
       return undefined;
     }
+    // the source converted the values already there: the target repeats only a conversion that
+    // keeps every value as it is (a widening); anything else is read again from the source
+    if (col.rewritten) resync.push(col.rewritten);
+    else if (old.targetType !== mapped.targetType && !keepsValues(old.targetType, mapped.targetType)) {
+      resync.push(`column ${col.name} changed from ${was} to ${col.fullType}: the source converted its values, which the target cannot repeat exactly (${old.targetType} -> ${mapped.targetType})`);
+    }
+    if (old.targetType === mapped.targetType) { columns[at] = { ...old, source: col, fromText: mapped.fromText }; continue; }
+    if (rules.changeType === 'ignore') { columns[at] = { ...old, source: col }; continue; }
     // one source: exactly the new type's mapping; merged: the union of the sources' types
     const wanted = merged ? widen(old.targetType, mapped.targetType) : { targetType: mapped.targetType, warning: undefined };
     if (wanted.targetType === old.targetType) { columns[at] = { ...old, source: col }; continue; }
@@ -164,7 +179,21 @@ async function evolveMapping(ctx: TaskContext, mapping: TableMapping, fresh: Sou
     ctx.log('info', `${key}: column ${c.name} dropped`);
   }
   if (changed) ctx.status.changed();
-  return { mapping: { ...mapping, columns, key: renamedKey }, ops };
+  return { mapping: { ...mapping, columns, key: renamedKey }, ops, resync };
+}
+
+const INTEGERS = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
+
+/** A change of target type that keeps every value as it is (int -> bigint, a wider DECIMAL, FLOAT -> DOUBLE, DATE -> TIMESTAMP). */
+function keepsValues(from: string, to: string): boolean {
+  // (widen's union of two decimals is wider than needed: DECIMAL(8,2) -> DECIMAL(12,4) keeps values too).
+  // A narrower integer, or fewer digits at the same scale, keeps them as well: the source refused
+  // the change if a value did not fit (PostgreSQL always, MySQL in its default strict mode)
+  const scale = (t: string) => parseDecimal(t)?.scale ?? (INTEGERS.has(t) ? 0 : undefined);
+  const a = scale(from); const b = scale(to);
+  if (a !== undefined && b !== undefined) return b >= a;
+  const w = widen(from, to);
+  return w.targetType === to && !w.warning && !w.note;
 }
 
 /**

@@ -292,7 +292,10 @@ export class TaskRunner {
         if (phase === 'incremental') continue;
         if (phase === 'cancelled' || phase === 'stopped' || phase === 'failed') { ctx.routes.halt(key, phase); continue; }
         if (snapshotting) {
-          ctx.queueSnapshot({ source: key, kind: phase === 'full-sync' ? 'resume' : 'fresh', ...(st?.whereClause ? { where: st.whereClause } : {}) });
+          // a table left pending (e.g. a resync after a schema change) is copied as the source has it
+          // now, once the stream has reached that shape (resync.ts)
+          if (phase === 'pending' && !st?.whereClause) ctx.pendingResync.set(key, { why: ['a full sync the task had not finished'] });
+          else ctx.queueSnapshot({ source: key, kind: phase === 'full-sync' ? 'resume' : 'fresh', ...(st?.whereClause ? { where: st.whereClause } : {}) });
         } else {
           await sink.state.setPhase(key, 'incremental');
           status.setTablePhase(key, 'incremental');
@@ -356,7 +359,7 @@ export class TaskRunner {
         await (catchUp ? Promise.race([this.sleep(wait), catchUp.stalled]) : this.sleep(wait));
         continue;
       }
-      if (why === 'caught-up' && ctx.snapshotQueue.length === 0 && catchUp?.done) {
+      if (why === 'caught-up' && ctx.snapshotQueue.length === 0 && ctx.pendingResync.size === 0 && catchUp?.done) {
         this.log('info', `caught up at ${formatOptional(ctx.checkpoint)} (goal ${formatPosition(catchUp.goal!)})`);
         return true;
       }

@@ -7,6 +7,8 @@ import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
 import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
 import { applySchemaChange } from './evolve';
 import { failTable } from './halt';
+import type { SourceTable } from '../source/types';
+import { requestResync, sameShape } from './resync';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
 // restart, short enough that a real failure surfaces within half a minute.
@@ -55,11 +57,14 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
   if (!ctx.routes.get(req.source)) return undefined;
   // a resync of a stopped table (e.g. after a DDL LakeSync could not read) starts from the table
   // as the source describes it now, also in the schema history the stream restarts with
-  if (req.kind === 'fresh' && !req.where && ctx.routes.isHalted(req.source) && ctx.adapter.shapesAt) {
+  // (a table resynced after a schema change the stream cannot carry likewise: the source may be
+  // past more DDL than the stream has read, and the copy reads the table as it is now)
+  const halted = ctx.routes.isHalted(req.source);
+  if (req.kind === 'fresh' && !req.where && (halted || req.align) && ctx.adapter.shapesAt) {
     ctx.routes.resume(req.source);
     const source = ctx.routes.get(req.source)!.source;
     const now = await ctx.adapter.describe(source.id);
-    if (now) await applySchemaChange(ctx, { kind: 'schema', table: source.id, ddl: '(resync: the table as the source describes it now)', shape: now }, ctx.checkpoint);
+    if (now && (halted || !sameColumns(source, now))) await applySchemaChange(ctx, { kind: 'schema', table: source.id, ddl: '(resync: the table as the source describes it now)', shape: now }, ctx.checkpoint);
   }
   const route = ctx.routes.get(req.source);
   if (!route) return undefined;
@@ -84,6 +89,20 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
   const w: Work = { req, chunks, remaining: chunks.filter((c) => !c.done).length, append, started: Date.now() };
   if (w.remaining === 0) await finishTable(ctx, w);
   return w;
+}
+
+/** The source's table no longer has the columns (names, types) the copy reads; false when that cannot be told. */
+async function shapeMoved(ctx: TaskContext, source: string): Promise<boolean> {
+  const route = ctx.routes.get(source);
+  if (!route || !ctx.checkpoint) return false;
+  const now = await ctx.adapter.describe(route.source.id).catch(() => undefined);
+  return now !== undefined && !sameShape(route.source, now);
+}
+
+/** The same columns (names, types) in the same order. */
+function sameColumns(a: SourceTable, b: SourceTable): boolean {
+  const sig = (t: SourceTable) => t.columns.map((c) => `${c.name}:${c.fullType}:${c.typeMod ?? ''}`).join('\u0000');
+  return sig(a) === sig(b) && a.primaryKey.join('\u0000') === b.primaryKey.join('\u0000');
 }
 
 async function finishTable(ctx: TaskContext, w: Work): Promise<void> {
@@ -239,6 +258,13 @@ async function chunkFailed(ctx: TaskContext, job: Committing, err: unknown): Pro
   // a source may wrap the StopSignal thrown from onRows: the flags say what happened
   if (ctx.stopping) throw new StopSignal();
   if (err instanceof StopSignal || ctx.abortSnapshot.has(source)) return false; // this table was cancelled; the others go on
+  // the table changed shape at the source during its copy (a migration's next ALTER): reading it
+  // again now cannot work; it is copied again once the stream has reached that shape (resync.ts)
+  if (await shapeMoved(ctx, source)) {
+    ctx.abortSnapshot.add(source);
+    await requestResync(ctx, source, [`the table changed shape at the source while it was copied (${(err as Error).message})`]);
+    return false;
+  }
   const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;
   ctx.status.error(source, message);
   await ctx.sink.state.addError(message, source).catch(() => undefined);

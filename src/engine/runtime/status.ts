@@ -124,8 +124,8 @@ export class StatusTracker {
     this.changed();
   }
 
-  error(source: string | undefined, message: string, position?: string): TableError {
-    const e: TableError = { time: new Date().toISOString(), message, ...(position ? { position } : {}) };
+  error(source: string | undefined, message: string, position?: string, level?: 'info'): TableError {
+    const e: TableError = { time: new Date().toISOString(), message, ...(position ? { position } : {}), ...(level ? { level } : {}) };
     if (source) {
       const t = this.table(source);
       t.errors = [...t.errors, e].slice(-20);

@@ -20,6 +20,7 @@ import { basePosition, checkpointOf, formatOptional, formatPosition, insideTrans
 import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
+import { checkResyncs } from './resync';
 import { failTable } from './halt';
 import { sourceFacts } from '../source/registry';
 import { tableKey, type SourceTable } from '../source/types';
@@ -72,7 +73,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   let fullSyncAtEnd = ctx.snapshotQueue.length > 0;
   if (catchUp) {
     await catchUp.begin();
-    if (catchUp.done && !fullSyncAtEnd) return 'caught-up';
+    // a resync the engine asked for (resync.ts) is part of being caught up
+    if (catchUp.done && !fullSyncAtEnd && ctx.pendingResync.size === 0) return 'caught-up';
   }
 
   const events = new Set<EventType>(plan.rules.events);
@@ -102,7 +104,10 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   };
   let end: ((e: StreamEnd) => void) | undefined;
   let fail: ((err: unknown) => void) | undefined;
-  const ended = new Promise<StreamEnd>((res, rej) => { end = res; fail = rej; });
+  // once ended, transactions the reader still hands over are left for the next stream (they are
+  // past the checkpoint): a resync's copy must not run beside a stream still applying changes
+  let over = false;
+  const ended = new Promise<StreamEnd>((res, rej) => { end = (e) => { over = true; res(e); }; fail = (err) => { over = true; rej(err); }; });
 
   const applyNow = async (): Promise<void> => {
     if (reducer.size === 0 && !complete) return;
@@ -123,7 +128,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       await adapter.confirm(basePosition(at)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
       if (fullSyncAtEnd && !insideTransaction(at)) end?.('resnapshot');
       // caught up only by the committed checkpoint, never by a quiet stream
-      else if (catchUp?.done && !fullSyncAtEnd) end?.('caught-up');
+      else if (catchUp?.done && !fullSyncAtEnd && ctx.pendingResync.size === 0) end?.('caught-up');
     } else {
       for (const t of tables) status.wrote(t.route.key, t.entries.size, undefined, t.lastCommitTime);
     }
@@ -167,7 +172,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   const disarmIdle = (): void => { clearTimeout(idleTimer); idleTimer = undefined; };
 
   const onTransaction = async (tx: Transaction): Promise<void> => {
-    if (ctx.stopping) return;
+    if (ctx.stopping || over) return;
     catchUp?.activity();
     if (!ctx.holds.admits(tx)) {
       // `lakesync verify` reads the target as of an earlier position: commit what came before, wait
@@ -258,6 +263,9 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       if (reducer.size === 0 && !complete && ctx.checkpoint) ctx.holds.applied(ctx.checkpoint);
     }, () => undefined);
     rediscover();
+    if (ctx.pendingResync.size > 0 && !over) {
+      chain = chain.then(() => checkResyncs(ctx)).catch((err: Error) => ctx.log('debug', `pending resyncs: ${err.message}`));
+    }
   }, interval);
   try {
     const why = await ended;

@@ -36,6 +36,13 @@ export interface SourceColumn {
    * Absent: NULL. The target fills its existing rows with it when it adds the column.
    */
   fill?: string;
+  /**
+   * Set only on the shape a stream reads from a schema change, on a column that change gave the
+   * rows already in the table values the stream does not carry: why. A volatile or expression
+   * default, an AUTO_INCREMENT or identity column added to a table with rows, a PostgreSQL type
+   * change that may have rewritten the values (`USING`). The runner resyncs the table there.
+   */
+  rewritten?: string;
   /** PostgreSQL type modifier (atttypmod; -1 when none): a change of it is a change of type. */
   typeMod?: number;
   /** PostgreSQL: the domain's name when the column's type is a domain (dataType/fullType are then its base type). */

@@ -25,6 +25,22 @@ describe('MySQL ADD COLUMN: the value existing rows take', () => {
     });
   });
 
+  it('values the statement does not tell (expression defaults, AUTO_INCREMENT, generated, NOT NULL dates) are marked for a resync; constants and NULL are not', () => {
+    const [e] = ddlEffects(`ALTER TABLE items ADD c timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP, ADD u char(36) DEFAULT (uuid()),
+      ADD s int NOT NULL AUTO_INCREMENT, ADD UNIQUE KEY (s), ADD g int AS (id * 2) VIRTUAL, ADD d date NOT NULL,
+      ADD k varchar(3) NOT NULL DEFAULT 'x', ADD n int, ADD z int NOT NULL`, 'd', { shape: () => items, databaseCharset: () => 'utf8mb4' });
+    const shape = (e as { shape: SourceTable }).shape;
+    const marked = Object.fromEntries(shape.columns.filter((c) => c.name !== 'id').map((c) => [c.name, c.rewritten?.replace(/:.*/, '')]));
+    assert.deepEqual(marked, {
+      c: 'column c was added with an expression default', u: 'column u was added with an expression default',
+      s: 'column s was added with AUTO_INCREMENT', g: 'column g was added as a generated column',
+      d: 'column d was added NOT NULL without a default', k: undefined, n: undefined, z: undefined,
+    });
+    // the mark belongs to the statement that added the column, not to later ones
+    const [next] = ddlEffects('ALTER TABLE items ADD w int', 'd', { shape: () => shape, databaseCharset: () => 'utf8mb4' });
+    assert.ok((next as { shape: SourceTable }).shape.columns.every((c) => c.name === 'w' || c.rewritten === undefined));
+  });
+
   it('MODIFY and CHANGE fill nothing (their rows keep their values)', () => {
     const [e] = ddlEffects('ALTER TABLE items MODIFY id bigint NOT NULL DEFAULT 5', 'd', { shape: () => items, databaseCharset: () => 'utf8mb4' });
     assert.equal((e as { shape: SourceTable }).shape.columns[0].fill, undefined);

@@ -33,8 +33,14 @@ const BEFORE = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer']]);
 /** The runtime's parts over a real DuckDB file; the source is never asked (each change carries its shape). */
 class World {
   readonly ctx: TaskContext;
+  /** What the source's describe() answers (undefined: the source must not be asked). */
+  now?: SourceTable;
   private constructor(readonly plan: TaskPlan, readonly sink: Sink, readonly cleanup: () => void) {
-    const adapter = new Proxy({}, { get: (_t, p) => () => { throw new Error(`the source was asked (${String(p)}): a schema change carries its shape`); } }) as SourceAdapter;
+    const adapter = new Proxy({}, { get: (_t, p) => {
+      // a resync the engine asks for looks at the table as the source has it now
+      if (p === 'describe') return async () => { if (!this.now) throw new Error('the source was asked (describe)'); return this.now; };
+      return () => { throw new Error(`the source was asked (${String(p)}): a schema change carries its shape`); };
+    } }) as SourceAdapter;
     this.ctx = new TaskContext(plan, adapter, sink, new StatusTracker(plan.name, plan.file, undefined), () => undefined);
   }
 
@@ -201,6 +207,61 @@ describe('schema evolution rules against the DuckDB sink', function () {
       await w.change(WIDENED, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
       assert.equal(w.phase, 'failed');
       assert.deepEqual(await w.exceptions(), ['column n changed type from integer to bigint (target INTEGER -> BIGINT; rules.changeType: fail)']);
+    }));
+  });
+
+  describe('values the stream does not carry: the table is resynced at the change', () => {
+    const queued = (w: World) => w.ctx.snapshotQueue.filter((r) => r.source === KEY);
+    it('an added column whose existing rows got values the reader cannot know (rewritten): pending, resync queued, why in its events', () => under({ addColumn: 'apply' }, async (w) => {
+      const added = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer'], ['at', 'timestamptz']]);
+      added.columns[3].rewritten = 'column at was added with DEFAULT clock_timestamp(): every row already in the table got its own value';
+      w.now = added;
+      await w.change(added, 'ALTER TABLE items ADD at timestamptz DEFAULT clock_timestamp()', 200n);
+      assert.deepEqual(await w.columns(), { id: 'INTEGER', v: 'VARCHAR', n: 'INTEGER', at: 'TIMESTAMP WITH TIME ZONE' });
+      assert.equal(w.checkpoint, 'lsn:0/C8');
+      assert.deepEqual(queued(w), [{ source: KEY, kind: 'fresh', align: true }]);
+      assert.equal(w.phase, 'pending');
+      assert.equal((await w.sink.state.table(KEY))?.phase, 'pending');
+      const e = w.ctx.status.table(KEY).errors.at(-1)!;
+      assert.equal(e.level, 'info');
+      assert.match(e.message, /^resync: column at was added with DEFAULT clock_timestamp\(\)/);
+    }));
+    it('a type change that does not keep the values (a decimal scale reduced) is resynced; a widening and a narrower integer are not', () => under({ changeType: 'apply' }, async (w) => {
+      const dec = (s: string) => { const t = shape([['id', 'integer'], ['v', 'text'], ['n', s]]); t.columns[2].dataType = 'numeric'; return t; };
+      const D104 = dec('numeric(10,4)'); D104.columns[2].precision = 10; D104.columns[2].scale = 4;
+      const D124 = dec('numeric(12,4)'); D124.columns[2].precision = 12; D124.columns[2].scale = 4;
+      const D122 = dec('numeric(12,2)'); D122.columns[2].precision = 12; D122.columns[2].scale = 2;
+      await w.change(WIDENED, 'ALTER TABLE items ALTER n TYPE bigint', 200n);
+      await w.change(BEFORE, 'ALTER TABLE items ALTER n TYPE integer', 210n);
+      await w.change(D104, 'ALTER TABLE items ALTER n TYPE numeric(10,4)', 220n);
+      await w.change(D124, 'ALTER TABLE items ALTER n TYPE numeric(12,4)', 230n);
+      assert.deepEqual(queued(w), []);
+      assert.equal(w.phase, 'incremental', JSON.stringify(await w.exceptions()));
+      w.now = D122;
+      await w.change(D122, 'ALTER TABLE items ALTER n TYPE numeric(12,2)', 240n);
+      assert.deepEqual(queued(w), [{ source: KEY, kind: 'fresh', align: true }]);
+      assert.match(w.ctx.status.table(KEY).errors.at(-1)!.message, /^resync: column n changed from numeric\(12,4\) to numeric\(12,2\)/);
+    }));
+    it('a PostgreSQL type change that may have been a USING rewrite (rewritten) is resynced, even to the same target type', () => under({ changeType: 'apply' }, async (w) => {
+      const retyped = shape([['id', 'integer'], ['v', 'varchar(60)'], ['n', 'integer']]);
+      retyped.columns[1].rewritten = 'column v changed type from text to varchar(60): PostgreSQL rewrote its values';
+      w.now = retyped;
+      await w.change(retyped, 'ALTER TABLE items ALTER v TYPE varchar(60) USING lower(v)', 200n);
+      assert.deepEqual(queued(w), [{ source: KEY, kind: 'fresh', align: true }]);
+    }));
+    it('the source ahead of the stream (more DDL since): the resync waits for the stream to reach that shape', () => under({ addColumn: 'apply' }, async (w) => {
+      const added = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer'], ['at', 'timestamptz']]);
+      added.columns[3].rewritten = 'column at was added with DEFAULT clock_timestamp()';
+      const later = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer'], ['at', 'timestamptz'], ['more', 'text']]);
+      w.now = later;
+      const asked: string[] = [];
+      Object.assign(w.ctx, { adapter: { describe: async () => later, currentPosition: async () => { asked.push('position'); return lsn(500n); } } });
+      await w.change(added, 'ALTER TABLE items ADD at timestamptz DEFAULT clock_timestamp()', 200n);
+      assert.deepEqual(queued(w), []);
+      assert.deepEqual(asked, ['position']);
+      assert.equal(w.phase, 'pending');
+      await w.change(later, 'ALTER TABLE items ADD more text', 300n);
+      assert.deepEqual(queued(w), [{ source: KEY, kind: 'fresh', align: true }]);
     }));
   });
 

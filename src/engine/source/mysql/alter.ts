@@ -219,7 +219,8 @@ const IGNORED_OPTIONS = new Set([
 
 function alterEffects(ts: Tokens, id: TableId, before: SourceTable, defaultDb: string): DdlEffect[] {
   if (ts.eat('WAIT')) ts.next(); else ts.eat('NOWAIT');
-  let columns = before.columns.map((c) => ({ ...c }));
+  // fill and rewritten belong to the statement that added a column, not to the ones after it
+  let columns = before.columns.map(({ fill: _f, rewritten: _r, ...c }) => ({ ...c }));
   let primaryKey = [...before.primaryKey];
   let defaultCharset = before.defaultCharset;
   let renamedTo: TableId | undefined;
@@ -246,6 +247,7 @@ function alterEffects(ts: Tokens, id: TableId, before: SourceTable, defaultDb: s
     const def = readColumnDef(name, item.slice(it.i), defaultCharset);
     // the rows already there take the column's default
     if (def.fill !== undefined) def.column.fill = def.fill;
+    if (def.unknownFill) def.column.rewritten = def.unknownFill;
     place(def.column, def.place, columns.length);
     if (def.primary) primaryKey = [name];
   };

@@ -17,6 +17,8 @@ export interface ColumnDef {
   place?: { first: true } | { after: string };
   /** The value rows already in the table take when ALTER TABLE adds this column (see SourceColumn.fill). */
   fill?: string;
+  /** Why the rows already in the table take values of this column that the statement does not tell (see SourceColumn.rewritten). */
+  unknownFill?: string;
 }
 
 /** The character set of a collation name (utf8mb4_general_ci -> utf8mb4). */
@@ -106,6 +108,8 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
   let byteString = false;
   let place: ColumnDef['place'];
   let defaultValue: string | null | undefined;
+  let defaultExpression = false;
+  let autoIncrement = type.serial ?? false;
   while (!ts.done()) {
     const t = ts.peek()!;
     if (t.t === 'punct' && t.v === '(') { ts.skipGroup(); continue; }
@@ -117,7 +121,8 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
     if (ts.eat('COLLATE')) { ts.eatPunct('='); collation = ts.name(); continue; }
     if (ts.eat('NOT', 'NULL')) { nullable = false; continue; }
     if (ts.eat('NULL')) { nullable = true; continue; }
-    if (ts.eat('DEFAULT')) { const v = readLiteral(ts); if (v) defaultValue = v.value; else { defaultValue = undefined; skipExpression(ts); } continue; }
+    if (ts.eat('DEFAULT')) { const v = readLiteral(ts); defaultExpression = !v; if (v) defaultValue = v.value; else { defaultValue = undefined; skipExpression(ts); } continue; }
+    if (ts.eat('AUTO_INCREMENT')) { autoIncrement = true; continue; }
     if (ts.eat('ON', 'UPDATE')) { skipExpression(ts); continue; }
     if (ts.eat('COMMENT')) { ts.next(); continue; }
     if (ts.eat('UNIQUE')) { ts.eat('KEY'); continue; }
@@ -175,8 +180,16 @@ export function readColumnDef(name: string, tokens: Token[], defaultCharset: str
   else if (base === 'json') col.charset = charset ?? 'utf8mb4';
   col.fullType = full;
   if (generated) col.generated = true;
-  const fill = generated ? undefined : defaultValue !== undefined ? defaultValue ?? undefined : nullable ? undefined : implicitDefault(col);
-  return { column: col, primary, ...(place ? { place } : {}), ...(fill !== undefined ? { fill } : {}) };
+  const fill = generated || autoIncrement ? undefined : defaultValue !== undefined ? defaultValue ?? undefined : nullable ? undefined : implicitDefault(col);
+  // the server computes what the rows already there hold: an expression default (CURRENT_TIMESTAMP,
+  // (uuid())), numbers of an AUTO_INCREMENT, a generated column, or a NOT NULL column's zero value
+  // of a type without a known one (dates: '0000-00-00'; MariaDB's first TIMESTAMP: the time)
+  const why = 'the server gave every row already in the table a value the binlog does not carry';
+  const unknownFill = generated ? `column ${name} was added as a generated column: ${why}`
+    : autoIncrement ? `column ${name} was added with AUTO_INCREMENT: ${why}`
+      : defaultExpression ? `column ${name} was added with an expression default: ${why}`
+        : fill === undefined && !nullable && defaultValue === undefined ? `column ${name} was added NOT NULL without a default: ${why}` : undefined;
+  return { column: col, primary, ...(place ? { place } : {}), ...(fill !== undefined ? { fill } : {}), ...(unknownFill ? { unknownFill } : {}) };
 }
 
 /**

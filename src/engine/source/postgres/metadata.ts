@@ -159,7 +159,7 @@ export interface RelationShapeColumn { name: string; typeOid: number; typeMod: n
  * catalog's attnums: a renamed column keeps its attnum, an added one gets a new one.
  */
 export async function describeRelation(c: Query, relationId: number, id: TableId, columns: RelationShapeColumn[],
-  previous: SourceTable): Promise<{ table: SourceTable; renames: { from: string; to: string }[] }> {
+  previous: SourceTable, ddl?: DdlKnowledge): Promise<{ table: SourceTable; renames: { from: string; to: string }[] }> {
   const pairs = [...new Map(columns.map((x) => [`${x.typeOid}:${x.typeMod}`, x])).values()];
   const ft = await c.query<{ oid: number; mod: number; full: string }>(
     `SELECT u.oid::int AS oid, u.mod::int AS mod,
@@ -173,12 +173,12 @@ export async function describeRelation(c: Query, relationId: number, id: TableId
   const types = new Map<number, TypeRow>([...byOid.values()].map((t) => [Number(t.oid), { ...t, oid: Number(t.oid), typelem: Number(t.typelem), typbasetype: Number(t.typbasetype), typtypmod: Number(t.typtypmod) }]));
   // attmissingval: the value rows that existed when the column was added took (a constant default;
   // kept until the table is rewritten); the default expression stands in for it after a rewrite
-  const att = await c.query<{ name: string; num: number; notnull: boolean; missing: string | null; def: string | null }>(
-    `SELECT a.attname AS name, a.attnum::int AS num, a.attnotnull AS notnull,
+  const att = await c.query<{ name: string; num: number; notnull: boolean; identity: string; missing: string | null; def: string | null }>(
+    `SELECT a.attname AS name, a.attnum::int AS num, a.attnotnull AS notnull, a.attidentity::text AS identity,
             CASE WHEN a.atthasmissing THEN a.attmissingval::text END AS missing, pg_get_expr(d.adbin, d.adrelid) AS def
        FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`, [relationId]);
-  const attnum = new Map(att.rows.map((r) => [r.name, { num: Number(r.num), notnull: r.notnull, missing: r.missing, def: r.def }]));
+  const attnum = new Map(att.rows.map((r) => [r.name, { num: Number(r.num), notnull: r.notnull, identity: r.identity, missing: r.missing, def: r.def }]));
   const sent = new Set(columns.map((x) => x.name));
   const { attnums, renames } = relationAttnums(previous.columns.filter((x) => !x.generated),
     columns.map((x) => x.name), new Map([...attnum].map(([k, v]) => [k, v.num])));
@@ -189,10 +189,18 @@ export async function describeRelation(c: Query, relationId: number, id: TableId
     const prev = before.get(attnums[i]);
     const cat = attnum.get(x.name);
     // an added column (one this catalog row describes): the value the rows already there took
-    const fill = !prev && cat?.num === attnums[i] && !res.isArray ? await addedValue(c, cat) : undefined;
+    const added = !prev && cat?.num === attnums[i];
+    const fill = added && !res.isArray ? await addedValue(c, cat) : undefined;
+    // values the WAL does not carry: an added column whose rows got a value that is not known
+    // here (a volatile default, an identity), or a type change (PostgreSQL rewrote the column,
+    // with a USING expression for all the Relation message tells, unless the DDL message did)
+    const rewritten = added && fill === undefined ? unknownFill(x.name, cat)
+      : prev && (prev.typeOid !== x.typeOid || (prev.typeMod ?? -1) !== x.typeMod) && !ddl?.plainCast(x.name)
+        ? `column ${x.name} changed type from ${prev.fullType} to ${res.fullType}: PostgreSQL rewrote its values${ddl?.using(x.name) ? ` ${ddl.using(x.name)}` : ' (the WAL does not say whether with a USING expression)'}, and logs no row changes for that`
+        : undefined;
     out.push({
       name: x.name, ordinal: attnums[i], nullable: prev?.nullable ?? !(cat?.notnull ?? false),
-      typeOid: x.typeOid, typeMod: x.typeMod, ...res, ...(fill !== undefined ? { fill } : {}),
+      typeOid: x.typeOid, typeMod: x.typeMod, ...res, ...(fill !== undefined ? { fill } : {}), ...(rewritten ? { rewritten } : {}),
     });
   }
   const renamed = (k: string) => renames.find((r) => r.from === k)?.to ?? k;
@@ -249,6 +257,28 @@ export function relationAttnums(previous: { name: string; ordinal: number }[], n
     if (was !== undefined && was !== n) renames.push({ from: was, to: n });
   });
   return { attnums, renames };
+}
+
+/**
+ * What the DDL messages of LakeSync's event trigger (docs/postgres.md) told about the statements
+ * before a Relation message: which retyped columns were converted by a plain cast (no USING).
+ */
+export interface DdlKnowledge {
+  /** The column's type was changed without a USING expression. */
+  plainCast(column: string): boolean;
+  /** The column's USING clause, for people (undefined: none known). */
+  using(column: string): string | undefined;
+}
+
+/**
+ * Why the rows already in the table hold values of an added column that are not known here;
+ * undefined when they are NULL (no default, DEFAULT NULL).
+ */
+function unknownFill(name: string, cat: { identity: string; def: string | null }): string | undefined {
+  const why = 'every row already in the table got its own value, and PostgreSQL logs no row changes for them';
+  if (cat.identity) return `column ${name} was added as an identity column: ${why}`;
+  if (cat.def === null || /^NULL(::[\w ."]+)?$/i.test(cat.def)) return undefined;
+  return `column ${name} was added with DEFAULT ${cat.def}: ${why}`;
 }
 
 /**

@@ -8,8 +8,8 @@
 // snapshot can only be imported while it lives.
 //
 // When the slot already exists (resume of an interrupted snapshot, or a resync of one table
-// while the task streams), no snapshot can be exported: readers take their own REPEATABLE READ
-// snapshot, which is at or after the stored stream position. That is still convergent: the
+// while the task streams), no snapshot can be exported: each statement reads with its own snapshot
+// (autocommit), which is at or after the stored stream position. That is still convergent: the
 // stream replays every change after that position, and changes are applied as full-row upserts
 // and deletes by key, so a row read "too new" is overwritten by its own later history and ends
 // at the source's final state.
@@ -190,6 +190,10 @@ export class PgSnapshotSession implements SnapshotSession {
   private async openReader(): Promise<pg.Client> {
     const client = await connect(this.plan, { appName: `lakesync:${this.plan.name}:snapshot` });
     try {
+      // Without an exported snapshot each statement reads on its own (autocommit): a reader that
+      // held its table lock for the whole session would make a migration's ALTER TABLE wait for it,
+      // and every later read queue behind that ALTER (a resync while a migration runs hung so).
+      if (!this.exported || this.exportLost) return client;
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       if (this.exported && !this.exportLost) {
         try {
