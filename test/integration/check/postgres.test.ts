@@ -44,8 +44,13 @@ describe('lakesync check (PostgreSQL)', function () {
     const ids = out.checks.map((c) => c.id);
     for (const id of ['connection', 'wal_level', 'replication_slot', 'wal_senders', 'replication_privilege', 'tables',
       'select_privilege', 'primary_keys', 'publication']) assert.ok(ids.includes(id), `missing check ${id}: ${ids}`);
-    // The shared server has no TLS: the one warning says so, with the line that makes it verify-full.
-    assert.ok(out.checks.every((c) => c.status === 'ok' || c.id === 'tls'), JSON.stringify(out.checks, null, 1));
+    // The shared server has no TLS: a warning says so, with the line that makes it verify-full. The
+    // other one offers the optional DDL event trigger, with its statements.
+    assert.ok(out.checks.every((c) => c.status === 'ok' || c.id === 'tls' || c.id === 'ddl_trigger'), JSON.stringify(out.checks, null, 1));
+    const trigger = out.checks.find((c) => c.id === 'ddl_trigger');
+    assert.equal(trigger?.status, 'warn');
+    assert.match(trigger!.fix!, /CREATE EVENT TRIGGER lakesync_ddl ON ddl_command_end/);
+    assert.match(trigger!.fix!, /pg_logical_emit_message\(true, 'lakesync\.ddl'/);
     const tls = out.checks.find((c) => c.id === 'tls');
     assert.equal(tls?.status, 'warn');
     assert.match(tls!.detail!, /not encrypted: the server does not offer TLS, so source\.tls\.mode prefer fell back to a plain connection/);

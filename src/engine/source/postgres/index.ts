@@ -15,6 +15,7 @@ import type { RelationColumn } from './pgoutput';
 import { connect, ident, literal, qualified } from './session';
 import { checkSlot, createSlot, type SlotInfo, createSlotExportingSnapshot, dropSlot, ensurePublication, explainCreateError, pluginOf, readSlot, refuseRowlessTables } from './slot';
 import { DecoderbufsTranslator } from './decoderbufs';
+import { ddlKnowledge } from './ddltrigger';
 import { PgSnapshotSession } from './snapshot';
 import { MESSAGE_PREFIX, PgOutputStream, type ResolvedRelation } from './stream';
 import { TypeResolver } from './typeinfo';
@@ -176,7 +177,7 @@ class PgSource implements PostgresSource {
       ...(translator ? { decode: (walStart: bigint, data: Buffer) => translator.translate(walStart, data), keepaliveCheckpointMs: Math.min(heartbeatMs, 1000) } : {}),
       maxTransactionChanges: Math.max(1, this.plan.parameters.maxTransactionChanges),
       statusIntervalMs: this.options.statusIntervalMs ?? 10_000,
-      resolveTable: (relationId, id, columns) => this.resolveStreamTable(taskTables, relationId, id, columns),
+      resolveTable: (relationId, id, columns, statements) => this.resolveStreamTable(taskTables, relationId, id, columns, statements),
       onTransaction,
       onActivity: () => { lastActivity = lastReceived = Date.now(); },
     }, this.confirmed > from.lsn ? this.confirmed : from.lsn);
@@ -326,7 +327,8 @@ class PgSource implements PostgresSource {
    * their columns changed (then they are described again); in database-mirror a new table of a
    * task schema is picked up when rules.newTables is sync.
    */
-  private async resolveStreamTable(taskTables: Map<string, SourceTable>, relationId: number, id: TableId, columns: RelationColumn[]): Promise<ResolvedRelation | undefined> {
+  private async resolveStreamTable(taskTables: Map<string, SourceTable>, relationId: number, id: TableId, columns: RelationColumn[],
+    statements: string[] = []): Promise<ResolvedRelation | undefined> {
     let key = tableKey(id);
     let known = taskTables.get(key);
     if (!known && pluginOf(this.plan) === 'decoderbufs') {
@@ -348,7 +350,7 @@ class PgSource implements PostgresSource {
       if (pluginOf(this.plan) === 'decoderbufs') relationId = await this.relationOid(id);
       // the Relation message is the authority for the shape of the changes after it
       const r = await describeRelation(await this.control(), relationId, id,
-        columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: c.isKey })), known);
+        columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: c.isKey })), known, ddlKnowledge(statements));
       const table = this.arrayForm(r.table);
       // an added column's fill value in the canonical text its rows are read in
       const filled = table.columns.filter((c) => c.fill !== undefined);

@@ -9,6 +9,7 @@ import { tableKey, type SourceTable, type TableId } from '../types';
 import { connectPostgres, pgTlsState } from './connect';
 import { transportChecks } from '../transport-check';
 import { displayIdent } from './ident';
+import { ddlTriggerCheck } from './ddltrigger';
 
 interface PgTable extends TableId {
   hasPk: boolean;
@@ -178,6 +179,8 @@ export async function runPreflight(plan: TaskPlan, known?: SourceTable[]): Promi
     // The publication: exists and covers the task, or the user can create/change it (pgoutput only:
     // decoderbufs decodes every table of the database and uses no publication)
     if (plugin === 'pgoutput') out.push(await publicationCheck(q, plan, info.superuser, versionNum, tables));
+    // (decoderbufs carries no logical messages: the trigger would tell it nothing)
+    if (plugin === 'pgoutput') out.push(await ddlTriggerCheck(q));
     return out;
   } catch (err) {
     out.push({ id: 'error', title: 'read the server settings', status: 'fail',

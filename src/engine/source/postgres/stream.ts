@@ -10,6 +10,7 @@ import type { Change, Row, Transaction } from '../../pipeline/events';
 import { lsn } from '../../positions';
 import { tableKey, type SourceTable, type TableId } from '../types';
 import { decodePgOutput, decodeWalMessage, type PgOutputMessage, type RelationColumn, type TupleValue } from './pgoutput';
+import { DDL_MESSAGE_PREFIX, parseDdlMessage } from './ddltrigger';
 import type { TypeResolver } from './typeinfo';
 import { columnKind, toCanonical, type ValueKind } from './values';
 import type { WalStream } from './walstream';
@@ -26,7 +27,7 @@ export interface StreamOptions {
    * The task table a Relation message describes, in the shape the message gives it (with the
    * columns it renamed); undefined: not a table of the task.
    */
-  resolveTable(relationId: number, id: TableId, columns: RelationColumn[]): Promise<ResolvedRelation | undefined>;
+  resolveTable(relationId: number, id: TableId, columns: RelationColumn[], statements: string[]): Promise<ResolvedRelation | undefined>;
   onTransaction(tx: Transaction): Promise<void> | void;
   /** Called for every message that arrives (heartbeat scheduling). */
   onActivity?(): void;
@@ -72,6 +73,8 @@ export class PgOutputStream {
   private timer: NodeJS.Timeout | undefined;
   private failed: ((err: Error) => void) | undefined;
   private readonly knownTables = new Map<string, SourceTable>();
+  /** DDL statements of LakeSync's event trigger (ddltrigger.ts) by table oid, until that table's next Relation message. */
+  private readonly ddl = new Map<number, string[]>();
 
   constructor(
     private readonly wal: WalStream,
@@ -204,6 +207,11 @@ export class PgOutputStream {
         return this.push(changes);
       }
       case 'message':
+        if (msg.prefix === DDL_MESSAGE_PREFIX && msg.transactional) {
+          const ddl = parseDdlMessage(msg.content);
+          for (const oid of ddl?.objids ?? []) this.ddl.set(oid, [...(this.ddl.get(oid) ?? []), ddl!.query]);
+          return undefined;
+        }
         if (msg.prefix === MESSAGE_PREFIX && !msg.transactional && !this.tx) {
           // A heartbeat or catch-up mark: everything committed before it has been handed over, so
           // its position is a valid checkpoint even when no table of the task changed.
@@ -219,7 +227,9 @@ export class PgOutputStream {
 
   private async onRelation(relationId: number, schema: string, name: string, columns: RelationColumn[]): Promise<void> {
     const id = { db: schema, table: name };
-    const resolved = await this.opts.resolveTable(relationId, id, columns);
+    const statements = this.ddl.get(relationId) ?? [];
+    this.ddl.delete(relationId);
+    const resolved = await this.opts.resolveTable(relationId, id, columns, statements);
     const table = resolved?.table;
     if (!table) { this.relations.set(relationId, { map: [], kinds: [], schemaPending: false }); return; }
     await this.types.load(columns.map((c) => c.typeOid));
