@@ -76,13 +76,21 @@ for (const kind of KINDS) {
       await t.waitSame(`${a}.type_t`, 'type_t', ['id', 'n', 'code', 'fits', 'CAST(lossy AS DECIMAL(10,2))']);
       await t.waitPhase(`${a}.type_t`, 'incremental');
       await t.waitSame(`${a}.type_t`, 'type_t', ['id', 'n', 'code', 'fits', 'CAST(lossy AS DECIMAL(10,2))']);
-      assert.deepEqual(await columns(t, 'type_t'), ['id INTEGER', 'n BIGINT', 'code VARCHAR', 'fits DECIMAL(10,2)', 'lossy DECIMAL(10,4)']);
-      assert.deepEqual((await t.targetRows('type_t', ['id', 'lossy'], 'id', 'id in (1, 8)')), [['1', '1.1200'], ['8', '8.5000']]);
+      // lossy: DECIMAL(10,4) kept with a warning when the target's values were still the unrounded
+      // ones at its DDL; DECIMAL(10,2), the exact mapping, when a resync running for an earlier
+      // change had already copied the rounded values (the stream was behind the source's DDL)
+      const types = await columns(t, 'type_t');
+      assert.deepEqual(types.slice(0, 4), ['id INTEGER', 'n BIGINT', 'code VARCHAR', 'fits DECIMAL(10,2)']);
+      assert.ok(['lossy DECIMAL(10,4)', 'lossy DECIMAL(10,2)'].includes(types[4]), types[4]);
+      const wide = types[4] === 'lossy DECIMAL(10,4)';
+      assert.deepEqual((await t.targetRows('type_t', ['id', 'lossy'], 'id', 'id in (1, 8)')), wide ? [['1', '1.1200'], ['8', '8.5000']] : [['1', '1.12'], ['8', '8.50']]);
       const typeStatus = await t.table(`${a}.type_t`);
       assert.equal(typeStatus.phase, 'incremental');
-      assert.ok(typeStatus.errors.some((e) => /lossy/.test(e.message) && /DECIMAL\(10,4\)/.test(e.message) && /do not fit/.test(e.message)),
-        `a warning that lossy stays DECIMAL(10,4) in status: ${JSON.stringify(typeStatus.errors)}`);
-      assert.ok(typeStatus.errors.some((e) => /^resync: .*column lossy changed/.test(e.message)), `the table was resynced for lossy: ${JSON.stringify(typeStatus.errors)}`);
+      if (wide) {
+        assert.ok(typeStatus.errors.some((e) => /lossy/.test(e.message) && /DECIMAL\(10,4\)/.test(e.message) && /do not fit/.test(e.message)),
+          `a warning that lossy stays DECIMAL(10,4) in status: ${JSON.stringify(typeStatus.errors)}`);
+      }
+      assert.ok(typeStatus.errors.some((e) => /^resync: /.test(e.message)), `the table was resynced: ${JSON.stringify(typeStatus.errors)}`);
       // (info lines say why the table was resynced: PostgreSQL resyncs every type change without the DDL trigger)
       assert.ok(!typeStatus.errors.some((e) => (e as { level?: string }).level !== 'info' && /\bcode\b|\bfits\b/.test(e.message)), `no warning for exact changes: ${JSON.stringify(typeStatus.errors)}`);
 
