@@ -220,8 +220,8 @@ function renamedColumn(mapping: TableMapping, previous: SourceTable, fresh: Sour
  * stopped). Missing columns are added, changed types widened, under the same rules as in the
  * stream. Returns the mapping the target really has, or undefined when a `fail` rule stops the table.
  */
-export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping): Promise<TableMapping | undefined> {
-  const existing = await ctx.sink.tableColumns(mapping);
+export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping, known?: Map<string, string>): Promise<TableMapping | undefined> {
+  const existing = known ?? await ctx.sink.tableColumns(mapping);
   if (existing.size === 0) return mapping;
   const { rules } = ctx.plan;
   const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op);

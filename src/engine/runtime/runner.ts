@@ -223,20 +223,27 @@ export class TaskRunner {
     const stored = new Map((await sink.state.tables()).map((t) => [t.source, t]));
     const reconciled = new Map<TableMapping, TableMapping | undefined>();
     const failing: string[] = [];
-    for (const r0 of routes) {
+    const taken = routes.filter((r0) => {
       // a table that appeared since the task last ran, with rules.newTables: ignore, is left out
-      if (cp && !stored.has(r0.key) && plan.rules.newTables !== 'sync') { this.log('info', `${r0.key}: new table ignored (rules.newTables)`); continue; }
+      if (cp && !stored.has(r0.key) && plan.rules.newTables !== 'sync') { this.log('info', `${r0.key}: new table ignored (rules.newTables)`); return false; }
       const keyless = keylessVerdict(plan, r0.source);
-      if (keyless?.action === 'skip') { this.log('warn', keyless.message!); continue; }
+      if (keyless?.action === 'skip') { this.log('warn', keyless.message!); return false; }
       if (keyless?.action === 'append') ctx.appendOnly.add(r0.key);
       if (keyless?.action === 'stop') stopped.push([r0.key, keyless.message!]);
+      return true;
+    });
+    // the target tables first, all at once where the sink can (a mirror of 1,000 tables is one
+    // commit and one catalog read, not thousands); a table the target cannot create stops alone
+    const mappings = [...new Set(taken.map((r0) => r0.mapping))];
+    const notCreated = sink.ensureTables ? await sink.ensureTables(mappings) : new Map<TableMapping, Error>();
+    if (!sink.ensureTables) for (const m of mappings) await sink.ensureTable(m).catch((err: Error) => { notCreated.set(m, err); });
+    const existing = sink.tablesColumns ? await sink.tablesColumns(mappings.filter((m) => !notCreated.has(m))) : undefined;
+    const newRows: { source: string; target: string; phase: string }[] = [];
+    for (const r0 of taken) {
       if (!reconciled.has(r0.mapping)) {
-        // a table the target cannot create stops alone, with the target's reason
-        const created = await sink.ensureTable(r0.mapping).then(() => true, (err: Error) => {
-          stopped.push([r0.key, `creating the target table ${r0.mapping.namespace}.${r0.mapping.table}: ${err.message}`]);
-          return false;
-        });
-        reconciled.set(r0.mapping, created ? await reconcileTarget(ctx, r0.mapping) : r0.mapping);
+        const err = notCreated.get(r0.mapping);
+        if (err) stopped.push([r0.key, `creating the target table ${r0.mapping.namespace}.${r0.mapping.table}: ${err.message}`]);
+        reconciled.set(r0.mapping, err ? r0.mapping : await reconcileTarget(ctx, r0.mapping, existing?.get(r0.mapping)));
       }
       const mapping = reconciled.get(r0.mapping);
       const r = mapping && mapping !== r0.mapping ? makeRoute(r0.source, mapping) : r0;
@@ -245,7 +252,7 @@ export class TaskRunner {
       if (!mapping) failing.push(r.key);
       const st = stored.get(r.key);
       const t = status.table(r.key, name);
-      if (!st) { await sink.state.upsertTable(r.key, name, 'pending'); continue; }
+      if (!st) { newRows.push({ source: r.key, target: name, phase: 'pending' }); continue; }
       Object.assign(t, {
         chunksDone: st.chunksDone, chunksTotal: st.chunksTotal, snapshotRows: st.snapshotRows, rowsWritten: st.rowsWritten,
         position: st.position && formatPosition(st.position), lastSourceTime: st.lastSourceTime, lastUpdate: st.lastUpdate,
@@ -253,6 +260,8 @@ export class TaskRunner {
       });
       t.phase = TABLE_PHASES.has(st.phase as TablePhase) ? st.phase as TablePhase : 'pending';
     }
+    if (sink.state.upsertTables) await sink.state.upsertTables(newRows);
+    else for (const n of newRows) await sink.state.upsertTable(n.source, n.target, n.phase);
     for (const key of failing) await failTable(ctx, key, 'the target table does not fit the source\'s current shape under the task\'s rules (see the log)');
     for (const [key, message] of stopped) await failTable(ctx, key, message);
     if (cp) { ctx.checkpoint = checkpointOf(cp.position); status.setPosition(formatPosition(cp.position)); }

@@ -42,9 +42,23 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
       ctx.log('info', `snapshot consistent with stream position ${start}`);
     }
     const work = new Map<string, Work>();
+    const plans: PlannedTable[] = [];
     for (const req of requests) {
-      const w = await prepareTable(ctx, session, req);
+      const w = await prepareTable(ctx, session, req, plans);
       if (w) work.set(req.source, w);
+    }
+    // fresh plans are stored together (one commit where the sink can: 1,000 small tables are 1,000 plans)
+    if (sink.state.saveChunkPlans && plans.length > 1) {
+      await sink.state.saveChunkPlans(plans.map((p) => ({ source: p.req.source, chunks: p.chunks, loadMode: p.append ? 'append' : 'upsert', where: p.req.where })));
+    } else {
+      for (const p of plans) await sink.state.saveChunkPlan(p.req.source, p.chunks, p.append ? 'append' : 'upsert', p.req.where);
+    }
+    for (const p of plans) {
+      // stored together: the plan as it was stored (in index order, nothing done yet); else read back
+      const stored = sink.state.saveChunkPlans && plans.length > 1 ? p.chunks.map((c) => ({ ...c, done: false, rows: 0 }))
+        : await sink.state.chunkPlan(p.req.source, p.route.source.id);
+      const w = await startTable(ctx, p.req, stored, p.append);
+      if (w) work.set(p.req.source, w);
     }
     await readChunks(ctx, session, work);
   } finally {
@@ -52,8 +66,15 @@ async function runSnapshotRound(ctx: TaskContext, requests: SnapshotRequest[]): 
   }
 }
 
-async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: SnapshotRequest): Promise<Work | undefined> {
-  const { sink, status, plan } = ctx;
+/** A table whose fresh chunk plan is made and not stored yet. */
+interface PlannedTable { req: SnapshotRequest; route: NonNullable<ReturnType<TaskContext['routes']['get']>>; chunks: Chunk[]; append: boolean }
+
+/**
+ * Resumes a table's stored plan (its Work), or plans it afresh into `plans` (stored by the caller,
+ * then started with startTable).
+ */
+async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: SnapshotRequest, plans: PlannedTable[]): Promise<Work | undefined> {
+  const { sink, plan } = ctx;
   if (!ctx.routes.get(req.source)) return undefined;
   // a resync of a stopped table (e.g. after a DDL LakeSync could not read) starts from the table
   // as the source describes it now, also in the schema history the stream restarts with
@@ -68,17 +89,22 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
   }
   const route = ctx.routes.get(req.source);
   if (!route) return undefined;
-  const st = await sink.state.table(req.source);
-  let chunks = req.kind === 'resume' ? await sink.state.chunkPlan(req.source, route.source.id) : [];
-  let append = st?.loadMode === 'append';
+  const chunks = req.kind === 'resume' ? await sink.state.chunkPlan(req.source, route.source.id) : [];
   if (req.kind === 'fresh' || chunks.length === 0) {
     const existing = await sink.rowCount(route);
-    append = existing === 0 && !req.where;
     const planned: Chunk[] = await session.planChunks(route.source, plan.snapshot.chunkSize, req.where);
-    await sink.state.saveChunkPlan(req.source,
-      planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append ? 'append' : 'upsert', req.where);
-    chunks = await sink.state.chunkPlan(req.source, route.source.id);
+    plans.push({ req, route, chunks: planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append: existing === 0 && !req.where });
+    return undefined;
   }
+  const st = await sink.state.table(req.source);
+  return startTable(ctx, req, chunks, st?.loadMode === 'append');
+}
+
+/** The table's full sync begins (or resumes) with these stored chunks. */
+async function startTable(ctx: TaskContext, req: SnapshotRequest, chunks: StoredChunk[], append: boolean): Promise<Work | undefined> {
+  const { status } = ctx;
+  const route = ctx.routes.get(req.source);
+  if (!route) return undefined;
   ctx.routes.resume(req.source);
   ctx.abortSnapshot.delete(req.source);
   const t = status.table(req.source, ctx.targetName(route));
@@ -109,9 +135,19 @@ async function finishTable(ctx: TaskContext, w: Work): Promise<void> {
   const source = w.req.source;
   const route = ctx.routes.get(source);
   if (!route) return;
-  // a whole-table sync over existing rows removes what the source no longer has; a backfill only
-  // within its target filter (verify --repair), else never
-  const removed = await ctx.sink.finishSnapshot(route, !w.append && (!w.req.where || Boolean(w.req.targetWhere)), w.req.targetWhere);
+  const removed = await ctx.sink.finishSnapshot(route, removeStale(w), w.req.targetWhere);
+  tableFinished(ctx, source, removed);
+}
+
+/**
+ * Whether the end of the table's full sync removes rows the source no longer has: a whole-table
+ * sync over existing rows does; a backfill only within its target filter (verify --repair); else never.
+ */
+function removeStale(w: Work): boolean {
+  return !w.append && (!w.req.where || Boolean(w.req.targetWhere));
+}
+
+function tableFinished(ctx: TaskContext, source: string, removed: number): void {
   ctx.status.setTablePhase(source, 'incremental');
   ctx.log('info', `${source}: full sync done${removed ? ` (${removed} rows no longer at the source removed)` : ''}`);
 }
@@ -216,8 +252,12 @@ async function commitOne(ctx: TaskContext, job: Committing): Promise<Committing 
   const route = ctx.routes.get(source);
   if (!route || ctx.stopping) return undefined;
   let rows: number;
+  // the table's last chunk: where the sink can, the end of its full sync commits with it
+  const last = w.remaining === 1 && job.writer.commitLastChunk ? job.writer.commitLastChunk.bind(job.writer) : undefined;
+  let finished: number | undefined;
   try {
-    rows = await job.writer.commitChunk(route, chunk.index, w.append);
+    if (last) ({ rows, removed: finished } = await last(route, chunk.index, w.append, removeStale(w), w.req.targetWhere));
+    else rows = await job.writer.commitChunk(route, chunk.index, w.append);
   } catch (err) {
     job.error = err;
     return job;
@@ -229,6 +269,7 @@ async function commitOne(ctx: TaskContext, job: Committing): Promise<Committing 
   t.chunksDone++;
   t.snapshotRows += rows;
   ctx.status.wrote(source, rows);
+  if (finished !== undefined) { tableFinished(ctx, source, finished); return undefined; }
   // the chunk is in: a failure from here on must not read it again
   if (w.remaining === 0) {
     try { await finishTable(ctx, w); } catch (err) { job.fatal = err; return job; }

@@ -118,12 +118,16 @@ export interface SinkState extends SinkStateReader, SchemaHistoryStore {
   reset(): Promise<void>;
   /** Creates or updates a table's row (target name and phase; counters kept). */
   upsertTable(source: string, target: string, phase: string): Promise<void>;
+  /** Optional: upsertTable of many tables in one commit. */
+  upsertTables?(rows: { source: string; target: string; phase: string }[]): Promise<void>;
   setPhase(source: string, phase: string): Promise<void>;
   /**
    * A fresh snapshot plan for a table, in one commit: the chunks replace any earlier plan, the
    * table's snapshot counters restart, its phase becomes 'full-sync' and its snapshot start time now.
    */
   saveChunkPlan(source: string, chunks: Chunk[], loadMode: 'append' | 'upsert', where?: string): Promise<void>;
+  /** Optional: saveChunkPlan of many tables in one commit. */
+  saveChunkPlans?(plans: { source: string; chunks: Chunk[]; loadMode: 'append' | 'upsert'; where?: string }[]): Promise<void>;
   /** The table's stored plan in index order (`id` fills Chunk.table). */
   chunkPlan(source: string, id: TableId): Promise<StoredChunk[]>;
   /** Records an error; `position` is a formatted source position (for people). */
@@ -148,6 +152,12 @@ export interface SnapshotChunkWriter {
    * when its snapshot began (plain insert); else rows are upserted by key. Returns the rows.
    */
   commitChunk(route: Route, index: number, append: boolean): Promise<number>;
+  /**
+   * Optional: the table's last unfinished chunk and the end of its full sync (`Sink.finishSnapshot`
+   * with the same arguments) in ONE commit: a table of one chunk (most tables of a large database
+   * mirror) costs one commit instead of two. Returns the chunk's rows and the stale rows removed.
+   */
+  commitLastChunk?(route: Route, index: number, append: boolean, removeStale: boolean, within?: string): Promise<{ rows: number; removed: number }>;
   /** Throws the staged rows away (a failed or cancelled chunk). */
   abandon(): Promise<void>;
   close(): void;
@@ -168,6 +178,10 @@ export interface Sink {
   ensureTable(mapping: TableMapping): Promise<void>;
   /** The existing table's data and metadata columns with their target types, in order; empty when it does not exist. */
   tableColumns(mapping: TableMapping): Promise<Map<string, string>>;
+  /** Optional: ensureTable of many tables at once; the tables that could not be created, with why (the others are). */
+  ensureTables?(mappings: TableMapping[]): Promise<Map<TableMapping, Error>>;
+  /** Optional: tableColumns of many tables in one read. */
+  tablesColumns?(mappings: TableMapping[]): Promise<Map<TableMapping, Map<string, string>>>;
   /** Whether two target type spellings are the same type (`TIMESTAMPTZ` = `TIMESTAMP WITH TIME ZONE`). */
   sameType(a: string, b: string): Promise<boolean>;
   /** Runs one schema operation on the table (committed on return). */

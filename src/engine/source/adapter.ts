@@ -50,6 +50,10 @@ export interface SchemaHistoryStore {
   saveSchema(table: TableId, position: string, definition: SourceTable): Promise<void>;
   /** Every saved shape of the table, oldest first; `position` as formatPosition wrote it. */
   schemaHistory(table: TableId): Promise<{ position: string; savedAt: string; table: SourceTable }[]>;
+  /** Optional: schemaHistory of many tables in one read, by `db.table` (a mirror of 1,000 tables starts with 1 query, not 1,000). */
+  schemaHistories?(tables: TableId[]): Promise<Map<string, { position: string; savedAt: string; table: SourceTable }[]>>;
+  /** Optional: many saveSchema in one commit. */
+  saveSchemas?(entries: { table: TableId; position: string; definition: SourceTable }[]): Promise<void>;
 }
 
 export interface SourceAdapter {

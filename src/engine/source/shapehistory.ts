@@ -18,17 +18,21 @@ export class StoredHistory {
    */
   async shapesAt(start: Position | undefined, tables: SourceTable[], record = true): Promise<SourceTable[]> {
     const out: SourceTable[] = [];
+    const all = this.store.schemaHistories ? await this.store.schemaHistories(tables.map((t) => t.id)) : undefined;
+    const toSave: { table: TableId; position: string; definition: SourceTable }[] = [];
     for (const t of tables) {
       let valid: { at: Position; table: SourceTable } | undefined;
-      for (const h of await this.store.schemaHistory(t.id)) {
+      for (const h of all ? all.get(`${t.id.db}.${t.id.table}`) ?? [] : await this.store.schemaHistory(t.id)) {
         let p: Position;
         try { p = parsePosition(h.position); } catch { continue; }
         if (!start || p.kind !== start.kind || comparePositions(p, start) > 0) continue;
         if (!valid || comparePositions(p, valid.at) >= 0) valid = { at: p, table: h.table };
       }
-      if (!valid && start && record) await this.store.saveSchema(t.id, formatPosition(start), t);
+      if (!valid && start && record) toSave.push({ table: t.id, position: formatPosition(start), definition: t });
       out.push(valid?.table ?? t);
     }
+    if (this.store.saveSchemas && toSave.length > 1) await this.store.saveSchemas(toSave);
+    else for (const e of toSave) await this.store.saveSchema(e.table, e.position, e.definition);
     return out;
   }
 

@@ -49,7 +49,8 @@ export function duckdbConfig(memoryMb: number, cores = availableParallelism()): 
 }
 
 export class Db {
-  private constructor(readonly instance: DuckDBInstance, readonly path: string) {}
+  /** `memoryLimitMb`: DuckDB's memory_limit as configured here (undefined: DuckDB's default). */
+  private constructor(readonly instance: DuckDBInstance, readonly path: string, readonly memoryLimitMb?: number) {}
 
   /** `memoryMb`: the engine's memory (parameters.memoryMb); DuckDB gets its share (duckdbConfig). */
   static async open(path: string, opts: { readOnly?: boolean; memoryMb?: number } = {}): Promise<Db> {
@@ -59,10 +60,11 @@ export class Db {
       if (problem) throw new UserError(`target.path: ${problem}. ${LAKEHOUSE_FIX}.`);
     }
     if (path !== ':memory:' && !opts.readOnly) await mkdir(dirname(path), { recursive: true });
+    const config = opts.memoryMb && !opts.readOnly ? duckdbConfig(opts.memoryMb) : undefined;
     const instance = opts.readOnly
       ? await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })
-      : await createWaitingForReaders(path, opts.memoryMb ? duckdbConfig(opts.memoryMb) : {});
-    return new Db(instance, path);
+      : await createWaitingForReaders(path, config ?? {});
+    return new Db(instance, path, config ? parseInt(config.memory_limit, 10) : undefined);
   }
 
   async connect(): Promise<Conn> { return new Conn(await this.instance.connect()); }

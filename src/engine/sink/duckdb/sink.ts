@@ -16,6 +16,7 @@ import { createTableSql } from './ddl';
 import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
 import { StateStore } from './state';
 import { Mutex } from '../mutex';
+import { TableMemory } from './tablememory';
 
 export type { AppliedBatch };
 
@@ -40,13 +41,20 @@ class DuckDbState implements SinkState {
   queuedOps() { return this.side.queuedOps(); }
   chunkPlan(source: string, id: TableId) { return this.side.chunkPlan(source, id); }
   schemaHistory(table: TableId) { return this.side.schemaHistory(table); }
+  schemaHistories(tables: TableId[]) { return this.side.schemaHistories(tables); }
 
   saveCheckpoint(at: Position, streamStart?: Position) { return this.locked(() => this.main.saveCheckpoint(at, streamStart)); }
   reset() { return this.locked(() => this.conn.transaction(() => this.main.reset())); }
   upsertTable(source: string, target: string, phase: string) { return this.locked(() => this.main.upsertTable(source, target, phase)); }
+  upsertTables(rows: { source: string; target: string; phase: string }[]) {
+    return this.locked(() => this.conn.transaction(() => this.main.upsertTables(rows)));
+  }
   setPhase(source: string, phase: string) { return this.locked(() => this.main.setPhase(source, phase)); }
   saveChunkPlan(source: string, chunks: Chunk[], loadMode: 'append' | 'upsert', where?: string) {
     return this.locked(() => this.conn.transaction(() => this.main.saveChunkPlan(source, chunks, loadMode, where)));
+  }
+  saveChunkPlans(plans: { source: string; chunks: Chunk[]; loadMode: 'append' | 'upsert'; where?: string }[]) {
+    return this.locked(() => this.conn.transaction(() => this.main.saveChunkPlans(plans)));
   }
   queueOp(op: TableOp, source: string, where?: string) { return this.locked(() => this.main.queueOp(op, source, where)); }
   takeOps() { return this.locked(() => this.conn.transaction(() => this.main.takeOps())); }
@@ -54,15 +62,19 @@ class DuckDbState implements SinkState {
   addError(message: string, source?: string, position?: string) { return this.side.addError(message, source, position); }
   addFailover(cause: string, action: string) { return this.side.addFailover(cause, action); }
   saveSchema(table: TableId, position: string, definition: SourceTable) { return this.side.saveSchema(table, position, definition); }
+  saveSchemas(entries: { table: TableId; position: string; definition: SourceTable }[]) { return this.side.saveSchemas(entries); }
 }
 
 export class DuckDbSink implements Sink {
   private readonly writeLock = new Mutex();
   readonly state: SinkState;
+  /** Checkpoints and empties DuckDB's cache as the tables written add up (see tablememory.ts). */
+  readonly tableMemory: TableMemory;
 
   /** `conn` is the data connection (tests read the target through it; the runtime never does). */
   private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, private readonly sideConn: Conn) {
     this.state = new DuckDbState(store, conn, new StateStore(sideConn), this.writeLock);
+    this.tableMemory = new TableMemory(conn, db.memoryLimitMb);
   }
 
   static async open(path: string, limits?: SinkLimits): Promise<DuckDbSink> {
@@ -81,6 +93,36 @@ export class DuckDbSink implements Sink {
       await this.conn.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(m.namespace)}`);
       await this.conn.exec(createSql(m));
     });
+  }
+
+  /**
+   * ensureTable of many tables in one commit (a statement that commits alone costs a WAL sync:
+   * 1,000 tables took seconds). When one fails, each is created alone so that only that one fails.
+   */
+  async ensureTables(mappings: TableMapping[], createSql: (m: TableMapping) => string = createTableSql): Promise<Map<TableMapping, Error>> {
+    const failed = new Map<TableMapping, Error>();
+    const together = await this.writeLock.run(() => this.conn.transaction(async () => {
+      for (const ns of new Set(mappings.map((m) => m.namespace))) await this.conn.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ns)}`);
+      for (const m of mappings) await this.conn.exec(createSql(m));
+    })).then(() => true, () => false);
+    if (!together) {
+      for (const m of mappings) await this.ensureTable(m, createSql).catch((err: Error) => { failed.set(m, err); });
+    }
+    return failed;
+  }
+
+  /** tableColumns of many tables in one catalog read (duckdb_columns() lists every table: once per table was quadratic). */
+  async tablesColumns(mappings: TableMapping[]): Promise<Map<TableMapping, Map<string, string>>> {
+    const rows = await this.conn.rows<{ schema_name: string; table_name: string; column_name: string; data_type: string }>(
+      'SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index');
+    const byName = new Map<string, Map<string, string>>();
+    for (const r of rows) {
+      const key = JSON.stringify([r.schema_name, r.table_name]);
+      const cols = byName.get(key) ?? new Map<string, string>();
+      cols.set(r.column_name, r.data_type);
+      byName.set(key, cols);
+    }
+    return new Map(mappings.map((m) => [m, byName.get(JSON.stringify([m.namespace, m.table])) ?? new Map<string, string>()]));
   }
 
   /** The existing target table's columns and their DuckDB types (empty when the table does not exist). */
@@ -162,18 +204,22 @@ export class DuckDbSink implements Sink {
    * batch that ends inside a large source transaction; replaying it later converges, see runtime/stream.ts).
    */
   async applyBatch(tables: TableBatch[], position: Position | undefined): Promise<AppliedBatch> {
-    return this.writeLock.run(() => this.conn.transaction(async () => {
-      const out: AppliedBatch = { rows: 0, deleted: 0, inserted: 0 };
-      for (const b of tables) {
-        const r = await applyTableBatch(this.conn, b);
-        out.deleted += r.deleted;
-        out.inserted += r.inserted;
-        out.rows += b.entries.size;
-        await this.store.tableApplied(b.route.key, b.entries.size, position, b.lastCommitTime);
-      }
-      if (position !== undefined) await this.store.saveCheckpoint(position);
-      return out;
-    }));
+    return this.writeLock.run(async () => {
+      const applied = await this.conn.transaction(async () => {
+        const out: AppliedBatch = { rows: 0, deleted: 0, inserted: 0 };
+        for (const b of tables) {
+          const r = await applyTableBatch(this.conn, b);
+          out.deleted += r.deleted;
+          out.inserted += r.inserted;
+          out.rows += b.entries.size;
+          await this.store.tableApplied(b.route.key, b.entries.size, position, b.lastCommitTime);
+        }
+        if (position !== undefined) await this.store.saveCheckpoint(position);
+        return out;
+      });
+      await this.tableMemory.wrote(tables.map((b) => b.route.key));
+      return applied;
+    });
   }
 
   /**
@@ -183,17 +229,7 @@ export class DuckDbSink implements Sink {
    */
   async finishSnapshot(route: Route, removeStale: boolean, within?: string): Promise<number> {
     return this.writeLock.run(() => this.conn.transaction(async () => {
-      let removed = 0;
-      if (removeStale) {
-        const filter = route.merged
-          ? ` AND t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}`
-          : '';
-        // within a backfill's target filter (verify --repair), a row LakeSync never wrote is stale too
-        const synced = within ? '(t."_lakesync_synced_at" IS NULL OR t."_lakesync_synced_at" < ' : '(t."_lakesync_synced_at" < ';
-        removed = await this.conn.exec(`DELETE FROM ${qualified(route.mapping.namespace, route.mapping.table)} t `
-          + `WHERE ${synced}(SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)}))${filter}`
-          + `${within ? ` AND (${within})` : ''}`);
-      }
+      const removed = removeStale ? await removeStaleRows(this.conn, route, within) : 0;
       await this.store.snapshotFinished(route.key);
       return removed;
     }));
@@ -217,7 +253,7 @@ export class DuckDbSink implements Sink {
   /** A writer of snapshot chunks with its own connection (and so its own TEMP stage). */
   async snapshotWriter(): Promise<SnapshotWriter> {
     const conn = await this.db.connect();
-    return new SnapshotWriter(conn, new StateStore(conn), this.writeLock);
+    return new SnapshotWriter(conn, new StateStore(conn), this.writeLock, this.tableMemory);
   }
 
   /** Read-only query for the user (the extension's Query command): one statement, no writes. */
@@ -241,6 +277,21 @@ export class DuckDbSink implements Sink {
   close(): void {
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
+}
+
+/**
+ * After a full sync over existing rows: deletes the rows the snapshot did not write again (synced
+ * before it started). Within a backfill's target filter (verify --repair), a row LakeSync never
+ * wrote is stale too. Run it in the transaction that ends the table's full sync.
+ */
+async function removeStaleRows(conn: Conn, route: Route, within?: string): Promise<number> {
+  const filter = route.merged
+    ? ` AND t."_lakesync_source_db" = ${quoteLiteral(route.source.id.db)} AND t."_lakesync_source_table" = ${quoteLiteral(route.source.id.table)}`
+    : '';
+  const synced = within ? '(t."_lakesync_synced_at" IS NULL OR t."_lakesync_synced_at" < ' : '(t."_lakesync_synced_at" < ';
+  return conn.exec(`DELETE FROM ${qualified(route.mapping.namespace, route.mapping.table)} t `
+    + `WHERE ${synced}(SELECT snapshot_started_at FROM "_lakesync".tables WHERE source = ${quoteLiteral(route.key)}))${filter}`
+    + `${within ? ` AND (${within})` : ''}`);
 }
 
 /** The statement of one schema operation, and for an added column with a fill value the UPDATE that fills it. */
@@ -270,7 +321,7 @@ export class SnapshotWriter implements SnapshotChunkWriter {
   private buffered = 0;
   private pending?: { route: Route; snapshotMs: number };
 
-  constructor(readonly conn: Conn, private readonly state: StateStore, private readonly lock: Mutex) {}
+  constructor(readonly conn: Conn, private readonly state: StateStore, private readonly lock: Mutex, private readonly memory?: TableMemory) {}
 
   /** Stages rows of the chunk being read; nothing is visible until commitChunk. */
   async stage(route: Route, rows: Row[], snapshotMs: number): Promise<void> {
@@ -301,15 +352,47 @@ export class SnapshotWriter implements SnapshotChunkWriter {
   async commitChunk(route: Route, index: number, append: boolean): Promise<number> {
     await this.flush();
     const rows = this.staged;
-    await this.lock.run(() => this.conn.transaction(async () => {
-      if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
-      await this.state.chunkDone(route.key, index, rows);
-    }));
-    await this.abandon();
+    await this.lock.run(async () => {
+      await this.conn.transaction(async () => {
+        if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
+        await this.state.chunkDone(route.key, index, rows);
+      });
+      await this.memory?.wrote([route.key]);
+    });
+    this.committed();
     return rows;
   }
 
-  /** Throws away the staged rows (after a commit, or of an unfinished chunk). */
+  /** The last chunk and the end of the table's full sync in one commit (see SnapshotChunkWriter). */
+  async commitLastChunk(route: Route, index: number, append: boolean, removeStale: boolean, within?: string): Promise<{ rows: number; removed: number }> {
+    await this.flush();
+    const rows = this.staged;
+    const removed = await this.lock.run(async () => {
+      const n = await this.conn.transaction(async () => {
+        if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
+        const stale = removeStale ? await removeStaleRows(this.conn, route, within) : 0;
+        await this.state.lastChunkDone(route.key, rows);
+        return stale;
+      });
+      await this.memory?.wrote([route.key]);
+      return n;
+    });
+    this.committed();
+    return { rows, removed };
+  }
+
+  /**
+   * After a commit the stage is left as it is: the next chunk's first rows replace it (CREATE OR
+   * REPLACE), which saves a DROP per chunk (a table per chunk in a mirror of many small tables).
+   */
+  private committed(): void {
+    this.buffer = [];
+    this.buffered = 0;
+    this.stageReady = false;
+    this.staged = 0;
+  }
+
+  /** Throws away the staged rows of an unfinished chunk. */
   async abandon(): Promise<void> {
     this.buffer = [];
     this.buffered = 0;

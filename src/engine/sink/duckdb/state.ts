@@ -63,8 +63,10 @@ export class StateStore {
   }
 
   // ---- tables ----
-  async tables(): Promise<TableState[]> {
-    const rows = await this.conn.rows(`SELECT * FROM ${S}.tables ORDER BY source`);
+  /** Every table's state, or the one of `source`. */
+  async tables(source?: string): Promise<TableState[]> {
+    const rows = source === undefined ? await this.conn.rows(`SELECT * FROM ${S}.tables ORDER BY source`)
+      : await this.conn.rows(`SELECT * FROM ${S}.tables WHERE source = ?`, [source]);
     return rows.map((r) => ({
       source: String(r.source), target: String(r.target ?? ''), phase: String(r.phase ?? 'pending'),
       chunksDone: num(r.chunks_done), chunksTotal: num(r.chunks_total), snapshotRows: num(r.snapshot_rows),
@@ -76,12 +78,20 @@ export class StateStore {
   }
 
   async table(source: string): Promise<TableState | undefined> {
-    return (await this.tables()).find((t) => t.source === source);
+    return (await this.tables(source))[0];
   }
 
   async upsertTable(source: string, target: string, phase: string): Promise<void> {
-    await this.conn.rows(`INSERT INTO ${S}.tables (source, target, phase) VALUES (?, ?, ?)
-      ON CONFLICT (source) DO UPDATE SET target = excluded.target, phase = excluded.phase`, [source, target, phase]);
+    await this.upsertTables([{ source, target, phase }]);
+  }
+
+  /** upsertTable of many tables, 200 to a statement (run it in a transaction for one commit). */
+  async upsertTables(rows: { source: string; target: string; phase: string }[]): Promise<void> {
+    for (let at = 0; at < rows.length; at += 200) {
+      const part = rows.slice(at, at + 200);
+      await this.conn.rows(`INSERT INTO ${S}.tables (source, target, phase) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+        ON CONFLICT (source) DO UPDATE SET target = excluded.target, phase = excluded.phase`, part.flatMap((r) => [r.source, r.target, r.phase]));
+    }
   }
 
   async setPhase(source: string, phase: string): Promise<void> {
@@ -102,6 +112,26 @@ export class StateStore {
     [chunks.length, loadMode, where ?? null, source]);
   }
 
+  /**
+   * saveChunkPlan of many tables with a few statements (run it in a transaction). A fresh plan
+   * per table of a 1,000-table mirror was 3 statements and a commit each.
+   */
+  async saveChunkPlans(plans: { source: string; chunks: Chunk[]; loadMode: 'append' | 'upsert'; where?: string }[]): Promise<void> {
+    for (let at = 0; at < plans.length; at += 200) {
+      const part = plans.slice(at, at + 200);
+      await this.conn.rows(`DELETE FROM ${S}.chunks WHERE source IN (${part.map(() => '?').join(', ')})`, part.map((p) => p.source));
+      await this.conn.rows(`UPDATE ${S}.tables SET phase = 'full-sync', chunks_done = 0, chunks_total = p.n, snapshot_rows = 0,
+        load_mode = p.mode, snapshot_started_at = now(), snapshot_ended_at = NULL, where_clause = p.w
+        FROM (VALUES ${part.map(() => '(?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::VARCHAR)').join(', ')}) p(s, n, mode, w) WHERE source = p.s`,
+      part.flatMap((p) => [p.source, p.chunks.length, p.loadMode, p.where ?? null]));
+    }
+    const rows = plans.flatMap((p) => p.chunks.map((c) => [p.source, c.index, c.from ? JSON.stringify(c.from) : null, c.to ? JSON.stringify(c.to) : null, c.where ?? null]));
+    for (let at = 0; at < rows.length; at += 500) {
+      const part = rows.slice(at, at + 500);
+      await this.conn.rows(`INSERT INTO ${S}.chunks (source, idx, from_key, to_key, where_clause) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, part.flat());
+    }
+  }
+
   async chunkPlan(source: string, id: TableId): Promise<StoredChunk[]> {
     const rows = await this.conn.rows(`SELECT * FROM ${S}.chunks WHERE source = ? ORDER BY idx`, [source]);
     return rows.map((r) => ({
@@ -116,6 +146,13 @@ export class StateStore {
     await this.conn.rows(`UPDATE ${S}.chunks SET done = true, rows = ? WHERE source = ? AND idx = ?`, [rows, source, index]);
     await this.conn.rows(`UPDATE ${S}.tables SET chunks_done = chunks_done + 1, snapshot_rows = snapshot_rows + ?,
       rows_written = rows_written + ?, last_update = now() WHERE source = ?`, [rows, rows, source]);
+  }
+
+  /** chunkDone of the table's last chunk and snapshotFinished together (its chunk marks go: the plan is done). */
+  async lastChunkDone(source: string, rows: number): Promise<void> {
+    await this.conn.rows(`UPDATE ${S}.tables SET chunks_done = chunks_done + 1, snapshot_rows = snapshot_rows + ?, rows_written = rows_written + ?,
+      last_update = now(), phase = 'incremental', snapshot_ended_at = now(), where_clause = NULL WHERE source = ?`, [rows, rows, source]);
+    await this.conn.rows(`DELETE FROM ${S}.chunks WHERE source = ?`, [source]);
   }
 
   async snapshotFinished(source: string): Promise<void> {
@@ -176,8 +213,31 @@ export class StateStore {
 
   // ---- schema history (MySQL: the table shape valid from a binlog position on) ----
   async saveSchema(table: TableId, position: string, definition: SourceTable): Promise<void> {
-    await this.conn.rows(`INSERT INTO ${S}.schema_history (source, position, saved_at, definition) VALUES (?, ?, now(), ?)`,
-      [`${table.db}.${table.table}`, position, JSON.stringify(definition)]);
+    await this.saveSchemas([{ table, position, definition }]);
+  }
+
+  /** saveSchema of many tables, 200 to a statement (one statement commits alone: run it in a transaction for one commit). */
+  async saveSchemas(entries: { table: TableId; position: string; definition: SourceTable }[]): Promise<void> {
+    for (let at = 0; at < entries.length; at += 200) {
+      const part = entries.slice(at, at + 200);
+      await this.conn.rows(`INSERT INTO ${S}.schema_history (source, position, saved_at, definition) VALUES ${part.map(() => '(?, ?, now(), ?)').join(', ')}`,
+        part.flatMap((e) => [`${e.table.db}.${e.table.table}`, e.position, JSON.stringify(e.definition)]));
+    }
+  }
+
+  /** schemaHistory of many tables in one read, by `db.table`. */
+  async schemaHistories(tables: TableId[]): Promise<Map<string, { position: string; savedAt: string; table: SourceTable }[]>> {
+    const wanted = new Set(tables.map((t) => `${t.db}.${t.table}`));
+    const out = new Map<string, { position: string; savedAt: string; table: SourceTable }[]>();
+    const rows = await this.conn.rows(`SELECT source, position, saved_at, definition FROM ${S}.schema_history ORDER BY id`);
+    for (const r of rows) {
+      const source = String(r.source);
+      if (!wanted.has(source)) continue;
+      const list = out.get(source) ?? [];
+      list.push({ position: String(r.position), savedAt: iso(r.saved_at)!, table: JSON.parse(String(r.definition)) as SourceTable });
+      out.set(source, list);
+    }
+    return out;
   }
 
   /** Every saved shape of a table, oldest first. */
