@@ -4,6 +4,8 @@
 // BENCH_SCALE=0.1   scales every size (rows, changes, freshness duration) for a quick run
 // BENCH_ONLY=a,b    runs only these cases: pg-snapshot my-snapshot pg-stream my-stream pg-fresh pg-fresh-tuned my-fresh bigtx
 //                   pg-iceberg my-iceberg (snapshot, catch-up and freshness into an Iceberg warehouse) vsix
+//                   pg-many my-many (database mirror of 1,000 tables x 100 rows; BENCH_SCALE scales the table count)
+//                   pg-big (one 10M-row PostgreSQL table, RSS sampled along the snapshot; not in a default run: BENCH_ONLY=pg-big)
 // BENCH_ICEBERG=fresh  the Iceberg cases measure freshness only (commit interval experiments with BENCH_PARAMS)
 // BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
 // BENCH_ENGINE=FILE  runs that prebuilt engine bundle instead of building dist/bench/engine.js (A/B)
@@ -11,6 +13,7 @@
 // BENCH_VERBOSE=1   echoes the engine's log lines
 // BENCH_SUMMARY=0  leaves bench-results/summary.md alone (quick or partial runs)
 // BENCH_MAX_RSS_MB=N  a case whose engine peaked above N MB fails the run (default: the tasks' parameters.memoryMb)
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -20,6 +23,8 @@ import {
 } from './cases';
 import { buildBenchBundle, configuredMemoryMb } from './engine';
 import { icebergCases } from './iceberg';
+import { manyTables } from './many';
+import { bigTable } from './bigtable';
 import { describeMachine, load1, type Machine } from './machine';
 import { printTable, summaryMarkdown } from './report';
 
@@ -39,13 +44,30 @@ async function duckdbVersion(): Promise<string> {
   return v;
 }
 
-function vsixFigure(): Figure | undefined {
-  const found = readdirSync(repoRoot).filter((f) => f.endsWith('.vsix')).map((f) => join(repoRoot, f));
-  const dist = join(repoRoot, 'dist');
-  if (existsSync(dist)) found.push(...readdirSync(dist).filter((f) => f.endsWith('.vsix')).map((f) => join(dist, f)));
-  if (found.length === 0) return undefined;
-  const newest = found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-  return { case: `VSIX size (${newest.slice(repoRoot.length + 1)})`, value: Math.round(statSync(newest).size / 1024 / 102.4) / 10, unit: 'MB', load1: load1() };
+const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
+
+/**
+ * Packages the VSIX as a release would (scripts/package-vsix.sh: production build, vsce, this
+ * platform's DuckDB binding) into dist/bench/, and reports its size with the bundles' sizes.
+ */
+function vsixFigure(): Figure {
+  const out = join(repoRoot, 'dist', 'bench', 'lakesync.vsix');
+  const t0 = Date.now();
+  const r = spawnSync('bash', [join(repoRoot, 'scripts', 'package-vsix.sh')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, LAKESYNC_VSIX: out } });
+  if (r.status !== 0) throw new Error(`scripts/package-vsix.sh failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+  const size = (f: string) => (existsSync(join(repoRoot, f)) ? mb(statSync(join(repoRoot, f)).size) : -1);
+  const webviews = existsSync(join(repoRoot, 'dist', 'webview'))
+    ? readdirSync(join(repoRoot, 'dist', 'webview')).filter((f) => f.endsWith('.js')).reduce((a, f) => a + statSync(join(repoRoot, 'dist', 'webview', f)).size, 0) : 0;
+  const files = /(\d+) files, ([\d,]+) bytes unpacked/.exec(r.stdout);
+  return {
+    case: 'VSIX size (scripts/package-vsix.sh, linux-x64)', value: mb(statSync(out).size), unit: 'MB', seconds: (Date.now() - t0) / 1000, load1: load1(),
+    extra: {
+      files: files ? Number(files[1]) : -1, unpackedMb: files ? mb(Number(files[2].replaceAll(',', ''))) : -1,
+      extensionJsMb: size('dist/extension.js'), engineJsMb: size('dist/engine.js'), webviewsJsMb: mb(webviews),
+      duckdbBindingMb: size('node_modules/@duckdb/node-bindings-linux-x64/duckdb.node'),
+    },
+    note: 'goal <= 30 MB; production bundles as packaged',
+  };
 }
 
 async function main(): Promise<void> {
@@ -118,6 +140,12 @@ async function main(): Promise<void> {
       const ice = n(200_000);
       if (want(`${kind}-iceberg`)) await step(`${kind} into Iceberg: ${ice} changes, freshness at 5000 changes/s for ${freshSeconds} s`, () => icebergCases(c, kind, ice, 5000, freshSeconds));
     }
+    const manyCount = Math.max(50, Math.round(1000 * scale));
+    for (const kind of ['pg', 'my'] as const) {
+      if (want(`${kind}-many`)) await step(`${kind} database mirror of ${manyCount} tables x 100 rows`, () => manyTables(c, kind, manyCount, 100));
+    }
+    // minutes at full size: only when asked for by name
+    if (only?.has('pg-big')) await step(`pg snapshot of one ${n(10_000_000)}-row table`, () => bigTable(c, n(10_000_000)));
     if (want('vsix')) await step('vsix', async () => vsixFigure());
   } finally {
     await Promise.all([pg?.stop(), my?.stop()].map((p) => p?.catch(() => undefined)));
@@ -127,7 +155,7 @@ async function main(): Promise<void> {
     when: new Date(started).toISOString(), durationS: Math.round((Date.now() - started) / 1000), scale, machine,
     loadAtEnd: load1(), figures, failures,
     notMeasured: [
-      ...(figures.some((f) => f.case.startsWith('VSIX')) ? [] : ['VSIX size (no .vsix in the repository or dist/)']),
+      ...(figures.some((f) => f.case.startsWith('VSIX')) ? [] : ['VSIX size (case vsix not run)']),
       'extension activation time in code-server (test/e2e does not report it yet)',
     ],
   };
