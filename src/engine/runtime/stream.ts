@@ -133,6 +133,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       for (const t of tables) status.wrote(t.route.key, t.entries.size, undefined, t.lastCommitTime);
     }
   };
+  // a batch spanning many tables is applied at the next transaction's end (the sink's limit)
+  const maxTables = ctx.sink.maxTablesPerBatch ?? Infinity;
   const flush = (): Promise<void> => {
     chain = chain.then(applyNow);
     chain.catch((err) => fail?.(err));
@@ -220,7 +222,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     // so a restart never replays a DDL the target already has
     if (onlySchema && tx.changes.length > 0) await flush();
     // backpressure: the reader waits while a full batch is written (not idle: the wait is ours)
-    if (reducer.size >= plan.parameters.batchSize) { disarmIdle(); await flush(); return; }
+    if (reducer.size >= plan.parameters.batchSize || reducer.tables.size >= maxTables) { disarmIdle(); await flush(); return; }
     lastArrival++;
     if (streaming) armIdle();
   };

@@ -173,6 +173,12 @@ export interface SnapshotChunkWriter {
  */
 export interface Sink {
   readonly state: SinkState;
+  /**
+   * Optional: the most tables one applied batch should span (the stream applies its batch once a
+   * transaction took it to this many). DuckDB holds per-table memory until a checkpoint, which
+   * cannot run inside the batch's transaction: 300 small tables in one batch ran it out of memory.
+   */
+  readonly maxTablesPerBatch?: number;
 
   /** Creates the namespace and the table when missing; an existing table is left as it is. */
   ensureTable(mapping: TableMapping): Promise<void>;

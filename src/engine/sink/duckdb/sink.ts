@@ -16,7 +16,7 @@ import { createTableSql } from './ddl';
 import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
 import { StateStore } from './state';
 import { Mutex } from '../mutex';
-import { TableMemory } from './tablememory';
+import { TableMemory, TABLES_PER_RELEASE } from './tablememory';
 
 export type { AppliedBatch };
 
@@ -70,6 +70,7 @@ export class DuckDbSink implements Sink {
   readonly state: SinkState;
   /** Checkpoints and empties DuckDB's cache as the tables written add up (see tablememory.ts). */
   readonly tableMemory: TableMemory;
+  readonly maxTablesPerBatch = TABLES_PER_RELEASE;
 
   /** `conn` is the data connection (tests read the target through it; the runtime never does). */
   private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, private readonly sideConn: Conn) {
