@@ -21,7 +21,7 @@ function ddl(src: Source, space: string, i: number): string {
     ? `CREATE TABLE ${t} (id bigint PRIMARY KEY, a int, label varchar(40), amount numeric(10,2), created timestamp);
        INSERT INTO ${t} SELECT g, g * ${i + 1}, 'row ' || g || ' of ${i}', g / 10.0, timestamp '2024-01-01' + (g + ${i}) * interval '1 minute' FROM generate_series(1, ${ROWS}) g;`
     : `CREATE TABLE ${t} (id bigint PRIMARY KEY, a int, label varchar(40), amount decimal(10,2), created datetime);
-       INSERT INTO ${t} SELECT seq, seq * ${i + 1}, CONCAT('row ', seq, ' of ${i}'), seq / 10.0, TIMESTAMPADD(MINUTE, seq + ${i}, '2024-01-01') FROM seq_1_to_${ROWS};`;
+       INSERT INTO ${t} SELECT seq, seq * ${i + 1}, CONCAT('row ', seq, ' of ${i}'), seq / 10.0, TIMESTAMPADD(MINUTE, seq + ${i}, '2024-01-01') FROM ${space}.seq_1_to_${ROWS};`;
 }
 
 /** Every row of every table as text, `table|id|a|label|amount|created`, in table and id order. */
