@@ -64,7 +64,7 @@ function vsixFigure(): Figure {
     extra: {
       files: files ? Number(files[1]) : -1, unpackedMb: files ? mb(Number(files[2].replaceAll(',', ''))) : -1,
       extensionJsMb: size('dist/extension.js'), engineJsMb: size('dist/engine.js'), webviewsJsMb: mb(webviews),
-      duckdbBindingMb: size('node_modules/@duckdb/node-bindings-linux-x64/duckdb.node'),
+      duckdbLibraryMb: size('node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so'),
     },
     note: 'goal <= 30 MB; production bundles as packaged',
   };
