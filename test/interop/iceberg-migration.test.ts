@@ -12,7 +12,7 @@ import { sharedPostgres, sleep, startMariadb, type ServerHandle } from '../harne
 import { compareTable, formatDiff } from '../support/compare';
 import { IcebergTable } from '../../src/engine/sink/iceberg/table';
 import { Source, insertRows, type Kind, type Task } from '../integration/modes/helpers';
-import { FINAL_COLUMNS, FINAL_TYPES, ROWS, forward, writer } from '../integration/evolve/migration-script';
+import { FINAL_TYPES, ROWS, forward, settled, writer } from '../integration/evolve/migration-script';
 import { assertReadersInstalled, READERS, readWith } from './readers';
 
 /** Column names and DuckDB types of a reader's output file (the types the reader returned). */
@@ -85,7 +85,7 @@ function migrationOnIceberg(kind: Kind, label: string, server: () => Promise<Ser
       const written = await w.stop();
       assert.ok(written > 5, `the writer wrote while the migration ran (${written})`);
 
-      await task.waitSame(t, 'items', FINAL_COLUMNS, 180_000);
+      await settled(task, t);
       const st = await task.table(t);
       assert.equal(st.phase, 'incremental', `the table streams on: ${JSON.stringify(st.errors)}`);
       await task.stop();

@@ -226,6 +226,7 @@ export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping, k
   const { rules } = ctx.plan;
   const alter = (op: SchemaOperation) => ctx.sink.alterTable(mapping, op);
   const name = `${mapping.namespace}.${mapping.table}`;
+  const merged = isMerged(mapping);
   const columns: ColumnMapping[] = [];
   for (const c of mapping.columns) {
     const has = existing.get(c.name);
@@ -239,7 +240,11 @@ export async function reconcileTarget(ctx: TaskContext, mapping: TableMapping, k
     }
     if (await ctx.sink.sameType(has, c.targetType)) { columns.push(c); continue; }
     if (rules.changeType === 'fail') { ctx.log('error', `${name}: column ${c.name} is ${has} in the target, the source now needs ${c.targetType} (rules.changeType: fail)`); return undefined; }
-    const wanted = rules.changeType === 'ignore' ? has : widen(has, c.targetType).targetType;
+    // one source: exactly the source's type when the target's values fit it, as a change the
+    // stream follows (a restart between a schema change and its resync lands here); merged: the union
+    const union = widen(has, c.targetType).targetType;
+    const exact = !merged && (union === c.targetType || !!(await ctx.sink.valuesFit?.(mapping, c.name, c.targetType)));
+    const wanted = rules.changeType === 'ignore' ? has : exact ? c.targetType : union;
     if (!(await ctx.sink.sameType(has, wanted))) {
       try {
         await alter({ kind: 'change-type', column: c.name, type: wanted });

@@ -2,7 +2,7 @@
 // test that reads its result with three readers): ALTER TABLEs back to back with updates between
 // them, and a writer that keeps inserting and updating meanwhile.
 import { sleep } from '../../harness';
-import type { Kind, Source } from '../modes/helpers';
+import type { Kind, Source, Task } from '../modes/helpers';
 
 export const ROWS = 300;
 
@@ -48,3 +48,12 @@ export function writer(src: Source, t: string, from: number): { stop(): Promise<
   return { async stop() { stopped = true; await run; return n; } };
 }
 
+/**
+ * Equal after catch-up, and streaming again: a change the stream cannot carry (varchar -> int
+ * converts values at the source) resyncs the table, which may still run when values first match.
+ */
+export async function settled(task: Task, t: string): Promise<void> {
+  await task.waitSame(t, 'items', FINAL_COLUMNS, 120_000);
+  await task.waitFor(`${t} to stream again`, async () => ['incremental', 'failed'].includes((await task.table(t)).phase), 120_000);
+  await task.waitSame(t, 'items', FINAL_COLUMNS, 120_000);
+}
