@@ -34,13 +34,13 @@ export const FINAL_COLUMNS = ['id', 'qty', 'price', 'name', 'remark', 'tag', 'st
 export const FINAL_TYPES = ['id INTEGER', 'qty INTEGER', 'price DECIMAL(12,4)', 'name VARCHAR', 'remark VARCHAR', 'tag VARCHAR', 'status VARCHAR', 'code INTEGER'];
 
 /** Writes rows (inserts and updates of the columns every shape has) until stopped. */
-export function writer(src: Source, t: string, from: number): { stop(): Promise<number> } {
+export function writer(src: Source, t: string, from: number, rows = ROWS): { stop(): Promise<number> } {
   let stopped = false;
   let n = 0;
   const run = (async () => {
     for (let i = from; !stopped; i++) {
       await src.sql(`INSERT INTO ${t} (id, qty) VALUES (${i}, ${i % 100})`);
-      await src.sql(`UPDATE ${t} SET qty = qty + 1 WHERE id = ${1 + (i * 7) % ROWS}`);
+      await src.sql(`UPDATE ${t} SET qty = qty + 1 WHERE id = ${1 + (i * 7) % rows}`);
       n++;
       await sleep(5);
     }

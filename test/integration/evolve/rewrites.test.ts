@@ -7,6 +7,10 @@
 import assert from 'node:assert/strict';
 import { sharedPostgres, sleep, startMariadb, type ServerHandle } from '../../harness';
 import { Source, insertRows, type Cell, type Kind, type Task } from '../modes/helpers';
+import { writer as migrationWriter } from './migration-script';
+
+/** The migration tests' writer, over this file's rows. */
+const writer = (src: Source, t: string, from: number) => migrationWriter(src, t, from, ROWS);
 
 const ROWS = 200;
 
@@ -28,21 +32,6 @@ async function waitEqual(task: Task, table: string, target: string, cols: Col[],
     assert.deepEqual(d, s, (err as Error).message);
     throw err;
   }
-}
-
-/** Inserts and updates until stopped, in columns every shape of the table has. */
-function writer(src: Source, t: string, from: number): { stop(): Promise<number> } {
-  let stopped = false;
-  let n = 0;
-  const run = (async () => {
-    for (let i = from; !stopped; i++) {
-      await src.sql(`INSERT INTO ${t} (id, qty) VALUES (${i}, ${i % 100})`);
-      await src.sql(`UPDATE ${t} SET qty = qty + 1 WHERE id = ${1 + (i * 7) % ROWS}`);
-      n++;
-      await sleep(5);
-    }
-  })();
-  return { async stop() { stopped = true; await run; return n; } };
 }
 
 async function events(task: Task, t: string): Promise<string> {

@@ -31,6 +31,33 @@ function rng(seed: number): () => number {
 }
 const SEED = Number(process.env.LAKESYNC_LARGE_TX_SEED ?? Date.now() % 100_000);
 
+/** The checkpoint a task's status file shows ('' while the file is being written). */
+function statusPosition(lake: string): string {
+  try { return String(JSON.parse(readFileSync(`${lake}.status.json`, 'utf8')).position ?? ''); } catch { return ''; }
+}
+const applied = (p: string): number => Number(/#applied:(\d+)$/.exec(p)?.[1] ?? 0);
+
+/**
+ * Lets `run` go until its checkpoint is inside the large transaction past `atLeast` changes, then
+ * kills it (-9). Returns that checkpoint and the run's stderr; fails when the transaction ended first.
+ */
+async function killInside(run: CliProcess, lake: string, atLeast: number): Promise<{ seen: string; stderr: string }> {
+  const deadline = Date.now() + 240_000;
+  let seen = '';
+  let inside = false;
+  while (Date.now() < deadline && run.child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 15));
+    const p = statusPosition(lake);
+    if (applied(p) >= atLeast) { seen = p; break; }
+    if (inside && p && applied(p) === 0) break; // the transaction ended before that point (p empty: the file is being written)
+    inside ||= applied(p) > 0;
+  }
+  run.kill('SIGKILL');
+  const r = await run.exited;
+  assert.ok(seen, `no checkpoint inside the transaction past ${atLeast} changes before the kill (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+  return { seen, stderr: r.stderr };
+}
+
 type Variant = 'mariadb' | 'pgoutput' | 'decoderbufs';
 
 /** The large transaction, in the source's SQL: 200,000 row changes over a, b and k, interleaved. */
@@ -71,10 +98,7 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
     const random = rng(SEED + v.length);
     const pg = v !== 'mariadb';
     const sql = (q: string) => server.sql(q, [], { database: db });
-    const statusPosition = (): string => {
-      try { return String(JSON.parse(readFileSync(`${lake}.status.json`, 'utf8')).position ?? ''); } catch { return ''; }
-    };
-    const applied = (p: string): number => Number(/#applied:(\d+)$/.exec(p)?.[1] ?? 0);
+    const statusAt = (): string => statusPosition(lake);
 
     before(async () => {
       server = pg ? await sharedPostgres() : await sharedMariadb();
@@ -137,23 +161,7 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
     }
 
     /** Runs the engine until its checkpoint is inside the large transaction past `atLeast` changes, then kills it (-9). */
-    async function killInside(atLeast: number): Promise<string> {
-      const run = spawnCli(['run', file]);
-      const deadline = Date.now() + 240_000;
-      let seen = '';
-      let inside = false;
-      while (Date.now() < deadline && run.child.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 15));
-        const p = statusPosition();
-        if (applied(p) >= atLeast) { seen = p; break; }
-        if (inside && p && applied(p) === 0) break; // the transaction ended before that point (p empty: the file is being written)
-        inside ||= applied(p) > 0;
-      }
-      run.kill('SIGKILL');
-      const r = await run.exited;
-      assert.ok(seen, `no checkpoint inside the transaction past ${atLeast} changes before the kill (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-      return seen;
-    }
+    const killRunInside = async (atLeast: number): Promise<string> => (await killInside(spawnCli(['run', file]), lake, atLeast)).seen;
 
     it('kill -9 at three seeded points among the parts of a 200,000-change transaction over three tables: every table equals the source', async () => {
       await sql(['BEGIN', ...largeTransaction(v, 1), 'COMMIT'].join(';\n'));
@@ -161,7 +169,7 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
       // (the status file shows the checkpoint once a second: the last point leaves 70,000 changes to see it)
       const points = [0.1 + random() * 0.15, 0.3 + random() * 0.15, 0.5 + random() * 0.15].map((f) => Math.round(f * 200_000));
       const kills: string[] = [];
-      for (const p of points) kills.push(await killInside(p));
+      for (const p of points) kills.push(await killRunInside(p));
       ok(await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 }), 'the run after the kills');
       await assertEqual(`after kill -9 at ${kills.join(', ')}`);
     });
@@ -185,14 +193,14 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
       let at: string;
       try {
         const deadline = Date.now() + 240_000;
-        while (applied(statusPosition()) < 20_000 && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 15));
+        while (applied(statusAt()) < 20_000 && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 15));
         ok(await runCli(['resync', file, '--table', `${schema}.k`]), 'resync k');
-        at = statusPosition();
+        at = statusAt();
       } finally {
         run.kill('SIGKILL');
         await run.exited;
       }
-      assert.ok(applied(at) > 0 && applied(statusPosition()) < 200_000, `killed inside the transaction (${at}, then ${statusPosition()})`);
+      assert.ok(applied(at) > 0 && applied(statusAt()) < 200_000, `killed inside the transaction (${at}, then ${statusAt()})`);
       const r = await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 });
       ok(r, 'the run after the kill');
       assert.match(`${r.stdout}\n${r.stderr}`, new RegExp(`${schema}\\.k: full sync done`), 'the queued resync ran');
@@ -202,8 +210,8 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
     let resyncAt = '';
     async function resyncInside(run: CliProcess): Promise<void> {
       const deadline = Date.now() + 240_000;
-      while (applied(statusPosition()) < 30_000 && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 15));
-      const at = resyncAt = statusPosition();
+      while (applied(statusAt()) < 30_000 && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 15));
+      const at = resyncAt = statusAt();
       assert.ok(applied(at) > 0, `no checkpoint inside the transaction (${at}):\n${run.stderr().slice(-2000)}`);
       ok(await runCli(['resync', file, '--table', `${schema}.k`]), 'resync k');
       ok(await runCli(['resync', file, '--table', `${schema}.b`]), 'resync b');
@@ -218,8 +226,8 @@ for (const v of ['mariadb', 'pgoutput', 'decoderbufs'] as Variant[]) {
         const [aInserts, ...rest] = largeTransaction(v, 3);
         await sql(['BEGIN', aInserts, 'ALTER TABLE a ADD COLUMN w int', ...rest, `UPDATE a SET w = id % 100 WHERE id > 3000000 AND id <= 3010000`,
           'ALTER TABLE k ADD COLUMN z int', `INSERT INTO k SELECT 1, 'z', g FROM generate_series(1, 80000) g`, 'COMMIT'].join(';\n'));
-        const kills = [await killInside(Math.round((0.1 + random() * 0.15) * 200_000)), await killInside(Math.round((0.5 + random() * 0.3) * 200_000)),
-          await killInside(215_000 + Math.round(random() * 15_000))];
+        const kills = [await killRunInside(Math.round((0.1 + random() * 0.15) * 200_000)), await killRunInside(Math.round((0.5 + random() * 0.3) * 200_000)),
+          await killRunInside(215_000 + Math.round(random() * 15_000))];
         ok(await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 }), 'the run after the kills');
         await assertEqual(`after kill -9 at ${kills.join(', ')}`, { a: ['id', 'v', 'w'], k: ['x', 'y', 'z'] });
       });
@@ -258,10 +266,6 @@ for (const v of ['pgoutput', 'decoderbufs'] as Variant[]) {
         parameters: { flushIntervalMs: 50, batchSize: 2000, maxTransactionChanges: 2000 },
       }, dir);
       ok(await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 }), 'the full sync');
-      const statusPosition = (): string => {
-        try { return String(JSON.parse(readFileSync(`${lake}.status.json`, 'utf8')).position ?? ''); } catch { return ''; }
-      };
-      const applied = (p: string): number => Number(/#applied:(\d+)$/.exec(p)?.[1] ?? 0);
       const kills: string[] = [];
       // the task streams when the transaction commits (a task started behind it snapshots the new
       // tables after the checkpoint: see docs/reliability.md, "Not exact yet")
@@ -281,20 +285,8 @@ for (const v of ['pgoutput', 'decoderbufs'] as Variant[]) {
         'COMMIT'].join(';\n'));
       for (const atLeast of [Math.round((0.1 + random() * 0.2) * 150_000), Math.round((0.4 + random() * 0.2) * 150_000)]) {
         const run = kills.length === 0 ? first : spawnCli(['run', file]);
-        const deadline = Date.now() + 240_000;
-        let seen = '';
-        let inside = false;
-        while (Date.now() < deadline && run.child.exitCode === null) {
-          await new Promise((r) => setTimeout(r, 15));
-          const p = statusPosition();
-          if (applied(p) >= atLeast) { seen = p; break; }
-          if (inside && p && applied(p) === 0) break; // the transaction ended before that point (p empty: the file is being written)
-          inside ||= applied(p) > 0;
-        }
-        run.kill('SIGKILL');
-        const r = await run.exited;
-        assert.ok(seen, `no checkpoint inside the transaction past ${atLeast} changes before the kill (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-        kills.push(`${seen} (${r.stderr.split('\n').filter((l) => /public\.n/.test(l)).join('; ')})`);
+        const { seen, stderr } = await killInside(run, lake, atLeast);
+        kills.push(`${seen} (${stderr.split('\n').filter((l) => /public\.n/.test(l)).join('; ')})`);
       }
       const last = await runCli(['run', file, '--until-caught-up'], { timeoutMs: 300_000 });
       ok(last, 'the run after the kills');
