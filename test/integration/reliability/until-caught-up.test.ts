@@ -174,29 +174,40 @@ for (const kind of ['postgres', 'mariadb'] as const) {
     });
 
     it('a transaction committed while the run copies the table is in the target at exit 0', async () => {
-      await s.server.sql('CREATE TABLE live (id int PRIMARY KEY, pad varchar(32))', [], { database: s.db });
-      const base = 40_000;
-      const extra = 100_000;
-      await s.server.sql(s.insert('live', 1, base), [], { database: s.db });
-      const t = task(s, 'live', { snapshot: { concurrency: 1, chunkSize: 500 } });
-      const writer = await s.session();
-      try {
-        await writer.query('BEGIN');
-        await writer.query(s.insert('live', base + 1, base + extra));
-        const run = spawnCli(['run', t.file, '--until-caught-up', '--json']);
-        await run.waitFor(/"phase":"full-sync"/, 120_000);
-        await writer.query('COMMIT');
-        const committed = await s.position();
-        const r = await run.exited;
-        ok(r, 'run --until-caught-up');
-        const goal = goalOf(r.stdout);
-        // the set-up holds only if the commit came before the goal was read (the snapshot was still running)
-        assert.ok(comparePositions(parsePosition(committed), parsePosition(goal)) <= 0,
-          `the transaction committed at ${committed}, after the goal ${goal}: the snapshot ended too early for this test`);
-        expectRows(await targetCount(t.duckdb, 'live'), base + extra, 'the target after exit 0');
-      } finally {
-        await writer.close();
+      // the commit must land while the snapshot runs: the engine is frozen (SIGSTOP) from the moment
+      // it says full-sync until the commit's position is read; a table small enough to be copied
+      // before that line is printed is tried again four times larger
+      for (const base of [40_000, 160_000, 640_000]) {
+        const table = `live${base}`;
+        const extra = 100_000;
+        await s.server.sql(`CREATE TABLE ${table} (id int PRIMARY KEY, pad varchar(32))`, [], { database: s.db });
+        await s.server.sql(s.insert(table, 1, base), [], { database: s.db });
+        const t = task(s, table, { snapshot: { concurrency: 1, chunkSize: 500 } });
+        const writer = await s.session();
+        try {
+          await writer.query('BEGIN');
+          await writer.query(s.insert(table, base + 1, base + extra));
+          const run = spawnCli(['run', t.file, '--until-caught-up', '--json']);
+          await run.waitFor(/"phase":"full-sync"/, 120_000);
+          run.kill('SIGSTOP');
+          await writer.query('COMMIT');
+          const committed = await s.position();
+          run.kill('SIGCONT');
+          const r = await run.exited;
+          ok(r, 'run --until-caught-up');
+          const goal = goalOf(r.stdout);
+          // the set-up holds only if the commit came before the goal was read (the snapshot was still running)
+          if (comparePositions(parsePosition(committed), parsePosition(goal)) > 0) {
+            console.log(`      the snapshot of ${base} rows ended before the commit (goal ${goal}, commit ${committed}): again, larger`);
+            continue;
+          }
+          expectRows(await targetCount(t.duckdb, table), base + extra, 'the target after exit 0');
+          return;
+        } finally {
+          await writer.close();
+        }
       }
+      assert.fail('the snapshot ended before the commit three times, even for 640,000 rows: the set-up of this test does not hold');
     });
 
     it('a stalled replication stream fails the run (non-zero, with the reason) instead of reporting success', async () => {
