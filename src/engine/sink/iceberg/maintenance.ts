@@ -70,11 +70,16 @@ export interface MaintainedSink {
   readonly conn: { raw: DuckDBConnection };
 }
 
+/** Optimistic compactions of one table lost in a row before the next one holds the commit lock. */
+const LOCK_AFTER_LOST = 2;
+
 export class Maintenance {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
   readonly last = new Map<string, MaintenanceReport>();
+  /** Compactions in a row each table lost to commits made meanwhile (see compact). */
+  private readonly lost = new Map<string, number>();
 
   /** `file`: where the newest report per table is kept (JSON), so a stopped task's status shows it. */
   constructor(private readonly sink: MaintainedSink, readonly settings: MaintenanceSettings, private readonly file?: string) {
@@ -123,7 +128,12 @@ export class Maintenance {
 
   private async table(name: string, w: IcebergTableWriter): Promise<MaintenanceReport> {
     const report: MaintenanceReport = { at: new Date().toISOString(), table: name, compacted: 0, deleteFilesRewritten: 0, expired: 0, orphansRemoved: 0 };
-    await this.compact(w, report);
+    // a table updated faster than it is compacted would lose every optimistic round: after
+    // LOCK_AFTER_LOST in a row, one compaction holds the commit lock (commits wait for that round)
+    const locked = (this.lost.get(name) ?? 0) >= LOCK_AFTER_LOST;
+    if (locked) await this.sink.run(() => this.compact(w, report, true));
+    else await this.compact(w, report);
+    this.lost.set(name, report.skipped ? (this.lost.get(name) ?? 0) + 1 : 0);
     await this.sink.run(() => this.expire(w, report));
     await this.sink.run(() => this.removeOrphans(w, report));
     return report;
@@ -134,7 +144,7 @@ export class Maintenance {
    * their live rows, and the position deletes that still apply to untouched files into one
    * delete file; the old files leave the table in one "replace" snapshot.
    */
-  async compact(w: IcebergTableWriter, report: MaintenanceReport): Promise<void> {
+  async compact(w: IcebergTableWriter, report: MaintenanceReport, holdsLock = false): Promise<void> {
     const conn = this.sink.conn.raw;
     const base = w.table.snapshot?.['snapshot-id'];
     const live = await w.table.liveFiles();
@@ -161,7 +171,8 @@ export class Maintenance {
     const dropNew = async () => {
       for (const f of [newData, keepDeletes]) if (f) await unlink(f.file_path).catch(() => undefined);
     };
-    await this.sink.run(async () => {
+    const underLock = <T>(fn: () => Promise<T>) => (holdsLock ? fn() : this.sink.run(fn));
+    await underLock(async () => {
       // validate against what was committed meanwhile
       const now = await w.table.liveFiles();
       const nowPaths = new Set(now.map((f) => f.file.file_path));
