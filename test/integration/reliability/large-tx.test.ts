@@ -13,22 +13,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sharedMariadb, sharedPostgres, spawnCli, tempDir, uniqueName, writeTask, type CliProcess, type CliResult, type ServerHandle } from '../../harness';
 import { targetRows } from '../postgres/e2e-helpers';
+import { rng } from '../../faults/workload';
 
 function ok(r: CliResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed:\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`);
 }
 
-/** Seeded generator (mulberry32): the kill points of a run are replayed with LAKESYNC_LARGE_TX_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// seeded kill points (the fault suite's generator): LAKESYNC_LARGE_TX_SEED replays a run's
 const SEED = Number(process.env.LAKESYNC_LARGE_TX_SEED ?? Date.now() % 100_000);
 
 /** The checkpoint a task's status file shows ('' while the file is being written). */
