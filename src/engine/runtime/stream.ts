@@ -71,10 +71,12 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   // would replay the transaction's later parts over it, twice into a table without a key.
   // Queued while the checkpoint is inside one: the stream first reaches the transaction's end.
   let fullSyncAtEnd = ctx.snapshotQueue.length > 0;
+  // caught up by the committed checkpoint, never by a quiet stream; a full sync still to start
+  // and a resync the engine asked for (resync.ts) are part of being caught up
+  const caughtUp = () => !!catchUp?.done && !fullSyncAtEnd && ctx.pendingResync.size === 0;
   if (catchUp) {
     await catchUp.begin();
-    // a resync the engine asked for (resync.ts) is part of being caught up
-    if (catchUp.done && !fullSyncAtEnd && ctx.pendingResync.size === 0) return 'caught-up';
+    if (caughtUp()) return 'caught-up';
   }
 
   const events = new Set<EventType>(plan.rules.events);
@@ -127,8 +129,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       // the source may forget everything up to here only now that the target has committed it
       await adapter.confirm(basePosition(at)).catch((err: Error) => ctx.log('warn', `confirming ${position}: ${err.message}`));
       if (fullSyncAtEnd && !insideTransaction(at)) end?.('resnapshot');
-      // caught up only by the committed checkpoint, never by a quiet stream
-      else if (catchUp?.done && !fullSyncAtEnd && ctx.pendingResync.size === 0) end?.('caught-up');
+      else if (caughtUp()) end?.('caught-up');
     } else {
       for (const t of tables) status.wrote(t.route.key, t.entries.size, undefined, t.lastCommitTime);
     }
