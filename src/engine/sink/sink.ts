@@ -146,6 +146,13 @@ export interface SnapshotChunkWriter {
   /** Stages rows of the chunk being read (source column order of `route.source`); nothing is visible yet. */
   stage(route: Route, rows: Row[], snapshotMs: number): Promise<void>;
   /**
+   * Optional bulk path: stages the whole chunk from a CSV file written by
+   * `SnapshotSession.copyChunk` (source column order of `route.source`, see CHUNK_CSV), in place
+   * of `stage` calls. Returns the rows staged. On failure nothing is staged and the caller reads
+   * the chunk again through `stage`.
+   */
+  stageFile?(route: Route, file: string, snapshotMs: number): Promise<number>;
+  /**
    * Commits the staged rows together with the chunk's "done" mark (StoredChunk.done, and the
    * table's chunksDone / snapshotRows / rowsWritten counters): after a crash the chunk is either
    * fully in the target and marked, or absent and read again. `append`: the table had no rows

@@ -18,6 +18,14 @@ export interface Chunk {
   where?: string;
 }
 
+/**
+ * The CSV of `SnapshotSession.copyChunk`, read by `SnapshotChunkWriter.stageFile`: UTF-8, comma
+ * separated, one row per record ended by \n, no header; a value is either quoted ("..." with
+ * "" for a quote; it may hold newlines) or unquoted; NULL is the unquoted \N, and a quoted "\N"
+ * is the two-character text.
+ */
+export const CHUNK_CSV = { delimiter: ',', quote: '"', escape: '"', null: '\\N' } as const;
+
 export interface SnapshotSession {
   /**
    * Where the change stream must start so that, applied after the snapshot's rows, the target
@@ -29,6 +37,14 @@ export interface SnapshotSession {
   planChunks(table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[]>;
   /** Reads one chunk; `onRows` receives batches of rows (canonical text, column order of `table`). */
   readChunk(table: SourceTable, chunk: Chunk, onRows: (rows: Row[]) => Promise<void> | void): Promise<number>;
+  /**
+   * Optional bulk path: the chunk's rows written to `file` as CSV with no value passing through
+   * JavaScript one by one (see CHUNK_CSV). Each field is exactly the canonical text readChunk
+   * would give for it; columns in the order of `table.columns`. Resolves to the rows written, or
+   * to undefined (nothing written) when a column of this table needs JavaScript to reach its
+   * canonical text: the caller then uses readChunk. Same consistency as readChunk.
+   */
+  copyChunk?(table: SourceTable, chunk: Chunk, file: string): Promise<number | undefined>;
   /** Releases the snapshot's connections (and the exported snapshot). */
   close(): Promise<void>;
 }
