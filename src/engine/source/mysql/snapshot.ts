@@ -18,8 +18,10 @@ import type { Row } from '../../pipeline/events';
 import type { Chunk, SnapshotSession } from '../adapter';
 import type { SourceColumn, SourceTable } from '../types';
 import { masterStatus } from './binlogpos';
+import { csvLineExpr } from './csvchunk';
 import { isMariadb, openConnection, rows, type Sql } from './session';
 import { fromSnapshotText, quoteId, snapshotSelectExpr, valueKind } from './values';
+import { writeCsv } from './csvwrite';
 
 const BATCH = 1000;
 
@@ -62,6 +64,19 @@ async function readKey(c: Sql, sql: string, params: unknown[], cols: SourceColum
 /** mysql2 typeCast: every value as the server's text (exact; the converters do the rest). */
 function asText(field: { type: string; string(encoding?: string): string | null }): string | null {
   return field.type === 'JSON' ? field.string('utf8') : field.string();
+}
+
+/** The SELECT of one chunk: `list` over the chunk's key range and filter. */
+function chunkQuery(table: SourceTable, chunk: Chunk, list: string): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conds: string[] = [];
+  if (table.primaryKey.length) {
+    const cols = keyColumns(table);
+    if (chunk.from) conds.push(keyPredicate(cols, '>=', chunk.from, params));
+    if (chunk.to) conds.push(keyPredicate(cols, '<', chunk.to, params));
+  }
+  if (chunk.where) conds.push(`(${chunk.where})`);
+  return { sql: `SELECT ${list} FROM ${tableRef(table)}` + (conds.length ? ` WHERE ${conds.join(' AND ')}` : ''), params };
 }
 
 export interface SnapshotOptions {
@@ -171,6 +186,38 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
     return count;
   };
 
+  /**
+   * Runs one chunk's read with readChunk's consistency: keyless tables in the anchor's snapshot
+   * (exactly streamStart), others in their own consistent snapshot; a table dropped since the
+   * snapshot began reads as 0 rows, a failed connection is discarded.
+   */
+  const inChunkSnapshot = async <T>(table: SourceTable, read: (c: Sql) => Promise<T>): Promise<T | 0> => {
+    if (!table.primaryKey.length && anchorExact) {
+      const run = anchorBusy.then(() => read(anchor));
+      anchorBusy = run.catch(() => undefined);
+      return run;
+    }
+    const c = await acquire();
+    let failed = false;
+    try {
+      await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      const n = await read(c);
+      await c.query('COMMIT');
+      return n;
+    } catch (err) {
+      // Dropped since the snapshot began: nothing more to read. Its DROP TABLE is in the binlog
+      // after streamStart, so the stream applies rules.dropTable to it.
+      if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') {
+        await c.query('ROLLBACK').catch(() => undefined);
+        return 0;
+      }
+      failed = true;
+      throw err;
+    } finally {
+      if (failed) discard(c); else release(c);
+    }
+  };
+
   return {
     streamStart,
 
@@ -223,41 +270,16 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
     },
 
     async readChunk(table: SourceTable, chunk: Chunk, onRows: (rows: Row[]) => Promise<void> | void): Promise<number> {
-      const params: unknown[] = [];
-      const conds: string[] = [];
-      if (table.primaryKey.length) {
-        const cols = keyColumns(table);
-        if (chunk.from) conds.push(keyPredicate(cols, '>=', chunk.from, params));
-        if (chunk.to) conds.push(keyPredicate(cols, '<', chunk.to, params));
-      }
-      if (chunk.where) conds.push(`(${chunk.where})`);
-      const sql = `SELECT ${table.columns.map(snapshotSelectExpr).join(', ')} FROM ${tableRef(table)}` +
-        (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
-      if (!table.primaryKey.length && anchorExact) {
-        // Keyless tables: read in the anchor's snapshot, which is exactly streamStart.
-        const run = anchorBusy.then(() => streamRows(anchor, sql, params, table, onRows));
-        anchorBusy = run.catch(() => undefined);
-        return run;
-      }
-      const c = await acquire();
-      let failed = false;
-      try {
-        await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-        const n = await streamRows(c, sql, params, table, onRows);
-        await c.query('COMMIT');
-        return n;
-      } catch (err) {
-        // Dropped since the snapshot began: nothing more to read. Its DROP TABLE is in the binlog
-        // after streamStart, so the stream applies rules.dropTable to it.
-        if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') {
-          await c.query('ROLLBACK').catch(() => undefined);
-          return 0;
-        }
-        failed = true;
-        throw err;
-      } finally {
-        if (failed) discard(c); else release(c);
-      }
+      const { sql, params } = chunkQuery(table, chunk, table.columns.map(snapshotSelectExpr).join(', '));
+      return inChunkSnapshot(table, (c) => streamRows(c, sql, params, table, onRows));
+    },
+
+    async copyChunk(table: SourceTable, chunk: Chunk, file: string): Promise<number | undefined> {
+      const line = csvLineExpr(table);
+      if (!line) return undefined;
+      const { sql, params } = chunkQuery(table, chunk, line);
+      // the file is opened (emptied) before the query: a table dropped since the snapshot began leaves it empty
+      return inChunkSnapshot(table, (c) => writeCsv(c, sql, params, file));
     },
 
     async close(): Promise<void> {

@@ -1,0 +1,81 @@
+// The bulk snapshot path of MySQL/MariaDB: the server builds one CSV line per row (CHUNK_CSV) whose
+// fields are exactly the canonical text readChunk gives (values.ts: snapshotSelectExpr +
+// fromSnapshotText), so no value passes through JavaScript one by one. A kind whose canonical text
+// needs JavaScript (FLOAT's shortest float32 digits, INET6's RFC 5952 text) has no expression here:
+// its table takes readChunk.
+import type { SourceColumn, SourceTable } from '../types';
+import { quoteId, valueKind } from './values';
+
+const NULL = `X'5C4E'`; // the two bytes \N (a hex literal: no sql_mode changes how it reads)
+
+/** Text as UTF-8 bytes (binary, so no collation mix and no further conversion), quoted, quotes doubled. */
+function quoted(col: SourceColumn, c: string): string {
+  const cs = (col.charset ?? '').toLowerCase();
+  // utf8mb3/ascii bytes are already UTF-8; any other charset is converted as the wire would
+  const bytes = cs === 'utf8mb4' || cs === 'utf8mb3' || cs === 'utf8' || cs === 'ascii'
+    ? `CAST(${c} AS BINARY)` : `CAST(CONVERT(${c} USING utf8mb4) AS BINARY)`;
+  return `CONCAT('"', REPLACE(${bytes}, '"', '""'), '"')`;
+}
+
+/**
+ * JavaScript's Number -> String of a non-zero double, from the server's shortest round-trip text
+ * `t` (MariaDB/MySQL print the same digits, but in exponent form from 1e15 and for tiny values,
+ * and plain from 1e-7 where JavaScript writes 1e-7): digits D and point position n, then
+ * ECMAScript's Number::toString layout.
+ */
+function jsDoubleText(t: string): string {
+  const a = `IF(LEFT(${t}, 1) = '-', SUBSTR(${t}, 2), ${t})`;
+  const sign = `IF(LEFT(${t}, 1) = '-', '-', '')`;
+  const layout = (d: string, n: string): string => {
+    const k = `CHAR_LENGTH(${d})`;
+    return `CASE WHEN ${k} <= ${n} AND ${n} <= 21 THEN CONCAT(${d}, REPEAT('0', ${n} - ${k}))`
+      + ` WHEN 0 < ${n} AND ${n} <= 21 THEN CONCAT(LEFT(${d}, ${n}), '.', SUBSTR(${d}, ${n} + 1))`
+      + ` WHEN -6 < ${n} AND ${n} <= 0 THEN CONCAT('0.', REPEAT('0', -(${n})), ${d})`
+      + ` ELSE CONCAT(LEFT(${d}, 1), IF(${k} > 1, CONCAT('.', SUBSTR(${d}, 2)), ''), 'e', IF(${n} - 1 >= 0, '+', '-'), ABS(${n} - 1)) END`;
+  };
+  // exponent form: m e E (m = d[.ddd], first digit non-zero)
+  const eDigits = `REPLACE(SUBSTRING_INDEX(${a}, 'e', 1), '.', '')`;
+  const eN = `(CAST(SUBSTRING_INDEX(${a}, 'e', -1) AS SIGNED) + 1)`;
+  // plain form: ip[.fp]
+  const ip = `SUBSTRING_INDEX(${a}, '.', 1)`;
+  const fp = `IF(LOCATE('.', ${a}) > 0, SUBSTRING_INDEX(${a}, '.', -1), '')`;
+  const bigDigits = `TRIM(TRAILING '0' FROM CONCAT(${ip}, ${fp}))`;
+  const bigN = `CHAR_LENGTH(${ip})`;
+  const smallDigits = `TRIM(LEADING '0' FROM ${fp})`;
+  const smallN = `(CHAR_LENGTH(${smallDigits}) - CHAR_LENGTH(${fp}))`;
+  return `CONCAT(${sign}, CASE WHEN LOCATE('e', ${a}) > 0 THEN ${layout(eDigits, eN)}`
+    + ` WHEN ${ip} <> '0' THEN ${layout(bigDigits, bigN)} ELSE ${layout(smallDigits, smallN)} END)`;
+}
+
+/** The CSV field of one column (NULL as \N), or undefined when SQL cannot give its canonical text. */
+export function csvFieldExpr(col: SourceColumn): string | undefined {
+  const c = quoteId(col.name);
+  const orNull = (e: string) => `IFNULL(${e}, ${NULL})`;
+  switch (valueKind(col)) {
+    case 'integer': case 'decimal': case 'date': case 'datetime': case 'time':
+      return orNull(`CAST(${c} AS CHAR)`);
+    case 'bit': return orNull(`CAST(${c} AS UNSIGNED)`);
+    // YEAR(4) reads as its number (0000 -> 0); the old two-digit YEAR(2) prints differently
+    case 'year': return /year\(2\)/i.test(col.fullType ?? '') ? undefined : orNull(`CAST(${c} AS UNSIGNED)`);
+    case 'timestamp': return orNull(`CONCAT(${c}, '+00')`);
+    // Common doubles print alike in both; zero (and -0) is 0; the rest are laid out as JavaScript does
+    case 'double': return orNull(`CASE WHEN ${c} IS NULL THEN NULL WHEN ${c} = 0 THEN '0' WHEN ABS(${c}) >= 1e-6 AND ABS(${c}) < 1e15 THEN CAST(${c} AS CHAR)`
+      + ` ELSE ${jsDoubleText(`CAST(${c} AS CHAR)`)} END`);
+    case 'text': case 'json': return orNull(quoted(col, c));
+    case 'binary': return orNull(`CONCAT('"', LOWER(HEX(${c})), '"')`);
+    case 'uuid': return orNull(`LOWER(INSERT(INSERT(INSERT(INSERT(HEX(CAST(${c} AS BINARY(16))), 21, 0, '-'), 17, 0, '-'), 13, 0, '-'), 9, 0, '-'))`);
+    case 'inet4': return orNull(`INET_NTOA(CONV(HEX(CAST(${c} AS BINARY(4))), 16, 10))`);
+    case 'float': case 'inet6': return undefined;
+  }
+}
+
+/** The SELECT list of one CSV line per row (a binary string), or undefined when a column needs readChunk. */
+export function csvLineExpr(table: SourceTable): string | undefined {
+  const fields: string[] = [];
+  for (const col of table.columns) {
+    const f = csvFieldExpr(col);
+    if (f === undefined) return undefined;
+    fields.push(f);
+  }
+  return `CAST(CONCAT_WS(',', ${fields.join(', ')}) AS BINARY)`;
+}
