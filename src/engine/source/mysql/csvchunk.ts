@@ -53,7 +53,7 @@ export function csvFieldExpr(col: SourceColumn): string | undefined {
   const orNull = (e: string) => `IFNULL(${e}, ${NULL})`;
   switch (valueKind(col)) {
     case 'integer': case 'decimal': case 'date': case 'datetime': case 'time':
-      return orNull(`CAST(${c} AS CHAR)`);
+      return orNull(c);
     case 'bit': return orNull(`CAST(${c} AS UNSIGNED)`);
     // YEAR(4) reads as its number (0000 -> 0); the old two-digit YEAR(2) prints differently
     case 'year': return /year\(2\)/i.test(col.fullType ?? '') ? undefined : orNull(`CAST(${c} AS UNSIGNED)`);
@@ -78,4 +78,48 @@ export function csvLineExpr(table: SourceTable): string | undefined {
     fields.push(f);
   }
   return `CAST(CONCAT_WS(',', ${fields.join(', ')}) AS BINARY)`;
+}
+
+/**
+ * The most bytes one CSV line of `table` can take, or undefined when a column is unbounded (TEXT,
+ * BLOB, JSON, spatial): text counts 4 bytes a character and every quote doubled.
+ */
+export function maxLineBytes(table: SourceTable): number | undefined {
+  let total = 0;
+  for (const col of table.columns) {
+    const t = col.dataType.toLowerCase();
+    switch (valueKind(col)) {
+      case 'text':
+        if (!['char', 'varchar', 'enum', 'set'].includes(t) || col.length === undefined) return undefined;
+        total += col.length * 8 + 2;
+        break;
+      case 'binary':
+        if (!['binary', 'varbinary', 'char', 'varchar'].includes(t) || col.length === undefined) return undefined;
+        total += col.length * 2 + 2;
+        break;
+      case 'json': return undefined;
+      default: total += 72; // numbers, dates, times, UUID, INET4: at most 67 characters (DECIMAL(65,30))
+    }
+    total += 1;
+  }
+  return total;
+}
+
+/** Bytes the server may put into one group of CSV lines (GROUP_CONCAT's limit; a group never reaches it). */
+export const GROUP_LIMIT = 4 << 20;
+/** The most bytes of lines one group can hold by the columns' declared widths (far below max_allowed_packet). */
+const GROUP_BYTES = 256 << 10;
+
+/**
+ * Copies of tables with one integer key and lines of bounded width take their rows from the server
+ * in groups of consecutive keys (GROUP_CONCAT of the lines, at most GROUP_BYTES a group): one result row
+ * per group instead of one per row, since mysql2's per-row cost is most of what is left in JavaScript.
+ */
+export function lineGroup(table: SourceTable): { key: string; rows: number } | undefined {
+  if (table.primaryKey.length !== 1) return undefined;
+  const key = table.columns.find((c) => c.name === table.primaryKey[0]);
+  const width = maxLineBytes(table);
+  if (!key || valueKind(key) !== 'integer' || width === undefined) return undefined;
+  const rows = Math.min(1024, Math.floor(GROUP_BYTES / width));
+  return rows >= 16 ? { key: key.name, rows } : undefined;
 }

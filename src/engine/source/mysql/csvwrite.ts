@@ -11,12 +11,13 @@ const NL = Buffer.from('\n');
 type Core = NodeJS.EventEmitter & { query(o: object, p: unknown[]): { stream(o?: object): Readable } };
 
 /**
- * Runs `sql` (one CSV line per row) on `c` and writes the lines to `file`. Resolves to the row
+ * Runs `sql` (one CSV line per row; with `groupLimit`, rows of [lines joined by \n, their count],
+ * no group reaching groupLimit bytes) on `c` and writes the lines to `file`. Resolves to the row
  * count, or to undefined when a line is not valid UTF-8 (a text column holding bytes its charset
  * does not allow: readChunk decodes those with replacement characters, which SQL cannot
  * reproduce); the rest of the result is then read and dropped, and the file left empty.
  */
-export async function writeCsv(c: Sql, sql: string, params: unknown[], file: string): Promise<number | undefined> {
+export async function writeCsv(c: Sql, sql: string, params: unknown[], file: string, groupLimit?: number): Promise<number | undefined> {
   const core = (c as unknown as { connection: Core }).connection;
   // opened before the query starts: the row stream must have its reader from the first event on
   const fh = await open(file, 'w');
@@ -30,17 +31,25 @@ export async function writeCsv(c: Sql, sql: string, params: unknown[], file: str
   let size = 0;
   let count = 0;
   let valid = true;
+  // Every part is whole lines: a few large ones (groups) are written as they are, many small ones
+  // copied into one block first.
   const flush = async () => {
-    const block = Buffer.concat(parts, size);
+    const blocks = parts.length <= 1024 ? parts : [Buffer.concat(parts, size)];
     parts = []; size = 0;
-    if (!isUtf8(block)) { valid = false; return; }
-    await fh.write(block);
+    if (!blocks.every((b) => isUtf8(b))) { valid = false; return; }
+    await fh.writev(blocks);
   };
   try {
-    for await (const row of stream as AsyncIterable<[Buffer]>) {
-      count++;
-      if (!valid) continue;
+    for await (const row of stream as AsyncIterable<[Buffer, string?]>) {
       const line = row[0];
+      if (groupLimit !== undefined) {
+        // GROUP_CONCAT cuts silently at its limit: a group that long may have lost lines
+        if (line.length >= groupLimit) throw new Error(`a group of CSV lines reached group_concat_max_len (${groupLimit} bytes) and may be cut; please report it`);
+        count += Number(row[1]);
+      } else {
+        count++;
+      }
+      if (!valid) continue;
       parts.push(line, NL);
       size += line.length + 1;
       if (size >= BLOCK) await flush();

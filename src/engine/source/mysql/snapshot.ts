@@ -18,7 +18,7 @@ import type { Row } from '../../pipeline/events';
 import type { Chunk, SnapshotSession } from '../adapter';
 import type { SourceColumn, SourceTable } from '../types';
 import { masterStatus } from './binlogpos';
-import { csvLineExpr } from './csvchunk';
+import { csvLineExpr, GROUP_LIMIT, lineGroup } from './csvchunk';
 import { isMariadb, openConnection, rows, type Sql } from './session';
 import { fromSnapshotText, quoteId, snapshotSelectExpr, valueKind } from './values';
 import { writeCsv } from './csvwrite';
@@ -67,7 +67,7 @@ function asText(field: { type: string; string(encoding?: string): string | null 
 }
 
 /** The SELECT of one chunk: `list` over the chunk's key range and filter. */
-function chunkQuery(table: SourceTable, chunk: Chunk, list: string): { sql: string; params: unknown[] } {
+function chunkQuery(table: SourceTable, chunk: Chunk, list: string, tail = ''): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const conds: string[] = [];
   if (table.primaryKey.length) {
@@ -76,7 +76,7 @@ function chunkQuery(table: SourceTable, chunk: Chunk, list: string): { sql: stri
     if (chunk.to) conds.push(keyPredicate(cols, '<', chunk.to, params));
   }
   if (chunk.where) conds.push(`(${chunk.where})`);
-  return { sql: `SELECT ${list} FROM ${tableRef(table)}` + (conds.length ? ` WHERE ${conds.join(' AND ')}` : ''), params };
+  return { sql: `SELECT ${list} FROM ${tableRef(table)}` + (conds.length ? ` WHERE ${conds.join(' AND ')}` : '') + tail, params };
 }
 
 export interface SnapshotOptions {
@@ -277,9 +277,15 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
     async copyChunk(table: SourceTable, chunk: Chunk, file: string): Promise<number | undefined> {
       const line = csvLineExpr(table);
       if (!line) return undefined;
-      const { sql, params } = chunkQuery(table, chunk, line);
+      const group = lineGroup(table);
+      const { sql, params } = group
+        ? chunkQuery(table, chunk, `GROUP_CONCAT(${line} SEPARATOR X'0A'), COUNT(*)`, ` GROUP BY ${quoteId(group.key)} DIV ${group.rows} ORDER BY NULL`)
+        : chunkQuery(table, chunk, line);
       // the file is opened (emptied) before the query: a table dropped since the snapshot began leaves it empty
-      return inChunkSnapshot(table, (c) => writeCsv(c, sql, params, file));
+      return inChunkSnapshot(table, async (c) => {
+        if (group) await c.query(`SET SESSION group_concat_max_len = ${GROUP_LIMIT}`);
+        return writeCsv(c, sql, params, file, group ? GROUP_LIMIT : undefined);
+      });
     },
 
     async close(): Promise<void> {
