@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../harness';
 import { serverEnv } from '../harness/servers/process';
+import { engineNodeArgs } from '../../src/engine/nodeargs';
 
 export interface EngineLine { type: string; time?: string; level?: string; message?: string; status?: { rowsRead: number; rowsWritten: number; position?: string } }
 
@@ -67,13 +68,14 @@ export function configuredMemoryMb(): number {
 }
 
 /**
- * `node --max-old-space-size=MB [nodeArgs] dist/bench/engine.js run FILE [args] --json`: the heap limit the
- * extension and `run --supervise` give the engine (parameters.memoryMb); without one Node's default
- * (a quarter of the machine's RAM) lets the heap grow to twice the live data before collecting.
+ * `node --max-old-space-size=MB --max-semi-space-size=4 [nodeArgs] dist/bench/engine.js run FILE [args] --json`:
+ * the Node options the extension and `run --supervise` give the engine (src/engine/nodeargs.ts, from
+ * parameters.memoryMb); without them Node's default (a quarter of the machine's RAM) lets the heap grow
+ * to twice the live data before collecting.
  * BENCH_CPU_PROF=DIR adds --cpu-prof (one .cpuprofile per engine run in DIR) for finding where the time goes.
  */
 export function runEngine(file: string, args: string[], opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): EngineRun {
-  const nodeArgs = [`--max-old-space-size=${configuredMemoryMb()}`, ...(opts.nodeArgs ?? [])];
+  const nodeArgs = [...engineNodeArgs(configuredMemoryMb()), ...(opts.nodeArgs ?? [])];
   if (process.env.BENCH_CPU_PROF) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
   const child = spawn(process.execPath, [...nodeArgs, benchBundle, 'run', file, ...args, '--json'], {
     cwd: repoRoot, env: { ...process.env, ...serverEnv }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,7 +111,10 @@ export function runEngine(file: string, args: string[], opts: { timeoutMs?: numb
     }
   });
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => { err += d; if (err.length > 100_000) err = err.slice(-50_000); });
+  child.stderr.on('data', (d: string) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(d.replace(/^(?=.)/gm, '  engine stderr: '));
+    err += d; if (err.length > 100_000) err = err.slice(-50_000);
+  });
   const exited = new Promise<number | null>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

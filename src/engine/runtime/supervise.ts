@@ -1,8 +1,9 @@
 // `lakesync run --supervise`: runs the engine as a child process and starts it again when it
 // dies (crash, kill -9, out of memory); each start resumes from the checkpoint. The engine's heap
-// limit (parameters.memoryMb) is applied to the child.
+// limit (parameters.memoryMb) is applied to the child (nodeargs.ts).
 import { spawn } from 'node:child_process';
 import { EXIT_TABLES_FAILED } from '../errors';
+import { engineNodeArgs } from '../nodeargs';
 
 export interface SuperviseOptions {
   /** The engine's own argv after `node` (script + `run FILE ...`), without --supervise. */
@@ -24,7 +25,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   try {
     for (;;) {
       const started = Date.now();
-      const nodeArgs = opts.memoryMb ? [`--max-old-space-size=${opts.memoryMb}`] : [];
+      const nodeArgs = engineNodeArgs(opts.memoryMb);
       const env = cause ? { ...process.env, LAKESYNC_RESTART_CAUSE: cause } : process.env;
       child = spawn(process.execPath, [...nodeArgs, ...argv], { stdio: 'inherit', env });
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -1,4 +1,5 @@
 // Supervision numbers and the rules that use them, kept pure so they are unit-tested.
+import { engineNodeArgs } from '../../engine/nodeargs';
 
 /** No engine message for this long = the engine hangs: it is killed and restarted. */
 export const HEARTBEAT_TIMEOUT_MS = 15_000;
@@ -64,5 +65,5 @@ export function engineRuntime(setting: string | undefined, vscodeExecPath: strin
 /** Task file `parameters.memoryMb` wins over the setting; 0 or less means Node's default. */
 export function engineExecArgv(taskMemoryMb: number | undefined, settingMb: number | undefined): string[] {
   const mb = taskMemoryMb && taskMemoryMb > 0 ? taskMemoryMb : settingMb && settingMb > 0 ? settingMb : 0;
-  return mb > 0 ? [`--max-old-space-size=${Math.floor(mb)}`] : [];
+  return engineNodeArgs(mb);
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runCli, sharedPostgres, sharedMariadb, tempDir, uniqueName, writeTask, type ServerHandle } from '../../harness';
 import { targetRows } from '../postgres/e2e-helpers';
 
-const ROWS = 22_000; // more than one default batch (batchSize 20,000)
+const ROWS = 22_000; // more than one default batch (batchSize 10,000)
 
 async function check(duckdb: string, table: string, marker: string): Promise<void> {
   const [[rows, exact]] = await targetRows(duckdb,

@@ -82,7 +82,7 @@ describe('task file resolution', () => {
       events: ['insert', 'update', 'delete', 'truncate'],
     });
     assert.deepEqual(plan.snapshot, { enabled: true, concurrency: 4, chunkSize: 50000 });
-    assert.deepEqual(plan.parameters, { memoryMb: 1024, flushIntervalMs: 500, batchSize: 20000, maxTransactionChanges: 20000 });
+    assert.deepEqual(plan.parameters, { memoryMb: 1024, flushIntervalMs: 500, batchSize: 10000, maxTransactionChanges: 10000 });
     assert.deepEqual([plan.tables, plan.exclude, plan.virtualTables], [[], [], {}]);
     assert.equal(plan.warnings, undefined);
   });

@@ -102,8 +102,8 @@ describe('engine error feedback and supervision policy', () => {
   it("runs the engine on VS Code's own Node unless a runtime is set; task memory wins over the setting", () => {
     assert.deepEqual(engineRuntime('', '/vscode/code'), { execPath: '/vscode/code', env: { ELECTRON_RUN_AS_NODE: '1' } });
     assert.deepEqual(engineRuntime('/usr/bin/node', '/vscode/code'), { execPath: '/usr/bin/node', env: {} });
-    assert.deepEqual(engineExecArgv(512, 2048), ['--max-old-space-size=512']);
-    assert.deepEqual(engineExecArgv(undefined, 2048), ['--max-old-space-size=2048']);
+    assert.deepEqual(engineExecArgv(512, 2048), ['--max-old-space-size=512', '--max-semi-space-size=4']);
+    assert.deepEqual(engineExecArgv(undefined, 2048), ['--max-old-space-size=2048', '--max-semi-space-size=4']);
     assert.deepEqual(engineExecArgv(undefined, 0), []);
   });
   it('lists the secrets a task file references', () => {

@@ -17,6 +17,7 @@ import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
 import { StateStore } from './state';
 import { Mutex } from '../mutex';
 import { TableMemory, TABLES_PER_RELEASE } from './tablememory';
+import { traceMemory } from './memtrace';
 
 export type { AppliedBatch };
 
@@ -76,7 +77,11 @@ export class DuckDbSink implements Sink {
   private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, private readonly sideConn: Conn) {
     this.state = new DuckDbState(store, conn, new StateStore(sideConn), this.writeLock);
     this.tableMemory = new TableMemory(conn, db.memoryLimitMb);
+    this.stopTrace = traceMemory(sideConn);
   }
+
+  /** LAKESYNC_MEMORY_TRACE (memtrace.ts): stopped before the connections close. */
+  private readonly stopTrace: () => void;
 
   static async open(path: string, limits?: SinkLimits): Promise<DuckDbSink> {
     const db = await Db.open(path, limits ? { memoryMb: limits.memoryMb } : {});
@@ -276,6 +281,7 @@ export class DuckDbSink implements Sink {
   }
 
   close(): void {
+    this.stopTrace();
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
 }
