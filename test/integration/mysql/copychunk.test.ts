@@ -144,7 +144,8 @@ describe('MySQL bulk snapshot: copyChunk CSV equals readChunk (MariaDB)', functi
       j JSON, bl BLOB, bn BINARY(4), vb VARBINARY(10), l1 VARCHAR(40) CHARACTER SET latin1, u8 VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
       u3 TEXT CHARACTER SET utf8mb3, asc1 VARCHAR(20) CHARACTER SET ascii, u16 VARCHAR(20) CHARACTER SET utf16, uc VARCHAR(60) COLLATE utf8mb4_unicode_ci,
       ch CHAR(8), uu UUID, i4 INET4, pt POINT, g GEOMETRY, lt LONGTEXT, vbin VARCHAR(10) CHARACTER SET binary,
-      \`we"ird, col\` VARCHAR(10), gen VARCHAR(80) AS (CONCAT(u8, '|', ch)) VIRTUAL
+      \`we"ird, col\` VARCHAR(10), gen VARCHAR(80) AS (CONCAT(u8, '|', ch)) VIRTUAL,
+      zi INT(6) ZEROFILL AS (ABS(mi) % 1000000) STORED, zd DECIMAL(9,3) ZEROFILL AS (du / 1000) STORED, zf DOUBLE ZEROFILL AS (ABS(dbl)) STORED
     )`);
     await sql("SET SESSION sql_mode = ''");
     const ins = `INSERT INTO wide (id, y, b1, b10, b64, s, e, d, du, ti, tiu, bo, bi, biu, mi, dbl, dt, dtm, dtm0, ts, ts0, tm, tm0, j, bl, bn, vb, l1, u8, u3, asc1, u16, uc, ch, uu, i4, pt, g, lt, vbin, \`we"ird, col\`) VALUES `;
@@ -200,6 +201,8 @@ describe('MySQL bulk snapshot: copyChunk CSV equals readChunk (MariaDB)', functi
       assert.equal(byId.get('1')!.bl, '00ff0a0d22');
       assert.equal(byId.get('2')!.y, '0');
       assert.equal(byId.get('2')!.dbl, '0');
+      assert.equal(byId.get('2')!.zi, '000000', 'INT ZEROFILL keeps its padding, as the server prints it');
+      assert.equal(byId.get('1')!.zf, '0.1', 'DOUBLE ZEROFILL without its padding');
       assert.equal(byId.get('2')!.ts0, '0000-00-00 00:00:00+00');
       assert.equal(byId.get('2')!.bl, '');
       assert.equal(byId.get('3')!.u8, null);

@@ -58,9 +58,13 @@ export function csvFieldExpr(col: SourceColumn): string | undefined {
     // YEAR(4) reads as its number (0000 -> 0); the old two-digit YEAR(2) prints differently
     case 'year': return /year\(2\)/i.test(col.fullType ?? '') ? undefined : orNull(`CAST(${c} AS UNSIGNED)`);
     case 'timestamp': return orNull(`CONCAT(${c}, '+00')`);
-    // Common doubles print alike in both; zero (and -0) is 0; the rest are laid out as JavaScript does
-    case 'double': return orNull(`CASE WHEN ${c} IS NULL THEN NULL WHEN ${c} = 0 THEN '0' WHEN ABS(${c}) >= 1e-6 AND ABS(${c}) < 1e15 THEN CAST(${c} AS CHAR)`
-      + ` ELSE ${jsDoubleText(`CAST(${c} AS CHAR)`)} END`);
+    // Common doubles print alike in both; zero (and -0) is 0; the rest are laid out as JavaScript does.
+    // `+ 0E0` drops a ZEROFILL column's padding (00001.5), which the snapshot's Number() ignores too.
+    case 'double': {
+      const v = `(${c} + 0E0)`;
+      return orNull(`CASE WHEN ${v} IS NULL THEN NULL WHEN ${v} = 0 THEN '0' WHEN ABS(${v}) >= 1e-6 AND ABS(${v}) < 1e15 THEN CAST(${v} AS CHAR)`
+        + ` ELSE ${jsDoubleText(`CAST(${v} AS CHAR)`)} END`);
+    }
     case 'text': case 'json': return orNull(quoted(col, c));
     case 'binary': return orNull(`CONCAT('"', LOWER(HEX(${c})), '"')`);
     case 'uuid': return orNull(`LOWER(INSERT(INSERT(INSERT(INSERT(HEX(CAST(${c} AS BINARY(16))), 21, 0, '-'), 17, 0, '-'), 13, 0, '-'), 9, 0, '-'))`);
