@@ -42,6 +42,8 @@ export async function writeCsv(c: Sql, sql: string, params: unknown[], file: str
   try {
     for await (const row of stream as AsyncIterable<[Buffer, string?]>) {
       const line = row[0];
+      // a binary column arrives as bytes; anything else would be a line this module did not build
+      if (!Buffer.isBuffer(line)) throw new Error(`the bulk copy query returned ${line === null ? 'NULL' : typeof line} instead of a CSV line; please report it`);
       if (groupLimit !== undefined) {
         // GROUP_CONCAT cuts silently at its limit: a group that long may have lost lines
         if (line.length >= groupLimit) throw new Error(`a group of CSV lines reached group_concat_max_len (${groupLimit} bytes) and may be cut; please report it`);
