@@ -9,6 +9,7 @@ import { applySchemaChange } from './evolve';
 import { failTable } from './halt';
 import type { SourceTable } from '../source/types';
 import { requestResync, sameShape } from './resync';
+import { ChunkFiles } from './bulk';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
 // restart, short enough that a real failure surfaces within half a minute.
@@ -180,6 +181,8 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
   const total = [...work.values()].reduce((a, w) => a + w.remaining, 0);
   const readers = Math.max(1, Math.min(ctx.plan.snapshot.concurrency, total));
   const snapshotMs = Date.now();
+  // said once per table: its full sync is slower, and why
+  const files = new ChunkFiles((key, why) => ctx.log('info', `${key}: full sync reads row by row (${why})`));
   let failure: unknown;
   const reader = async () => {
     const writers = [await ctx.sink.snapshotWriter(), await ctx.sink.snapshotWriter()];
@@ -196,7 +199,7 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
         if (ctx.stopping || failure) break;
         const next = nextChunk(ctx, work, taken);
         if (!next) break;
-        const job: Committing = { writer: writers[turn % 2], w: next.w, chunk: next.chunk, snapshotMs, attempt: 1 };
+        const job: Committing = { writer: writers[turn % 2], w: next.w, chunk: next.chunk, snapshotMs, attempt: 1, files };
         const staged = await readOne(ctx, session, job);
         await settle(); // the previous chunk's commit: the next read reuses its writer
         if (staged) pending = commitOne(ctx, job);
@@ -209,12 +212,19 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
       for (const w of writers) w.close();
     }
   };
-  await Promise.all(Array.from({ length: readers }, reader));
+  try {
+    await Promise.all(Array.from({ length: readers }, reader));
+  } finally {
+    files.close();
+  }
   if (failure) throw failure;
 }
 
 /** One chunk on its way into the target, and the writer whose stage holds it. */
-interface Committing { writer: SnapshotChunkWriter; w: Work; chunk: StoredChunk; snapshotMs: number; attempt: number; error?: unknown; fatal?: unknown }
+interface Committing {
+  writer: SnapshotChunkWriter; w: Work; chunk: StoredChunk; snapshotMs: number; attempt: number; files: ChunkFiles;
+  error?: unknown; fatal?: unknown;
+}
 
 /**
  * Reads one chunk into the writer's stage. True when staged and ready to commit; false when its
@@ -225,14 +235,22 @@ async function readOne(ctx: TaskContext, session: SnapshotSession, job: Committi
   const source = job.w.req.source;
   const route = ctx.routes.get(source);
   if (!route) return false;
+  const check = () => {
+    if (ctx.stopping) throw new StopSignal();
+    if (ctx.abortSnapshot.has(source)) throw new StopSignal('table cancelled');
+  };
   for (;; job.attempt++) {
     try {
-      await session.readChunk(route.source, chunk, async (rows) => {
-        if (ctx.stopping) throw new StopSignal();
-        if (ctx.abortSnapshot.has(source)) throw new StopSignal('table cancelled');
-        await writer.stage(route, rows, snapshotMs);
-        ctx.status.read(source, rows.length);
-      });
+      const bulk = job.files.usable(session, writer, route)
+        ? await job.files.copy(session, writer, route, chunk, snapshotMs, check) : undefined;
+      if (bulk !== undefined) ctx.status.read(source, bulk);
+      else {
+        await session.readChunk(route.source, chunk, async (rows) => {
+          check();
+          await writer.stage(route, rows, snapshotMs);
+          ctx.status.read(source, rows.length);
+        });
+      }
       if (ctx.stopping) throw new StopSignal();
       return true;
     } catch (err) {

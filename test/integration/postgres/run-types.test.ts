@@ -2,6 +2,7 @@
 // the row that came by the stream are identical in the lakehouse, column by column, and hold the
 // source's values.
 import assert from 'node:assert/strict';
+import { runCli } from '../../harness';
 import { e2eTask, runUntilCaughtUp, targetRows } from './e2e-helpers';
 import { testDatabase, dropTestSlots } from './helpers';
 import { CASES, createTypesTable } from './type-cases';
@@ -86,6 +87,35 @@ describe('lakesync run (PostgreSQL): every type through both paths', function ()
     CASES.forEach(([type, lit], i) => {
       if (snap[i + 1] !== IN_DUCKDB[i]) problems.push(`${type} ${lit}: in DuckDB ${JSON.stringify(snap[i + 1])}, expected ${JSON.stringify(IN_DUCKDB[i])}`);
     });
+    assert.deepEqual(problems, []);
+  });
+
+  it('a table without arrays takes the bulk path (COPY as CSV into DuckDB read_csv) and lands identically', async () => {
+    const t = await testDatabase();
+    await t.sql("CREATE TYPE mood AS ENUM ('sad', 'happy')");
+    await t.sql('CREATE DOMAIN posint AS int CHECK (VALUE > 0)');
+    const kept = CASES.map((c, i) => ({ c, i })).filter(({ c }) => !c[0].endsWith('[]'));
+    await t.sql(`CREATE TABLE types (id int PRIMARY KEY, ${kept.map(({ c }, j) => `c${j} ${c[0]}`).join(', ')})`);
+    const values = kept.map(({ c }) => c[1]).join(', ');
+    await t.sql(`INSERT INTO types SELECT g, ${values} FROM generate_series(1, 1200) g`);
+    const task = e2eTask(t);
+    const first = await runCli(['run', task.file, '--until-caught-up', '--json'], { timeoutMs: 120_000 });
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stdout + first.stderr, /row by row/, `the bulk path was taken:\n${(first.stdout + first.stderr).split('\n').filter((l) => /row by row/.test(l)).join('\n')}`);
+    await t.sql(`INSERT INTO types VALUES (0, ${values})`);
+    await runUntilCaughtUp(task);
+    const cols = kept.map((_, j) => `c${j}::VARCHAR`).join(', ');
+    const rows = await targetRows(task.duckdb, `SELECT id::VARCHAR, ${cols}, _lakesync_op FROM ods.types ORDER BY types.id`);
+    assert.equal(rows.length, 1201);
+    const streamed = rows[0];
+    const problems: string[] = [];
+    for (const snap of [rows[1], rows[600], rows[1200]]) {
+      assert.equal(snap.at(-1), 'snapshot');
+      kept.forEach(({ c: [type, lit], i }, j) => {
+        if (snap[j + 1] !== streamed[j + 1]) problems.push(`${type} ${lit}: snapshot ${JSON.stringify(snap[j + 1])}, stream ${JSON.stringify(streamed[j + 1])}`);
+        if (snap[j + 1] !== IN_DUCKDB[i]) problems.push(`${type} ${lit}: in DuckDB ${JSON.stringify(snap[j + 1])}, expected ${JSON.stringify(IN_DUCKDB[i])}`);
+      });
+    }
     assert.deepEqual(problems, []);
   });
 });

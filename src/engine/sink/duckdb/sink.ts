@@ -10,7 +10,7 @@ import type { Chunk } from '../../source/adapter';
 import type { TableMapping } from '../../typemap/types';
 import type { QueryResult, TableOp } from '../../../protocol/ipc';
 import type { AppliedBatch, SchemaOperation, Sink, SinkLimits, SinkState, SnapshotChunkWriter } from '../sink';
-import { applyTableBatch, commitStagedSnapshot, dropStage, stageSnapshotRows } from './apply';
+import { applyTableBatch, commitStagedSnapshot, dropStage, stageSnapshotFile, stageSnapshotRows } from './apply';
 import { Conn, Db } from './db';
 import { createTableSql } from './ddl';
 import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
@@ -339,6 +339,15 @@ export class SnapshotWriter implements SnapshotChunkWriter {
     this.pending = { route, snapshotMs };
     // the first rows go in at once, so the stage exists from the first call on
     if (this.buffered >= STAGE_ROWS || !this.stageReady) await this.flush();
+  }
+
+  /** Stages a whole chunk from a CSV file of canonical text (the bulk path, see SnapshotChunkWriter). */
+  async stageFile(route: Route, file: string, snapshotMs: number): Promise<number> {
+    this.buffer = [];
+    this.buffered = 0;
+    this.staged = await stageSnapshotFile(this.conn, route, file, snapshotMs);
+    this.stageReady = true;
+    return this.staged;
   }
 
   /** Appends the buffered rows to the stage. */

@@ -18,7 +18,9 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { TaskPlan } from '../../config/plan';
 import type { Row } from '../../pipeline/events';
 import type { Position } from '../../positions';
-import type { Chunk, SnapshotSession } from '../adapter';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { CHUNK_CSV, type Chunk, type SnapshotSession } from '../adapter';
 import { tableKey, type SourceTable } from '../types';
 import { CopyTextDecoder } from './copytext';
 import { connect, ident, literal, qualified } from './session';
@@ -82,14 +84,8 @@ export class PgSnapshotSession implements SnapshotSession {
 
   async readChunk(table: SourceTable, chunk: Chunk, onRows: (rows: Row[]) => Promise<void> | void): Promise<number> {
     const kinds = await this.kinds(table);
-    const keyIdx = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
-    const keyList = table.primaryKey.map(ident).join(', ');
-    const conds: string[] = [];
-    if (chunk.from) conds.push(`(${keyList}) >= (${this.keyLiterals(chunk.from, keyIdx, kinds)})`);
-    if (chunk.to) conds.push(`(${keyList}) < (${this.keyLiterals(chunk.to, keyIdx, kinds)})`);
-    if (chunk.where) conds.push(`(${chunk.where})`);
     const sql = `COPY (SELECT ${table.columns.map((c) => ident(c.name)).join(', ')} FROM ${qualified(table.id)}` +
-      `${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}) TO STDOUT`;
+      `${this.chunkWhere(table, chunk, kinds)}) TO STDOUT`;
     return this.withClient(async (client) => {
       const stream = client.query(copyTo(sql));
       const decoder = new CopyTextDecoder();
@@ -112,6 +108,37 @@ export class PgSnapshotSession implements SnapshotSession {
     });
   }
 
+  /**
+   * The bulk path: `COPY (SELECT …) TO STDOUT (FORMAT csv)` streamed into `file` as PostgreSQL
+   * writes it. Its CSV is CHUNK_CSV, and each field is the type's output text, which is the
+   * canonical text for kind 'text'; the other kinds reach theirs in SQL (bool::text is
+   * true/false, encode(…, 'hex') the bare hex digits, money::numeric its plain decimal, intervals
+   * in intervalCanonicalSql). Tables with array columns (their canonical JSON is built in
+   * JavaScript) are read by readChunk.
+   */
+  async copyChunk(table: SourceTable, chunk: Chunk, file: string): Promise<number | undefined> {
+    const kinds = await this.kinds(table);
+    const exprs: string[] = [];
+    for (let i = 0; i < kinds.length; i++) {
+      const col = ident(table.columns[i].name);
+      const kind = kinds[i].kind;
+      if (kind === 'text') exprs.push(col);
+      else if (kind === 'bool') exprs.push(`${col}::text`);
+      else if (kind === 'bytea') exprs.push(`encode(${col}, 'hex')`);
+      else if (kind === 'money') exprs.push(`${col}::numeric::text`);
+      else if (kind === 'interval') exprs.push(intervalCanonicalSql(col));
+      else return undefined;
+    }
+    const sql = `COPY (SELECT ${exprs.join(', ')} FROM ${qualified(table.id)}${this.chunkWhere(table, chunk, kinds)}) `
+      + `TO STDOUT (FORMAT csv, DELIMITER ${literal(CHUNK_CSV.delimiter)}, QUOTE ${literal(CHUNK_CSV.quote)}, `
+      + `ESCAPE ${literal(CHUNK_CSV.escape)}, NULL ${literal(CHUNK_CSV.null)})`;
+    return this.withClient(async (client) => {
+      const copy = client.query(copyTo(sql));
+      await pipeline(copy, createWriteStream(file));
+      return copy.rowCount;
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new Error('snapshot session is closed'));
@@ -119,6 +146,17 @@ export class PgSnapshotSession implements SnapshotSession {
     this.all.length = 0;
     this.idle.length = 0;
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+
+  /** The chunk's WHERE clause (key range and filter), or ''. */
+  private chunkWhere(table: SourceTable, chunk: Chunk, kinds: ValueKind[]): string {
+    const keyIdx = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    const keyList = table.primaryKey.map(ident).join(', ');
+    const conds: string[] = [];
+    if (chunk.from) conds.push(`(${keyList}) >= (${this.keyLiterals(chunk.from, keyIdx, kinds)})`);
+    if (chunk.to) conds.push(`(${keyList}) < (${this.keyLiterals(chunk.to, keyIdx, kinds)})`);
+    if (chunk.where) conds.push(`(${chunk.where})`);
+    return conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   }
 
   private keyLiterals(values: string[], keyIdx: number[], kinds: ValueKind[]): string {
@@ -214,4 +252,16 @@ export class PgSnapshotSession implements SnapshotSession {
       throw err;
     }
   }
+}
+
+/**
+ * An interval's canonical text (`<months> months <days> days <microseconds> microseconds`, as
+ * pgIntervalToCanonical writes it) computed by PostgreSQL from the interval's three fields:
+ * extract(year) and extract(month) split the months, and the time part's hours, minutes and
+ * microseconds (seconds included) all carry the sign of its one microsecond count.
+ */
+function intervalCanonicalSql(col: string): string {
+  return `((extract(year FROM ${col}) * 12 + extract(month FROM ${col}))::bigint::text || ' months ' || `
+    + `extract(day FROM ${col})::bigint::text || ' days ' || ((extract(hour FROM ${col}) * 3600 + `
+    + `extract(minute FROM ${col}) * 60) * 1000000 + extract(microseconds FROM ${col}))::bigint::text || ' microseconds')`;
 }

@@ -1,0 +1,75 @@
+// The snapshot's bulk path: a chunk goes source -> CSV file -> the sink's own reader, so no value
+// passes through JavaScript one by one (the row path parses, converts and stages every value:
+// about three quarters of a snapshot's engine CPU). Used when both the source and the sink can;
+// a table the source cannot carry this way, or a chunk the sink could not read (a value its CSV
+// reader refuses), takes the row path, and the table stays on it for the rest of its chunks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Chunk, SnapshotSession } from '../source/adapter';
+import type { SnapshotChunkWriter } from '../sink/sink';
+import type { Route } from '../pipeline/route';
+
+/** LAKESYNC_SNAPSHOT_ROWS=1 turns the bulk path off (to compare the two paths, or to work around a reader). */
+const disabled = () => process.env.LAKESYNC_SNAPSHOT_ROWS === '1';
+
+export class ChunkFiles {
+  private dir?: string;
+  private next = 0;
+  /** Tables (route keys) that read by rows from now on, with the reason. */
+  private readonly byRows = new Map<string, string>();
+
+  /** `onRowPath`: told once per table that it reads by rows from now on, and why. */
+  constructor(private readonly onRowPath: (key: string, why: string) => void) {}
+
+  /** Whether this chunk can try the bulk path. */
+  usable(session: SnapshotSession, writer: SnapshotChunkWriter, route: Route): boolean {
+    return !disabled() && session.copyChunk !== undefined && writer.stageFile !== undefined && !this.byRows.has(route.key);
+  }
+
+  /**
+   * Copies the chunk into a fresh file and stages it. Resolves to the rows staged, or to
+   * undefined when the chunk must be read by rows (the reason is kept in byRows). `check` runs
+   * between the copy and the staging (stop and cancel checks: they throw).
+   */
+  async copy(session: SnapshotSession, writer: SnapshotChunkWriter, route: Route, chunk: Chunk, snapshotMs: number, check: () => void): Promise<number | undefined> {
+    const file = this.file();
+    try {
+      const copied = await session.copyChunk!(route.source, chunk, file);
+      if (copied === undefined) {
+        this.rowPath(route.key, 'a column type needs conversion in JavaScript');
+        return undefined;
+      }
+      check();
+      try {
+        return await writer.stageFile!(route, file, snapshotMs);
+      } catch (err) {
+        // the file holds what the source gave: a value the sink's CSV reader refuses is for the
+        // row path to convert (or to report, as it reports any bad value)
+        this.rowPath(route.key, `the bulk copy could not be read: ${(err as Error).message}`);
+        await writer.abandon().catch(() => undefined);
+        return undefined;
+      }
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
+  }
+
+  private rowPath(key: string, why: string): void {
+    if (this.byRows.has(key)) return;
+    this.byRows.set(key, why);
+    this.onRowPath(key, why);
+  }
+
+  /** Removes the folder of chunk files (end of a snapshot round). */
+  close(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+
+  private file(): string {
+    this.dir ??= mkdtempSync(join(tmpdir(), 'lakesync-chunks-'));
+    return join(this.dir, `chunk-${this.next++}.csv`);
+  }
+}
