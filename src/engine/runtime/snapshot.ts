@@ -1,6 +1,7 @@
 // The full sync: chunk plans stored before the first chunk is read, `snapshot.concurrency`
 // readers each with their own sink writers, chunks committed with their "done" mark, so a
 // stop or crash resumes at the first unfinished chunk of each table.
+import { availableParallelism } from 'node:os';
 import { checkpointOf, formatPosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
 import type { SnapshotChunkWriter, StoredChunk } from '../sink/sink';
@@ -179,7 +180,7 @@ function priority(ctx: TaskContext, w: Work): number {
 async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<string, Work>): Promise<void> {
   const taken = new Set<string>();
   const total = [...work.values()].reduce((a, w) => a + w.remaining, 0);
-  const readers = Math.max(1, Math.min(ctx.plan.snapshot.concurrency, total));
+  const readers = Math.max(1, Math.min(effectiveConcurrency(ctx), total));
   const snapshotMs = Date.now();
   // said once per table: its full sync is slower, and why
   const files = new ChunkFiles((key, why) => ctx.log('info', `${key}: full sync reads row by row (${why})`));
@@ -219,6 +220,23 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
   }
   if (failure) throw failure;
 }
+
+/**
+ * Readers for this machine: `snapshot.concurrency`, at most one per core. Each reader keeps a
+ * source connection and a sink connection busy; on two cores four readers made the full sync
+ * slower than one (they queue for the same CPU, with four chunks staged at once). Said once.
+ */
+function effectiveConcurrency(ctx: TaskContext): number {
+  const asked = ctx.plan.snapshot.concurrency;
+  const cores = availableParallelism();
+  if (asked <= cores) return asked;
+  if (!saidConcurrency.has(ctx)) {
+    saidConcurrency.add(ctx);
+    ctx.log('info', `full sync: ${cores} chunk readers (snapshot.concurrency ${asked}, at most one per core: this machine has ${cores})`);
+  }
+  return cores;
+}
+const saidConcurrency = new WeakSet<TaskContext>();
 
 /** One chunk on its way into the target, and the writer whose stage holds it. */
 interface Committing {

@@ -70,6 +70,7 @@ describe('PostgreSQL source: copyChunk (the bulk snapshot path)', function () {
     const extra: [string, string][] = [
       ['interval', "'100 hours 59 minutes 0.000001 seconds'"], ['interval', "'-3 mons +4 days -02:00:00'"],
       ['interval', "'178000000 years'"], ['interval', "'-0.5 seconds'"], ['interval', "'1 mon -1 day'"],
+      ['interval', "'2562047788:00:54.775807'"], ['interval', "'-2562047788:00:54.775807'"],
       ['money', "'-0.01'"], ['money', "'92233720368547758.07'"], ['money', "'-92233720368547758.08'"],
       ['bytea', "'\\x0a0d2c22'::bytea"], ['bool', 'NULL'], ['interval', 'NULL'], ['money', 'NULL'],
     ];

@@ -5,7 +5,7 @@
 import type { Entry, TableBatch } from '../../pipeline/batch';
 import type { Route } from '../../pipeline/route';
 import type { Row } from '../../pipeline/events';
-import { CHUNK_CSV } from '../../source/adapter';
+import { loadChunkFile } from './chunkfile';
 import type { Conn } from './db';
 import { stagingDdl } from './db';
 import { OP_COLUMN, SOURCE_DB_COLUMN, SOURCE_TABLE_COLUMN, SOURCE_TS_COLUMN, SYNCED_AT_COLUMN } from './ddl';
@@ -217,25 +217,10 @@ export async function stageSnapshotRows(conn: Conn, route: Route, rows: Row[], f
   await conn.appendTemp(STAGE, n, rows, snapshotColumns(route), st);
 }
 
-/**
- * Stages a snapshot chunk from a CSV file of canonical text (`SnapshotSession.copyChunk`, format
- * CHUNK_CSV; source column order) with DuckDB's own reader: the same stage as
- * stageSnapshotRows (typed stage columns cast from the text as the row path's parse does), so
- * commitStagedSnapshot is the same for both paths. Returns the rows staged.
- */
+/** Stages a snapshot chunk from a CSV file of canonical text (loadChunkFile); returns the rows staged. */
 export async function stageSnapshotFile(conn: Conn, route: Route, file: string, snapshotMs: number): Promise<number> {
-  const st = dataStaging(route);
-  const width = route.source.columns.length;
-  const columns = Array.from({ length: width }, (_, i) => `${quoteLiteral(`s${i}`)}: 'VARCHAR'`).join(', ');
-  const values = route.columnIndex.slice(0, route.mapping.columns.length).map((si, j) =>
-    `CAST(${si < 0 ? 'NULL' : quoteIdent(`s${si}`)} AS ${st[j].sql}) AS ${quoteIdent(`c${j}`)}`);
   snapshotTimes.set(conn, snapshotMs);
-  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE)} AS SELECT ${values.join(', ')} FROM read_csv(`
-    + `${quoteLiteral(file)}, header = false, auto_detect = false, delim = ${quoteLiteral(CHUNK_CSV.delimiter)}, `
-    + `quote = ${quoteLiteral(CHUNK_CSV.quote)}, escape = ${quoteLiteral(CHUNK_CSV.escape)}, new_line = '\\n', `
-    + `nullstr = ${quoteLiteral(CHUNK_CSV.null)}, allow_quoted_nulls = false, strict_mode = true, columns = {${columns}})`);
-  const [{ n }] = await conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.main.${quoteIdent(STAGE)}`);
-  return Number(n);
+  return loadChunkFile(conn, STAGE, route, file, dataStaging(route));
 }
 
 /**

@@ -28,7 +28,7 @@ import { renderFromText } from '../../typemap/duckdb';
 import { StateStore } from '../duckdb/state';
 import { Maintenance, maintenanceOutcome, type MaintenanceReport, type MaintenanceSettings } from './maintenance';
 import { currentRowsSql, duckType, quoteIdent, quoteLiteral } from './parquet';
-import { dropStage, sourceFilter, stageBatch, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
+import { dropStage, sourceFilter, stageBatch, stageSnapshotFile, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
 import { IcebergTable } from './table';
 import { latestVersion } from './files';
 import { icebergType, narrows, sameType as sameIcebergType } from './types';
@@ -417,6 +417,14 @@ class IcebergSnapshotWriter implements SnapshotChunkWriter {
     this.ready = true;
     this.staged += rows.length;
     this.pending = { route, snapshotMs };
+  }
+
+  /** The bulk path: the chunk's CSV file becomes the raw stage in one read (see SnapshotChunkWriter). */
+  async stageFile(route: Route, file: string, snapshotMs: number): Promise<number> {
+    this.staged = await stageSnapshotFile(this.conn, this.name, route, file);
+    this.ready = true;
+    this.pending = { route, snapshotMs };
+    return this.staged;
   }
 
   async commitChunk(route: Route, index: number, append: boolean): Promise<number> {

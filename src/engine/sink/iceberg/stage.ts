@@ -7,6 +7,7 @@ import type { Row } from '../../pipeline/events';
 import type { Route } from '../../pipeline/route';
 import { metadataColumns } from '../../typemap/ddl';
 import { renderFromText } from '../../typemap/duckdb';
+import { loadChunkFile } from '../duckdb/chunkfile';
 import { stagingDdl, type Conn } from '../duckdb/db';
 import { stagedType, type StagedType } from '../duckdb/stagetypes';
 import { quoteIdent, quoteLiteral } from './parquet';
@@ -121,6 +122,11 @@ export async function stageSnapshotRows(conn: Conn, name: string, route: Route, 
   const idx = route.columnIndex.slice(0, n);
   const columns = idx.every((si, j) => si === j) ? undefined : idx;
   await conn.appendTemp(`${name}_raw`, n, rows, columns, st);
+}
+
+/** Loads a snapshot chunk's CSV file (the bulk path) as the raw stage `name`_raw; returns the rows. */
+export async function stageSnapshotFile(conn: Conn, name: string, route: Route, file: string): Promise<number> {
+  return loadChunkFile(conn, `${name}_raw`, route, file, stagedTypes(route));
 }
 
 /** Turns the raw snapshot stage into the typed stage `name` (op 'snapshot', one commit time). */

@@ -261,7 +261,9 @@ export class PgSnapshotSession implements SnapshotSession {
  * microseconds (seconds included) all carry the sign of its one microsecond count.
  */
 function intervalCanonicalSql(col: string): string {
-  return `((extract(year FROM ${col}) * 12 + extract(month FROM ${col}))::bigint::text || ' months ' || `
-    + `extract(day FROM ${col})::bigint::text || ' days ' || ((extract(hour FROM ${col}) * 3600 + `
-    + `extract(minute FROM ${col}) * 60) * 1000000 + extract(microseconds FROM ${col}))::bigint::text || ' microseconds')`;
+  // each field is cast to bigint before any arithmetic: before PostgreSQL 14 extract() returns a
+  // double, exact for one field but not for hours * 3,600,000,000
+  const f = (field: string) => `extract(${field} FROM ${col})::bigint`;
+  return `((${f('year')} * 12 + ${f('month')})::text || ' months ' || ${f('day')}::text || ' days ' || `
+    + `(${f('hour')} * 3600000000 + ${f('minute')} * 60000000 + ${f('microseconds')})::text || ' microseconds')`;
 }

@@ -1,0 +1,23 @@
+// A snapshot chunk's CSV file (SnapshotSession.copyChunk, format CHUNK_CSV, source column order)
+// loaded by DuckDB's own reader into a stage table laid out as the row path stages rows: data
+// columns c0..c(n-1) in target order, typed stage columns cast from the text as the row path's
+// parse does. Shared by the DuckDB and Iceberg sinks, whose commits then read the stage as usual.
+import type { Route } from '../../pipeline/route';
+import { CHUNK_CSV } from '../../source/adapter';
+import type { Conn } from './db';
+import { quoteIdent, quoteLiteral } from './sql';
+import type { StagedType } from './stagetypes';
+
+/** Replaces TEMP table `stage` with the file's rows; returns how many. */
+export async function loadChunkFile(conn: Conn, stage: string, route: Route, file: string, staged: readonly StagedType[]): Promise<number> {
+  const width = route.source.columns.length;
+  const columns = Array.from({ length: width }, (_, i) => `${quoteLiteral(`s${i}`)}: 'VARCHAR'`).join(', ');
+  const values = route.columnIndex.slice(0, route.mapping.columns.length).map((si, j) =>
+    `CAST(${si < 0 ? 'NULL' : quoteIdent(`s${si}`)} AS ${staged[j].sql}) AS ${quoteIdent(`c${j}`)}`);
+  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS SELECT ${values.join(', ')} FROM read_csv(`
+    + `${quoteLiteral(file)}, header = false, auto_detect = false, delim = ${quoteLiteral(CHUNK_CSV.delimiter)}, `
+    + `quote = ${quoteLiteral(CHUNK_CSV.quote)}, escape = ${quoteLiteral(CHUNK_CSV.escape)}, new_line = '\\n', `
+    + `nullstr = ${quoteLiteral(CHUNK_CSV.null)}, allow_quoted_nulls = false, strict_mode = true, columns = {${columns}})`);
+  const [{ n }] = await conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.main.${quoteIdent(stage)}`);
+  return Number(n);
+}
