@@ -14,7 +14,8 @@ const pct = (r: number | undefined) => (r === undefined ? '-' : `${(r * 100).toF
 
 function detail(f: Figure): string {
   const e = f.extra ?? {};
-  if (f.unit === 'ms') return `p50 ${num(e.p50 as number)} / p95 ${num(e.p95 as number)} / p99 ${num(e.p99 as number)} ms, max ${num(e.max as number)}; ${num(e.achievedRate as number)} changes/s achieved`;
+  if (typeof e.detail === 'string') return e.detail;
+  if (f.unit === 'ms' && e.p50 !== undefined) return `p50 ${num(e.p50 as number)} / p95 ${num(e.p95 as number)} / p99 ${num(e.p99 as number)} ms, max ${num(e.max as number)}; ${num(e.achievedRate as number)} changes/s achieved`;
   if (e.sourceCommitRate) return `source committed ${num(e.sourceCommitRate as number)} changes/s`;
   if (e.exportMs !== undefined) return `export ${num(e.exportMs as number)} ms + read_csv ${num(e.loadMs as number)} ms, ${e.bytesPerRow} B/row`;
   if (e.engineSnapshotMs !== undefined && Number(e.engineSnapshotMs) >= 0) return `chunks alone ${num(e.engineSnapshotMs as number)} ms`;
@@ -37,7 +38,7 @@ export function printTable(r: BenchResult): void {
   });
   process.stdout.write(`\nLakeSync benchmark, scale ${r.scale}, ${r.durationS} s, ${r.when}\n${machineLine(r.machine)}\n`
     + `load average at start ${r.machine.loadAtStart.join(' ')}, at end ${r.loadAtEnd} (2 cores: above ~2 means others competed)\n\n`
-    + `${out.join('\n')}\n\nnot measured: ${r.notMeasured.join('; ')}\n`);
+    + `${out.join('\n')}\n${r.notMeasured.length ? `\nnot measured: ${r.notMeasured.join('; ')}\n` : ''}`);
 }
 
 export function summaryMarkdown(r: BenchResult, previous: string): string {
@@ -59,8 +60,7 @@ export function summaryMarkdown(r: BenchResult, previous: string): string {
       + `${f.peakRssMb ? `${f.peakRssMb} MB` : '-'} | ${f.engineCpuS?.toFixed(1) ?? '-'} | ${f.seconds?.toFixed(1) ?? '-'} | ${f.load1} | ${detail(f)} |`),
     '',
     ...(r.failures.length ? ['Failed cases:', '', ...r.failures.map((f) => `- ${f.split('\n')[0]}`), ''] : []),
-    `Not measured: ${r.notMeasured.join('; ')}.`,
-    '',
+    ...(r.notMeasured.length ? [`Not measured: ${r.notMeasured.join('; ')}.`, ''] : []),
     NOTES_MARKER,
   ];
   return lines.join('\n') + notes;
