@@ -31,6 +31,8 @@ export type StreamEnd = 'stopped' | 'caught-up' | 'resnapshot';
 const IDLE_FLUSH_MS = 10;
 /** An idle timer later than this (ms) proves nothing about the source (see onIdle). */
 const IDLE_LATE_MS = 5;
+/** A batch waiting this long (ms) for its first transaction is flushed by a late idle timer too (see onIdle). */
+const LATE_FLUSH_AGE_MS = 100;
 
 export interface StreamOptions {
   /** --until-caught-up: end once the committed checkpoint reaches the catch-up's goal. */
@@ -120,6 +122,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     const newestCommit = Math.max(0, ...tables.map((t) => t.lastCommitTime));
     reducer.clear();
     complete = undefined;
+    pendingSince = 0;
     await applyIsolated(ctx, tables, at);
     if (at && position) {
       ctx.holds.applied(at);
@@ -148,6 +151,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   // fires and batches grow to the interval or batchSize as before. At most one idle flush waits
   // behind a running one: a slow target gets bigger batches, not a queue of tiny ones.
   let lastArrival = 0;
+  let pendingSince = 0; // when the oldest complete transaction not yet applied arrived (performance.now())
   let idleQueued = false;
   let streaming = true; // false once the stream ended: its last batch is the finally's flush
   let idleTimer: NodeJS.Timeout | undefined;
@@ -156,7 +160,11 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     idleTimer = undefined;
     // A timer that fires late says the process was busy or not scheduled (a loaded machine), not
     // that the source is quiet: flushing then cut catch-up batches small (+40% CPU under load).
-    if (performance.now() - armedAt > IDLE_FLUSH_MS + IDLE_LATE_MS) {
+    // Unless the batch already waited LATE_FLUSH_AGE_MS: then the check below decides, so a loaded
+    // machine does not hold a quiet stream's changes until the flush interval, and a batch cut
+    // this way holds at least that long of a catch-up's changes.
+    const now = performance.now();
+    if (now - armedAt > IDLE_FLUSH_MS + IDLE_LATE_MS && !(pendingSince && now - pendingSince >= LATE_FLUSH_AGE_MS)) {
       if (streaming && (reducer.size > 0 || complete)) armIdle();
       return;
     }
@@ -218,6 +226,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       const missing = cursor.ended(tx.position);
       if (missing > 0) ctx.log('warn', `resuming at ${formatOptional(ctx.checkpoint)}: the transaction ended ${missing} changes before the count of changes already applied`);
       complete = cursor.end;
+      if (!pendingSince) pendingSince = performance.now();
     }
     // a DDL statement (MySQL): its position is checkpointed right after the target followed it,
     // so a restart never replays a DDL the target already has
