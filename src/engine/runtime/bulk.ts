@@ -14,6 +14,12 @@ import type { Route } from '../pipeline/route';
 /** LAKESYNC_SNAPSHOT_ROWS=1 turns the bulk path off (to compare the two paths, or to work around a reader). */
 const disabled = () => process.env.LAKESYNC_SNAPSHOT_ROWS === '1';
 
+/**
+ * Below this size on disk a one-chunk table is copied row by row. A mirror of 300 tables of 100
+ * rows (PostgreSQL) caught up in 12.5 s by rows and 17.8 s by files (about 15 ms more a table).
+ */
+export const SMALL_TABLE_BYTES = 1 << 20;
+
 export class ChunkFiles {
   private dir?: string;
   private next = 0;
@@ -23,9 +29,15 @@ export class ChunkFiles {
   /** `onRowPath`: told once per table that it reads by rows from now on, and why. */
   constructor(private readonly onRowPath: (key: string, why: string) => void) {}
 
-  /** Whether this chunk can try the bulk path. */
-  usable(session: SnapshotSession, writer: SnapshotChunkWriter, route: Route): boolean {
-    return !disabled() && session.copyChunk !== undefined && writer.stageFile !== undefined && !this.byRows.has(route.key);
+  /**
+   * Whether this chunk can try the bulk path. A table under SMALL_TABLE_BYTES read as one chunk
+   * takes the row path: the bulk path's fixed cost per chunk (a file, a COPY, a read_csv) is more
+   * than its gain there, and a database mirror is mostly such tables.
+   */
+  usable(session: SnapshotSession, writer: SnapshotChunkWriter, route: Route, chunk: Chunk): boolean {
+    if (disabled() || session.copyChunk === undefined || writer.stageFile === undefined || this.byRows.has(route.key)) return false;
+    const bytes = route.source.estimatedBytes;
+    return !(chunk.from === null && chunk.to === null && bytes !== undefined && bytes < SMALL_TABLE_BYTES);
   }
 
   /**
@@ -43,7 +55,10 @@ export class ChunkFiles {
       }
       check();
       try {
-        return await writer.stageFile!(route, file, snapshotMs);
+        const staged = await writer.stageFile!(route, file, snapshotMs);
+        // a CSV read differently from how it was written would show here first
+        if (staged !== copied) throw new Error(`${copied} rows copied but ${staged} staged`);
+        return staged;
       } catch (err) {
         // the file holds what the source gave: a value the sink's CSV reader refuses is for the
         // row path to convert (or to report, as it reports any bad value)

@@ -259,7 +259,7 @@ async function readOne(ctx: TaskContext, session: SnapshotSession, job: Committi
   };
   for (;; job.attempt++) {
     try {
-      const bulk = job.files.usable(session, writer, route)
+      const bulk = job.files.usable(session, writer, route, chunk)
         ? await job.files.copy(session, writer, route, chunk, snapshotMs, check) : undefined;
       if (bulk !== undefined) ctx.status.read(source, bulk);
       else {

@@ -62,4 +62,6 @@ export interface SourceTable {
   defaultCharset?: string;
   /** Estimated row count, for progress and chunk planning. */
   estimatedRows?: number;
+  /** The table's size on disk when discovered (bytes), to choose how a small table is copied. */
+  estimatedBytes?: number;
 }

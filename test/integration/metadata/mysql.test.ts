@@ -61,6 +61,7 @@ describe('MySQL/MariaDB metadata (real server)', () => {
     const [t] = await describeMysqlTables(conn, [{ db, table: 'typed' }]);
     assert.deepEqual(t.primaryKey, ['b', 'a']);
     assert.equal(typeof t.estimatedRows, 'number');
+    assert.equal(typeof t.estimatedBytes, 'number');
     const col = (n: string): SourceColumn => { const c = t.columns.find((x) => x.name === n); assert.ok(c, n); return c; };
     assert.deepEqual(t.columns.map((c) => c.ordinal), t.columns.map((_, i) => i + 1));
     assert.equal(col('a').nullable, false);

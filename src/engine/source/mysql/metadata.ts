@@ -60,8 +60,8 @@ export async function describeMysqlTables(c: Query, ids: TableId[]): Promise<Sou
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t, COLUMN_NAME AS name FROM information_schema.STATISTICS
       WHERE INDEX_NAME = 'PRIMARY' AND (TABLE_SCHEMA, TABLE_NAME) IN (?)
       ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX`, [pairs]);
-  const stats = await rows<{ db: string; t: string; n: number | string | null; collation: string | null }>(c,
-    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t, TABLE_ROWS AS n, TABLE_COLLATION AS collation FROM information_schema.TABLES
+  const stats = await rows<{ db: string; t: string; n: number | string | null; bytes: number | string | null; collation: string | null }>(c,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t, TABLE_ROWS AS n, DATA_LENGTH AS bytes, TABLE_COLLATION AS collation FROM information_schema.TABLES
       WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?)`, [pairs]);
   const json = await mariadbJsonColumns(c, [...new Set(ids.map((i) => i.db))]);
 
@@ -78,6 +78,7 @@ export async function describeMysqlTables(c: Query, ids: TableId[]): Promise<Sou
         primaryKey: keys.filter((x) => k(x.db, x.t) === key).map((x) => String(x.name)),
         ...(stat?.collation ? { defaultCharset: charsetOfCollation(String(stat.collation)) } : {}),
         ...(est !== undefined ? { estimatedRows: est } : {}),
+        ...(num(stat?.bytes ?? null) !== undefined ? { estimatedBytes: num(stat?.bytes ?? null) } : {}),
       };
       byKey.set(key, table);
     }

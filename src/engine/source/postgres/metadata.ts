@@ -88,7 +88,7 @@ function resolve(types: Map<number, TypeRow>, oid: number, typmod: number, dims:
 }
 
 interface ColumnRow {
-  db: string; t: string; relid: number; replident: string; reltuples: number;
+  db: string; t: string; relid: number; replident: string; reltuples: number; bytes: number;
   name: string; num: number; notnull: boolean; typid: number; typmod: number; ndims: number;
   full_type: string;
 }
@@ -98,6 +98,7 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
   if (!ids.length) return [];
   const cols = await c.query<ColumnRow>(
     `SELECT n.nspname AS db, c.relname AS t, c.oid::int AS relid, c.relreplident::text AS replident, c.reltuples::float8 AS reltuples,
+            pg_table_size(c.oid)::float8 AS bytes,
             a.attname AS name, a.attnum::int AS num, a.attnotnull AS notnull, a.atttypid::int AS typid, a.atttypmod AS typmod,
             a.attndims::int AS ndims,
             format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
@@ -132,6 +133,7 @@ export async function describePostgresTables(c: Query, ids: TableId[]): Promise<
         primaryKey: pk.rows.filter((p) => p.relid === r.relid).map((p) => p.name),
         replicaIdentity: r.replident as SourceTable['replicaIdentity'],
         ...(r.reltuples >= 0 ? { estimatedRows: Math.round(r.reltuples) } : {}),
+        ...(r.bytes >= 0 ? { estimatedBytes: Number(r.bytes) } : {}),
       };
       byKey.set(key, table);
     }
