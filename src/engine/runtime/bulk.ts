@@ -50,7 +50,7 @@ export class ChunkFiles {
     try {
       const copied = await session.copyChunk!(route.source, chunk, file);
       if (copied === undefined) {
-        this.rowPath(route.key, 'a column type needs conversion in JavaScript');
+        this.rowPath(route.key, 'the source cannot copy it in bulk: a column type needs conversion in JavaScript, or a value is not UTF-8');
         return undefined;
       }
       check();

@@ -57,7 +57,7 @@ describe('snapshot bulk path: which chunks take it', () => {
     const failing = writer(() => { throw new Error('Invalid unicode (byte sequence mismatch)'); });
     assert.equal(await other.copy(session(() => 3), failing, route(), bounded, 0, check), undefined);
     assert.equal(await other.copy(session(() => 3), failing, route(), bounded, 0, check), undefined);
-    assert.deepEqual(said, ['public.t: the bulk copy could not be read: 7 rows copied but 6 staged', 'public.t: a column type needs conversion in JavaScript',
+    assert.deepEqual(said, ['public.t: the bulk copy could not be read: 7 rows copied but 6 staged', 'public.t: the source cannot copy it in bulk: a column type needs conversion in JavaScript, or a value is not UTF-8',
       'public.t: the bulk copy could not be read: Invalid unicode (byte sequence mismatch)']);
     files.close(); other.close();
   });
