@@ -3,7 +3,7 @@
 // about three quarters of a snapshot's engine CPU). Used when both the source and the sink can;
 // a table the source cannot carry this way, or a chunk the sink could not read (a value its CSV
 // reader refuses), takes the row path, and the table stays on it for the rest of its chunks.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +84,27 @@ export class ChunkFiles {
   }
 
   private file(): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'lakesync-chunks-'));
+    if (!this.dir) {
+      removeOrphans();
+      this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+    }
     return join(this.dir, `chunk-${this.next++}.csv`);
   }
+}
+
+const PREFIX = 'lakesync-chunks-';
+
+/** Chunk folders of engines that are gone (kill -9, power loss): their files are of no use to anyone. */
+function removeOrphans(): void {
+  let names: string[];
+  try { names = readdirSync(tmpdir()); } catch { return; }
+  for (const name of names) {
+    const pid = Number(/^lakesync-chunks-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }

@@ -1,7 +1,10 @@
 // Which chunks take the snapshot's bulk path (runtime/bulk.ts): the rule, and the fall-back to
 // the row path said once per table.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Route } from '../../../src/engine/pipeline/route';
 import { ChunkFiles, SMALL_TABLE_BYTES } from '../../../src/engine/runtime/bulk';
 import type { Chunk, SnapshotSession } from '../../../src/engine/source/adapter';
@@ -60,5 +63,19 @@ describe('snapshot bulk path: which chunks take it', () => {
     assert.deepEqual(said, ['public.t: the bulk copy could not be read: 7 rows copied but 6 staged', 'public.t: the source cannot copy it in bulk: a column type needs conversion in JavaScript, or a value is not UTF-8',
       'public.t: the bulk copy could not be read: Invalid unicode (byte sequence mismatch)']);
     files.close(); other.close();
+  });
+
+  it('removes the chunk folders of engines that died (kill -9) and keeps those of live ones', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const orphan = join(tmpdir(), `lakesync-chunks-${dead}-test`);
+    const live = join(tmpdir(), `lakesync-chunks-${process.ppid}-test`);
+    mkdirSync(orphan, { recursive: true }); writeFileSync(join(orphan, 'chunk-0.csv'), '1\n');
+    mkdirSync(live, { recursive: true });
+    const files = new ChunkFiles(() => undefined);
+    assert.equal(await files.copy(session(() => 1), writer(() => 1), route(), bounded, 0, () => undefined), 1);
+    assert.equal(existsSync(orphan), false, 'the dead engine\'s folder is gone');
+    assert.equal(existsSync(live), true, 'a live process\'s folder stays');
+    files.close();
+    rmSync(live, { recursive: true, force: true });
   });
 });
