@@ -14,7 +14,8 @@ import { tableKey } from '../types';
 import type { DdlEffect } from './alter';
 import { TransactionAssembler } from './assembly';
 import { SchemaHistory, columnSchema } from './history';
-import { openTransport, type TableMapEvent } from './transport';
+import { ROWS_EVENTS, decodeRows, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
+import { openTransport, type RawRowsEvent, type TableMapEvent, type ZongjiTableMapEntry } from './transport';
 import { binlogConverter, rawGeometry, valueKind, type ValueKind } from './values';
 
 export interface BinlogStreamOptions {
@@ -48,9 +49,17 @@ export interface BinlogStreamOptions {
 type QueryEvent = Extract<AnyBinlogEvent, { getEventName(): 'query' }>;
 type RowsEvent = Extract<AnyBinlogEvent, { getEventName(): 'writerows' | 'updaterows' | 'deleterows' }>;
 
+/** A ROWS event LakeSync decoded itself (rowsdecode.ts): its row images as canonical text, in binlog column order. */
+interface DecodedRows {
+  getEventName(): 'writerows' | 'updaterows' | 'deleterows';
+  timestamp: number;
+  /** An update's images come in pairs: before, after. */
+  images: Row[];
+}
+
 /** A queued event with what was known about it on arrival, in binlog order. */
 interface Queued {
-  ev: AnyBinlogEvent;
+  ev: AnyBinlogEvent | DecodedRows;
   gtidSet?: string;
   /** A DDL statement's effects on the history. */
   effects?: DdlEffect[];
@@ -125,6 +134,38 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     return name === 'xid' ? { ev, gtidSet } : { ev };
   };
   const selfDescribing = new Map<number, boolean>();
+
+  /** Per zongji table map entry: the kinds of its values and LakeSync's plan to decode its rows (none: zongji's). */
+  const plans = new WeakMap<ZongjiTableMapEntry, { shape: SourceTable; plan: RowsPlan | undefined }>();
+  const planOf = (m: ZongjiTableMapEntry, shape: SourceTable, names: string[]): RowsPlan | undefined => {
+    const known = plans.get(m);
+    if (known && known.shape === shape) return known.plan;
+    const columns = m.columns;
+    const plan = columns ? rowsPlan(columns, m.columnSchemas, kindsByName(shape, names)) : undefined;
+    plans.set(m, { shape, plan });
+    return plan;
+  };
+
+  /** A ROWS event's bytes: decoded here when every column of its table has a reader, else undefined (zongji decodes it). */
+  const arriveRows = (raw: RawRowsEvent): { item: Queued; weight: number } | undefined => {
+    const kind = ROWS_EVENTS.get(raw.typeCode);
+    if (!kind) return undefined;
+    const h = readRowsHeader(raw.buffer, raw.bodyAt, kind.v2, kind.name === 'updaterows');
+    const m = raw.tableMap[h.tableId];
+    // no entry: zongji filters the event (a table map it skipped)
+    if (!m || !m.columns) return undefined;
+    const id = { db: m.parentSchema, table: m.tableName };
+    const shape = history.unknownReason(id) ? undefined : history.shape(id);
+    if (!shape) return undefined;
+    const names = m.columnSchemas.map((c) => c.COLUMN_NAME);
+    const plan = planOf(m, shape, names);
+    if (!plan) return undefined;
+    const images = decodeRows(plan, h, raw.buffer, raw.end);
+    const ev: DecodedRows = { getEventName: () => kind.name, timestamp: raw.timestamp, images };
+    const item: Queued = { ev, rows: { id, shape, names, selfDescribing: selfDescribing.get(h.tableId) ?? false } };
+    const weight = kind.name === 'updaterows' ? images.length / 2 : images.length;
+    return { item, weight: Math.max(1, weight) };
+  };
   /** Tables whose unknown shape the runner has been told of (it stops them). */
   const reported = new Set<string>();
 
@@ -165,7 +206,37 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     await assembler.commit(ev.nextPosition, time, gtidSet);
   };
 
-  const onRows = async (ev: RowsEvent, time: number, info: NonNullable<Queued['rows']>): Promise<void> => {
+  /** The kinds of a row's values named `names` (the binlog's order), from the table's shape; an unknown name reads as text. */
+  const kindsByName = (shape: SourceTable, names: string[]): ValueKind[] => {
+    const own = kindsOf(shape);
+    const same = names.length === shape.columns.length && names.every((n, i) => n === shape.columns[i].name);
+    return same ? own : names.map((n) => { const i = shape.columns.findIndex((x) => x.name === n); return i >= 0 ? own[i] : 'text'; });
+  };
+
+  /** Hands over decoded rows; `from[j]` is the binlog column of the runner's column j (undefined: the row has none). */
+  const addDecoded = async (ev: DecodedRows, id: TableId, time: number, from: (number | undefined)[]): Promise<void> => {
+    const { images } = ev;
+    const width = from.length;
+    const identity = images.length > 0 && width === images[0].length && from.every((i, j) => i === j);
+    const toRow = identity ? (r: Row) => r : (r: Row): Row => {
+      const row: Row = new Array(width);
+      for (let j = 0; j < width; j++) { const i = from[j]; row[j] = i === undefined ? undefined : r[i]; }
+      return row;
+    };
+    const name = ev.getEventName();
+    if (name === 'updaterows') {
+      for (let k = 0; k + 1 < images.length; k += 2) {
+        await assembler.add({ kind: 'update', table: id, before: toRow(images[k]), after: toRow(images[k + 1]) }, time);
+      }
+    } else {
+      const kind = name === 'writerows' ? 'insert' : 'delete';
+      for (const r of images) {
+        await assembler.add(kind === 'insert' ? { kind, table: id, after: toRow(r) } : { kind, table: id, before: toRow(r) }, time);
+      }
+    }
+  };
+
+  const onRows = async (ev: RowsEvent | DecodedRows, time: number, info: NonNullable<Queued['rows']>): Promise<void> => {
     const { id } = info;
     if (!isTaskTable(id)) return;
     const key = tableKey(id);
@@ -189,11 +260,15 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       warnOnce(`full:${key}`, `${key}: the binlog's column names (${info.names.join(', ')}) differ from LakeSync's schema history (${shapeNames.join(', ')}); using the binlog's`);
     }
     const names = info.names;
-    const ks = asShape ? kindsOf(shape) : names.map((n) => { const c = shape.columns.find((x) => x.name === n); return c ? valueKind(c) : 'text' as ValueKind; });
     // rows go in the column order the runner reads this table in (its shape as this stream announced
     // it); a value whose column it does not have is left out, a column the row lacks is not sent
     const into = announced.get(key) ?? shape;
     const at = new Map(names.map((n, i) => [n, i]));
+    if ('images' in ev) {
+      await addDecoded(ev, id, time, into.columns.map((c) => at.get(c.name)));
+      return;
+    }
+    const ks = kindsByName(shape, names);
     // per runner column: zongji's name for its value (undefined: the row has none) and its conversion
     const from = into.columns.map((c) => { const i = at.get(c.name); return i === undefined ? undefined : names[i]; });
     const convert = into.columns.map((c) => { const i = at.get(c.name); return i === undefined ? undefined : converterOf(ks[i]); });
@@ -234,7 +309,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       case 'previousgtids': assembler.previousGtids((ev as Extract<AnyBinlogEvent, { getEventName(): 'previousgtids' }>).gtidSet); return;
       case 'mariadbgtidlist': assembler.mariadbGtidList((ev as Extract<AnyBinlogEvent, { getEventName(): 'mariadbgtidlist' }>).gtids); return;
       case 'tablemap': return;
-      case 'xid': await assembler.commit(ev.nextPosition, time, gtidSet); return;
+      case 'xid': await assembler.commit((ev as AnyBinlogEvent).nextPosition, time, gtidSet); return;
       case 'query': {
         const q = ev as QueryEvent;
         const text = q.query.trim();
@@ -255,7 +330,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
         return;
       }
       default:
-        if (rows) await onRows(ev as RowsEvent, time, rows);
+        if (rows) await onRows(ev as RowsEvent | DecodedRows, time, rows);
     }
   };
 
@@ -267,6 +342,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     heartbeatSeconds: o.heartbeatSeconds,
     columnsFor,
     arrive,
+    arriveRows,
     handle,
   });
   return { done: transport.done, stop: () => transport.stop(), lastReceivedAt: () => transport.lastReceivedAt() };

@@ -15,6 +15,7 @@ import type { TableId } from '../types';
 import { connectionOptions } from './session';
 import { purgedError } from './binlogpos';
 import type { ZongjiColumnSchema } from './history';
+import { ROWS_EVENTS } from './rowsdecode';
 
 // Queued work before the connection pauses, counted in rows (an event without rows counts one):
 // a bulk statement's events carry ~100 rows each, so a count of events let 2,000 of them (200k
@@ -27,6 +28,12 @@ function weight(ev: AnyBinlogEvent): number {
   const rows = (ev as { rows?: unknown[] }).rows;
   return Array.isArray(rows) && rows.length > 0 ? rows.length : 1;
 }
+
+/** zongji's packet handler of its binlog command (returns the handler of the next packet). */
+type BinlogData = (this: unknown, packet: MysqlPacket, connection: unknown) => unknown;
+/** What is used of a mysql2 packet: the event is `buffer[offset, end)`. */
+interface MysqlPacket { buffer: Buffer; offset: number; end: number }
+const ROWS_EVENT_CODES = new Set(ROWS_EVENTS.keys());
 
 /** What zongji's table map event offers the metadata hook. */
 export interface TableMapEvent {
@@ -55,8 +62,34 @@ export interface TransportOptions<Q> {
   columnsFor(ev: TableMapEvent): ZongjiColumnSchema[] | undefined | Promise<ZongjiColumnSchema[] | undefined>;
   /** Called synchronously for every event as it arrives, in binlog order; returns what is queued. */
   arrive(ev: AnyBinlogEvent, gtidSet: string | undefined): Q;
+  /**
+   * Called synchronously for a ROWS event as it arrives, before zongji decodes it: the event
+   * decoded by LakeSync (rowsdecode.ts) and its weight (rows), or undefined for zongji to decode it.
+   */
+  arriveRows?(raw: RawRowsEvent): { item: Q; weight: number } | undefined;
   /** Handles the queued items one at a time, in order. */
   handle(item: Q): Promise<void>;
+}
+
+/** A ROWS event's bytes, as the packet holds them, and zongji's table map entry of its table. */
+export interface RawRowsEvent {
+  typeCode: number;
+  /** Event time (ms since epoch, whole seconds). */
+  timestamp: number;
+  /** The packet's bytes: the event body is `buffer[bodyAt, end)`, the checksum excluded. */
+  buffer: Buffer;
+  bodyAt: number;
+  end: number;
+  /** zongji's table maps by table id (see `tableMap` below). */
+  tableMap: Record<number, ZongjiTableMapEntry | undefined>;
+}
+
+/** zongji's entry for a table id: the column schemas set by `_fetchTableInfo`, the columns by its table map event. */
+export interface ZongjiTableMapEntry {
+  columnSchemas: ZongjiColumnSchema[];
+  parentSchema: string;
+  tableName: string;
+  columns?: { name: string; type: number; charset?: string | null; metadata?: Record<string, number> }[];
 }
 
 export interface Transport {
@@ -88,7 +121,9 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
   // The schema history, not information_schema, names the columns of every table map.
   const z = zongji as unknown as {
     _fetchTableInfo(ev: TableMapEvent, next: () => void): void;
-    tableMap: Record<number, { columnSchemas: ZongjiColumnSchema[]; parentSchema: string; tableName: string }>;
+    tableMap: Record<number, ZongjiTableMapEntry>;
+    useChecksum: boolean;
+    BinlogClass?: { prototype: { binlogData: BinlogData } };
   };
   z._fetchTableInfo = (ev, next) => {
     const set = (schemas: ZongjiColumnSchema[] | undefined): void => {
@@ -128,14 +163,20 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
     }
   };
 
+  const enqueue = (item: Q, w: number): void => {
+    queue.push({ item, weight: w });
+    queued += w;
+    if (!paused && queued >= HIGH_WATER) { paused = true; zongji.connection?.pause(); }
+    void pump();
+  };
+
   zongji.on('binlog', (ev: AnyBinlogEvent) => {
     lastPacket = Date.now();
     if (failed || stopping) return;
+    let item: Q;
     try {
       // zongji.gtidSet already includes a transaction at its commit event (read synchronously here)
-      const w = weight(ev);
-      queue.push({ item: o.arrive(ev, zongji.gtidSet), weight: w });
-      queued += w;
+      item = o.arrive(ev, zongji.gtidSet);
       // After a DDL no cached table map is trusted (a MODIFY may keep the table id and the column
       // count): the next table map asks the history again. Never inside a transaction's maps.
       if (ev.getEventName() === 'query' && !/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|XA\s)/i.test((ev as { query?: string }).query ?? '')) {
@@ -145,9 +186,45 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
       fail(err as Error);
       return;
     }
-    if (!paused && queued >= HIGH_WATER) { paused = true; zongji.connection?.pause(); }
-    void pump();
+    enqueue(item, weight(ev));
   });
+
+  // ROWS events LakeSync decodes itself: seen in zongji's packet handler before it parses them.
+  // zongji does nothing for a row event but decode it (its resume position and GTID bookkeeping,
+  // which LakeSync does not use, stay frozen inside a transaction), so skipping it loses nothing.
+  const arriveRows = o.arriveRows;
+  if (arriveRows) {
+    zongji.on('ready', () => {
+      // zongji made its binlog command class just before 'ready' and queues the command right after
+      const proto = z.BinlogClass?.prototype;
+      if (!proto || typeof proto.binlogData !== 'function') return;
+      const zongjiData = proto.binlogData;
+      proto.binlogData = function (this: unknown, packet: MysqlPacket, connection: unknown) {
+        const b = packet.buffer, at = packet.offset;
+        // an event packet: OK marker, then the 19-byte event header (type code at +5)
+        const code = b[at] === 0 && packet.end - at > 20 ? b[at + 5] : -1;
+        if (code >= 0 && ROWS_EVENT_CODES.has(code) && !failed && !stopping && zongji.connection === connection) {
+          let decoded: { item: Q; weight: number } | undefined;
+          try {
+            decoded = arriveRows({
+              typeCode: code, timestamp: b.readUInt32LE(at + 1) * 1000, buffer: b, bodyAt: at + 20,
+              end: packet.end - (z.useChecksum ? 4 : 0), tableMap: z.tableMap,
+            });
+          } catch (err) {
+            fail(err as Error);
+            return proto.binlogData;
+          }
+          if (decoded) {
+            lastPacket = Date.now();
+            packet.offset = packet.end;
+            enqueue(decoded.item, decoded.weight);
+            return proto.binlogData;
+          }
+        }
+        return zongjiData.call(this, packet, connection);
+      };
+    });
+  }
 
   zongji.on('error', (err: Error & { code?: string; errno?: number }) => {
     if (err.errno === 1236 || /purged|could not find first log file|binary log/i.test(err.message)) {
