@@ -14,7 +14,7 @@ import { tableKey } from '../types';
 import type { DdlEffect } from './alter';
 import { TransactionAssembler } from './assembly';
 import { SchemaHistory, columnSchema } from './history';
-import { ROWS_EVENTS, decodeRows, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
+import { ROWS_EVENTS, decodeRows, ownRowsDecoder, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
 import { openTransport, type RawRowsEvent, type TableMapEvent, type ZongjiTableMapEntry } from './transport';
 import { binlogConverter, rawGeometry, valueKind, type ValueKind } from './values';
 
@@ -342,7 +342,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     heartbeatSeconds: o.heartbeatSeconds,
     columnsFor,
     arrive,
-    arriveRows,
+    ...(ownRowsDecoder() ? { arriveRows } : {}),
     handle,
   });
   return { done: transport.done, stop: () => transport.stop(), lastReceivedAt: () => transport.lastReceivedAt() };

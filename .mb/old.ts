@@ -1,0 +1,306 @@
+// A binlog ROWS event decoder of LakeSync's own, for the common column types: it reads the row
+// images straight from the packet bytes into canonical text (the strings values.ts gives for
+// zongji's values), without zongji's per-row objects, per-value closures and digit-by-digit
+// padding. A table with any other column type (ENUM, SET, TIME, JSON of MySQL, other charsets,
+// MariaDB's UUID/INET, compressed columns...) is left to zongji whole: `rowsPlan` returns
+// undefined and the event takes zongji's path, exactly as before.
+//
+// Every reader below reproduces, for the values a server writes, the text that zongji's
+// `readMysqlValue` (dateStrings, timezone 'Z') followed by values.ts `binlogConverter` gives;
+// test/unit/mysql/rowsdecode.test.ts holds the two to that, type by type, on the same bytes.
+import type { Row } from '../src/engine/pipeline/events';
+import { bufferToUnsigned, doubleText, float32Text, type ValueKind } from '../src/engine/source/mysql/values';
+
+/** A column of zongji's table map entry (after its updateColumnInfo; GEOMETRY already read as BLOB: values.ts rawGeometry). */
+export interface BinlogColumn {
+  type: number;
+  charset?: string | null;
+  metadata?: Record<string, number>;
+}
+
+/** What the plan needs of a column's schema (LakeSync's history or the binlog's FULL metadata). */
+export interface BinlogColumnSchema { COLUMN_TYPE: string; UNSIGNED?: boolean }
+
+/** The read position in a packet. */
+interface Cursor { b: Buffer; p: number }
+
+/** Reads one non-NULL value at the cursor and returns its canonical text. */
+type Read = (c: Cursor) => string;
+
+/** How to decode the rows of one table map: one reader per binlog column. */
+export interface RowsPlan { readers: Read[] }
+
+// binlog column type codes (MySQL's enum_field_types)
+const T = {
+  TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, LONGLONG: 8, INT24: 9, DATE: 10, YEAR: 13, VARCHAR: 15, BIT: 16,
+  TIMESTAMP2: 17, DATETIME2: 18, NEWDECIMAL: 246, TINY_BLOB: 249, MEDIUM_BLOB: 250, LONG_BLOB: 251, BLOB: 252, STRING: 254,
+} as const;
+
+/** The ROWS event type codes decoded here: v1 (MariaDB) and v2 (MySQL); the compressed ones stay with zongji. */
+export const ROWS_EVENTS: ReadonlyMap<number, { name: 'writerows' | 'updaterows' | 'deleterows'; v2: boolean }> = new Map([
+  [23, { name: 'writerows', v2: false }], [24, { name: 'updaterows', v2: false }], [25, { name: 'deleterows', v2: false }],
+  [30, { name: 'writerows', v2: true }], [31, { name: 'updaterows', v2: true }], [32, { name: 'deleterows', v2: true }],
+] as const);
+
+/** Charsets zongji decodes as UTF-8 (its default when the charset is not known). */
+const UTF8 = new Set(['utf8', 'utf8mb3', 'utf8mb4']);
+const utf8Charset = (cs: string | null | undefined): boolean => cs === undefined || cs === null || cs === '' || UTF8.has(cs);
+
+const TWO: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
+
+/** zongji's zeroPad: the last `size` characters of the number's text after zeros. */
+function pad(s: string, size: number): string {
+  return s.length >= size ? s.slice(s.length - size) : '0'.repeat(size - s.length) + s;
+}
+const two = (n: number): string => (n >= 0 && n < 100 ? TWO[n] : pad(String(n), 2));
+const four = (n: number): string => (n >= 1000 && n < 10000 ? String(n) : pad(String(n), 4));
+
+/** A big-endian signed integer of `len` (1..4) bytes. */
+function intBE(b: Buffer, p: number, len: number): number {
+  let u = 0;
+  for (let i = 0; i < len; i++) u = u * 256 + b[p + i];
+  const shift = 32 - 8 * len;
+  return (u << shift) >> shift;
+}
+
+/** The fraction of a TIMESTAMP2/DATETIME2 (`fsp` > 0): its value as zongji reads it. */
+function fraction(c: Cursor, fsp: number): number {
+  const size = (fsp + 1) >> 1;
+  let f = intBE(c.b, c.p, size);
+  c.p += size;
+  if (fsp % 2 !== 0) f /= 10;
+  return f < 0 ? -f : f;
+}
+
+// ---- readers ----
+
+function integerReader(type: number, unsigned: boolean): Read | undefined {
+  switch (type) {
+    case T.TINY: return unsigned ? (c) => String(c.b[c.p++]) : (c) => { const v = c.b[c.p++]; return String(v > 127 ? v - 256 : v); };
+    case T.SHORT: return unsigned ? (c) => { const v = c.b.readUInt16LE(c.p); c.p += 2; return String(v); }
+      : (c) => { const v = c.b.readInt16LE(c.p); c.p += 2; return String(v); };
+    case T.INT24: return unsigned ? (c) => { const v = c.b.readUIntLE(c.p, 3); c.p += 3; return String(v); }
+      : (c) => { const v = c.b.readIntLE(c.p, 3); c.p += 3; return String(v); };
+    case T.LONG: return unsigned ? (c) => { const v = c.b.readUInt32LE(c.p); c.p += 4; return String(v); }
+      : (c) => { const v = c.b.readInt32LE(c.p); c.p += 4; return String(v); };
+    case T.LONGLONG: return unsigned
+      ? (c) => {
+        const lo = c.b.readUInt32LE(c.p), hi = c.b.readUInt32LE(c.p + 4);
+        const s = hi < 0x200000 ? String(hi * 4294967296 + lo) : c.b.readBigUInt64LE(c.p).toString();
+        c.p += 8; return s;
+      }
+      : (c) => {
+        const lo = c.b.readUInt32LE(c.p), hi = c.b.readInt32LE(c.p + 4);
+        // within ±2^53 the double is exact; beyond, BigInt
+        const s = hi >= -0x200000 && hi < 0x200000 ? String(hi * 4294967296 + lo) : c.b.readBigInt64LE(c.p).toString();
+        c.p += 8; return s;
+      };
+    default: return undefined;
+  }
+}
+
+/** The digits of each part of a DECIMAL(precision, scale): 9 per 4 bytes, the rest in 1-4 bytes. */
+const DIG2BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+
+function decimalReader(precision: number, scale: number): Read {
+  const intg = precision - scale;
+  const intg0 = Math.floor(intg / 9), frac0 = Math.floor(scale / 9);
+  const intg0x = intg - intg0 * 9, frac0x = scale - frac0 * 9;
+  const intgX = DIG2BYTES[intg0x], fracX = DIG2BYTES[frac0x];
+  const size = intg0 * 4 + intgX + frac0 * 4 + fracX;
+  return (c) => {
+    const b = c.b, start = c.p;
+    c.p += size;
+    // the sign is the first byte's top bit (set: positive); a negative value has every bit flipped
+    const positive = (b[start] & 0x80) !== 0;
+    const mask = positive ? 0 : -1;
+    let p = start;
+    let int = '';
+    if (intgX > 0) { int += String(decimalGroup(b, p, intgX, start, mask)); p += intgX; }
+    for (let i = 0; i < intg0; i++) { int += pad(String(decimalGroup(b, p, 4, start, mask)), 9); p += 4; }
+    // leading zeros go, one digit stays (zongji: replace(/^0+(?=\d)/, ''))
+    let k = 0;
+    while (int.charCodeAt(k) === 48 && k + 1 < int.length && isDigit(int.charCodeAt(k + 1))) k++;
+    if (k > 0) int = int.slice(k);
+    if (int === '') int = '0';
+    let text = positive ? int : '-' + int;
+    if (scale > 0) {
+      let frac = '';
+      for (let i = 0; i < frac0; i++) { frac += pad(String(decimalGroup(b, p, 4, start, mask)), 9); p += 4; }
+      if (fracX > 0) frac += pad(String(decimalGroup(b, p, fracX, start, mask)), frac0x);
+      text += '.' + frac;
+    }
+    return text;
+  };
+}
+const isDigit = (ch: number): boolean => ch >= 48 && ch <= 57;
+
+/** A DECIMAL group of `len` bytes as a signed big-endian integer, the sign bit of the value's first byte (`start`) flipped, XOR `mask`. */
+function decimalGroup(b: Buffer, p: number, len: number, start: number, mask: number): number {
+  let u = 0;
+  for (let i = 0; i < len; i++) u = u * 256 + (p + i === start ? b[p + i] ^ 0x80 : b[p + i]);
+  const shift = 32 - 8 * len;
+  return ((u << shift) >> shift) ^ mask;
+}
+
+/** VARCHAR/CHAR of a UTF-8 charset: a 1- or 2-byte length, then the bytes. */
+function varcharReader(maxLength: number, read: (b: Buffer, from: number, to: number) => string): Read {
+  return maxLength > 255
+    ? (c) => { const n = c.b.readUInt16LE(c.p); const s = read(c.b, c.p + 2, c.p + 2 + n); c.p += 2 + n; return s; }
+    : (c) => { const n = c.b[c.p]; const s = read(c.b, c.p + 1, c.p + 1 + n); c.p += 1 + n; return s; };
+}
+
+/** BLOB/TEXT: a `lengthSize`-byte length, then the bytes. */
+function blobReader(lengthSize: number, read: (b: Buffer, from: number, to: number) => string): Read | undefined {
+  if (lengthSize < 1 || lengthSize > 4) return undefined;
+  return (c) => { const n = c.b.readUIntLE(c.p, lengthSize); const from = c.p + lengthSize; c.p = from + n; return read(c.b, from, from + n); };
+}
+
+const utf8 = (b: Buffer, from: number, to: number): string => b.toString('utf8', from, to);
+const hex = (b: Buffer, from: number, to: number): string => b.toString('hex', from, to);
+
+function datetime2Reader(fsp: number): Read {
+  return (c) => {
+    const b = c.b, p = c.p;
+    // 40 bits: sign, year*13+month (17), day (5), hour (5), minute (6), second (6)
+    const high = (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+    const low = (b[p + 1] << 24) | (b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4];
+    c.p += 5;
+    const ym = (high & 0x7fffc000) >> 14;
+    const text = four(Math.floor(ym / 13)) + '-' + two(ym % 13) + '-' + two((low >> 17) & 31) + ' '
+      + two((low >> 12) & 31) + ':' + two((low >> 6) & 63) + ':' + two(low & 63);
+    return fsp > 0 ? text + '.' + pad(String(fraction(c, fsp)), fsp) : text;
+  };
+}
+
+function timestamp2Reader(fsp: number): Read {
+  return (c) => {
+    const seconds = c.b.readInt32BE(c.p);
+    c.p += 4;
+    const f = fsp > 0 ? fraction(c, fsp) : 0;
+    const fracText = fsp > 0 ? '.' + pad(String(f), fsp) : '';
+    if (seconds === 0 && f === 0) return '0000-00-00 00:00:00' + fracText + '+00';
+    // zongji builds a Date from the seconds and the fraction's milliseconds, read back in UTC
+    const ms = fsp > 3 ? Math.floor(f / 10 ** (fsp - 3)) : fsp < 3 ? f * 10 ** (3 - fsp) : f;
+    const d = new Date(seconds * 1000 + ms);
+    return four(d.getUTCFullYear()) + '-' + two(d.getUTCMonth() + 1) + '-' + two(d.getUTCDate()) + ' '
+      + two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds()) + fracText + '+00';
+  };
+}
+
+const dateReader: Read = (c) => {
+  const raw = c.b.readUIntLE(c.p, 3);
+  c.p += 3;
+  return four((raw >> 9) & 0x7fff) + '-' + two((raw >> 5) & 15) + '-' + two(raw & 31);
+};
+
+// zongji reads YEAR as 1900 + the byte; values.ts turns 1900 (the zero year) into 0
+const yearReader: Read = (c) => { const v = c.b[c.p++] + 1900; return String(v === 1900 ? 0 : v); };
+
+function bitReader(bits: number): Read {
+  const size = Math.floor((bits + 7) / 8);
+  return (c) => { const v = bufferToUnsigned(c.b.subarray(c.p, c.p + size)); c.p += size; return v; };
+}
+
+/** The reader of a column whose binlog type and LakeSync kind this decoder covers; undefined: zongji's. */
+function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: ValueKind): Read | undefined {
+  const m = col.metadata ?? {};
+  const def = schema.COLUMN_TYPE ?? '';
+  switch (col.type) {
+    case T.TINY: case T.SHORT: case T.INT24: case T.LONG: case T.LONGLONG:
+      if (kind !== 'integer') return undefined;
+      return integerReader(col.type, schema.UNSIGNED !== undefined ? schema.UNSIGNED : def.indexOf('unsigned') !== -1);
+    case T.FLOAT:
+      return kind === 'float' ? (c) => { const v = c.b.readFloatLE(c.p); c.p += 4; return float32Text(v); } : undefined;
+    case T.DOUBLE:
+      return kind === 'double' ? (c) => { const v = c.b.readDoubleLE(c.p); c.p += 8; return doubleText(v); } : undefined;
+    case T.NEWDECIMAL:
+      return kind === 'decimal' && Number.isInteger(m.precision) && Number.isInteger(m.decimals) ? decimalReader(m.precision, m.decimals) : undefined;
+    case T.VARCHAR: case T.STRING: {
+      if (!Number.isInteger(m.max_length)) return undefined;
+      // MariaDB's UUID/INET and VECTOR, BINARY(n) (re-padded by zongji) stay with zongji
+      const special = def === 'uuid' || def === 'inet4' || def === 'inet6' || def.startsWith('vector') || def.startsWith('binary');
+      if (special) return undefined;
+      if (def.startsWith('varbin')) return kind === 'binary' ? varcharReader(m.max_length, hex) : undefined;
+      return kind === 'text' && utf8Charset(col.charset) ? varcharReader(m.max_length, utf8) : undefined;
+    }
+    case T.TINY_BLOB: case T.MEDIUM_BLOB: case T.LONG_BLOB: case T.BLOB:
+      // zongji: bytes when the column has no charset (null), else text in its charset
+      if (col.charset === null) return kind === 'binary' ? blobReader(m.length_size, hex) : undefined;
+      return (kind === 'text' || kind === 'json') && utf8Charset(col.charset) ? blobReader(m.length_size, utf8) : undefined;
+    case T.DATETIME2:
+      return kind === 'datetime' && isFsp(m.decimals) ? datetime2Reader(m.decimals) : undefined;
+    case T.TIMESTAMP2:
+      return kind === 'timestamp' && isFsp(m.decimals) ? timestamp2Reader(m.decimals) : undefined;
+    case T.DATE: return kind === 'date' ? dateReader : undefined;
+    case T.YEAR: return kind === 'year' ? yearReader : undefined;
+    case T.BIT: return kind === 'bit' && Number.isInteger(m.bits) ? bitReader(m.bits) : undefined;
+    default: return undefined;
+  }
+}
+const isFsp = (d: unknown): d is number => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 6;
+
+/** The plan for a table map's rows, or undefined when a column needs zongji. */
+export function rowsPlan(columns: BinlogColumn[], schemas: BinlogColumnSchema[], kinds: ValueKind[]): RowsPlan | undefined {
+  if (schemas.length < columns.length || kinds.length !== columns.length) return undefined;
+  const readers: Read[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const r = readerFor(columns[i], schemas[i], kinds[i]);
+    if (!r) return undefined;
+    readers.push(r);
+  }
+  return { readers };
+}
+
+/** The fixed part of a ROWS event, read from its body. */
+export interface RowsHeader { tableId: number; columnCount: number; present: Buffer; present2?: Buffer; rowsAt: number }
+
+/** Reads a ROWS event's post-header and column bitmaps; `p` is the body's first byte. */
+export function readRowsHeader(b: Buffer, p: number, v2: boolean, update: boolean): RowsHeader {
+  const tableId = b.readUIntLE(p, 6);
+  p += 8; // table id, flags
+  if (v2) p += b.readUInt16LE(p); // extra data, its length included
+  let columnCount = b[p++];
+  if (columnCount === 252) { columnCount = b.readUInt16LE(p); p += 2; }
+  else if (columnCount === 253) { columnCount = b.readUIntLE(p, 3); p += 3; }
+  else if (columnCount >= 251) throw new Error(`a binlog rows event with an unreadable column count (${columnCount})`);
+  const bitmapSize = (columnCount + 7) >> 3;
+  const present = b.subarray(p, p + bitmapSize);
+  p += bitmapSize;
+  let present2: Buffer | undefined;
+  if (update) { present2 = b.subarray(p, p + bitmapSize); p += bitmapSize; }
+  return { tableId, columnCount, present, rowsAt: p, ...(present2 ? { present2 } : {}) };
+}
+
+/**
+ * Decodes the row images from `h.rowsAt` to `end` (the checksum excluded), in binlog column order.
+ * An update gives before, after, before, after... A column the image does not carry
+ * (binlog_row_image=MINIMAL) is null, as zongji has it.
+ */
+export function decodeRows(plan: RowsPlan, h: RowsHeader, b: Buffer, end: number): Row[] {
+  const { readers } = plan;
+  const n = readers.length;
+  if (h.columnCount !== n) throw new Error(`a binlog rows event has ${h.columnCount} columns, its table map ${n}`);
+  const images: Row[] = [];
+  const c: Cursor = { b, p: h.rowsAt };
+  const presentCount = (bitmap: Buffer): number => { let k = 0; for (let i = 0; i < n; i++) if (bitmap[i >> 3] & (1 << (i & 7))) k++; return k; };
+  const count1 = presentCount(h.present);
+  const count2 = h.present2 ? presentCount(h.present2) : 0;
+  const image = (bitmap: Buffer, count: number): Row => {
+    const nulls = c.p;
+    c.p += (count + 7) >> 3;
+    const row: Row = new Array(n);
+    for (let i = 0, bit = 0; i < n; i++) {
+      if (!(bitmap[i >> 3] & (1 << (i & 7)))) { row[i] = null; continue; }
+      row[i] = b[nulls + (bit >> 3)] & (1 << (bit & 7)) ? null : readers[i](c);
+      bit++;
+    }
+    return row;
+  };
+  while (c.p < end) {
+    images.push(image(h.present, count1));
+    if (h.present2) images.push(image(h.present2, count2));
+  }
+  if (c.p !== end) throw new Error(`a binlog rows event's row images end at byte ${c.p}, the event at ${end}`);
+  return images;
+}
