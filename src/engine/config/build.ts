@@ -1,45 +1,15 @@
 // Validated, resolved task data -> TaskPlan: defaults from the schema, derived names and ids,
 // and the target path made absolute relative to the task file.
-import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { defaultSlotName, deriveServerId, taskNameFromFile } from './identity';
 import type { EngineParameters, IcebergMaintenanceConfig, Pem, Rules, SnapshotConfig, SourceType, SshConfig, SyncMode, TargetConfig, TaskPlan, TlsConfig, TlsMode } from './plan';
 import { schemaDefault } from './schema';
 import { sourceFacts } from '../source/known';
 
 type Data = Record<string, any>;
 
-/** `shop.sync.yaml` -> `shop` (also .sync.yml, .yaml, .yml). */
-export function taskNameFromFile(file: string): string {
-  return basename(file).replace(/(\.sync)?\.ya?ml$/i, '');
-}
-
-/** FNV-1a: a stable 32-bit hash, the same on every machine and Node version. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-export const MIN_DERIVED_SERVER_ID = 5400;
-const MAX_SERVER_ID = 4294967295;
-
-/** MySQL replica server id derived from the task name: stable, in 5400..4294967295 (clear of the small ids people hand out). */
-export function deriveServerId(name: string): number {
-  return MIN_DERIVED_SERVER_ID + (fnv1a(name) % (MAX_SERVER_ID - MIN_DERIVED_SERVER_ID + 1));
-}
-
-/** `lakesync_<name>` as a valid PostgreSQL slot name: lower case, [a-z0-9_], at most 63 characters. */
-export function defaultSlotName(name: string): string {
-  const slot = 'lakesync_' + name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  if (slot.length <= 63) return slot;
-  // Truncated names of different tasks must not collide: keep a hash of the full name.
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${slot.slice(0, 54)}_${hash}`;
-}
+export { defaultSlotName, deriveServerId, MIN_DERIVED_SERVER_ID, taskNameFromFile } from './identity';
 
 function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;

@@ -13,35 +13,16 @@
 // {schema} is the part before the dot of `db.table`: the MySQL database or the PostgreSQL schema.
 // {database} is the MySQL database too, but for PostgreSQL the task's `source.database`.
 // multi-table-merge names its targets in virtualTables: those names are used as written.
-import { candidateDatabases } from './patterns';
-import type { NamespaceSetting, TaskPlan } from './plan';
 import type { TableId } from '../source/types';
 import { sourceFacts } from '../source/known';
+import { DEFAULT_NAMESPACE, namespaceFromSource, tableNameTemplate, TEMPLATE_FIELDS, type NamingPlan } from './naming-rule';
 
 export type { NamespaceSetting } from './plan';
+// The rule itself (defaults, the template in effect, its readable form) is in naming-rule.ts, a
+// leaf the extension's task list uses without loading the engine; applying it is here.
+export { DEFAULT_NAMESPACE, describeNaming, namespaceFromSource, tableNameTemplate, TEMPLATE_FIELDS, type NamingPlan } from './naming-rule';
 
 export interface TargetName { readonly namespace: string; readonly table: string }
-
-/** The plan fields naming depends on (tests may pass partial plans). */
-export type NamingPlan = Pick<TaskPlan, 'mode' | 'databases' | 'tables'> & {
-  source?: Pick<TaskPlan['source'], 'type' | 'database'>;
-  target?: Partial<Pick<TaskPlan['target'], 'namespace' | 'tableName' | 'lowerCase'>>;
-};
-
-export const DEFAULT_NAMESPACE = 'ods';
-export const TEMPLATE_FIELDS = ['schema', 'database', 'table'] as const;
-
-export function namespaceFromSource(ns: NamespaceSetting | undefined): ns is { from: 'source' } {
-  return typeof ns === 'object' && ns !== null && ns.from === 'source';
-}
-
-/** The tableName template in effect (the written one, or the default described above). */
-export function tableNameTemplate(plan: NamingPlan): string {
-  if (plan.target?.tableName) return plan.target.tableName;
-  if (namespaceFromSource(plan.target?.namespace)) return '{table}';
-  const dbs = candidateDatabases(plan as TaskPlan);
-  return dbs !== undefined && dbs.length === 1 ? '{table}' : '{schema}_{table}';
-}
 
 /** Placeholders of a template that are not {schema}, {database} or {table} (for the task-file check). */
 export function unknownPlaceholders(template: string): string[] {
@@ -69,13 +50,6 @@ export function mergedTargetName(plan: NamingPlan, virtualTable: string): Target
   const ns = plan.target?.namespace ?? DEFAULT_NAMESPACE;
   // {from: source} is refused for merge mode by the task-file check: a merge gathers several schemas.
   return { namespace: namespaceFromSource(ns) ? DEFAULT_NAMESPACE : ns, table: virtualTable };
-}
-
-/** A readable form of the rule, for headers and the tree: `ods.{table}`, `{schema}.{table} (lower-cased)`. */
-export function describeNaming(plan: NamingPlan): string {
-  const ns = plan.target?.namespace ?? DEFAULT_NAMESPACE;
-  const table = plan.mode === 'multi-table-merge' ? '<virtual table>' : tableNameTemplate(plan);
-  return `${namespaceFromSource(ns) ? '{schema}' : ns}.${table}${plan.target?.lowerCase ? ' (lower-cased)' : ''}`;
 }
 
 /** Identity of a target name as the target sees it: DuckDB (and Iceberg catalogs) ignore case. */
