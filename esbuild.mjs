@@ -1,5 +1,5 @@
-// Builds the three bundles: the extension (loaded by VS Code), the engine (child process and CLI)
-// and the webviews. Native DuckDB stays external: it ships as its platform package in the VSIX.
+// Builds the bundles: the extension (loaded by VS Code, in two parts), the engine (child process
+// and CLI) and the webviews. Native DuckDB stays external: it ships as its platform package in the VSIX.
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { URL } from 'node:url';
@@ -13,9 +13,18 @@ const production = process.argv.includes('--production');
 // (engine.esbuild.json) and pins zongji's event class names instead (scripts/zongji-names.mjs).
 const common = { bundle: true, sourcemap: !production, minify: production, keepNames: true, logLevel: 'info' };
 
+// The extension is two bundles: dist/extension.js, what activation loads (the task list), and
+// dist/features.js (engine client, task-file editor, commands, webviews), which the controller
+// requires on first use. The entry's `require('./features')` stays a require of that file.
+const extension = { platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
+const featuresApart = {
+  name: 'features-apart',
+  setup(b) { b.onResolve({ filter: /^\.\/features$/ }, () => ({ path: './features.js', external: true })); },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
-    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, ...extension, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', plugins: [featuresApart] },
+  { ...common, ...extension, entryPoints: ['src/extension/features.ts'], outfile: 'dist/features.js' },
   // engine.esbuild.json: the engine's options, shared with the bench's own bundle (test/bench/engine.ts).
   // Its externals: native DuckDB, and ssh2's optional native crypto (ssh2 falls back to Node's crypto).
   // keepNames off (engine.esbuild.json): it costs ~10% of streaming CPU; zongjiNames pins the one

@@ -48,7 +48,7 @@ for n in names:
 for k, (count, size) in grouped.items():
     print(f"{size:>12,}  {k} ({count} files)")
 print(f"{len(names)} files, {total:,} bytes unpacked, {sum(z.getinfo(n).compress_size for n in names):,} packed")
-need = ['extension/package.json', 'extension/readme.md', 'extension/dist/extension.js', 'extension/dist/engine.js',
+need = ['extension/package.json', 'extension/readme.md', 'extension/dist/extension.js', 'extension/dist/features.js', 'extension/dist/engine.js',
         'extension/dist/webview/preview.js', 'extension/dist/webview/dashboard.js',
         f'extension/node_modules/@duckdb/node-bindings-{target}/duckdb.node',
         'extension/node_modules/@duckdb/node-api/lib/index.js', 'extension/node_modules/@duckdb/node-bindings/duckdb.js']

@@ -1,6 +1,7 @@
-// The one place commands are registered: each handler is wrapped so that Restricted Mode is
-// enforced for engine commands (a command can be run even when its menu is hidden) and every
-// error reaches the person as a notification instead of vanishing.
+// The one place command handlers are wrapped: Restricted Mode is enforced for engine commands (a
+// command can be run even when its menu is hidden) and every error reaches the person as a
+// notification instead of vanishing. The ids are registered at activation (controller.ts) with
+// stubs that load the features and call these wrapped handlers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,14 +12,11 @@ import { requireTrust } from './trust';
 
 export type Handler = (...args: any[]) => unknown;
 
-export function registerCommands(
-  register: (d: vscode.Disposable) => void,
-  handlers: Record<CommandKey, Handler>,
-  log: vscode.LogOutputChannel,
-): void {
+export function guardHandlers(handlers: Record<CommandKey, Handler>, log: vscode.LogOutputChannel): Record<CommandKey, Handler> {
+  const guarded = {} as Record<CommandKey, Handler>;
   for (const key of Object.keys(handlers) as CommandKey[]) {
     const info = COMMANDS[key];
-    register(vscode.commands.registerCommand(info.id, async (...args: unknown[]) => {
+    guarded[key] = async (...args: unknown[]) => {
       if ('needsTrust' in info && info.needsTrust && !(await requireTrust(info.title.replace(/…$/, '').toLowerCase()))) return;
       try {
         return await handlers[key](...args);
@@ -44,6 +42,7 @@ export function registerCommands(
           }
         }
       }
-    }));
+    };
   }
+  return guarded;
 }

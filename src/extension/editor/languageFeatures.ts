@@ -9,7 +9,7 @@ import { COMMANDS } from '../common/commandIds';
 import { Disposable } from '../common/disposable';
 import type { PreviewService } from '../engine/previewService';
 import type { TaskModel } from '../model/taskModel';
-import { readTaskFileInfo } from '../model/taskFile';
+import { isTaskDocument, readTaskFileInfo } from '../model/taskFile';
 import { completionCandidates, hoverText } from './completion';
 import { mapConfigDiagnostic, mapPreviewWarning, plainPasswordRange, SECRET_VALUE_PATHS, sharedSlotDiagnostic, type MappedDiagnostic } from './diagnostics';
 import { cursorContext, keyAt } from './yamlPath';
@@ -24,9 +24,6 @@ function readTextOr<T>(file: string, fallback: T): string | T {
   try { return readFileSync(file, 'utf8'); } catch { return fallback; }
 }
 
-export function isTaskDocument(doc: vscode.TextDocument): boolean {
-  return doc.uri.path.endsWith('.sync.yaml');
-}
 
 function toDiagnostic(m: MappedDiagnostic): vscode.Diagnostic {
   const d = new vscode.Diagnostic(new vscode.Range(m.startLine, m.startCol, m.endLine, m.endCol), m.message,
@@ -72,7 +69,8 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
       if (s !== slots) { slots = s; this.refreshOpen(); }
     }));
     this.register({ dispose: () => { for (const t of this.timers.values()) clearTimeout(t); } });
-    this.refreshOpen();
+    // Loaded when the first task file opens (controller.ts): check what is open now.
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
   }
 
   private refreshOpenPending = false;
@@ -124,7 +122,7 @@ export class LanguageFeatures extends Disposable implements vscode.CompletionIte
    * its document's events; a closed one is read again here, or cleared when it is gone. A change
    * of a `tablesFrom` list revalidates the tasks that name it.
    */
-  private onDiskChange(uri: vscode.Uri, deleted: boolean): void {
+  onDiskChange(uri: vscode.Uri, deleted: boolean): void {
     if (uri.scheme !== 'file') return;
     const file = uri.fsPath;
     if (uri.path.endsWith('.sync.yaml')) this.revalidateFromDisk(uri, deleted);

@@ -4,8 +4,8 @@
 import { parseDocument } from 'yaml';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultSlotName, deriveServerId, taskNameFromFile } from '../../engine/config/build';
-import { describeNaming } from '../../engine/config/naming';
+import { defaultSlotName, deriveServerId, taskNameFromFile } from '../../engine/config/identity';
+import { describeNaming } from '../../engine/config/naming-rule';
 import type { SyncMode } from '../../engine/config/plan';
 
 export interface TaskFileInfo {
@@ -38,6 +38,11 @@ export interface TaskFileInfo {
 }
 
 export const TASK_FILE_SUFFIX = '.sync.yaml';
+
+/** Whether an editor document is a task file (any scheme: untitled ones too). */
+export function isTaskDocument(doc: { uri: { path: string } }): boolean {
+  return doc.uri.path.endsWith(TASK_FILE_SUFFIX);
+}
 
 export function defaultTaskName(file: string): string {
   return taskNameFromFile(file);

@@ -29,12 +29,15 @@ export class TaskDiscovery extends Disposable {
   /** A task file changed on disk (saved), after the model has its new content. */
   private readonly changedEmitter = this.register(new vscode.EventEmitter<string>());
   readonly onDidChangeTaskFile = this.changedEmitter.event;
+  /** A task file was created or changed on disk (by this window or another program). */
+  private readonly writtenEmitter = this.register(new vscode.EventEmitter<vscode.Uri>());
+  readonly onDidWriteTaskFile = this.writtenEmitter.event;
 
   constructor(private readonly model: TaskModel) {
     super();
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(TASK_GLOB));
-    this.register(watcher.onDidCreate((uri) => void this.readOne(uri)));
-    this.register(watcher.onDidChange((uri) => void this.readOne(uri).then(() => this.changedEmitter.fire(uri.fsPath))));
+    this.register(watcher.onDidCreate((uri) => { this.writtenEmitter.fire(uri); void this.readOne(uri); }));
+    this.register(watcher.onDidChange((uri) => { this.writtenEmitter.fire(uri); void this.readOne(uri).then(() => this.changedEmitter.fire(uri.fsPath)); }));
     this.register(watcher.onDidDelete((uri) => { this.model.remove(uri.fsPath); this.onDidScanEmitter.fire(); }));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scan()));
     const poll = setInterval(() => void this.refreshStatusFiles(), STATUS_POLL_MS);

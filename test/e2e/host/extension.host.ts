@@ -1,7 +1,7 @@
 // Runs inside code-server's extension host with the real `vscode` API (see
 // fixtures/host-runner-ext). The workspace holds shop.sync.yaml pointing at the harness's PostgreSQL.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -22,6 +22,19 @@ describe('LakeSync in the extension host', () => {
     const ext = vscode.extensions.getExtension(ID);
     assert.ok(ext, `${ID} is not installed`);
     await until('activation', () => ext.isActive || undefined);
+  });
+
+  it('loads the engine client and the task-file editor only when a task file is opened', async () => {
+    const ext = vscode.extensions.getExtension(ID)!;
+    await until('activation', () => ext.isActive || undefined);
+    // Node's module cache of this extension host: what LakeSync's code has required so far.
+    const features = realpathSync(path.join(ext.extensionPath, 'dist', 'features.js'));
+    const loaded = () => require.cache[features] !== undefined;
+    assert.ok(!loaded(), 'dist/features.js (engine client, schema validator) was loaded at activation');
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const doc = await vscode.workspace.openTextDocument(path.join(folder, 'shop.sync.yaml'));
+    await until('dist/features.js to load when a task file opens', () => loaded() || undefined);
+    assert.ok(!doc.isClosed);
   });
 
   it('registers every command its manifest contributes', async () => {

@@ -44,16 +44,31 @@ describe('extension manifest', () => {
     assert.equal(re.exec('x: ${other:A}'), null);
   });
 
-  it('the extension bundle holds no database driver and no DuckDB', async () => {
+  /** The inputs of one of the extension's bundles, built as esbuild.mjs builds it (./features kept apart). */
+  async function bundleInputs(entry: string): Promise<string[]> {
     const result = await esbuild.build({
-      entryPoints: [path.join(root, 'src/extension/extension.ts')], bundle: true, write: false, metafile: true,
+      entryPoints: [path.join(root, entry)], bundle: true, write: false, metafile: true,
       platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'silent',
+      plugins: [{ name: 'features-apart', setup(b) { b.onResolve({ filter: /^\.\/features$/ }, () => ({ path: './features.js', external: true })); } }],
     });
-    const inputs = Object.keys(result.metafile!.inputs);
+    return Object.keys(result.metafile!.inputs);
+  }
+
+  it('activation loads only the task list: no engine, no schema validator, no engine client', async () => {
+    const inputs = await bundleInputs('src/extension/extension.ts');
+    // What the tree needs to show a task: the YAML parser and the engine's pure naming/identity rules.
+    const allowedEngine = /src\/engine\/config\/(identity|naming-rule|patterns)\.ts$/;
+    assert.deepEqual(inputs.filter((i) => i.includes('src/engine/') && !allowedEngine.test(i)), []);
+    assert.deepEqual(inputs.filter((i) => /node_modules\//.test(i) && !/node_modules\/(yaml|picomatch)\//.test(i)), []);
+    assert.deepEqual(inputs.filter((i) => /schemas\/|src\/extension\/(engine|editor|commands|webviews|secrets)\/|webview\//.test(i)), []);
+  });
+
+  it('the features bundle holds no database driver and no DuckDB', async () => {
+    const inputs = await bundleInputs('src/extension/features.ts');
     // a source's facts (source/known.ts, source/<name>/facts.ts) are plain data the config needs; nothing else of a source
     const facts = /src\/engine\/source\/(known|facts|[^/]+\/facts)\.ts$/;
     const heavy = inputs.filter((i) => /node_modules\/(pg|pg-copy-streams|mysql2|@vlasky\/zongji|@duckdb)\//.test(i) || (/src\/engine\/(source|sink|target|runtime)\//.test(i) && !facts.test(i)));
     assert.deepEqual(heavy, []);
-    assert.ok(inputs.some((i) => i.includes('src/engine/config/')), 'the config loader (yaml + ajv) is bundled');
+    assert.ok(inputs.some((i) => i.includes('src/engine/config/load.ts')), 'the config loader (yaml + ajv) is bundled');
   });
 });
