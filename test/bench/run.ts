@@ -89,11 +89,13 @@ function activationFigures(): Figure[] {
   const r = spawnSync('npx', ['mocha', '--config', '.mocharc.json', '--timeout', '300000', 'test/e2e/activation.e2e.ts'],
     { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, LAKESYNC_E2E_VSIX: vsix, LAKESYNC_ACTIVATION_OUT: out } });
   if (r.status !== 0 || !existsSync(out)) throw new Error(`test/e2e/activation.e2e.ts failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
-  const a = JSON.parse(readFileSync(out, 'utf8')) as { activationMs: number; viewFirstRenderMs: number; viewAfterClickMs: number; workbenchMs: number };
+  const a = JSON.parse(readFileSync(out, 'utf8')) as { activationMs: number; viewFirstRenderMs: number; viewAfterClickMs: number; workbenchMs: number;
+    loadCodeMs: number; callActivateMs: number; finishActivateMs: number };
   const seconds = (Date.now() - t0) / 1000;
   return [{
     case: 'Extension activation in code-server', value: a.activationMs, unit: 'ms', seconds, load1: load1(),
-    extra: { detail: 'VS Code\'s measure (Developer: Show Running Extensions): code loading + activate() until it resolved; no engine process started' },
+    extra: { detail: `VS Code's measure (Developer: Show Running Extensions): loading the code ${a.loadCodeMs} ms + the activate() call ${a.callActivateMs} ms; its promise (the task scan) resolved after ${a.finishActivateMs} ms (Developer: Startup Performance); no engine process started`,
+      loadCodeMs: a.loadCodeMs, callActivateMs: a.callActivateMs, finishActivateMs: a.finishActivateMs },
     note: 'goal <= 100 ms',
   }, {
     case: 'LakeSync view first render after the workbench starts', value: a.viewFirstRenderMs, unit: 'ms', seconds, load1: load1(),
