@@ -1,7 +1,7 @@
 // Runs inside code-server's extension host with the real `vscode` API (see
 // fixtures/host-runner-ext). The workspace holds shop.sync.yaml pointing at the harness's PostgreSQL.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -24,17 +24,23 @@ describe('LakeSync in the extension host', () => {
     await until('activation', () => ext.isActive || undefined);
   });
 
-  it('loads the engine client and the task-file editor only when a task file is opened', async () => {
+  it('loads the engine client and the task-file editor only when a task file needs them', async () => {
     const ext = vscode.extensions.getExtension(ID)!;
     await until('activation', () => ext.isActive || undefined);
     // Node's module cache of this extension host: what LakeSync's code has required so far.
     const features = realpathSync(path.join(ext.extensionPath, 'dist', 'features.js'));
     const loaded = () => require.cache[features] !== undefined;
     assert.ok(!loaded(), 'dist/features.js (engine client, schema validator) was loaded at activation');
+    // Another program writes a broken task file: its diagnostics need the validator, never opened
+    // in an editor (opening one is the other way in: test/e2e/editor.e2e.ts).
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const doc = await vscode.workspace.openTextDocument(path.join(folder, 'shop.sync.yaml'));
-    await until('dist/features.js to load when a task file opens', () => loaded() || undefined);
-    assert.ok(!doc.isClosed);
+    const uri = vscode.Uri.file(path.join(folder, 'written.sync.yaml'));
+    writeFileSync(uri.fsPath, 'source: {type: mysql, host: db, user: u}\nmode: multi-table-mirror\ntables: [shop.orders]\nsnapshot: {chunkSize: "many"}\n');
+    await until('the error of the written file', () => vscode.languages.getDiagnostics(uri).some((d) => /snapshot\.chunkSize/.test(d.message)) || undefined);
+    assert.ok(loaded());
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'the task file was never opened');
+    rmSync(uri.fsPath);
+    await until('its diagnostics to go with the file', () => vscode.languages.getDiagnostics(uri).length === 0 || undefined);
   });
 
   it('registers every command its manifest contributes', async () => {
