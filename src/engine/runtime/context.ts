@@ -27,7 +27,18 @@ export interface SnapshotRequest {
    * may not have reached the source's newest DDL): after a schema change the stream cannot carry.
    */
   align?: boolean;
+  /** A resync: why it was asked for (said again if it has to wait, resync.ts deferResync). */
+  why?: string[];
+  /**
+   * A resync started although the stream's shape of the table differs from the source's: the
+   * checkpoint has passed `at`, read right after the source described the table as `shape`.
+   * The copy may take the source's shape at the checkpoint only while the source still has it.
+   */
+  settled?: ShapeGoal;
 }
+
+/** A source position read right after the source described a table as `shape`. */
+export interface ShapeGoal { at: Position; shape: SourceTable }
 
 export class StopSignal extends Error {
   constructor(reason = 'stopped') { super(reason); this.name = 'StopSignal'; }
@@ -51,9 +62,10 @@ export class TaskContext {
   readonly holds = new HoldGate();
   /**
    * Resyncs asked for by schema changes the stream cannot carry, waiting for the stream to reach
-   * the source's shape (resync.ts); `goal`: the source position read when the table first differed.
+   * the source's shape (resync.ts); `goal`: the source position read right after the source last
+   * described the table in a shape the stream had not reached, with that shape.
    */
-  readonly pendingResync = new Map<string, { why: string[]; goal?: Position }>();
+  readonly pendingResync = new Map<string, { why: string[]; goal?: ShapeGoal }>();
   /** Snapshot order overrides: lower goes first (prioritize gives ever lower ranks). */
   readonly priorities = new Map<string, number>();
   private prioritySeq = 0;

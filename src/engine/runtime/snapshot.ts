@@ -9,7 +9,8 @@ import { StopSignal, type SnapshotRequest, type TaskContext } from './context';
 import { applySchemaChange } from './evolve';
 import { failTable } from './halt';
 import type { SourceTable } from '../source/types';
-import { requestResync, sameShape } from './resync';
+import { deferResync, requestResync, sameShape } from './resync';
+import { testPause } from './testhooks';
 import { ChunkFiles } from './bulk';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
@@ -80,13 +81,21 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
   if (!ctx.routes.get(req.source)) return undefined;
   // a resync of a stopped table (e.g. after a DDL LakeSync could not read) starts from the table
   // as the source describes it now, also in the schema history the stream restarts with
-  // (a table resynced after a schema change the stream cannot carry likewise: the source may be
-  // past more DDL than the stream has read, and the copy reads the table as it is now)
   const halted = ctx.routes.isHalted(req.source);
   if (req.kind === 'fresh' && !req.where && (halted || req.align) && ctx.adapter.shapesAt) {
-    ctx.routes.resume(req.source);
+    await testPause('resync-copy');
     const source = ctx.routes.get(req.source)!.source;
     const now = await ctx.adapter.describe(source.id);
+    // A resync after a schema change the stream cannot carry copies the table in the shape the
+    // stream has at the checkpoint, where it restarts: the rows and DDL after the checkpoint are
+    // read in the shapes they were written in. DDL the source ran since the resync was started
+    // (the stream has not read it) sends the table back to wait (resync.ts), unless the checkpoint
+    // is past the position read right after the source last described it so (`settled`).
+    if (now && !halted && !sameShape(source, now) && !(req.settled && sameShape(req.settled.shape, now))) {
+      await deferResync(ctx, req.source, req.why ?? [], now);
+      return undefined;
+    }
+    ctx.routes.resume(req.source);
     if (now && (halted || !sameColumns(source, now))) await applySchemaChange(ctx, { kind: 'schema', table: source.id, ddl: '(resync: the table as the source describes it now)', shape: now }, ctx.checkpoint);
   }
   const route = ctx.routes.get(req.source);
@@ -137,8 +146,23 @@ async function finishTable(ctx: TaskContext, w: Work): Promise<void> {
   const source = w.req.source;
   const route = ctx.routes.get(source);
   if (!route) return;
+  if (await copyOutdated(ctx, w)) return;
   const removed = await ctx.sink.finishSnapshot(route, removeStale(w), w.req.targetWhere);
   tableFinished(ctx, source, removed);
+}
+
+/**
+ * Before a resync's copy ends: the source ran more DDL on the table while it was read (a MODIFY
+ * widening a column lets chunks read values the target's older type would round). The copy does
+ * not end; the table waits (pending, also after a crash) for a resync once the stream has read
+ * that DDL. True when so. A chunk that failed on such DDL has already asked (chunkFailed).
+ */
+async function copyOutdated(ctx: TaskContext, w: Work): Promise<boolean> {
+  const source = w.req.source;
+  if (!w.req.align || !(await shapeMoved(ctx, source))) return false;
+  ctx.abortSnapshot.add(source);
+  await requestResync(ctx, source, ['the table changed shape at the source while it was copied']);
+  return true;
 }
 
 /**
@@ -292,6 +316,7 @@ async function commitOne(ctx: TaskContext, job: Committing): Promise<Committing 
   const last = w.remaining === 1 && job.writer.commitLastChunk ? job.writer.commitLastChunk.bind(job.writer) : undefined;
   let finished: number | undefined;
   try {
+    if (last && await copyOutdated(ctx, w)) return undefined;
     if (last) ({ rows, removed: finished } = await last(route, chunk.index, w.append, removeStale(w), w.req.targetWhere));
     else rows = await job.writer.commitChunk(route, chunk.index, w.append);
   } catch (err) {

@@ -5,7 +5,9 @@
 // LakeSync resyncs the table at that point of the stream (an info line in the table's events says
 // why), and after catch-up every row equals the source's, while a writer keeps writing.
 import assert from 'node:assert/strict';
-import { sharedPostgres, sleep, startMariadb, type ServerHandle } from '../../harness';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharedPostgres, sleep, startMariadb, tempDir, type ServerHandle } from '../../harness';
 import { Source, insertRows, type Cell, type Kind, type Task } from '../modes/helpers';
 import { writer as migrationWriter } from './migration-script';
 
@@ -90,6 +92,48 @@ function rewriteTests(kind: Kind, label: string, server: () => Promise<ServerHan
       const st = await task.table(t);
       assert.equal(st.phase, 'incremental', JSON.stringify(st.errors) + task.runLog());
       assert.match(await events(task, t), /resync.*created/);
+      await task.stop();
+    });
+
+    it('DDL run between the resync\'s shape check and its copy: the copy waits until the stream has read it, then equal', async () => {
+      const a = await src.space('race');
+      const t = `${a}.items`;
+      await src.sql(`CREATE TABLE ${t} (id int PRIMARY KEY, qty int, name varchar(40))`);
+      await src.sql(insertRows(t, 1, ROWS, (i) => `${i}, ${i % 50}, 'Name${i}'`));
+      // the engine stops once where the resync's copy is about to read the source's shape (testhooks.ts)
+      const pause = tempDir('pause');
+      task = src.task({ mode: 'multi-table-mirror', tables: [t] });
+      await task.start([], { LAKESYNC_TEST_PAUSE: pause });
+      await task.waitPhase(t, 'incremental');
+      writeFileSync(join(pause, 'resync-copy.armed'), '');
+      await src.sql(pg ? `ALTER TABLE ${t} ADD COLUMN created timestamptz DEFAULT clock_timestamp()`
+        : `ALTER TABLE ${t} ADD COLUMN created timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)`);
+      await src.sql(`UPDATE ${t} SET qty = qty + 1 WHERE id % 4 = 0`);
+      await task.waitFor('the resync to reach its copy', async () => existsSync(join(pause, 'resync-copy.reached')));
+      // after the stream's checkpoint: rows in the shape the stream has, then DDL it has not read
+      // (an AUTO_INCREMENT / volatile default: a resync again), then rows in the new shape
+      await src.sql(`UPDATE ${t} SET name = upper(name) WHERE id % 5 = 0`);
+      await src.sql(`INSERT INTO ${t} (id, qty, name) VALUES (5001, 1, 'a'), (5002, 2, 'b'), (5003, 3, 'c')`);
+      await src.sql(`DELETE FROM ${t} WHERE id % 9 = 0`);
+      await src.sql(pg ? `ALTER TABLE ${t} ADD COLUMN uid uuid DEFAULT gen_random_uuid()`
+        : `ALTER TABLE ${t} ADD COLUMN seq int NOT NULL AUTO_INCREMENT, ADD UNIQUE KEY (seq)`);
+      await src.sql(`UPDATE ${t} SET name = lower(name) WHERE id % 7 = 0`);
+      await src.sql(`INSERT INTO ${t} (id, qty, name) VALUES (5004, 4, 'd')`);
+      await src.sql(`ALTER TABLE ${t} ADD COLUMN status varchar(10) NOT NULL DEFAULT 'new'`);
+      await src.sql(`UPDATE ${t} SET status = 'done' WHERE id % 3 = 0`);
+      writeFileSync(join(pause, 'resync-copy.go'), '');
+      const created: Col = pg ? { src: `(extract(epoch from created) * 1000000)::bigint`, dst: 'epoch_us(created)' }
+        : { src: `CAST(unix_timestamp(created) * 1000000 AS SIGNED)`, dst: 'epoch_us(created)' };
+      const cols = [plain('id'), plain('qty'), plain('name'), created, plain(pg ? 'uid' : 'seq'), plain('status')];
+      await waitEqual(task, t, 'items', cols);
+      await task.waitPhase(t, 'incremental');
+      await waitEqual(task, t, 'items', cols);
+      const st = await task.table(t);
+      assert.equal(st.phase, 'incremental', JSON.stringify(st.errors) + task.runLog());
+      assert.match(task.runLog(), /resync waits: the source changed the table's shape again/);
+      const ev = await events(task, t);
+      assert.match(ev, /resync: column created was added/);
+      assert.match(ev, pg ? /resync: column uid was added/ : /resync: column seq was added with AUTO_INCREMENT/);
       await task.stop();
     });
 

@@ -109,9 +109,9 @@ export class Task {
     return JSON.parse(r.stdout) as T;
   }
 
-  /** Starts `lakesync run FILE --json` in the background and waits until its control socket answers. */
-  async start(extra: string[] = []): Promise<CliProcess> {
-    this.run = spawnCli(['run', this.file, '--json', ...extra]);
+  /** Starts `lakesync run FILE --json` in the background (with `env` added) and waits until its control socket answers. */
+  async start(extra: string[] = [], env?: Record<string, string>): Promise<CliProcess> {
+    this.run = spawnCli(['run', this.file, '--json', ...extra], env ? { env } : {});
     await this.waitFor('the engine to answer', async () => {
       const r = await runCli(['status', this.file, '--json'], { timeoutMs: 30_000 });
       return r.code === 0 && (JSON.parse(r.stdout) as { running?: boolean }).running === true;
