@@ -63,8 +63,11 @@ interface Queued {
   gtidSet?: string;
   /** A DDL statement's effects on the history. */
   effects?: DdlEffect[];
-  /** A row event: its table, the shape it was decoded with, zongji's names for its values. */
-  rows?: { id: TableId; shape?: SourceTable; names: string[]; selfDescribing: boolean };
+  /**
+   * A row event: its table, the shape it was decoded with, zongji's names for its values, and why
+   * the table's shape was unknown when it was decoded (a later DDL may make it known again).
+   */
+  rows?: { id: TableId; shape?: SourceTable; names: string[]; selfDescribing: boolean; unknown?: { statement: string; reason: string } };
 }
 
 const TX_CONTROL = /^(BEGIN|XA START|XA END|SAVEPOINT)/i;
@@ -116,8 +119,9 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       const m = r.tableMap[r.tableId] as { parentSchema: string; tableName: string; columnSchemas: { COLUMN_NAME: string }[] } | undefined;
       if (!m) return { ev };
       const id = { db: m.parentSchema, table: m.tableName };
-      const shape = history.unknownReason(id) ? undefined : history.shape(id);
-      return { ev, rows: { id, names: m.columnSchemas.map((c) => c.COLUMN_NAME), selfDescribing: selfDescribing.get(r.tableId) ?? false, ...(shape ? { shape } : {}) } };
+      const unknown = history.unknownReason(id);
+      const shape = unknown ? undefined : history.shape(id);
+      return { ev, rows: { id, names: m.columnSchemas.map((c) => c.COLUMN_NAME), selfDescribing: selfDescribing.get(r.tableId) ?? false, ...(shape ? { shape } : {}), ...(unknown ? { unknown } : {}) } };
     }
     if (name === 'tablemap') {
       const t = ev as Extract<AnyBinlogEvent, { getEventName(): 'tablemap' }>;
@@ -241,10 +245,18 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     if (!isTaskTable(id)) return;
     const key = tableKey(id);
     assembler.touch();
-    const unknown = history.unknownReason(id);
+    // unknown when the rows were decoded, even if a DDL after them has made the shape known again
+    let unknown = info.unknown ?? history.unknownReason(id);
     // a table only the server could describe (after CREATE ... SELECT, or a DDL that did not fit
     // the history) with FULL metadata: described when its DDL was handled, just before
     const shape = info.shape ?? (unknown ? undefined : history.shape(id));
+    const shapeNames = shape?.columns.map((c) => c.name) ?? [];
+    const asShape = info.names.length === shapeNames.length && info.names.every((n, i) => n === shapeNames[i]);
+    // without the binlog's own column names (binlog_row_metadata NO_LOG / MINIMAL) values are
+    // named by the history alone: rows it did not name cannot be read, never as NULLs
+    if (shape && !asShape && !info.selfDescribing) {
+      unknown = { statement: '(binlog rows)', reason: `the binlog's rows of ${key} have ${info.names.length} values that LakeSync's schema history does not name (${shapeNames.join(', ')})` };
+    }
     if (unknown && !reported.has(key)) {
       reported.add(key);
       assembler.push({ kind: 'schema', table: id, ddl: unknown.statement, error: unknown.reason });
@@ -253,8 +265,6 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       warnOnce(`skip:${key}`, `${key}: rows skipped, its shape is unknown after "${unknown?.statement ?? '?'}" (${unknown?.reason ?? 'no description'})`);
       return;
     }
-    const shapeNames = shape.columns.map((c) => c.name);
-    const asShape = info.names.length === shapeNames.length && info.names.every((n, i) => n === shapeNames[i]);
     if (!asShape) {
       // binlog_row_metadata=FULL names the values as written: those names win, and the history is off
       warnOnce(`full:${key}`, `${key}: the binlog's column names (${info.names.join(', ')}) differ from LakeSync's schema history (${shapeNames.join(', ')}); using the binlog's`);
