@@ -146,7 +146,9 @@ export async function rawSnapshot(c: Ctx, kind: Kind, db: string, rows: number):
 
 export async function lakesyncSnapshot(c: Ctx, kind: Kind, db: string, rows: number, concurrency: number, raw: Figure): Promise<Figure> {
   const name = `snap_${kind}_c${concurrency}`;
-  const file = task(c, kind, name, db, 't', { snapshot: { enabled: true, concurrency } });
+  // BENCH_SNAPSHOT='{"chunkSize":125000}' adds snapshot settings (tuning experiments)
+  const envSnapshot = process.env.BENCH_SNAPSHOT ? JSON.parse(process.env.BENCH_SNAPSHOT) as Record<string, number> : {};
+  const file = task(c, kind, name, db, 't', { snapshot: { enabled: true, ...envSnapshot, concurrency } });
   const t0 = Date.now();
   const r = await runToEnd(file, ['--until-caught-up'], { timeoutMs: 900_000 });
   const done = logTime(r, /full sync done/);

@@ -104,7 +104,7 @@ export function runEngine(file: string, args: string[], opts: { timeoutMs?: numb
       const now = Date.now();
       lines.push(line);
       times.push(now);
-      if (line.type === 'log' && process.env.BENCH_VERBOSE) process.stderr.write(`  engine ${line.level}: ${line.message}\n`);
+      if (line.type === 'log' && process.env.BENCH_VERBOSE) process.stderr.write(`  engine ${line.level} ${line.time ?? ""}: ${line.message}\n`);
       for (const w of [...waiters]) {
         if (line.type === 'log' && w.re.test(line.message ?? '')) { waiters.splice(waiters.indexOf(w), 1); w.resolve(now); }
       }

@@ -12,6 +12,7 @@
 // BENCH_CPU_PROF=DIR  writes a .cpuprofile of every engine process into DIR
 // BENCH_ENGINE=FILE  runs that prebuilt engine bundle instead of building dist/bench/engine.js (A/B)
 // BENCH_PARAMS=JSON  engine parameters for every task, e.g. '{"batchSize":20000}'
+// BENCH_SNAPSHOT=JSON  snapshot settings of the snapshot cases, e.g. '{"chunkSize":125000}'
 // BENCH_VERBOSE=1   echoes the engine's log lines and its stderr (with LAKESYNC_MEMORY_TRACE=MS: its memory by owner)
 // BENCH_SUMMARY=0  leaves bench-results/summary.md alone (quick or partial runs)
 // BENCH_MAX_RSS_MB=N  a case whose engine peaked above N MB fails the run (default: the tasks' parameters.memoryMb)
