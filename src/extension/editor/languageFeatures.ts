@@ -24,7 +24,6 @@ function readTextOr<T>(file: string, fallback: T): string | T {
   try { return readFileSync(file, 'utf8'); } catch { return fallback; }
 }
 
-
 function toDiagnostic(m: MappedDiagnostic): vscode.Diagnostic {
   const d = new vscode.Diagnostic(new vscode.Range(m.startLine, m.startCol, m.endLine, m.endCol), m.message,
     m.severity === 'error' ? vscode.DiagnosticSeverity.Error : m.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
