@@ -27,6 +27,9 @@ export class HoldGate {
   private head?: HoldTx;
   private timer?: NodeJS.Timeout;
 
+  /** `now`: a monotonic clock in ms (wall-clock changes must not move expiries); tests pass their own. */
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
   /**
    * Arms a hold at `until`. Throws when the stream already let a transaction after `until`
    * through: the target can no longer be seen as of `until` (the verifier reads again).
@@ -36,7 +39,7 @@ export class HoldGate {
     if (head && beyond(head, until)) {
       throw new Error(`passed: the task already applied changes after ${formatPosition(until)} (at ${formatPosition(head.position)})`);
     }
-    const hold: Hold = { id: ++this.seq, until, expires: Date.now() + ttlMs, reached: false, onReached: [] };
+    const hold: Hold = { id: ++this.seq, until, expires: this.now() + ttlMs, reached: false, onReached: [] };
     this.holds.set(hold.id, hold);
     this.schedule();
     return hold.id;
@@ -112,7 +115,7 @@ export class HoldGate {
   }
 
   private expire(): void {
-    const now = Date.now();
+    const now = this.now();
     let any = false;
     for (const [id, h] of this.holds) if (h.expires <= now) { this.holds.delete(id); any = true; }
     if (any) this.wake();
@@ -128,7 +131,8 @@ export class HoldGate {
     clearTimeout(this.timer);
     if (this.holds.size === 0) return;
     const next = Math.min(...[...this.holds.values()].map((h) => h.expires));
-    this.timer = setTimeout(() => this.expire(), Math.max(10, next - Date.now()));
+    // A timer may fire a millisecond before `next` by the clock: schedule again until it expired.
+    this.timer = setTimeout(() => { this.expire(); this.schedule(); }, Math.max(10, next - this.now() + 1));
     this.timer.unref();
   }
 }

@@ -57,6 +57,22 @@ describe('verify hold gate', () => {
     await assert.rejects(g.whenReached(id, 100), /not active/);
   });
 
+  it('a forgotten hold expires even when its timer fires before the expiry by the gate\'s clock', async () => {
+    // Node's timers and the clock the gate reads round differently: a timer can fire a moment
+    // before the hold expired. The gate must look again later, not wait forever (a loaded CI
+    // machine once held the stream for good). Here the gate's clock stands still, then jumps.
+    let clock = 0;
+    const g = new HoldGate(() => clock);
+    const id = g.arm(at(100), 30);
+    const waiting = g.waitAt({ position: at(200) }).then(() => 'went on');
+    await new Promise((r) => setTimeout(r, 60)); // the 30 ms timer fired: not expired by the gate's clock
+    assert.equal(g.isHeld(id), true);
+    clock = 1000;
+    const outcome = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still held after 5 s'), 5000).unref())]);
+    assert.equal(outcome, 'went on');
+    assert.equal(g.isHeld(id), false);
+  });
+
   it('clear() ends every hold (the stream stopped or restarts for a full sync)', async () => {
     const g = new HoldGate();
     const id = g.arm(at(100), 60_000);
