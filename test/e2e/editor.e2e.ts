@@ -95,7 +95,8 @@ describe('task files in the VS Code editor (code-server, packaged VSIX)', functi
       const chunk = texts.find((t) => /Ln 13, Col \d+/.test(t));
       assert.ok(mode && /mirrorr|mode|allowed|one of/i.test(mode), `no mode diagnostic on line 10 in:\n${texts.join('\n')}`);
       assert.ok(chunk && /chunkSize|integer|number/i.test(chunk), `no chunkSize diagnostic on line 13 in:\n${texts.join('\n')}`);
-      assert.equal(await page.locator('.monaco-editor .squiggly-error').count() >= 2, true);
+      // The editor paints its squiggles after the Problems list fills: wait for both.
+      await page.locator('.monaco-editor .squiggly-error').nth(1).waitFor({ timeout: 30_000 });
       await screenshot(page, 'e2e-diagnostics');
     });
 
