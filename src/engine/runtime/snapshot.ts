@@ -10,7 +10,7 @@ import { applySchemaChange } from './evolve';
 import { failTable } from './halt';
 import type { SourceTable } from '../source/types';
 import { deferResync, requestResync, sameShape } from './resync';
-import { testPause } from './testhooks';
+import { testPause } from '../testhooks';
 import { ChunkFiles } from './bulk';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 
 const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false);
 
-/** Points: `resync-copy`, a resync's copy about to read the source's shape (snapshot.ts prepareTable). */
+/**
+ * Points: `resync-copy`, a resync's copy about to read the source's shape (runtime/snapshot.ts);
+ * `schema-in-target`, a schema change committed in an Iceberg table, not yet in the state store
+ * (sink/iceberg/sink.ts applySchema).
+ */
 export async function testPause(point: string): Promise<void> {
   const dir = process.env.LAKESYNC_TEST_PAUSE;
   if (!dir) return;
