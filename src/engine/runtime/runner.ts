@@ -8,7 +8,7 @@ import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import { sourceFacts } from '../source/registry';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
-import { checkpointOf, formatOptional, formatPosition, insideTransaction, parsePosition, PositionError, samePosition } from '../positions';
+import { checkpointOf, comparePositions, formatOptional, formatPosition, insideTransaction, parsePosition, PositionError, samePosition, type Position } from '../positions';
 import type { SourceAdapter } from '../source/adapter';
 import { openSink } from '../sink/registry';
 import type { Sink } from '../sink/sink';
@@ -239,11 +239,16 @@ export class TaskRunner {
     if (!sink.ensureTables) for (const m of mappings) await sink.ensureTable(m).catch((err: Error) => { notCreated.set(m, err); });
     const existing = sink.tablesColumns ? await sink.tablesColumns(mappings.filter((m) => !notCreated.has(m))) : undefined;
     const newRows: { source: string; target: string; phase: string }[] = [];
+    // A table past the checkpoint followed schema changes the stream replays (Iceberg: a kill -9
+    // between a change's commit in the table and in the state store): its target is newer than
+    // the checkpoint's shape, and reconciling it with that shape would add back a renamed or
+    // dropped column. The replayed changes bring its mapping there instead.
+    const ahead = new Set(taken.filter((r0) => cp && isAfter(stored.get(r0.key)?.position, cp.position)).map((r0) => r0.mapping));
     for (const r0 of taken) {
       if (!reconciled.has(r0.mapping)) {
         const err = notCreated.get(r0.mapping);
         if (err) stopped.push([r0.key, `creating the target table ${r0.mapping.namespace}.${r0.mapping.table}: ${err.message}`]);
-        reconciled.set(r0.mapping, err ? r0.mapping : await reconcileTarget(ctx, r0.mapping, existing?.get(r0.mapping)));
+        reconciled.set(r0.mapping, err || ahead.has(r0.mapping) ? r0.mapping : await reconcileTarget(ctx, r0.mapping, existing?.get(r0.mapping)));
       }
       const mapping = reconciled.get(r0.mapping);
       const r = mapping && mapping !== r0.mapping ? makeRoute(r0.source, mapping) : r0;
@@ -408,3 +413,9 @@ export async function runTask(plan: TaskPlan, adapter: SourceAdapter, options: R
 }
 
 export type { LogLevel };
+
+/** `a` is a later position than `b` (unlike kinds: not known to be, false). */
+function isAfter(a: Position | undefined, b: Position): boolean {
+  if (!a) return false;
+  try { return comparePositions(a, b) > 0; } catch { return false; }
+}

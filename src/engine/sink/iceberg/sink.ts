@@ -29,11 +29,12 @@ import { StateStore } from '../duckdb/state';
 import { Maintenance, maintenanceOutcome, type MaintenanceReport, type MaintenanceSettings } from './maintenance';
 import { currentRowsSql, duckType, quoteIdent, quoteLiteral } from './parquet';
 import { dropStage, sourceFilter, stageBatch, stageSnapshotFile, stageSnapshotRows, tableColumns, typedSnapshotStage } from './stage';
-import { IcebergTable } from './table';
+import { IcebergTable, UNTIL_NEXT_SNAPSHOT } from './table';
 import { latestVersion } from './files';
 import { icebergType, narrows, sameType as sameIcebergType } from './types';
 import { IcebergTableWriter, type ColumnSpec } from './writer';
 import { Mutex } from '../mutex';
+import { testPause } from '../../testhooks';
 
 export interface IcebergTargetSettings {
   /** Absolute warehouse folder. */
@@ -45,6 +46,19 @@ export interface IcebergTargetSettings {
 
 const POSITION = (source: string) => `lakesync.position:${source}`;
 const CHUNKS = (source: string) => `lakesync.chunks:${source}`;
+/**
+ * A schema change's commit holds, in the table property `SCHEMA_CHANGE(source)` until the next
+ * snapshot, its position (a metadata-only change such as a rename makes no snapshot to carry it)
+ * and the source table's new shape. The state store gets both right after; a kill -9 in between
+ * is mended from the property when the sink opens (see recoverSchemaChanges).
+ */
+const SCHEMA_CHANGE = (source: string) => `${UNTIL_NEXT_SNAPSHOT}schema-change:${source}`;
+interface SchemaChangeMark { position: string; shape: SourceTable }
+
+function schemaChangeMark(table: IcebergTable, source: string): SchemaChangeMark | undefined {
+  const text = table.property(SCHEMA_CHANGE(source));
+  try { return text ? JSON.parse(text) as SchemaChangeMark : undefined; } catch { return undefined; }
+}
 
 /** `0-3,5,7-9` <-> sorted indices: the chunk marks stay short in the summary. */
 export function formatRanges(ids: number[]): string {
@@ -133,11 +147,27 @@ export class IcebergSink implements Sink {
     const side = await db.connect();
     // maintenance reads and writes files on its own connection, outside the commit lock
     const sink = new IcebergSink(settings, db, conn, store, side, await db.connect());
+    await sink.recoverSchemaChanges();
     sink.maintenance.start();
     return sink;
   }
 
   get warehouse(): string { return this.settings.warehouse; }
+
+  /**
+   * A schema change the tables have and the state store's schema history does not (a kill -9
+   * between the two commits of applySchema) goes into the history, so the resumed task reads the
+   * table's shape as the table has it.
+   */
+  private async recoverSchemaChanges(): Promise<void> {
+    for (const t of await this.store.tables()) {
+      const table = await this.tableOf(t.target).catch(() => undefined);
+      const mark = table && schemaChangeMark(table, t.source);
+      if (!mark) continue;
+      if ((await this.store.schemaHistory(mark.shape.id)).some((h) => h.position === mark.position)) continue;
+      await this.store.saveSchema(mark.shape.id, mark.position, mark.shape);
+    }
+  }
 
   dirOf(m: Pick<TableMapping, 'namespace' | 'table'>): string { return tableDir(this.warehouse, m.namespace, m.table); }
 
@@ -158,10 +188,14 @@ export class IcebergSink implements Sink {
     return w;
   }
 
-  /** A table state with its position taken from the table's newest snapshot (the truth). */
+  /**
+   * A table state with its position taken from the table (the truth): its newest snapshot's, or
+   * that of a metadata-only schema change made after it (the state store may not have it: a
+   * kill -9 between the two commits of applySchema).
+   */
   async withTruth(t: TableState): Promise<TableState> {
     const table = await this.tableOf(t.target);
-    const text = table?.summary(POSITION(t.source));
+    const text = (table && schemaChangeMark(table, t.source)?.position) ?? table?.summary(POSITION(t.source));
     if (!text) return t;
     try { return { ...t, position: parsePosition(text) }; } catch { return t; }
   }
@@ -212,15 +246,23 @@ export class IcebergSink implements Sink {
   async applySchema(mapping: TableMapping, ops: SchemaOperation[], position: Position, shape: SourceTable): Promise<void> {
     await this.lock.run(async () => {
       const source = `${shape.id.db}.${shape.id.table}`;
-      await this.evolveTable(mapping, ops, { [POSITION(source)]: formatPosition(position) });
+      await this.evolveTable(mapping, ops, { [POSITION(source)]: formatPosition(position) }, { source, shape });
+      await testPause('schema-in-target');
       await this.store.saveSchema(shape.id, formatPosition(position), shape);
       await this.store.saveCheckpoint(position);
     });
   }
 
-  /** Runs `ops` in order on the table's columns and moves the table there in one commit. Call under the lock. */
-  private async evolveTable(mapping: TableMapping, ops: SchemaOperation[], summary: Record<string, string>): Promise<void> {
+  /**
+   * Runs `ops` in order on the table's columns and moves the table there in one commit, with
+   * `summary` (the source position) in it (in the snapshot of a rewrite) and, for a `change`, the
+   * table property SCHEMA_CHANGE with the position and the source's new shape. Call under the lock.
+   */
+  private async evolveTable(mapping: TableMapping, ops: SchemaOperation[], summary: Record<string, string>,
+    change?: { source: string; shape: SourceTable }): Promise<void> {
     const w = await this.writer(mapping);
+    const at = change && summary[POSITION(change.source)];
+    const properties = change && at ? { [SCHEMA_CHANGE(change.source)]: JSON.stringify({ position: at, shape: change.shape } satisfies SchemaChangeMark) } : {};
     // `was`: the column's name in the table now (renames are matched by it)
     let cols: (ColumnSpec & { was?: string })[] = w.fields.map((f) => ({ name: f.name, duckType: duckType(f.type), was: f.name }));
     let key = [...mapping.key];
@@ -245,7 +287,7 @@ export class IcebergSink implements Sink {
     try {
       // rules.changeType: apply is the only rule that sends a change-type: a change Iceberg cannot
       // promote replaces the column (its rows rewritten, converted)
-      await w.evolve(cols.map(({ name, duckType: t }) => ({ name, duckType: t })), key, renames, { fills, replace: true, summary });
+      await w.evolve(cols.map(({ name, duckType: t }) => ({ name, duckType: t })), key, renames, { fills, replace: true, summary, properties });
     } catch (err) {
       throw Object.assign(new UserError(`${mapping.namespace}.${mapping.table}: ${(err as Error).message}. Set rules.changeType: fail to stop on such a change, `
         + 'or resync the table after changing its type at the source'), { cause: err });

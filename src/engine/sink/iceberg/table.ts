@@ -29,7 +29,15 @@ export interface CommitRequest {
    * every row into a new shape (a column replaced, an added column filled) is one commit.
    */
   schema?: { fields: Field[]; identifierIds: number[] };
+  /** Table properties set in the same commit. */
+  properties?: Record<string, string>;
 }
+
+/**
+ * Table properties under this prefix describe the table until its next snapshot, whose commit
+ * drops them (LakeSync's position of a metadata-only schema change: see IcebergSink.applySchema).
+ */
+export const UNTIL_NEXT_SNAPSHOT = 'lakesync.until-next-snapshot.';
 
 export class IcebergTable {
   /** Manifest entries read so far, by manifest path (manifests never change once written). */
@@ -209,6 +217,7 @@ export class IcebergTable {
     };
     const metadata: TableMetadata = {
       ...base,
+      properties: { ...Object.fromEntries(Object.entries(base.properties).filter(([k]) => !k.startsWith(UNTIL_NEXT_SNAPSHOT))), ...req.properties },
       'last-sequence-number': seq,
       'last-updated-ms': now,
       'current-snapshot-id': snapshotId,
@@ -220,10 +229,17 @@ export class IcebergTable {
     return snapshot;
   }
 
-  /** A metadata-only commit of a new schema (add, drop, rename, promote: field ids stay). */
-  async setSchema(fields: Field[], identifierIds: number[]): Promise<void> {
-    await this.publish({ ...withSchema(this.metadata, fields, identifierIds), 'last-updated-ms': Date.now() });
+  /**
+   * A metadata-only commit of a new schema (add, drop, rename, promote: field ids stay), with
+   * table `properties` set in the same commit.
+   */
+  async setSchema(fields: Field[], identifierIds: number[], properties: Record<string, string> = {}): Promise<void> {
+    const next = withSchema(this.metadata, fields, identifierIds);
+    await this.publish({ ...next, properties: { ...next.properties, ...properties }, 'last-updated-ms': Date.now() });
   }
+
+  /** A table property (e.g. where LakeSync's last schema change of a source table happened). */
+  property(key: string): string | undefined { return this.metadata.properties[key]; }
 
   /** Drops snapshots (not the current one) from the metadata: a metadata-only commit. */
   async setSnapshots(keep: Snapshot[]): Promise<void> {

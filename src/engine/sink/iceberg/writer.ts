@@ -138,9 +138,10 @@ export class IcebergTableWriter {
    * - a type change that is not a promotion, when `opts.replace`: the column is replaced by a new
    *   field id under the same name and its values converted (CAST). Without `opts.replace` such
    *   a change throws.
+   * Any other change is a metadata-only commit. Either way `opts.properties` are set in the commit.
    */
   async evolve(columns: ColumnSpec[], key: string[], renames: Record<string, string> = {},
-    opts: { fills?: Record<string, string>; replace?: boolean; summary?: Record<string, string> } = {}): Promise<SchemaChange[]> {
+    opts: { fills?: Record<string, string>; replace?: boolean; summary?: Record<string, string>; properties?: Record<string, string> } = {}): Promise<SchemaChange[]> {
     const old = this.fields;
     const byName = new Map(old.map((f) => [f.name, f]));
     let last = this.table.metadata['last-column-id'];
@@ -192,9 +193,9 @@ export class IcebergTableWriter {
     const sameKey = JSON.stringify(ids) === JSON.stringify(this.table.schema['identifier-field-ids'] ?? []);
     if (changes.length === 0 && sameKey) return [];
     if (rewrite && this.table.snapshot) {
-      await this.rewrite(fields, ids as number[], values, opts.summary ?? {});
+      await this.rewrite(fields, ids as number[], values, opts.summary ?? {}, opts.properties ?? {});
     } else {
-      await this.table.setSchema(fields, ids as number[]);
+      await this.table.setSchema(fields, ids as number[], opts.properties);
     }
     if (rewrite || !sameKey || changes.some((c) => c.kind === 'rename' && keys.has(c.to))) {
       await this.index.drop();
@@ -211,7 +212,8 @@ export class IcebergTableWriter {
    * removes every current data and delete file. A crash before the commit leaves orphan files
    * and the old table; after it, the key index is rebuilt on open (it reflects an older snapshot).
    */
-  private async rewrite(fields: Field[], identifierIds: number[], values: Map<number, string>, summary: Record<string, string>): Promise<void> {
+  private async rewrite(fields: Field[], identifierIds: number[], values: Map<number, string>, summary: Record<string, string>,
+    properties: Record<string, string>): Promise<void> {
     const live = await this.table.liveFiles();
     const keyNames = identifierIds.map((id) => quoteIdent(fields.find((f) => f.id === id)!.name)).join(', ');
     const select = `SELECT ${fields.map((f) => `${writeExpr(f, values.get(f.id) ?? 'NULL')} AS ${quoteIdent(f.name)}`).join(', ')} `
@@ -220,7 +222,7 @@ export class IcebergTableWriter {
     await this.table.commit({
       add: data ? [data] : [], operation: data ? 'overwrite' : 'delete', summary,
       remove: new Set(live.map((f) => f.file.file_path)),
-      schema: { fields, identifierIds },
+      schema: { fields, identifierIds }, properties,
     });
   }
 }
