@@ -36,6 +36,7 @@ const col = (type: number, kind: ValueKind, def: string, metadata: Record<string
   name: def, kind, column: { type, metadata, charset },
   schema: { COLUMN_NAME: 'c', COLUMN_TYPE: def, ...(unsigned !== undefined ? { UNSIGNED: unsigned } : {}) },
 });
+const marker = col(3, 'integer', 'int');
 
 /** zongji's text for one value's bytes. */
 function zongjiText(c: Col, value: Buffer): string | null {
@@ -68,6 +69,34 @@ function ourTexts(c: Col, values: (Buffer | null)[], v2 = false): (string | null
 function same(c: Col, values: Buffer[]): void {
   const ours = ourTexts(c, values);
   values.forEach((v, i) => assert.equal(ours[i], zongjiText(c, v), `${c.name} ${v.toString('hex')}`));
+  samePairs(c, values);
+}
+
+/**
+ * The same values as the before and after images of UPDATE_ROWS events (column 1, then an INT
+ * marker): an update's before image is walked by the values' lengths and its values decoded only
+ * where the after image's bytes differ, so every length must be the one its reader reads, and a
+ * before value equal to the after value must still be its own text. Before and after: the same
+ * value, another one, NULL on either side.
+ */
+function samePairs(c: Col, values: Buffer[]): void {
+  const plan = rowsPlan([c.column, marker.column], [c.schema, marker.schema], [c.kind, marker.kind]);
+  assert.ok(plan, `${c.name}: no plan`);
+  const n = values.length;
+  const pairs = values.map((v, k): [Buffer | null, Buffer | null] => [k % 5 === 4 ? null : v, k % 7 === 6 ? null : k % 3 === 0 ? v : values[(k * 7 + 3) % n]]);
+  const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
+  const img = (v: Buffer | null, m: number) => Buffer.concat([Buffer.from([v === null ? 1 : 0]), v ?? Buffer.alloc(0), i32(m)]);
+  for (const v2 of [false, true]) {
+    const body = Buffer.concat([Buffer.from([7, 0, 0, 0, 0, 0, 1, 0]), v2 ? Buffer.from([2, 0]) : Buffer.alloc(0), Buffer.from([2, 0b11, 0b11]),
+      ...pairs.flatMap(([b, a], k) => [img(b, k), img(a, -k)])]);
+    const h = readRowsHeader(body, 0, v2, true);
+    const images = decodeRows(plan, h, body, body.length);
+    assert.equal(images.length, 2 * n);
+    pairs.forEach(([b, a], k) => {
+      assert.deepEqual(images[2 * k], [b === null ? null : zongjiText(c, b), String(k)], `${c.name} before ${b?.toString('hex')}`);
+      assert.deepEqual(images[2 * k + 1], [a === null ? null : zongjiText(c, a), String(-k)], `${c.name} after ${a?.toString('hex')}`);
+    });
+  }
 }
 
 // ---- encoders of valid values ----

@@ -94,14 +94,14 @@ export class TransactionAssembler {
     await this.deliver(tx);
   }
 
-  async add(c: Change, time: number): Promise<void> {
+  /** Adds a row change; a promise only when a part of a huge transaction went out (await it), else undefined. */
+  add(c: Change, time: number): Promise<void> | undefined {
     this.changes.push(c);
-    if (this.changes.length >= this.maxTransactionChanges) {
-      // A part of a huge transaction: never a checkpoint, so its position is the last safe one.
-      const part: Transaction = { changes: this.changes, position: this.safe, commitTime: time, partial: true };
-      this.changes = []; this.partsSent++;
-      await this.emit(part);
-    }
+    if (this.changes.length < this.maxTransactionChanges) return undefined;
+    // A part of a huge transaction: never a checkpoint, so its position is the last safe one.
+    const part: Transaction = { changes: this.changes, position: this.safe, commitTime: time, partial: true };
+    this.changes = []; this.partsSent++;
+    return this.emit(part);
   }
 
   /** Adds changes that never split (a DDL's schema changes); the statement commits right after. */

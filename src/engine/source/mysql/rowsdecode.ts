@@ -27,8 +27,15 @@ interface Cursor { b: Buffer; p: number }
 /** Reads one non-NULL value at the cursor and returns its canonical text. */
 type Read = (c: Cursor) => string;
 
-/** How to decode the rows of one table map: one reader per binlog column. */
-export interface RowsPlan { readers: Read[] }
+/** Where a value starting at `p` ends: its length read, its bytes not decoded. */
+type End = (b: Buffer, p: number) => number;
+
+/**
+ * How to decode the rows of one table map: one reader per binlog column, and each value's size
+ * (`widths[i]` bytes, or 0 and `ends[i]` for a value with a length prefix), to walk an update's
+ * before image. `ranges`: where each value of the pair being decoded lies (scratch).
+ */
+export interface RowsPlan { readers: Read[]; widths: Int32Array; ends: (End | undefined)[]; ranges: Int32Array }
 
 // binlog column type codes (MySQL's enum_field_types)
 const T = {
@@ -133,12 +140,19 @@ function integerReader(type: number, unsigned: boolean): Read | undefined {
 /** The digits of each part of a DECIMAL(precision, scale): 9 per 4 bytes, the rest in 1-4 bytes. */
 const DIG2BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 
+/** The bytes of a DECIMAL(precision, scale). */
+function decimalSize(precision: number, scale: number): number {
+  const intg = precision - scale;
+  const intg0 = Math.floor(intg / 9), frac0 = Math.floor(scale / 9);
+  return intg0 * 4 + DIG2BYTES[intg - intg0 * 9] + frac0 * 4 + DIG2BYTES[scale - frac0 * 9];
+}
+
 function decimalReader(precision: number, scale: number): Read {
   const intg = precision - scale;
   const intg0 = Math.floor(intg / 9), frac0 = Math.floor(scale / 9);
   const intg0x = intg - intg0 * 9, frac0x = scale - frac0 * 9;
   const intgX = DIG2BYTES[intg0x], fracX = DIG2BYTES[frac0x];
-  const size = intg0 * 4 + intgX + frac0 * 4 + fracX;
+  const size = decimalSize(precision, scale);
   return (c) => {
     const b = c.b, start = c.p;
     c.p += size;
@@ -232,8 +246,10 @@ function blobReader(lengthSize: number, read: (b: Buffer, from: number, to: numb
   return (c) => { const n = c.b.readUIntLE(c.p, lengthSize); const from = c.p + lengthSize; c.p = from + n; return read(c.b, from, from + n); };
 }
 
-const utf8 = (b: Buffer, from: number, to: number): string => b.toString('utf8', from, to);
-const hex = (b: Buffer, from: number, to: number): string => b.toString('hex', from, to);
+// Buffer's own slices: toString(encoding, from, to) looks the encoding up on every call
+type Slices = Buffer & { utf8Slice(from: number, to: number): string; hexSlice(from: number, to: number): string };
+const utf8 = (b: Buffer, from: number, to: number): string => (b as Slices).utf8Slice(from, to);
+const hex = (b: Buffer, from: number, to: number): string => (b as Slices).hexSlice(from, to);
 
 function datetime2Reader(fsp: number): Read {
   return (c) => {
@@ -329,6 +345,27 @@ function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: ValueKin
     default: return undefined;
   }
 }
+/** The size of a value of a column `readerFor` covers: bytes, or where it ends (a length prefix). */
+function widthOf(col: BinlogColumn): number | End {
+  const m = col.metadata ?? {};
+  switch (col.type) {
+    case T.TINY: case T.YEAR: return 1;
+    case T.SHORT: return 2;
+    case T.INT24: case T.DATE: return 3;
+    case T.LONG: case T.FLOAT: return 4;
+    case T.LONGLONG: case T.DOUBLE: return 8;
+    case T.NEWDECIMAL: return decimalSize(m.precision, m.decimals);
+    case T.DATETIME2: return 5 + ((m.decimals + 1) >> 1);
+    case T.TIMESTAMP2: return 4 + ((m.decimals + 1) >> 1);
+    case T.BIT: return Math.floor((m.bits + 7) / 8);
+    case T.VARCHAR: case T.STRING:
+      return m.max_length > 255 ? (b, p) => p + 2 + b.readUInt16LE(p) : (b, p) => p + 1 + b[p];
+    default: {
+      const n = m.length_size; // the BLOBs
+      return (b, p) => p + n + b.readUIntLE(p, n);
+    }
+  }
+}
 const isFsp = (d: unknown): d is number => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 6;
 
 /**
@@ -346,12 +383,16 @@ export const rowsDecoderStats = { events: 0 };
 export function rowsPlan(columns: BinlogColumn[], schemas: BinlogColumnSchema[], kinds: ValueKind[]): RowsPlan | undefined {
   if (schemas.length < columns.length || kinds.length !== columns.length) return undefined;
   const readers: Read[] = [];
+  const widths = new Int32Array(columns.length);
+  const ends: (End | undefined)[] = [];
   for (let i = 0; i < columns.length; i++) {
     const r = readerFor(columns[i], schemas[i], kinds[i]);
     if (!r) return undefined;
     readers.push(r);
+    const w = widthOf(columns[i]);
+    if (typeof w === 'number') { widths[i] = w; ends.push(undefined); } else ends.push(w);
   }
-  return { readers };
+  return { readers, widths, ends, ranges: new Int32Array(4 * columns.length) };
 }
 
 /** The fixed part of a ROWS event, read from its body. */
@@ -378,32 +419,98 @@ export function readRowsHeader(b: Buffer, p: number, v2: boolean, update: boolea
  * Decodes the row images from `h.rowsAt` to `end` (the checksum excluded), in binlog column order.
  * An update gives before, after, before, after... A column the image does not carry
  * (binlog_row_image=MINIMAL) is null, as zongji has it.
+ *
+ * An update's before image is walked first (value lengths only), then the after image decoded, then
+ * the before image built: a value with the same bytes as the after image's is the same text (every
+ * reader is a function of the value's bytes alone), so only the values the update changed are
+ * decoded twice. Nothing is left out: the before image is whole, whoever reads it.
  */
 export function decodeRows(plan: RowsPlan, h: RowsHeader, b: Buffer, end: number): Row[] {
-  const { readers } = plan;
+  const { readers, widths, ends, ranges } = plan;
   const n = readers.length;
   if (h.columnCount !== n) throw new Error(`a binlog rows event has ${h.columnCount} columns, its table map ${n}`);
   const images: Row[] = [];
   const c: Cursor = { b, p: h.rowsAt };
   const presentCount = (bitmap: Buffer): number => { let k = 0; for (let i = 0; i < n; i++) if (bitmap[i >> 3] & (1 << (i & 7))) k++; return k; };
   const count1 = presentCount(h.present);
-  const count2 = h.present2 ? presentCount(h.present2) : 0;
-  const image = (bitmap: Buffer, count: number): Row => {
-    const nulls = c.p;
-    c.p += (count + 7) >> 3;
-    const row: Row = new Array(n);
-    for (let i = 0, bit = 0; i < n; i++) {
-      if (!(bitmap[i >> 3] & (1 << (i & 7)))) { row[i] = null; continue; }
-      row[i] = b[nulls + (bit >> 3)] & (1 << (bit & 7)) ? null : readers[i](c);
-      bit++;
+  const present2 = h.present2;
+  if (!present2) {
+    while (c.p < end) images.push(image(readers, n, h.present, count1, c, undefined));
+  } else {
+    const count2 = presentCount(present2);
+    // ranges: [0, n) before's starts, [n, 2n) its ends, [2n, 3n) after's starts, [3n, 4n) its ends; -1: no value
+    const at: Cursor = { b, p: 0 };
+    while (c.p < end) {
+      walk(widths, ends, n, h.present, count1, c, ranges);
+      const after = image(readers, n, present2, count2, c, ranges);
+      const before: Row = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const from = ranges[i];
+        if (from < 0) { before[i] = null; continue; }
+        const to = ranges[n + i], a = ranges[2 * n + i];
+        if (a >= 0 && ranges[3 * n + i] - a === to - from && sameBytes(b, from, a, to - from)) { before[i] = after[i]; continue; }
+        at.p = from;
+        before[i] = readers[i](at);
+        if (at.p !== to) throw new Error(`a binlog rows event's value ${i + 1} ends at byte ${at.p}, its length at ${to}`);
+      }
+      images.push(before, after);
     }
-    return row;
-  };
-  while (c.p < end) {
-    images.push(image(h.present, count1));
-    if (h.present2) images.push(image(h.present2, count2));
   }
   if (c.p !== end) throw new Error(`a binlog rows event's row images end at byte ${c.p}, the event at ${end}`);
   rowsDecoderStats.events++;
   return images;
+}
+
+/** Decodes one row image at the cursor; with `ranges`, notes where each value lies (an update's after image). */
+function image(readers: Read[], n: number, bitmap: Buffer, count: number, c: Cursor, ranges: Int32Array | undefined): Row {
+  const b = c.b;
+  const nulls = c.p;
+  c.p += (count + 7) >> 3;
+  const row: Row = new Array(n);
+  for (let i = 0, bit = 0; i < n; i++) {
+    if (!(bitmap[i >> 3] & (1 << (i & 7)))) {
+      row[i] = null;
+      if (ranges) ranges[2 * n + i] = -1;
+      continue;
+    }
+    if (b[nulls + (bit >> 3)] & (1 << (bit & 7))) {
+      row[i] = null;
+      if (ranges) ranges[2 * n + i] = -1;
+    } else if (ranges) {
+      ranges[2 * n + i] = c.p;
+      row[i] = readers[i](c);
+      ranges[3 * n + i] = c.p;
+    } else {
+      row[i] = readers[i](c);
+    }
+    bit++;
+  }
+  return row;
+}
+
+/** Walks one row image at the cursor (an update's before image), noting where each value lies. */
+function walk(widths: Int32Array, ends: (End | undefined)[], n: number, bitmap: Buffer, count: number, c: Cursor, ranges: Int32Array): void {
+  const b = c.b;
+  const nulls = c.p;
+  let p = nulls + ((count + 7) >> 3);
+  for (let i = 0, bit = 0; i < n; i++) {
+    if (!(bitmap[i >> 3] & (1 << (i & 7)))) { ranges[i] = -1; continue; }
+    if (b[nulls + (bit >> 3)] & (1 << (bit & 7))) {
+      ranges[i] = -1;
+    } else {
+      ranges[i] = p;
+      const w = widths[i];
+      p = w > 0 ? p + w : ends[i]!(b, p);
+      ranges[n + i] = p;
+    }
+    bit++;
+  }
+  c.p = p;
+}
+
+/** Whether `b[x, x + len)` and `b[y, y + len)` hold the same bytes. */
+function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
+  if (len > 32) return b.compare(b, y, y + len, x, x + len) === 0;
+  for (let k = 0; k < len; k++) if (b[x + k] !== b[y + k]) return false;
+  return true;
 }

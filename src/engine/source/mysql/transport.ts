@@ -34,6 +34,7 @@ type BinlogData = (this: unknown, packet: MysqlPacket, connection: unknown) => u
 /** What is used of a mysql2 packet: the event is `buffer[offset, end)`. */
 interface MysqlPacket { buffer: Buffer; offset: number; end: number }
 const ROWS_EVENT_CODES = new Set(ROWS_EVENTS.keys());
+const TABLE_MAP_EVENT = 19;
 
 /** What zongji's table map event offers the metadata hook. */
 export interface TableMapEvent {
@@ -192,7 +193,12 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
   // ROWS events LakeSync decodes itself: seen in zongji's packet handler before it parses them.
   // zongji does nothing for a row event but decode it (its resume position and GTID bookkeeping,
   // which LakeSync does not use, stay frozen inside a transaction), so skipping it loses nothing.
+  // The same goes for a table map event whose bytes are those of the one that made its table's
+  // cached entry (every statement repeats its table's map): zongji would parse it only to keep that
+  // entry. A DDL clears the entries (above), so the next map after one always goes to zongji.
   const arriveRows = o.arriveRows;
+  /** The table map event body each cached entry was made from (or kept at). */
+  const mapBodies = new WeakMap<ZongjiTableMapEntry, Buffer>();
   if (arriveRows) {
     zongji.on('ready', () => {
       // zongji made its binlog command class just before 'ready' and queues the command right after
@@ -203,6 +209,21 @@ export async function openTransport<Q>(o: TransportOptions<Q>): Promise<Transpor
         const b = packet.buffer, at = packet.offset;
         // an event packet: OK marker, then the 19-byte event header (type code at +5)
         const code = b[at] === 0 && packet.end - at > 20 ? b[at + 5] : -1;
+        if (code === TABLE_MAP_EVENT && packet.end - at > 26 && !failed && !stopping && zongji.connection === connection) {
+          const body = b.subarray(at + 20, packet.end - (z.useChecksum ? 4 : 0));
+          const tableId = body.readUIntLE(0, 6);
+          const cached = z.tableMap[tableId];
+          const seen = cached && mapBodies.get(cached);
+          if (seen && seen.equals(body)) {
+            lastPacket = Date.now();
+            packet.offset = packet.end;
+            return proto.binlogData;
+          }
+          const next = zongjiData.call(this, packet, connection);
+          const entry = z.tableMap[tableId];
+          if (entry) mapBodies.set(entry, Buffer.from(body));
+          return next;
+        }
         if (code >= 0 && ROWS_EVENT_CODES.has(code) && !failed && !stopping && zongji.connection === connection) {
           let decoded: { item: Q; weight: number } | undefined;
           try {
