@@ -1,15 +1,15 @@
 // A binlog ROWS event decoder of LakeSync's own, for the common column types: it reads the row
 // images straight from the packet bytes into canonical text (the strings values.ts gives for
 // zongji's values), without zongji's per-row objects, per-value closures and digit-by-digit
-// padding. A table with any other column type (ENUM, SET, TIME, JSON of MySQL, other charsets,
-// MariaDB's UUID/INET, compressed columns...) is left to zongji whole: `rowsPlan` returns
-// undefined and the event takes zongji's path, exactly as before.
+// padding. A table with any other column type (JSON of MySQL, other charsets, MariaDB's UUID/INET,
+// compressed columns, ENUM/SET labels with commas or quotes...) is left to zongji whole: `rowsPlan`
+// returns undefined and the event takes zongji's path, exactly as before.
 //
 // Every reader below reproduces, for the values a server writes, the text that zongji's
 // `readMysqlValue` (dateStrings, timezone 'Z') followed by values.ts `binlogConverter` gives;
 // test/unit/mysql/rowsdecode.test.ts holds the two to that, type by type, on the same bytes.
 import type { Row } from '../../pipeline/events';
-import { bufferToUnsigned, doubleText, float32Text, type ValueKind } from './values';
+import { binlogTime, bufferToUnsigned, doubleText, float32Text, type ValueKind } from './values';
 
 /** A column of zongji's table map entry (after its updateColumnInfo; GEOMETRY already read as BLOB: values.ts rawGeometry). */
 export interface BinlogColumn {
@@ -18,14 +18,14 @@ export interface BinlogColumn {
   metadata?: Record<string, number>;
 }
 
-/** What the plan needs of a column's schema (LakeSync's history or the binlog's FULL metadata). */
-export interface BinlogColumnSchema { COLUMN_TYPE: string; UNSIGNED?: boolean }
+/** What the plan needs of a column's schema (LakeSync's history or the binlog's FULL metadata, with the ENUM/SET labels). */
+export interface BinlogColumnSchema { COLUMN_TYPE: string; UNSIGNED?: boolean; ENUM_VALUES?: string[]; SET_VALUES?: string[] }
 
 /** The read position in a packet. */
 interface Cursor { b: Buffer; p: number }
 
-/** Reads one non-NULL value at the cursor and returns its canonical text. */
-type Read = (c: Cursor) => string;
+/** Reads one non-NULL value at the cursor and returns its canonical text (null: what zongji gives as no value, an ENUM's index 0). */
+type Read = (c: Cursor) => string | null;
 
 /** Where a value starting at `p` ends: its length read, its bytes not decoded. */
 type End = (b: Buffer, p: number) => number;
@@ -40,7 +40,7 @@ export interface RowsPlan { readers: Read[]; widths: Int32Array; ends: (End | un
 // binlog column type codes (MySQL's enum_field_types)
 const T = {
   TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, LONGLONG: 8, INT24: 9, DATE: 10, YEAR: 13, VARCHAR: 15, BIT: 16,
-  TIMESTAMP2: 17, DATETIME2: 18, NEWDECIMAL: 246, TINY_BLOB: 249, MEDIUM_BLOB: 250, LONG_BLOB: 251, BLOB: 252, STRING: 254,
+  TIMESTAMP2: 17, DATETIME2: 18, TIME2: 19, NEWDECIMAL: 246, ENUM: 247, SET: 248, TINY_BLOB: 249, MEDIUM_BLOB: 250, LONG_BLOB: 251, BLOB: 252, STRING: 254,
 } as const;
 
 /** The ROWS event type codes decoded here: v1 (MariaDB) and v2 (MySQL); the compressed ones stay with zongji. */
@@ -309,6 +309,64 @@ function bitReader(bits: number): Read {
   return (c) => { const v = bufferToUnsigned(c.b.subarray(c.p, c.p + size)); c.p += size; return v; };
 }
 
+/**
+ * TIME2 (3 bytes, then the fraction) as zongji's text followed by values.ts binlogTime: a negative
+ * value's fields are the bits flipped, a second added when it has no fraction (binlogTime carries
+ * the 64 that may give).
+ */
+function time2Reader(fsp: number): Read {
+  return (c) => {
+    let raw = intBE(c.b, c.p, 3);
+    c.p += 3;
+    const f = fsp > 0 ? fraction(c, fsp) : 0;
+    const negative = (raw & 0x800000) === 0;
+    if (negative) raw ^= 0xffffff;
+    const hour = (raw >> 12) & 0x3ff, minute = (raw >> 6) & 63;
+    let second = raw & 63;
+    if (negative && f === 0) second++;
+    const text = (negative ? '-' : '') + pad(String(hour), hour > 99 ? 3 : 2) + ':' + two(minute) + ':' + pad(String(second), 2)
+      + (fsp > 0 ? '.' + pad(String(f), fsp) : '');
+    return binlogTime(text);
+  };
+}
+
+/** ENUM: the label of a 1- or 2-byte index; index 0 (the server's '' for an invalid value) or beyond the labels: null, as zongji gives. */
+function enumReader(size: number, labels: string[]): Read | undefined {
+  if (size === 1) return (c) => { const i = c.b[c.p++]; return i >= 1 && i <= labels.length ? labels[i - 1] : null; };
+  if (size === 2) return (c) => { const i = c.b.readUInt16LE(c.p); c.p += 2; return i >= 1 && i <= labels.length ? labels[i - 1] : null; };
+  return undefined;
+}
+
+/** SET: the labels of the bits set (1-4 or 8 bytes, little-endian), in bit order, joined by commas; '' for none. */
+function setReader(size: number, labels: string[]): Read | undefined {
+  if (size < 1 || (size > 4 && size !== 8)) return undefined;
+  return (c) => {
+    const b = c.b;
+    let text = '';
+    for (let k = 0; k < size; k++) {
+      const byte = b[c.p + k];
+      // a bit beyond the labels reads as zongji writes it: "undefined"
+      for (let j = 0; j < 8; j++) if (byte & (1 << j)) text += (text === '' ? '' : ',') + String(labels[8 * k + j]);
+    }
+    c.p += size;
+    return text;
+  };
+}
+
+/**
+ * An ENUM's or SET's labels as zongji takes them: the binlog's own (FULL metadata), else the column
+ * type's list `enum('a','b')` split at commas. Undefined when that split is not the labels (a label
+ * with a comma, a quote or a backslash): such a column stays with zongji.
+ */
+function labelsOf(schema: BinlogColumnSchema, type: 'enum' | 'set'): string[] | undefined {
+  const own = type === 'enum' ? schema.ENUM_VALUES : schema.SET_VALUES;
+  if (own) return own;
+  const def = schema.COLUMN_TYPE ?? '';
+  if (!def.startsWith(type + '(') || !def.endsWith(')')) return undefined;
+  const pieces = def.slice(type.length + 1, -1).split(',');
+  return pieces.every((x) => /^'[^'\\]*'$/.test(x)) ? pieces.map((x) => x.slice(1, -1)) : undefined;
+}
+
 /** The reader of a column whose binlog type and LakeSync kind this decoder covers; undefined: zongji's. */
 function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: ValueKind): Read | undefined {
   const m = col.metadata ?? {};
@@ -339,6 +397,13 @@ function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: ValueKin
       return kind === 'datetime' && isFsp(m.decimals) ? datetime2Reader(m.decimals) : undefined;
     case T.TIMESTAMP2:
       return kind === 'timestamp' && isFsp(m.decimals) ? timestamp2Reader(m.decimals) : undefined;
+    case T.TIME2:
+      return kind === 'time' && isFsp(m.decimals) ? time2Reader(m.decimals) : undefined;
+    case T.ENUM: case T.SET: {
+      const labels = kind === 'text' ? labelsOf(schema, col.type === T.ENUM ? 'enum' : 'set') : undefined;
+      if (!labels || !Number.isInteger(m.size)) return undefined;
+      return col.type === T.ENUM ? enumReader(m.size, labels) : setReader(m.size, labels);
+    }
     case T.DATE: return kind === 'date' ? dateReader : undefined;
     case T.YEAR: return kind === 'year' ? yearReader : undefined;
     case T.BIT: return kind === 'bit' && Number.isInteger(m.bits) ? bitReader(m.bits) : undefined;
@@ -357,6 +422,8 @@ function widthOf(col: BinlogColumn): number | End {
     case T.NEWDECIMAL: return decimalSize(m.precision, m.decimals);
     case T.DATETIME2: return 5 + ((m.decimals + 1) >> 1);
     case T.TIMESTAMP2: return 4 + ((m.decimals + 1) >> 1);
+    case T.TIME2: return 3 + ((m.decimals + 1) >> 1);
+    case T.ENUM: case T.SET: return m.size;
     case T.BIT: return Math.floor((m.bits + 7) / 8);
     case T.VARCHAR: case T.STRING:
       return m.max_length > 255 ? (b, p) => p + 2 + b.readUInt16LE(p) : (b, p) => p + 1 + b[p];
