@@ -6,6 +6,8 @@ import { makeRoute } from '../pipeline/route';
 import { planRoutes } from '../pipeline/routing';
 import { keylessRefusal, keylessVerdict } from '../source/keyless';
 import { sourceFacts } from '../source/registry';
+import { tableKey } from '../source/types';
+import { selectedIds, selectTables } from '../source/select';
 import type { TableMapping } from '../typemap/types';
 import { reconcileTarget } from './evolve';
 import { checkpointOf, comparePositions, formatOptional, formatPosition, insideTransaction, parsePosition, PositionError, samePosition, type Position } from '../positions';
@@ -210,7 +212,13 @@ export class TaskRunner {
     status.status.failovers = past.count;
     status.status.failoverEvents = past.recent;
     if (options.restartCause) await ctx.failover(options.restartCause, 'engine restarted by the supervisor; resuming from the checkpoint');
-    const now = await adapter.discover();
+    const storedTables = cp ? await sink.state.tables() : [];
+    // the tables the task synced and still selects (not those dropped, nor left out of the task file since)
+    const known = storedTables.filter((t) => t.phase !== 'stopped').map((t) => t.source).filter((key) => {
+      const dot = key.indexOf('.');
+      return selectedIds(selectTables(plan, [{ db: key.slice(0, dot), table: key.slice(dot + 1) }])).length > 0;
+    });
+    const now = await discoverKnown(adapter, known, this.log);
     // resuming: the tables as they were at the checkpoint (the stream replays the DDL after it)
     const tables = cp && adapter.shapesAt && !requested ? await adapter.shapesAt(cp.position, now) : now;
     const { routes, warnings, errors } = planRoutes(plan, tables);
@@ -220,7 +228,7 @@ export class TaskRunner {
     if (refusal) throw new UserError(`task ${plan.name} cannot run: ${refusal}`);
     const stopped: [string, string][] = [];
     if (routes.length === 0) throw new UserError(`task ${plan.name} selects no source table; check mode, tables/databases and exclude (lakesync preview ${plan.file})`);
-    const stored = new Map((await sink.state.tables()).map((t) => [t.source, t]));
+    const stored = new Map(storedTables.map((t) => [t.source, t]));
     const reconciled = new Map<TableMapping, TableMapping | undefined>();
     const failing: string[] = [];
     const taken = routes.filter((r0) => {
@@ -418,4 +426,24 @@ export type { LogLevel };
 function isAfter(a: Position | undefined, b: Position): boolean {
   if (!a) return false;
   try { return comparePositions(a, b) > 0; } catch { return false; }
+}
+
+/**
+ * The source's tables, looked at again (for up to ~5 s) while tables the task syncs are missing:
+ * MariaDB leaves a table out of information_schema for a moment while an ALTER TABLE copies and
+ * renames it, and a task resumed at that moment must not take it for gone. A table really dropped
+ * while the task was stopped costs those seconds once: the replayed DROP then stops it.
+ */
+async function discoverKnown(adapter: SourceAdapter, known: string[], log: Log): Promise<Awaited<ReturnType<SourceAdapter['discover']>>> {
+  let tables = await adapter.discover();
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    const found = new Set(tables.map((t) => tableKey(t.id)));
+    const missing = known.filter((k) => !found.has(k));
+    if (missing.length === 0) break;
+    log('info', `${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} not found at the source; `
+      + `looking again in ${attempt * 0.5} s (a schema change may be running)`);
+    await new Promise((r) => setTimeout(r, attempt * 500));
+    tables = await adapter.discover();
+  }
+  return tables;
 }

@@ -1,7 +1,7 @@
 // Bad sources through the CLI, the cases test/integration/check/bad-sources.test.ts does not cover
 // (that file: wrong password, wrong port, missing privileges, wal_level, binlog off, a slot held by
 // another program): the same task started twice, a slot used by another task, a purged binlog, a
-// table dropped during the full sync. Each gives a precise message (and the fix where one exists),
+// table dropped during the full sync, a table missing for a moment at start. Each gives a precise message (and the fix where one exists),
 // never a stack trace.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -117,6 +117,29 @@ for (const kind of ['postgres', 'mariadb'] as const) {
       assertNoCrash(r);
       assert.equal(r.code, 0, r.stderr);
       await assertTablesEqual([{ server, database: db, table: { db: schema, table: 'keep_me' }, duckdbPath: t.lake }]);
+    });
+
+    it('a table missing for a moment when the task resumes (as MariaDB\'s information_schema hides a table an ALTER TABLE is copying): the engine looks again, finds it, and is equal', async () => {
+      await sql('CREATE TABLE blink (id INT PRIMARY KEY, v INT)');
+      await sql(kind === 'postgres' ? 'INSERT INTO blink SELECT g, g FROM generate_series(1, 50) g' : 'INSERT INTO blink SELECT seq, seq FROM seq_1_to_50');
+      const t = task(['blink']);
+      const first = await runCli(['run', t.file, '--until-caught-up'], { timeoutMs: 90_000 });
+      assert.equal(first.code, 0, first.stderr);
+      await sql('INSERT INTO blink VALUES (1001, 1), (1002, 2)');
+      await sql('UPDATE blink SET v = v + 100 WHERE id <= 10');
+      await sql(kind === 'postgres' ? 'ALTER TABLE blink RENAME TO blink_away' : 'RENAME TABLE blink TO blink_away');
+      const p = spawnCli(['run', t.file, '--until-caught-up']);
+      try {
+        await p.waitFor(/blink not found at the source; looking again/, 60_000);
+        await sql(kind === 'postgres' ? 'ALTER TABLE blink_away RENAME TO blink' : 'RENAME TABLE blink_away TO blink');
+      } catch (err) {
+        p.kill('SIGKILL');
+        throw err;
+      }
+      const r = await p.exited;
+      assertNoCrash(r);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      await assertTablesEqual([{ server, database: db, table: { db: schema, table: 'blink' }, duckdbPath: t.lake }]);
     });
   });
 }
