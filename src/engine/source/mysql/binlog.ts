@@ -16,7 +16,7 @@ import { TransactionAssembler } from './assembly';
 import { SchemaHistory, columnSchema } from './history';
 import { ROWS_EVENTS, decodeRows, ownRowsDecoder, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
 import { openTransport, type RawRowsEvent, type TableMapEvent, type ZongjiTableMapEntry } from './transport';
-import { binlogConverter, rawGeometry, valueKind, type ValueKind } from './values';
+import { binlogConverter, binlogKind, rawGeometry, type BinlogKind } from './values';
 
 export interface BinlogStreamOptions {
   source: SourceConfig;
@@ -79,14 +79,14 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
   const isTaskTable = (id: TableId): boolean => taskTables.has(tableKey(id)) || o.wanted(id);
   /** The shape the runner reads each table's rows in (its routes), as announced by this stream. */
   const announced = new Map(o.tables.map((t) => [tableKey(t.id), t]));
-  const kinds = new WeakMap<SourceTable, ValueKind[]>();
-  const kindsOf = (t: SourceTable): ValueKind[] => {
+  const kinds = new WeakMap<SourceTable, BinlogKind[]>();
+  const kindsOf = (t: SourceTable): BinlogKind[] => {
     let k = kinds.get(t);
-    if (!k) { k = t.columns.map(valueKind); kinds.set(t, k); }
+    if (!k) { k = t.columns.map(binlogKind); kinds.set(t, k); }
     return k;
   };
-  const converters = new Map<ValueKind, (v: unknown) => string | null>();
-  const converterOf = (k: ValueKind) => { let c = converters.get(k); if (!c) { c = binlogConverter(k); converters.set(k, c); } return c; };
+  const converters = new Map<BinlogKind, (v: unknown) => string | null>();
+  const converterOf = (k: BinlogKind) => { let c = converters.get(k); if (!c) { c = binlogConverter(k); converters.set(k, c); } return c; };
   const warned = new Set<string>();
   const warnOnce = (key: string, message: string): void => { if (!warned.has(key)) { warned.add(key); o.warn?.(message); } };
 
@@ -211,7 +211,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
   };
 
   /** The kinds of a row's values named `names` (the binlog's order), from the table's shape; an unknown name reads as text. */
-  const kindsByName = (shape: SourceTable, names: string[]): ValueKind[] => {
+  const kindsByName = (shape: SourceTable, names: string[]): BinlogKind[] => {
     const own = kindsOf(shape);
     const same = names.length === shape.columns.length && names.every((n, i) => n === shape.columns[i].name);
     return same ? own : names.map((n) => { const i = shape.columns.findIndex((x) => x.name === n); return i >= 0 ? own[i] : 'text'; });
@@ -292,8 +292,9 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
         const n = from[j];
         if (n === undefined) { row[j] = undefined; continue; }
         const v = values[n];
-        // a value the row image lacks (binlog_row_image=MINIMAL) is not sent: undefined, not NULL
-        row[j] = v !== undefined ? convert[j]!(v) : Object.prototype.hasOwnProperty.call(values, n) ? null : undefined;
+        // a value the row image lacks (binlog_row_image=MINIMAL) is not sent: undefined, not NULL;
+        // one it has as undefined is NULL, or an ENUM's invalid value (see INVALID_ENUM)
+        row[j] = v !== undefined || Object.prototype.hasOwnProperty.call(values, n) ? convert[j]!(v) : undefined;
       }
       return row;
     };

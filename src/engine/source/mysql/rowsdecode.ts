@@ -9,7 +9,7 @@
 // `readMysqlValue` (dateStrings, timezone 'Z') followed by values.ts `binlogConverter` gives;
 // test/unit/mysql/rowsdecode.test.ts holds the two to that, type by type, on the same bytes.
 import type { Row } from '../../pipeline/events';
-import { binlogTime, bufferToUnsigned, doubleText, float32Text, type ValueKind } from './values';
+import { binlogTime, bufferToUnsigned, doubleText, float32Text, INVALID_ENUM, type BinlogKind } from './values';
 
 /** A column of zongji's table map entry (after its updateColumnInfo; GEOMETRY already read as BLOB: values.ts rawGeometry). */
 export interface BinlogColumn {
@@ -330,10 +330,14 @@ function time2Reader(fsp: number): Read {
   };
 }
 
-/** ENUM: the label of a 1- or 2-byte index; index 0 (the server's '' for an invalid value) or beyond the labels: null, as zongji gives. */
+/**
+ * ENUM: the label of a 1- or 2-byte index; index 0 is the server's '' for an invalid value (as the
+ * full sync reads it). An index beyond the labels reads the same, as zongji's path gives it.
+ */
 function enumReader(size: number, labels: string[]): Read | undefined {
-  if (size === 1) return (c) => { const i = c.b[c.p++]; return i >= 1 && i <= labels.length ? labels[i - 1] : null; };
-  if (size === 2) return (c) => { const i = c.b.readUInt16LE(c.p); c.p += 2; return i >= 1 && i <= labels.length ? labels[i - 1] : null; };
+  const label = (i: number) => (i >= 1 && i <= labels.length ? labels[i - 1] : INVALID_ENUM);
+  if (size === 1) return (c) => label(c.b[c.p++]);
+  if (size === 2) return (c) => { const i = c.b.readUInt16LE(c.p); c.p += 2; return label(i); };
   return undefined;
 }
 
@@ -368,7 +372,7 @@ function labelsOf(schema: BinlogColumnSchema, type: 'enum' | 'set'): string[] | 
 }
 
 /** The reader of a column whose binlog type and LakeSync kind this decoder covers; undefined: zongji's. */
-function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: ValueKind): Read | undefined {
+function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: BinlogKind): Read | undefined {
   const m = col.metadata ?? {};
   const def = schema.COLUMN_TYPE ?? '';
   switch (col.type) {
@@ -400,7 +404,7 @@ function readerFor(col: BinlogColumn, schema: BinlogColumnSchema, kind: ValueKin
     case T.TIME2:
       return kind === 'time' && isFsp(m.decimals) ? time2Reader(m.decimals) : undefined;
     case T.ENUM: case T.SET: {
-      const labels = kind === 'text' ? labelsOf(schema, col.type === T.ENUM ? 'enum' : 'set') : undefined;
+      const labels = kind === (col.type === T.ENUM ? 'enum' : 'text') ? labelsOf(schema, col.type === T.ENUM ? 'enum' : 'set') : undefined;
       if (!labels || !Number.isInteger(m.size)) return undefined;
       return col.type === T.ENUM ? enumReader(m.size, labels) : setReader(m.size, labels);
     }
@@ -447,7 +451,7 @@ export function ownRowsDecoder(): boolean {
 export const rowsDecoderStats = { events: 0 };
 
 /** The plan for a table map's rows, or undefined when a column needs zongji. */
-export function rowsPlan(columns: BinlogColumn[], schemas: BinlogColumnSchema[], kinds: ValueKind[]): RowsPlan | undefined {
+export function rowsPlan(columns: BinlogColumn[], schemas: BinlogColumnSchema[], kinds: BinlogKind[]): RowsPlan | undefined {
   if (schemas.length < columns.length || kinds.length !== columns.length) return undefined;
   const readers: Read[] = [];
   const widths = new Int32Array(columns.length);

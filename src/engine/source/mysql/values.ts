@@ -11,6 +11,14 @@ export type ValueKind =
   | 'date' | 'datetime' | 'timestamp' | 'time'
   | 'text' | 'json' | 'binary' | 'uuid' | 'inet4' | 'inet6';
 
+/** How the binlog's values of a column are read: its ValueKind, or 'enum' (see INVALID_ENUM). */
+export type BinlogKind = ValueKind | 'enum';
+
+/** The BinlogKind of a column. */
+export function binlogKind(col: SourceColumn): BinlogKind {
+  return col.dataType.toLowerCase() === 'enum' ? 'enum' : valueKind(col);
+}
+
 const INTEGER = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'serial']);
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point',
   'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection', 'vector']);
@@ -89,7 +97,7 @@ export function fromSnapshotText(kind: ValueKind, text: string | null): string |
  * for spatial values once.
  */
 export class BinlogValueError extends Error {
-  constructor(kind: ValueKind, value: unknown) {
+  constructor(kind: BinlogKind, value: unknown) {
     const shape = Buffer.isBuffer(value) ? 'bytes' : Array.isArray(value) ? 'an array' : typeof value;
     super(`a binlog value of a ${kind} column arrived as ${shape} (${preview(value)}), which LakeSync cannot convert exactly; please report it`);
     this.name = 'BinlogValueError';
@@ -101,7 +109,7 @@ function preview(value: unknown): string {
 }
 
 /** One typed conversion per kind: each accepts only the shapes zongji produces for that type. */
-const binlogConverters: Record<ValueKind, (v: unknown) => string | null | undefined> = {
+const binlogConverters: Record<BinlogKind, (v: unknown) => string | null | undefined> = {
   integer: (v) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' ? String(v)
     : typeof v === 'string' && /^-?\d+$/.test(v) ? v : undefined,
   decimal: (v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) || typeof v === 'number' ? String(v) : undefined,
@@ -115,6 +123,7 @@ const binlogConverters: Record<ValueKind, (v: unknown) => string | null | undefi
   timestamp: (v) => (typeof v === 'string' ? v + '+00' : undefined),
   time: (v) => (typeof v === 'string' ? binlogTime(v) : undefined),
   text: (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined),
+  enum: (v) => (typeof v === 'string' ? v : undefined),
   json: (v) => (typeof v === 'string' ? v : undefined),
   // spatial columns arrive as bytes too (SRID + WKB, as the snapshot's HEX() reads them): see rawGeometry
   binary: (v) => (Buffer.isBuffer(v) ? v.toString('hex') : undefined),
@@ -124,8 +133,16 @@ const binlogConverters: Record<ValueKind, (v: unknown) => string | null | undefi
   inet6: (v) => (Buffer.isBuffer(v) ? formatInet6(v) : typeof v === 'string' ? v : undefined),
 };
 
+/**
+ * An ENUM's index 0: the value MySQL stores for an invalid one (non-strict mode) and reads back as
+ * '' (so does the full sync). zongji gives it as `undefined` (no label; so is an index beyond the
+ * labels it has), NULL as `null`.
+ */
+export const INVALID_ENUM = '';
+
 /** Converts a value decoded by zongji (dateStrings, timezone 'Z', jsonStrings) to canonical text; throws on a shape the type cannot have. */
-export function fromBinlogValue(kind: ValueKind, value: unknown): string | null {
+export function fromBinlogValue(kind: BinlogKind, value: unknown): string | null {
+  if (kind === 'enum' && value === undefined) return INVALID_ENUM;
   if (value === null || value === undefined) return null;
   const text = binlogConverters[kind](value);
   if (text === undefined) throw new BinlogValueError(kind, value);
@@ -133,8 +150,9 @@ export function fromBinlogValue(kind: ValueKind, value: unknown): string | null 
 }
 
 /** fromBinlogValue for one kind, looked up once (the binlog reader converts every value of a column with it). */
-export function binlogConverter(kind: ValueKind): (value: unknown) => string | null {
+export function binlogConverter(kind: BinlogKind): (value: unknown) => string | null {
   const convert = binlogConverters[kind];
+  if (kind === 'enum') return (value) => fromBinlogValue(kind, value);
   return (value) => {
     if (value === null || value === undefined) return null;
     const text = convert(value);
