@@ -18,6 +18,7 @@ import { StateStore } from './state';
 import { Mutex } from '../mutex';
 import { TableMemory, TABLES_PER_RELEASE } from './tablememory';
 import { traceMemory } from './memtrace';
+import { BulkCommits } from './bulkcommit';
 
 export type { AppliedBatch };
 
@@ -72,11 +73,14 @@ export class DuckDbSink implements Sink {
   /** Checkpoints and empties DuckDB's cache as the tables written add up (see tablememory.ts). */
   readonly tableMemory: TableMemory;
   readonly maxTablesPerBatch = TABLES_PER_RELEASE;
+  /** Checkpoints snapshot commits of whole row groups without vacuum (see bulkcommit.ts). */
+  readonly bulkCommits: BulkCommits;
 
   /** `conn` is the data connection (tests read the target through it; the runtime never does). */
   private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, private readonly sideConn: Conn) {
     this.state = new DuckDbState(store, conn, new StateStore(sideConn), this.writeLock);
     this.tableMemory = new TableMemory(conn, db.memoryLimitMb);
+    this.bulkCommits = new BulkCommits(conn);
     this.stopTrace = traceMemory(sideConn);
   }
 
@@ -259,7 +263,7 @@ export class DuckDbSink implements Sink {
   /** A writer of snapshot chunks with its own connection (and so its own TEMP stage). */
   async snapshotWriter(): Promise<SnapshotWriter> {
     const conn = await this.db.connect();
-    return new SnapshotWriter(conn, new StateStore(conn), this.writeLock, this.tableMemory);
+    return new SnapshotWriter(conn, new StateStore(conn), this.writeLock, this.tableMemory, this.bulkCommits);
   }
 
   /** Read-only query for the user (the extension's Query command): one statement, no writes. */
@@ -328,7 +332,8 @@ export class SnapshotWriter implements SnapshotChunkWriter {
   private buffered = 0;
   private pending?: { route: Route; snapshotMs: number };
 
-  constructor(readonly conn: Conn, private readonly state: StateStore, private readonly lock: Mutex, private readonly memory?: TableMemory) {}
+  constructor(readonly conn: Conn, private readonly state: StateStore, private readonly lock: Mutex, private readonly memory?: TableMemory,
+    private readonly bulk?: BulkCommits) {}
 
   /** Stages rows of the chunk being read; nothing is visible until commitChunk. */
   async stage(route: Route, rows: Row[], snapshotMs: number): Promise<void> {
@@ -369,10 +374,11 @@ export class SnapshotWriter implements SnapshotChunkWriter {
     await this.flush();
     const rows = this.staged;
     await this.lock.run(async () => {
+      await this.bulk?.before(rows);
       await this.conn.transaction(async () => {
         if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
         await this.state.chunkDone(route.key, index, rows);
-      });
+      }).finally(() => this.bulk?.after());
       await this.memory?.wrote([route.key]);
     });
     this.committed();
@@ -384,12 +390,13 @@ export class SnapshotWriter implements SnapshotChunkWriter {
     await this.flush();
     const rows = this.staged;
     const removed = await this.lock.run(async () => {
+      await this.bulk?.before(rows);
       const n = await this.conn.transaction(async () => {
         if (rows > 0) await commitStagedSnapshot(this.conn, route, append);
         const stale = removeStale ? await removeStaleRows(this.conn, route, within) : 0;
         await this.state.lastChunkDone(route.key, rows);
         return stale;
-      });
+      }).finally(() => this.bulk?.after());
       await this.memory?.wrote([route.key]);
       return n;
     });
