@@ -22,6 +22,7 @@ import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
 import { checkResyncs } from './resync';
 import { failTable } from './halt';
+import { idleFlushNotBefore } from './pacing';
 import { sourceFacts } from '../source/registry';
 import { tableKey, type SourceTable } from '../source/types';
 
@@ -123,7 +124,11 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     reducer.clear();
     complete = undefined;
     pendingSince = 0;
+    const t0 = performance.now();
     await applyIsolated(ctx, tables, at);
+    const t1 = performance.now();
+    nextIdleFlush = idleFlushNotBefore(t0, t1);
+    batches++; applyMs += t1 - t0; changesApplied += tables.reduce((n, t) => n + t.entries.size, 0); // logged at the end
     if (at && position) {
       ctx.holds.applied(at);
       ctx.checkpoint = checkpointOf(at);
@@ -149,13 +154,18 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
   // Quiet = no transaction for IDLE_FLUSH_MS and none waiting in the socket (checked once more
   // after pending I/O, setImmediate). Under load transactions keep arriving, the idle flush never
   // fires and batches grow to the interval or batchSize as before. At most one idle flush waits
-  // behind a running one: a slow target gets bigger batches, not a queue of tiny ones.
+  // behind a running one: a slow target gets bigger batches, not a queue of tiny ones. And none
+  // starts sooner after a commit than twice that commit's duration (pacing.ts): a steady stream
+  // of small transactions is committed a few at a time instead of one by one.
   let lastArrival = 0;
   let pendingSince = 0; // when the oldest complete transaction not yet applied arrived (performance.now())
   let idleQueued = false;
   let streaming = true; // false once the stream ended: its last batch is the finally's flush
   let idleTimer: NodeJS.Timeout | undefined;
   let armedAt = 0;
+  let armedFor = IDLE_FLUSH_MS;
+  let nextIdleFlush = 0; // performance.now() before which no idle flush starts (see armIdle)
+  let batches = 0, applyMs = 0, changesApplied = 0;
   const onIdle = (): void => {
     idleTimer = undefined;
     // A timer that fires late says the process was busy or not scheduled (a loaded machine), not
@@ -164,7 +174,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     // machine does not hold a quiet stream's changes until the flush interval, and a batch cut
     // this way holds at least that long of a catch-up's changes.
     const now = performance.now();
-    if (now - armedAt > IDLE_FLUSH_MS + IDLE_LATE_MS && !(pendingSince && now - pendingSince >= LATE_FLUSH_AGE_MS)) {
+    if (now - armedAt > armedFor + IDLE_LATE_MS && !(pendingSince && now - pendingSince >= LATE_FLUSH_AGE_MS)) {
       if (streaming && (reducer.size > 0 || complete)) armIdle();
       return;
     }
@@ -172,13 +182,22 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     setImmediate(() => {
       if (!streaming || seen !== lastArrival || idleQueued || ctx.stopping || (reducer.size === 0 && !complete)) return;
       idleQueued = true;
-      chain = chain.then(() => { idleQueued = false; return applyNow(); });
+      chain = chain.then(() => {
+        idleQueued = false;
+        // queued behind a commit: the gap after it applies too
+        if (performance.now() < nextIdleFlush) { if (streaming && (reducer.size > 0 || complete)) armIdle(); return; }
+        return applyNow();
+      });
       chain.catch((err) => fail?.(err));
     });
   };
   const armIdle = (): void => {
     armedAt = performance.now();
-    if (idleTimer) idleTimer.refresh(); else idleTimer = setTimeout(onIdle, IDLE_FLUSH_MS);
+    const wait = Math.max(IDLE_FLUSH_MS, Math.ceil(nextIdleFlush - armedAt));
+    if (idleTimer && wait === armedFor) { idleTimer.refresh(); return; }
+    clearTimeout(idleTimer);
+    armedFor = wait;
+    idleTimer = setTimeout(onIdle, wait);
   };
   const disarmIdle = (): void => { clearTimeout(idleTimer); idleTimer = undefined; };
 
@@ -296,6 +315,7 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     ]);
     // whatever complete transactions arrived before the stop still commit with their position
     await flush().catch((err: Error) => ctx.log('error', `applying the last batch: ${err.message}`));
+    ctx.log('debug', `stream: ${batches} batches, ${changesApplied} changes, apply ${Math.round(applyMs)} ms`);
   }
 }
 
