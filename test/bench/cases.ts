@@ -341,10 +341,13 @@ export async function freshness(c: Ctx, kind: Kind, rate: number, seconds: numbe
   if (kind === 'pg') await dropSlot(c, db, name);
   await s.dropDatabase(db);
   const lat = commitAt.map((t, k) => seenAt[k] - t).sort((a, b) => a - b);
+  // the stream's own count of commits (runtime/stream.ts logs it when it ends)
+  const streamed = r.lines.map((l) => /^stream: (\d+) batches, (\d+) changes, apply (\d+) ms/.exec(l.message ?? '')).find((m) => m);
+  const commits: Record<string, number> = streamed ? { commits: Number(streamed[1]), applyMs: Number(streamed[3]) } : {};
   return {
     case: `${label} freshness p99 at ${rate.toLocaleString('en-US')} changes/s${Object.keys(params).length ? ` (${Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     value: pct(lat, 99), unit: 'ms', peakRssMb: Math.round(r.peakRssMb()), engineCpuS: r.cpuSeconds(), seconds: (writeEnd - t0) / 1000, load1: load1(),
-    extra: { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), max: lat.at(-1)!, transactions: txs, changesPerTransaction: blocks * 100, achievedRate: achieved, writerBehindMaxMs: Math.round(behindMax) },
+    extra: { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), max: lat.at(-1)!, transactions: txs, changesPerTransaction: blocks * 100, achievedRate: achieved, writerBehindMaxMs: Math.round(behindMax), ...commits },
     note: 'source COMMIT returned -> first control-socket query (every 20 ms) that sees the transaction\'s marker id',
   };
 }

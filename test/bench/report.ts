@@ -15,7 +15,7 @@ const pct = (r: number | undefined) => (r === undefined ? '-' : `${(r * 100).toF
 function detail(f: Figure): string {
   const e = f.extra ?? {};
   if (typeof e.detail === 'string') return e.detail;
-  if (f.unit === 'ms' && e.p50 !== undefined) return `p50 ${num(e.p50 as number)} / p95 ${num(e.p95 as number)} / p99 ${num(e.p99 as number)} ms, max ${num(e.max as number)}; ${num(e.achievedRate as number)} changes/s achieved`;
+  if (f.unit === 'ms' && e.p50 !== undefined) return `p50 ${num(e.p50 as number)} / p95 ${num(e.p95 as number)} / p99 ${num(e.p99 as number)} ms, max ${num(e.max as number)}; ${num(e.achievedRate as number)} changes/s achieved${e.commits !== undefined ? `, ${num(e.commits as number)} commits` : ''}`;
   if (e.sourceCommitRate) return `source committed ${num(e.sourceCommitRate as number)} changes/s`;
   if (e.exportMs !== undefined) return `export ${num(e.exportMs as number)} ms + read_csv ${num(e.loadMs as number)} ms, ${e.bytesPerRow} B/row`;
   if (e.engineSnapshotMs !== undefined && Number(e.engineSnapshotMs) >= 0) return `chunks alone ${num(e.engineSnapshotMs as number)} ms`;
