@@ -73,6 +73,21 @@ describe('MySQL binlog rows decoder (own) against MariaDB: streamed rows equal t
     await server?.dropDatabase(db);
   });
 
+  /** The `expected` row changes `read` gets with LakeSync's decoder, required equal to zongji's. */
+  async function sameAsZongji(read: () => ReturnType<typeof collect>, expected: number): Promise<ReturnType<typeof rowChanges>> {
+    const eventsBefore = rowsDecoderStats.events;
+    const own = rowChanges(await read());
+    assert.ok(rowsDecoderStats.events > eventsBefore, 'LakeSync\'s decoder read the events');
+    process.env.LAKESYNC_MYSQL_ROWS_DECODER = 'zongji';
+    try {
+      assert.deepEqual(own, rowChanges(await read()));
+    } finally {
+      delete process.env.LAKESYNC_MYSQL_ROWS_DECODER;
+    }
+    assert.equal(own.length, expected);
+    return own;
+  }
+
   async function snapshotRows(table: SourceTable): Promise<Row[]> {
     const s = await adapter.openSnapshot([table], 1);
     try {
@@ -134,15 +149,7 @@ describe('MySQL binlog rows decoder (own) against MariaDB: streamed rows equal t
       UPDATE ${k} SET dbl = 1.5 WHERE a = 1 LIMIT 1; UPDATE ${k} SET v = 'y', tx = NULL WHERE a = 2; DELETE FROM ${k} WHERE a = 1 LIMIT 1;
       SET SESSION binlog_row_image = 'NOBLOB'; UPDATE ${t} SET ti = 7, tx = 'blob changed' WHERE id BETWEEN 50 AND 60; UPDATE ${t} SET si = 8 WHERE id BETWEEN 61 AND 70`);
     const expected = 203 + 3 + 10 + 21 + 3 + 11 + 10;
-    const read = async () => rowChanges(await collect(adapter, start, tables, (x) => rowChanges(x).length >= expected, 60_000));
-    const eventsBefore = rowsDecoderStats.events;
-    const own = await read();
-    assert.ok(rowsDecoderStats.events > eventsBefore);
-    process.env.LAKESYNC_MYSQL_ROWS_DECODER = 'zongji';
-    const zongji = await read();
-    delete process.env.LAKESYNC_MYSQL_ROWS_DECODER;
-    assert.equal(own.length, expected);
-    assert.deepEqual(own, zongji);
+    const own = await sameAsZongji(() => collect(adapter, start, tables, (x) => rowChanges(x).length >= expected, 60_000), expected);
     // the old key is in the before image, the new one in the after image
     const moved = own.find((c) => c.kind === 'update' && c.before![0] === '1') as RowChange;
     assert.equal(moved.after![0], '1001');
@@ -161,15 +168,7 @@ describe('MySQL binlog rows decoder (own) against MariaDB: streamed rows equal t
     await sql(`SET SESSION binlog_row_image = 'MINIMAL'; UPDATE ${t} SET v = 'min', dbl = 2.5 WHERE id <= 20; DELETE FROM ${t} WHERE id BETWEEN 30 AND 39;
       INSERT INTO ${t} (id, v) VALUES (1000, 'only v')`);
     const expected = 203 + 20 + 10 + 1;
-    const read = async () => rowChanges(await collect(adapter, start, [table], (x) => rowChanges(x).length >= expected, 60_000));
-    const eventsBefore = rowsDecoderStats.events;
-    const own = await read();
-    assert.ok(rowsDecoderStats.events > eventsBefore);
-    process.env.LAKESYNC_MYSQL_ROWS_DECODER = 'zongji';
-    const zongji = await read();
-    delete process.env.LAKESYNC_MYSQL_ROWS_DECODER;
-    assert.equal(own.length, expected);
-    assert.deepEqual(own, zongji);
+    const own = await sameAsZongji(() => collect(adapter, start, [table], (x) => rowChanges(x).length >= expected, 60_000), expected);
     // the update's after image carries the key and the two changed columns
     const u = own.find((c) => c.kind === 'update') as RowChange;
     const col = (name: string) => table.columns.findIndex((c) => c.name === name);
