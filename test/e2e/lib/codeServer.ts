@@ -145,9 +145,10 @@ export async function runCommand(page: Page, title: string, timeout = 60_000): P
       await page.keyboard.press('Escape');
       continue;
     }
-    await input.fill(`>${title}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
+      // the palette may close again as it opens (focus taken back by a webview that just loaded)
+      await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ state: 'visible', timeout: 5_000 });
       await row.click();
       return;
