@@ -212,12 +212,13 @@ export class TaskRunner {
     status.status.failovers = past.count;
     status.status.failoverEvents = past.recent;
     if (options.restartCause) await ctx.failover(options.restartCause, 'engine restarted by the supervisor; resuming from the checkpoint');
-    const storedTables = cp ? await sink.state.tables() : [];
-    // the tables the task synced and still selects (not those dropped, nor left out of the task file since)
-    const known = storedTables.filter((t) => t.phase !== 'stopped').map((t) => t.source).filter((key) => {
-      const dot = key.indexOf('.');
-      return selectedIds(selectTables(plan, [{ db: key.slice(0, dot), table: key.slice(dot + 1) }])).length > 0;
+    const storedTables = await sink.state.tables();
+    // resuming: the tables the task synced and still selects (not those dropped, nor left out of the task file since)
+    const synced = storedTables.filter((t) => t.phase !== 'stopped').map((t) => {
+      const dot = t.source.indexOf('.');
+      return { db: t.source.slice(0, dot), table: t.source.slice(dot + 1) };
     });
+    const known = cp ? selectedIds(selectTables(plan, synced)).map(tableKey) : [];
     const now = await discoverKnown(adapter, known, this.log);
     // resuming: the tables as they were at the checkpoint (the stream replays the DDL after it)
     const tables = cp && adapter.shapesAt && !requested ? await adapter.shapesAt(cp.position, now) : now;
