@@ -60,8 +60,14 @@ describe('MySQL source: purged binlogs and lost connections', function () {
   it('ends the stream with an error when the server kills the binlog connection', async () => {
     const tables = await adapter.discover();
     const handle = await adapter.stream(await adapter.currentPosition(), tables, () => undefined);
-    const rows = await server.sql<{ Id: number; Command: string }>('SHOW PROCESSLIST');
-    const dump = rows.filter((r) => /Binlog Dump/i.test(r.Command));
+    // The stream is started once the dump is requested; the server lists the dump thread a moment later.
+    let rows: { Id: number; Command: string }[] = [];
+    let dump: typeof rows = [];
+    for (let i = 0; i < 100 && dump.length === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      rows = await server.sql<{ Id: number; Command: string }>('SHOW PROCESSLIST');
+      dump = rows.filter((r) => /Binlog Dump/i.test(r.Command));
+    }
     assert.equal(dump.length, 1, JSON.stringify(rows));
     const t0 = Date.now();
     await server.sql(`KILL ${dump[0].Id}`);
