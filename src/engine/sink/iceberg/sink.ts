@@ -34,6 +34,7 @@ import { latestVersion } from './files';
 import { icebergType, narrows, sameType as sameIcebergType } from './types';
 import { IcebergTableWriter, type ColumnSpec } from './writer';
 import { Mutex } from '../mutex';
+import { traceMemory } from '../duckdb/memtrace';
 import { testPause } from '../../testhooks';
 
 export interface IcebergTargetSettings {
@@ -131,6 +132,11 @@ export class IcebergSink implements Sink {
   readonly maintenance: Maintenance;
   /** Queries through the running engine (control socket): one reader, reused. */
   private readonly reader: WarehouseReader;
+  /**
+   * Tables read from disk before their writer opened, reused while their newest version stays the
+   * same: the start reads each table's metadata once (schema marks, positions, chunk marks, writer).
+   */
+  private readonly opened = new Map<string, IcebergTable>();
 
   private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
     private readonly store: StateStore, private readonly sideConn: Conn, maintenanceConn: Conn) {
@@ -138,7 +144,11 @@ export class IcebergSink implements Sink {
     this.reader = new WarehouseReader(settings.warehouse, () => this.writers);
     this.maintenance = new Maintenance({ openWriters: () => this.writers, run: (fn) => this.lock.run(fn), conn: maintenanceConn }, settings.maintenance,
       maintenanceFile(settings.statePath));
+    this.stopTrace = traceMemory(sideConn);
   }
+
+  /** LAKESYNC_MEMORY_TRACE (memtrace.ts): stopped before the connections close. */
+  private readonly stopTrace: () => void;
 
   static async open(settings: IcebergTargetSettings): Promise<IcebergSink> {
     const db = await Db.open(settings.statePath);
@@ -181,8 +191,11 @@ export class IcebergSink implements Sink {
         throw new UserError(`${name}: the Iceberg sink needs a primary key (updates and deletes become position deletes found by key); `
           + 'add a primary key to the source table, or sync it to a DuckDB target');
       }
-      w = await IcebergTableWriter.open(this.conn.raw, this.dirOf(m), name, tableColumns(route), m.key,
-        { 'lakesync.table': name });
+      const dir = this.dirOf(m);
+      const read = await this.readTable(dir);
+      this.opened.delete(dir); // the writer owns the table from here on
+      w = await IcebergTableWriter.open(this.conn.raw, dir, name, tableColumns(route), m.key,
+        { 'lakesync.table': name }, read);
       this.writers.set(name, w);
     }
     return w;
@@ -213,7 +226,16 @@ export class IcebergSink implements Sink {
     const w = this.writers.get(target);
     if (w) return w.table;
     const dot = target.indexOf('.');
-    return IcebergTable.open(tableDir(this.warehouse, target.slice(0, dot), target.slice(dot + 1)));
+    return this.readTable(tableDir(this.warehouse, target.slice(0, dot), target.slice(dot + 1)));
+  }
+
+  /** The table at `dir` as on disk: the copy read before when no newer version has been committed since. */
+  private async readTable(dir: string): Promise<IcebergTable | undefined> {
+    const had = this.opened.get(dir);
+    if (had && (await latestVersion(dir)) === had.version) return had;
+    const t = await IcebergTable.open(dir);
+    if (t) this.opened.set(dir, t); else this.opened.delete(dir);
+    return t;
   }
 
   async ensureTable(mapping: TableMapping): Promise<void> {
@@ -222,7 +244,7 @@ export class IcebergSink implements Sink {
   }
 
   async tableColumns(mapping: TableMapping): Promise<Map<string, string>> {
-    const t = this.writers.get(`${mapping.namespace}.${mapping.table}`)?.table ?? await IcebergTable.open(this.dirOf(mapping));
+    const t = this.writers.get(`${mapping.namespace}.${mapping.table}`)?.table ?? await this.readTable(this.dirOf(mapping));
     return new Map((t?.schema.fields ?? []).map((f) => [f.name, duckType(f.type)]));
   }
 
@@ -320,6 +342,7 @@ export class IcebergSink implements Sink {
       const name = `${mapping.namespace}.${mapping.table}`;
       await this.writers.get(name)?.index.drop();
       this.writers.delete(name);
+      this.opened.delete(this.dirOf(mapping));
       await rm(this.dirOf(mapping), { recursive: true, force: true });
     });
   }
@@ -440,6 +463,7 @@ export class IcebergSink implements Sink {
 
   close(): void {
     this.maintenance.stop();
+    this.stopTrace();
     this.reader.close();
     try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
@@ -558,7 +582,10 @@ export class WarehouseReader {
   async query(sql: string, limit: number): Promise<QueryResult> {
     return this.lock.run(async () => {
       this.db ??= await Db.open(':memory:');
-      this.conn ??= await this.db.connect();
+      if (!this.conn) {
+        this.conn = await this.db.connect();
+        this.stopTrace = traceMemory(this.conn, 'memory (query reader)');
+      }
       const conn = this.conn;
       const statements = await conn.raw.extractStatements(sql);
       if (statements.count !== 1) throw new UserError('a query must be exactly one statement');
@@ -587,7 +614,10 @@ export class WarehouseReader {
     });
   }
 
+  private stopTrace = () => undefined as void;
+
   close(): void {
+    this.stopTrace();
     try { this.conn?.close(); } finally { this.db?.close(); }
     this.conn = undefined;
     this.db = undefined;

@@ -34,12 +34,13 @@ export class IcebergTableWriter {
 
   /**
    * Opens the table at `dir` (creating it from `columns` when missing) and makes the key index
-   * current. `key` names the primary key columns (the schema's identifier fields).
+   * current. `key` names the primary key columns (the schema's identifier fields). `read`: the
+   * table as just read from `dir`, when the caller has it.
    */
   static async open(conn: DuckDBConnection, dir: string, name: string, columns: ColumnSpec[], key: string[],
-    properties: Record<string, string> = {}): Promise<IcebergTableWriter> {
+    properties: Record<string, string> = {}, read?: IcebergTable): Promise<IcebergTableWriter> {
     if (key.length === 0) throw new Error(`Iceberg table ${name}: a primary key is required (position deletes are found by key)`);
-    let table = await IcebergTable.open(dir);
+    let table = read ?? await IcebergTable.open(dir);
     if (!table) {
       let id = 0;
       const next = () => ++id;
