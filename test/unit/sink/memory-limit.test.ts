@@ -1,11 +1,13 @@
 // The task's parameters.memoryMb bounds DuckDB too: the writer opens the lakehouse with its share as
 // memory_limit (DuckDB's default is 80% of the machine's RAM, which let its cache of the target grow
-// with the rows written) and threads to match. Read back from the real DuckDB settings.
+// with the rows written) and threads to match. Read back from the real DuckDB settings, for both sinks.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, duckdbConfig } from '../../../src/engine/sink/duckdb/db';
+import { IcebergSink, icebergSinkFactory } from '../../../src/engine/sink/iceberg';
+import type { TargetConfig } from '../../../src/engine/config/plan';
 
 describe('DuckDB sink: memory limit and threads from parameters.memoryMb', function () {
   this.timeout(60_000);
@@ -30,5 +32,24 @@ describe('DuckDB sink: memory limit and threads from parameters.memoryMb', funct
       assert.equal(s.m, '488.2 MiB');
       assert.equal(Number(s.t), Number(duckdbConfig(1024).threads));
     } finally { db.close(); }
+  });
+});
+
+describe('Iceberg sink: memory limit from parameters.memoryMb', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'lakesync-mem-ice-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('bounds the sink\'s DuckDB like the DuckDB sink\'s, and its query reader by half of that, spilling beside the state file', async () => {
+    const warehouse = join(dir, 'lake');
+    const target = { type: 'iceberg', path: join(warehouse, '.lakesync', 'state.duckdb'), warehouse, namespace: 'lake' } as TargetConfig;
+    const sink = await icebergSinkFactory.open(target, { memoryMb: 2048 }) as IcebergSink;
+    try {
+      const [s] = await sink.conn.rows<{ m: string }>("SELECT current_setting('memory_limit') AS m");
+      assert.equal(s.m, '976.5 MiB'); // 1024 MB
+      const q = await sink.query("SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t");
+      assert.deepEqual(q.rows[0], ['488.2 MiB', join(warehouse, '.lakesync', 'query.tmp')]); // 512 MB
+    } finally { sink.close(); }
   });
 });

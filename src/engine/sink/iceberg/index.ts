@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { TargetConfig } from '../../config/plan';
 import { UserError } from '../../errors';
 import type { QueryResult } from '../../../protocol/ipc';
-import type { ReadOnlySink, SinkFactory } from '../sink';
+import type { ReadOnlySink, SinkFactory, SinkLimits } from '../sink';
 import { Db } from '../duckdb/db';
 import { StateStore } from '../duckdb/state';
 import { DEFAULT_MAINTENANCE, type MaintenanceSettings } from './maintenance';
@@ -30,8 +30,8 @@ function settings(target: TargetConfig): IcebergTargetSettings {
   return { warehouse: target.warehouse, statePath: target.path, maintenance };
 }
 
-async function open(target: TargetConfig): Promise<IcebergSink> {
-  const s = settings(target);
+async function open(target: TargetConfig, limits?: SinkLimits): Promise<IcebergSink> {
+  const s = { ...settings(target), memoryMb: limits?.memoryMb };
   return IcebergSink.open(s).catch((err: Error) => {
     if (/lock/i.test(err.message)) {
       throw new UserError(`${s.statePath} is in use by another process (another LakeSync engine writes this warehouse); stop it and start again`);

@@ -43,6 +43,8 @@ export interface IcebergTargetSettings {
   /** LakeSync's state file (TargetConfig.path: `<warehouse>/.lakesync/state.duckdb`). */
   statePath: string;
   maintenance: MaintenanceSettings;
+  /** parameters.memoryMb (the engine's memory): DuckDB gets its share (duckdbConfig), the query reader half of that. */
+  memoryMb?: number;
 }
 
 const POSITION = (source: string) => `lakesync.position:${source}`;
@@ -141,7 +143,8 @@ export class IcebergSink implements Sink {
   private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
     private readonly store: StateStore, private readonly sideConn: Conn, maintenanceConn: Conn) {
     this.state = new IcebergState(this, store, new StateStore(sideConn), this.lock);
-    this.reader = new WarehouseReader(settings.warehouse, () => this.writers);
+    this.reader = new WarehouseReader(settings.warehouse, () => this.writers,
+      settings.memoryMb ? { memoryMb: settings.memoryMb / 2, tempDirectory: join(dirname(settings.statePath), 'query.tmp') } : undefined);
     this.maintenance = new Maintenance({ openWriters: () => this.writers, run: (fn) => this.lock.run(fn), conn: maintenanceConn }, settings.maintenance,
       maintenanceFile(settings.statePath));
     this.stopTrace = traceMemory(sideConn);
@@ -151,7 +154,7 @@ export class IcebergSink implements Sink {
   private readonly stopTrace: () => void;
 
   static async open(settings: IcebergTargetSettings): Promise<IcebergSink> {
-    const db = await Db.open(settings.statePath);
+    const db = await Db.open(settings.statePath, { memoryMb: settings.memoryMb });
     const conn = await db.connect();
     const store = await StateStore.init(conn);
     const side = await db.connect();
@@ -567,7 +570,12 @@ export class WarehouseReader {
   /** The version each view was created at, by `ns.table`. */
   private readonly views = new Map<string, number>();
 
-  constructor(private readonly warehouse: string, private readonly written: () => Map<string, IcebergTableWriter> = () => new Map()) {}
+  /**
+   * `limits`: the reader's DuckDB memory (its share of `memoryMb`, see duckdbConfig) and where a
+   * query beyond it spills (an in-memory DuckDB would spill into the current folder); none: DuckDB's defaults.
+   */
+  constructor(private readonly warehouse: string, private readonly written: () => Map<string, IcebergTableWriter> = () => new Map(),
+    private readonly limits?: { memoryMb: number; tempDirectory: string }) {}
 
   private async table(name: string, dir: string): Promise<IcebergTable | undefined> {
     const w = this.written().get(name);
@@ -581,9 +589,10 @@ export class WarehouseReader {
 
   async query(sql: string, limit: number): Promise<QueryResult> {
     return this.lock.run(async () => {
-      this.db ??= await Db.open(':memory:');
+      this.db ??= await Db.open(':memory:', { memoryMb: this.limits?.memoryMb });
       if (!this.conn) {
         this.conn = await this.db.connect();
+        if (this.limits) await this.conn.exec(`SET temp_directory = ${quoteLiteral(this.limits.tempDirectory)}`);
         this.stopTrace = traceMemory(this.conn, 'memory (query reader)');
       }
       const conn = this.conn;
