@@ -41,6 +41,40 @@ export class ChunkFiles {
   }
 
   /**
+   * Whether chunks of this table can be copied into files and committed together straight from
+   * them (SnapshotChunkWriter.commitFiles): the bulk path, a table with no rows before (append),
+   * a sink that can. LAKESYNC_SNAPSHOT_GROUP=0 commits every chunk alone through its stage.
+   */
+  groupable(session: SnapshotSession, writer: SnapshotChunkWriter, route: Route | undefined, chunk: Chunk, append: boolean): route is Route {
+    return route !== undefined && append && writer.commitFiles !== undefined && process.env.LAKESYNC_SNAPSHOT_GROUP !== '0'
+      && this.usable(session, writer, route, chunk);
+  }
+
+  /**
+   * Copies the chunk into `file` (from file()) and nothing else. Resolves to the rows written, or
+   * to undefined (the file removed; the table reads by rows from now on) when the source cannot
+   * copy it in bulk. The caller removes the file (remove) once it is committed or given up.
+   */
+  async copyOnly(session: SnapshotSession, route: Route, chunk: Chunk, file: string): Promise<number | undefined> {
+    try {
+      const copied = await session.copyChunk!(route.source, chunk, file);
+      if (copied === undefined) {
+        await unlink(file).catch(() => undefined);
+        this.rowPath(route.key, 'the source cannot copy it in bulk: a column type needs conversion in JavaScript, or a value is not UTF-8');
+      }
+      return copied;
+    } catch (err) {
+      await unlink(file).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Removes chunk files (committed, or given up). */
+  remove(files: readonly string[]): void {
+    for (const f of files) rmSync(f, { force: true });
+  }
+
+  /**
    * Copies the chunk into a fresh file and stages it. Resolves to the rows staged, or to
    * undefined when the chunk must be read by rows (the reason is kept in byRows). `check` runs
    * between the copy and the staging (stop and cancel checks: they throw).
@@ -83,7 +117,8 @@ export class ChunkFiles {
     this.dir = undefined;
   }
 
-  private file(): string {
+  /** A fresh file name in this round's folder. */
+  file(): string {
     if (!this.dir) {
       removeOrphans();
       this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));

@@ -225,7 +225,8 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
         const next = nextChunk(ctx, work, taken);
         if (!next) break;
         const job: Committing = { writer: writers[turn % 2], w: next.w, chunk: next.chunk, snapshotMs, attempt: 1, files };
-        const staged = await readOne(ctx, session, job);
+        const staged = files.groupable(session, job.writer, ctx.routes.get(next.w.req.source), next.chunk, next.w.append)
+          ? await readGroup(ctx, session, job, work, taken) : await readOne(ctx, session, job);
         await settle(); // the previous chunk's commit: the next read reuses its writer
         if (staged) pending = commitOne(ctx, job);
       }
@@ -262,10 +263,56 @@ function effectiveConcurrency(ctx: TaskContext): number {
 }
 const saidConcurrency = new WeakSet<TaskContext>();
 
-/** One chunk on its way into the target, and the writer whose stage holds it. */
+/**
+ * One chunk on its way into the target, and the writer whose stage holds it; or (`group`) chunks
+ * of one table read into files and committed together, `chunk` the first of them.
+ */
 interface Committing {
   writer: SnapshotChunkWriter; w: Work; chunk: StoredChunk; snapshotMs: number; attempt: number; files: ChunkFiles;
+  group?: { chunk: StoredChunk; file: string; rows: number }[];
   error?: unknown; fatal?: unknown;
+}
+
+/**
+ * Reads the job's chunk and the table's next free chunks into files until they hold the
+ * writer's `fileCommitRows` (or the table has no more), for one commit (commitGroup). A chunk the
+ * source cannot copy in bulk ends the group (and is read by rows later); a failed read gives the
+ * group's chunks back and reads the first alone (readOne: its retries, the row path).
+ * True when there is something to commit.
+ */
+async function readGroup(ctx: TaskContext, session: SnapshotSession, job: Committing, work: Map<string, Work>, taken: Set<string>): Promise<boolean> {
+  const source = job.w.req.source;
+  const route = ctx.routes.get(source);
+  if (!route) return false;
+  const key = (c: StoredChunk) => `${source}#${c.index}`;
+  const group: NonNullable<Committing['group']> = [];
+  let chunk: StoredChunk | undefined = job.chunk;
+  try {
+    for (let rows = 0; chunk; ) {
+      if (ctx.stopping) throw new StopSignal();
+      if (ctx.abortSnapshot.has(source)) throw new StopSignal('table cancelled');
+      const file = job.files.file();
+      const copied = await job.files.copyOnly(session, route, chunk, file);
+      if (copied === undefined) break;
+      group.push({ chunk, file, rows: copied });
+      ctx.status.read(source, copied);
+      rows += copied;
+      if (rows >= (job.writer.fileCommitRows ?? 0)) { chunk = undefined; break; }
+      chunk = job.w.chunks.find((c) => !c.done && !taken.has(key(c)));
+      if (chunk) taken.add(key(chunk));
+    }
+  } catch (err) {
+    for (const c of [...group.map((g) => g.chunk), ...(chunk ? [chunk] : [])]) if (c !== job.chunk) taken.delete(key(c));
+    job.files.remove(group.map((g) => g.file));
+    if (!(await chunkFailed(ctx, job, err))) return false;
+    job.attempt++;
+    return readOne(ctx, session, job);
+  }
+  // a chunk the source could not copy in bulk: read by rows (the table is on the row path now)
+  if (chunk && chunk !== job.chunk) taken.delete(key(chunk));
+  if (group.length === 0) return readOne(ctx, session, job);
+  job.group = group;
+  return true;
 }
 
 /**
@@ -310,7 +357,8 @@ async function commitOne(ctx: TaskContext, job: Committing): Promise<Committing 
   const { w, chunk } = job;
   const source = w.req.source;
   const route = ctx.routes.get(source);
-  if (!route || ctx.stopping) return undefined;
+  if (!route || ctx.stopping) { if (job.group) job.files.remove(job.group.map((g) => g.file)); return undefined; }
+  if (job.group) return commitGroup(ctx, job, route);
   let rows: number;
   // the table's last chunk: where the sink can, the end of its full sync commits with it
   const last = w.remaining === 1 && job.writer.commitLastChunk ? job.writer.commitLastChunk.bind(job.writer) : undefined;
@@ -338,8 +386,55 @@ async function commitOne(ctx: TaskContext, job: Committing): Promise<Committing 
   return undefined;
 }
 
-/** After a failed commit: the chunk is read and committed again, one after the other. */
+/** commitOne of a group: its chunks, their files, their done marks (and maybe the table's end) in one commit. */
+async function commitGroup(ctx: TaskContext, job: Committing, route: NonNullable<ReturnType<TaskContext['routes']['get']>>): Promise<Committing | undefined> {
+  const { w } = job;
+  const group = job.group!;
+  const source = w.req.source;
+  // the table's last chunks: the end of its full sync commits with them
+  const last = w.remaining === group.length;
+  let result: { rows: number; removed: number };
+  try {
+    if (last && await copyOutdated(ctx, w)) return undefined;
+    result = await job.writer.commitFiles!(route, group.map((g) => ({ index: g.chunk.index, file: g.file, rows: g.rows })), job.snapshotMs,
+      last ? { removeStale: removeStale(w), ...(w.req.targetWhere ? { within: w.req.targetWhere } : {}) } : undefined);
+  } catch (err) {
+    job.error = err;
+    return job;
+  } finally {
+    job.files.remove(group.map((g) => g.file));
+  }
+  for (const g of group) { g.chunk.done = true; g.chunk.rows = g.rows; }
+  w.remaining -= group.length;
+  const t = ctx.status.table(source);
+  t.chunksDone += group.length;
+  t.snapshotRows += result.rows;
+  ctx.status.wrote(source, result.rows);
+  if (last) { tableFinished(ctx, source, result.removed); return undefined; }
+  // another reader committed the table's other last chunks meanwhile: the table ends here
+  if (w.remaining === 0) {
+    try { await finishTable(ctx, w); } catch (err) { job.fatal = err; return job; }
+  }
+  return undefined;
+}
+
+/**
+ * After a failed commit: the chunk is read and committed again, one after the other; a failed
+ * group's chunks each alone (through the stage, which tells a file DuckDB cannot read: row path).
+ */
 async function retryChunk(ctx: TaskContext, session: SnapshotSession, job: Committing): Promise<void> {
+  if (job.group && job.fatal === undefined) {
+    const group = job.group;
+    job.group = undefined;
+    if (!(await chunkFailed(ctx, job, job.error))) return;
+    for (const g of group) {
+      const one: Committing = { ...job, chunk: g.chunk, attempt: job.attempt + 1, error: undefined };
+      if (!(await readOne(ctx, session, one))) return;
+      const failed = await commitOne(ctx, one);
+      if (failed) await retryChunk(ctx, session, failed);
+    }
+    return;
+  }
   for (;;) {
     if (job.fatal !== undefined) throw job.fatal;
     if (!(await chunkFailed(ctx, job, job.error))) return;

@@ -138,6 +138,9 @@ export interface SinkState extends SinkStateReader, SchemaHistoryStore {
   takeOps(): Promise<QueuedOp[]>;
 }
 
+/** A chunk read into a CSV file (SnapshotSession.copyChunk), with the rows the source wrote. */
+export interface ChunkFile { index: number; file: string; rows: number }
+
 /**
  * Writes snapshot chunks of one reader. The runtime uses two per reader (one stages the next
  * chunk while the other commits) and never uses one writer from two places at once.
@@ -165,6 +168,17 @@ export interface SnapshotChunkWriter {
    * mirror) costs one commit instead of two. Returns the chunk's rows and the stale rows removed.
    */
   commitLastChunk?(route: Route, index: number, append: boolean, removeStale: boolean, within?: string): Promise<{ rows: number; removed: number }>;
+  /**
+   * Optional: chunks of one table that had no rows when its snapshot began (append), read into CSV
+   * files by `SnapshotSession.copyChunk`, committed in ONE transaction with their done marks,
+   * straight from the files (no stage: the writer's stage is left alone). `last`: they are the
+   * table's last unfinished chunks and the end of its full sync commits with them (as
+   * commitLastChunk). Throws, committing nothing, when the files do not hold the chunks' rows or
+   * a value is refused. Returns the rows and the stale rows removed.
+   */
+  commitFiles?(route: Route, chunks: readonly ChunkFile[], snapshotMs: number, last?: { removeStale: boolean; within?: string }): Promise<{ rows: number; removed: number }>;
+  /** With commitFiles: the rows worth committing at once (the runtime groups chunks up to this). */
+  readonly fileCommitRows?: number;
   /** Throws the staged rows away (a failed or cancelled chunk). */
   abandon(): Promise<void>;
   close(): void;

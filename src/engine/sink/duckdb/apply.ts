@@ -5,7 +5,7 @@
 import type { Entry, TableBatch } from '../../pipeline/batch';
 import type { Route } from '../../pipeline/route';
 import type { Row } from '../../pipeline/events';
-import { loadChunkFile } from './chunkfile';
+import { chunkFilesSelect, loadChunkFile } from './chunkfile';
 import type { Conn } from './db';
 import { stagingDdl } from './db';
 import { OP_COLUMN, SOURCE_DB_COLUMN, SOURCE_TABLE_COLUMN, SOURCE_TS_COLUMN, SYNCED_AT_COLUMN } from './ddl';
@@ -235,6 +235,17 @@ export async function commitStagedSnapshot(conn: Conn, route: Route, append: boo
   const values = cols.map((_, j) => converted(route, j));
   return conn.exec(`INSERT INTO ${target(route)} (${insertColumns(route)}) SELECT ${values.join(', ')}, `
     + `${metaValues(route, meta.op, meta.ts)} FROM temp.main.${quoteIdent(STAGE)} s`);
+}
+
+/**
+ * Inserts the rows of snapshot chunk files (CHUNK_CSV, one table, a fresh target: append) straight
+ * from DuckDB's CSV reader into the target, with no stage table: the same casts as staging the
+ * files and committing the stage. Returns the rows inserted. Must run inside the caller's transaction.
+ */
+export async function insertSnapshotFiles(conn: Conn, route: Route, files: readonly string[], snapshotMs: number): Promise<number> {
+  const values = route.mapping.columns.map((_, j) => converted(route, j));
+  return conn.exec(`INSERT INTO ${target(route)} (${insertColumns(route)}) SELECT ${values.join(', ')}, `
+    + `${metaValues(route, quoteLiteral('snapshot'), quoteLiteral(String(snapshotMs)))} FROM (${chunkFilesSelect(route, files, dataStaging(route))}) s`);
 }
 
 export async function dropStage(conn: Conn): Promise<void> {

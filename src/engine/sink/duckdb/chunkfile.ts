@@ -8,16 +8,25 @@ import type { Conn } from './db';
 import { quoteIdent, quoteLiteral } from './sql';
 import type { StagedType } from './stagetypes';
 
-/** Replaces TEMP table `stage` with the file's rows; returns how many. */
-export async function loadChunkFile(conn: Conn, stage: string, route: Route, file: string, staged: readonly StagedType[]): Promise<number> {
+/**
+ * The SELECT that reads the files (one or more chunks of the same table) as the stage's rows:
+ * columns c0..c(n-1), exactly what loadChunkFile stores.
+ */
+export function chunkFilesSelect(route: Route, files: readonly string[], staged: readonly StagedType[]): string {
   const width = route.source.columns.length;
   const columns = Array.from({ length: width }, (_, i) => `${quoteLiteral(`s${i}`)}: 'VARCHAR'`).join(', ');
   const values = route.columnIndex.slice(0, route.mapping.columns.length).map((si, j) =>
     `CAST(${si < 0 ? 'NULL' : quoteIdent(`s${si}`)} AS ${staged[j].sql}) AS ${quoteIdent(`c${j}`)}`);
-  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS SELECT ${values.join(', ')} FROM read_csv(`
-    + `${quoteLiteral(file)}, header = false, auto_detect = false, delim = ${quoteLiteral(CHUNK_CSV.delimiter)}, `
+  const from = files.length === 1 ? quoteLiteral(files[0]) : `[${files.map(quoteLiteral).join(', ')}]`;
+  return `SELECT ${values.join(', ')} FROM read_csv(`
+    + `${from}, header = false, auto_detect = false, delim = ${quoteLiteral(CHUNK_CSV.delimiter)}, `
     + `quote = ${quoteLiteral(CHUNK_CSV.quote)}, escape = ${quoteLiteral(CHUNK_CSV.escape)}, new_line = '\\n', `
-    + `nullstr = ${quoteLiteral(CHUNK_CSV.null)}, allow_quoted_nulls = false, strict_mode = true, columns = {${columns}})`);
+    + `nullstr = ${quoteLiteral(CHUNK_CSV.null)}, allow_quoted_nulls = false, strict_mode = true, columns = {${columns}})`;
+}
+
+/** Replaces TEMP table `stage` with the file's rows; returns how many. */
+export async function loadChunkFile(conn: Conn, stage: string, route: Route, file: string, staged: readonly StagedType[]): Promise<number> {
+  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS ${chunkFilesSelect(route, [file], staged)}`);
   const [{ n }] = await conn.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.main.${quoteIdent(stage)}`);
   return Number(n);
 }

@@ -148,10 +148,24 @@ export class StateStore {
       rows_written = rows_written + ?, last_update = now() WHERE source = ?`, [rows, rows, source]);
   }
 
-  /** chunkDone of the table's last chunk and snapshotFinished together (its chunk marks go: the plan is done). */
-  async lastChunkDone(source: string, rows: number): Promise<void> {
-    await this.conn.rows(`UPDATE ${S}.tables SET chunks_done = chunks_done + 1, snapshot_rows = snapshot_rows + ?, rows_written = rows_written + ?,
-      last_update = now(), phase = 'incremental', snapshot_ended_at = now(), where_clause = NULL WHERE source = ?`, [rows, rows, source]);
+  /** chunkDone of several chunks of one table (committed together), in two statements. */
+  async chunksDone(source: string, chunks: readonly { index: number; rows: number }[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const cases = chunks.map(() => 'WHEN CAST(? AS INTEGER) THEN CAST(? AS BIGINT)').join(' ');
+    await this.conn.rows(`UPDATE ${S}.chunks SET done = true, rows = CASE idx ${cases} END WHERE source = ? AND idx IN (${chunks.map(() => '?').join(', ')})`,
+      [...chunks.flatMap((c) => [c.index, c.rows]), source, ...chunks.map((c) => c.index)]);
+    const rows = chunks.reduce((a, c) => a + c.rows, 0);
+    await this.conn.rows(`UPDATE ${S}.tables SET chunks_done = chunks_done + ?, snapshot_rows = snapshot_rows + ?,
+      rows_written = rows_written + ?, last_update = now() WHERE source = ?`, [chunks.length, rows, rows, source]);
+  }
+
+  /**
+   * chunkDone of the table's last `chunks` chunks (1 unless committed together) and
+   * snapshotFinished together (its chunk marks go: the plan is done).
+   */
+  async lastChunkDone(source: string, rows: number, chunks = 1): Promise<void> {
+    await this.conn.rows(`UPDATE ${S}.tables SET chunks_done = chunks_done + ?, snapshot_rows = snapshot_rows + ?, rows_written = rows_written + ?,
+      last_update = now(), phase = 'incremental', snapshot_ended_at = now(), where_clause = NULL WHERE source = ?`, [chunks, rows, rows, source]);
     await this.conn.rows(`DELETE FROM ${S}.chunks WHERE source = ?`, [source]);
   }
 
