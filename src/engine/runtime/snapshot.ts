@@ -1,6 +1,7 @@
 // The full sync: chunk plans stored before the first chunk is read, `snapshot.concurrency`
 // readers each with their own sink writers, chunks committed with their "done" mark, so a
 // stop or crash resumes at the first unfinished chunk of each table.
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { checkpointOf, formatPosition } from '../positions';
 import type { Chunk, SnapshotSession } from '../source/adapter';
@@ -274,8 +275,14 @@ interface Committing {
 }
 
 /**
+ * A group of chunk files ends at this size however few its rows: wide rows gain little from
+ * committing whole row groups, and one commit stays about the size of a chunk or two.
+ */
+const GROUP_BYTES = 64 << 20;
+
+/**
  * Reads the job's chunk and the table's next free chunks into files until they hold the
- * writer's `fileCommitRows` (or the table has no more), for one commit (commitGroup). A chunk the
+ * writer's `fileCommitRows` or GROUP_BYTES (or the table has no more), for one commit (commitGroup). A chunk the
  * source cannot copy in bulk ends the group (and is read by rows later); a failed read gives the
  * group's chunks back and reads the first alone (readOne: its retries, the row path).
  * True when there is something to commit.
@@ -288,7 +295,7 @@ async function readGroup(ctx: TaskContext, session: SnapshotSession, job: Commit
   const group: NonNullable<Committing['group']> = [];
   let chunk: StoredChunk | undefined = job.chunk;
   try {
-    for (let rows = 0; chunk; ) {
+    for (let rows = 0, bytes = 0; chunk; ) {
       if (ctx.stopping) throw new StopSignal();
       if (ctx.abortSnapshot.has(source)) throw new StopSignal('table cancelled');
       const file = job.files.file();
@@ -297,7 +304,8 @@ async function readGroup(ctx: TaskContext, session: SnapshotSession, job: Commit
       group.push({ chunk, file, rows: copied });
       ctx.status.read(source, copied);
       rows += copied;
-      if (rows >= (job.writer.fileCommitRows ?? 0)) { chunk = undefined; break; }
+      bytes += statSync(file).size;
+      if (rows >= (job.writer.fileCommitRows ?? 0) || bytes >= GROUP_BYTES) { chunk = undefined; break; }
       chunk = job.w.chunks.find((c) => !c.done && !taken.has(key(c)));
       if (chunk) taken.add(key(chunk));
     }
