@@ -16,21 +16,22 @@ describe('DuckDB sink: memory limit and threads from parameters.memoryMb', funct
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives DuckDB half of the engine memory (at least 256 MB) and a thread per 64 MB, at most the cores', () => {
-    assert.deepEqual(duckdbConfig(1024, 2), { memory_limit: '512MB', threads: '2' });
-    assert.deepEqual(duckdbConfig(1024, 8), { memory_limit: '512MB', threads: '8' });
-    assert.deepEqual(duckdbConfig(4096, 8), { memory_limit: '2048MB', threads: '8' });
-    assert.deepEqual(duckdbConfig(128, 4), { memory_limit: '256MB', threads: '4' });
+    assert.deepEqual(duckdbConfig(1024, 2), { memory_limit: '512MB', threads: '2', allocator_background_threads: 'true' });
+    assert.deepEqual(duckdbConfig(1024, 8), { memory_limit: '512MB', threads: '8', allocator_background_threads: 'true' });
+    assert.deepEqual(duckdbConfig(4096, 8), { memory_limit: '2048MB', threads: '8', allocator_background_threads: 'true' });
+    assert.deepEqual(duckdbConfig(128, 4), { memory_limit: '256MB', threads: '4', allocator_background_threads: 'true' });
   });
 
   it('opens the file with those settings in force', async () => {
     const db = await Db.open(join(dir, 'lake.duckdb'), { memoryMb: 1024 });
     try {
       const c = await db.connect();
-      const [s] = await c.rows<{ m: string; t: bigint | number }>("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t");
+      const [s] = await c.rows<{ m: string; t: bigint | number; bg: boolean }>("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t, current_setting('allocator_background_threads') AS bg");
       c.close();
       // DuckDB reports the limit in MiB units of its own: 512 MB = 488.2 MiB
       assert.equal(s.m, '488.2 MiB');
       assert.equal(Number(s.t), Number(duckdbConfig(1024).threads));
+      assert.equal(s.bg, true);
     } finally { db.close(); }
   });
 });

@@ -41,11 +41,13 @@ async function createWaitingForReaders(path: string, config: Record<string, stri
  * the rows already written; beyond the limit it evicts them and spills work to `<file>.tmp`. An
  * eighth was too little: a full batch of wide rows (27 array columns, or 19 KB text documents in
  * a bare INSERT OR REPLACE) ran out of memory inside DuckDB and stopped the table. One thread per
- * 64 MiB of it, at most the cores.
+ * 64 MiB of it, at most the cores. The allocator's background thread gives freed memory back to
+ * the system as it goes: without it a snapshot's resident set kept ~100 MB that DuckDB no longer
+ * accounted for (docs/performance.md, "Snapshot groups").
  */
 export function duckdbConfig(memoryMb: number, cores = availableParallelism()): Record<string, string> {
   const mb = Math.max(256, Math.floor(memoryMb / 2));
-  return { memory_limit: `${mb}MB`, threads: String(Math.max(1, Math.min(cores, Math.floor(mb / 64)))) };
+  return { memory_limit: `${mb}MB`, threads: String(Math.max(1, Math.min(cores, Math.floor(mb / 64)))), allocator_background_threads: 'true' };
 }
 
 export class Db {
