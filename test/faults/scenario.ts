@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  runCli, sleep, spawnCli, startMariadb, startPostgres, tempDir, writeTask, type CliProcess, type ServerHandle,
+  runCli, sleep, spawnCli, startMariadb, startPostgres, tempDir, waitUntil, writeTask, type CliProcess, type ServerHandle,
 } from '../harness';
+
+export { waitUntil };
 import type { TaskStatus } from '../../src/protocol/status';
 import { assertTablesEqual } from '../support/compare';
 import { createTableSql, fillSql, rng, startWorkload, type Workload } from './workload';
@@ -72,17 +74,6 @@ export function lastStatus(p: CliProcess): TaskStatus | undefined {
 
 export function logged(p: CliProcess, re: RegExp): boolean {
   return p.stdout().split('\n').some((l) => l.startsWith('{"type":"log"') && re.test(l)) || re.test(p.stderr());
-}
-
-export async function waitUntil(what: string, cond: () => boolean, timeoutMs: number, p?: CliProcess): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`
-        + (p ? `\nstdout (tail):\n${p.stdout().slice(-3000)}\nstderr (tail):\n${p.stderr().slice(-3000)}` : ''));
-    }
-    await sleep(50);
-  }
 }
 
 export const phaseOf = (p: CliProcess): string => {

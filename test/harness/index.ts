@@ -8,3 +8,4 @@ export { writeTask, tempDir } from './task';
 export { runCli, runWithInit, spawnCli, ensureBuilt, repoRoot, type CliResult, type CliProcess, type CliOptions } from './cli';
 export { startSshd, type SshdHandle } from './servers/sshd';
 export type { TestCerts } from './servers/certs';
+export { waitUntil } from './wait';
