@@ -7,7 +7,8 @@ import type { RowChange } from '../../../src/engine/pipeline/events';
 import { comparePositions, lsn, parseLsn } from '../../../src/engine/positions';
 import { createPostgresSource, type PostgresSource } from '../../../src/engine/source/postgres';
 import type { SourceTable } from '../../../src/engine/source/types';
-import { Collector, testDatabase, type PgTestDb, dropTestSlots } from './helpers';
+import { waitUntil } from '../../harness';
+import { Collector, testDatabase, type PgTestDb, dropTestSlots, waitSlotActive } from './helpers';
 
 async function readAll(src: PostgresSource, tables: SourceTable[], chunkSize = 1000, concurrency = 4) {
   const session = await src.openSnapshot(tables, concurrency);
@@ -133,7 +134,8 @@ describe('PostgreSQL source (adapter)', function () {
     assert.equal(await confirmedFlush(), start, 'nothing confirmed yet');
     const first = col.txs.find((x) => x.changes.length > 0)!.position;
     await src.confirm(first);
-    await new Promise((r) => setTimeout(r, 500));
+    // the standby status update reaches the server a moment after confirm()
+    await waitUntil('the slot to move', async () => (await confirmedFlush()) !== start);
     assert.equal(await confirmedFlush(), first.kind === 'lsn' ? first.lsn : -1n);
     await h.stop();
   });
@@ -145,6 +147,7 @@ describe('PostgreSQL source (adapter)', function () {
     const { streamStart } = await readAll(src, tables);
     const col = new Collector();
     const h = await src.stream(streamStart, tables, col.onTransaction);
+    await waitSlotActive(t.server, t.plan().source.slot);
     const other = createPostgresSource(t.plan());
     try {
       await assert.rejects(other.stream(streamStart, tables, () => undefined), (err: Error) => {
@@ -170,10 +173,10 @@ describe('PostgreSQL source (adapter)', function () {
     await col.until('the current position', (txs) => txs.some((x) => comparePositions(x.position, target) >= 0));
     await col.until('a heartbeat', (txs) => txs.length >= 2);
     assert.ok(col.txs.every((x) => x.changes.length === 0));
-    // the slot advanced to what was confirmed
-    await new Promise((r) => setTimeout(r, 500));
-    const [slot] = await t.sql<{ confirmed_flush_lsn: string }>('SELECT confirmed_flush_lsn::text AS confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = $1', [t.plan().source.slot]);
-    assert.ok(parseLsn(slot.confirmed_flush_lsn) >= (target.kind === 'lsn' ? target.lsn : 0n));
+    // the slot advances to what was confirmed (the status update reaches the server a moment later)
+    const confirmedFlush = async () => parseLsn((await t.sql<{ l: string }>(
+      'SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = $1', [t.plan().source.slot]))[0].l);
+    await waitUntil('the slot to reach the current position', async () => (await confirmedFlush()) >= (target.kind === 'lsn' ? target.lsn : 0n));
     await h.stop();
   });
 

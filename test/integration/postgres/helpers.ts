@@ -3,8 +3,8 @@
 import type { TaskPlan } from '../../../src/engine/config/plan';
 import type { Transaction } from '../../../src/engine/pipeline/events';
 import { formatPosition, type Position } from '../../../src/engine/positions';
-import type { ServerHandle } from '../../harness';
-import { sharedPostgres, sleep, uniqueName } from '../../harness';
+import type { CliProcess, ServerHandle } from '../../harness';
+import { sharedPostgres, sleep, uniqueName, waitUntil } from '../../harness';
 
 export interface PgTestDb {
   server: ServerHandle;
@@ -32,6 +32,15 @@ export async function dropTestSlots(): Promise<void> {
       await sleep(250); // a walsender of a stopped stream exits a moment later
     }
   }
+}
+
+/**
+ * Waits until a walsender holds `slot`: a stream is started once START_REPLICATION is sent, and the
+ * server marks the slot active a moment later (a "slot in use" test must not start before that).
+ */
+export async function waitSlotActive(server: ServerHandle, slot: string, p?: CliProcess): Promise<void> {
+  await waitUntil(`a walsender to hold slot ${slot}`, async () => (await server.sql<{ active: boolean }>(
+    'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]))[0]?.active === true, 60_000, p);
 }
 
 export async function testDatabase(onServer?: ServerHandle): Promise<PgTestDb> {
@@ -64,7 +73,7 @@ export class Collector {
   readonly txs: Transaction[] = [];
   onTransaction = (tx: Transaction): void => { this.txs.push(tx); };
   get changes() { return this.txs.flatMap((t) => t.changes); }
-  async until(what: string, cond: (txs: Transaction[]) => boolean, ms = 15_000): Promise<void> {
+  async until(what: string, cond: (txs: Transaction[]) => boolean, ms = 60_000): Promise<void> {
     const end = Date.now() + ms;
     while (!cond(this.txs)) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.txs.map((t) => ({ ...t, position: formatPosition(t.position) })), null, 1).slice(0, 3000)}`);

@@ -10,6 +10,7 @@ import {
 } from '../../harness';
 import { assertTablesEqual } from '../../support/compare';
 import { lastStatus, waitUntil } from '../../faults/scenario';
+import { waitSlotActive } from '../postgres/helpers';
 
 function assertNoCrash(r: Pick<CliResult, 'stdout' | 'stderr'>): void {
   const all = `${r.stdout}\n${r.stderr}`;
@@ -76,6 +77,7 @@ for (const kind of ['postgres', 'mariadb'] as const) {
         const first = spawnCli(['run', a.file, '--json']);
         try {
           await first.waitFor(/"phase":"incremental"/, 60_000);
+          await waitSlotActive(server, a.slot, first); // streaming: the walsender holds the slot
           const second = await runCli(['run', b.file, '--until-caught-up'], { timeoutMs: 30_000 });
           assert.equal(second.code, 1, second.stdout + second.stderr);
           assert.match(second.stderr, new RegExp(`${a.slot}.*(in use|active|used by)|(in use|active|used by).*${a.slot}`, 's'));
