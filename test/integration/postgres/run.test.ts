@@ -1,9 +1,9 @@
 // `lakesync run` on a PostgreSQL task, end to end: the lakehouse equals the source row by row
 // after a snapshot taken under writes, after streaming, and after kill -9 anywhere.
 import assert from 'node:assert/strict';
-import { runCli, sleep, spawnCli, startPostgres } from '../../harness';
+import { runCli, sleep, spawnCli, startPostgres, waitUntil } from '../../harness';
 import { assertWorkloadEqual, createWorkload, e2eTask, runUntilCaughtUp, targetRows, Writer } from './e2e-helpers';
-import { testDatabase, dropTestSlots } from './helpers';
+import { testDatabase, dropTestSlots, waitSlotActive } from './helpers';
 
 describe('lakesync run (PostgreSQL)', function () {
   this.timeout(300_000);
@@ -85,7 +85,7 @@ describe('lakesync run (PostgreSQL)', function () {
     const run = spawnCli(['run', first.file]);
     try {
       await run.waitFor(/public\.a: full sync done/, 60_000);
-      await sleep(500);
+      await waitSlotActive(t.server, first.slot, run); // the stream takes the slot a moment after the full sync
       const second = e2eTask(t, { source: t.server.source(t.db, { slot: first.slot, publication: first.slot }) });
       const res = await runCli(['run', second.file, '--until-caught-up'], { timeoutMs: 60_000 });
       assert.notEqual(res.code, 0);
@@ -142,8 +142,11 @@ describe('lakesync run (PostgreSQL)', function () {
         await server.restart();
         await t.sql("INSERT INTO items VALUES (100002, 'after restart', 2, 2.00, now())");
         await t.sql('DELETE FROM items WHERE id = 1');
+        const [{ lsn }] = await t.sql<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
         await run.waitFor(/reconnecting/, 30_000);
-        await sleep(4000);
+        // applied once the engine confirms past the delete (it confirms only after its target commit)
+        await waitUntil('the engine to confirm the changes made across the restart', async () => (await t.sql<{ done: boolean }>(
+          'SELECT confirmed_flush_lsn >= $2::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $1', [task.slot, lsn]))[0]?.done === true, 120_000, run);
       } finally {
         run.kill('SIGTERM');
       }
@@ -172,7 +175,9 @@ describe('lakesync run (PostgreSQL)', function () {
       await sleep(1000);
       const res = await runCli(['resync', task.file, '--table', 'public.items']);
       assert.equal(res.code, 0, res.stderr + res.stdout);
-      await sleep(3000);
+      // the resync's copy takes seconds, longer on a loaded machine: stop once it is done
+      await waitUntil('the resync to finish', () => (run.stdout() + run.stderr()).match(/public\.items: full sync done/g)?.length === 2, 120_000, run);
+      await sleep(1000); // streaming on after the resync while the writer goes on
     } finally {
       await writer.stop();
       run.kill('SIGTERM');
