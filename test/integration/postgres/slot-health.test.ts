@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { UserError } from '../../../src/engine/errors';
 import type { RowChange } from '../../../src/engine/pipeline/events';
+import { formatLsn } from '../../../src/engine/positions';
 import { createPostgresSource } from '../../../src/engine/source/postgres';
-import { startPostgres, type ServerHandle } from '../../harness';
+import { startPostgres, waitUntil, type ServerHandle } from '../../harness';
 import { Collector, testDatabase, dropTestSlots } from './helpers';
 
 describe('PostgreSQL source: slot health', function () {
@@ -55,7 +56,10 @@ describe('PostgreSQL source: slot health', function () {
       await col.until('row 1', () => col.changes.length >= 1);
       const confirmed = col.txs.find((x) => x.changes.length > 0)!.position;
       await src.confirm(confirmed);
-      await new Promise((r) => setTimeout(r, 300));
+      // the standby status update reaches the server a moment after confirm()
+      await waitUntil('the slot to be confirmed at row 1', async () => (await t.sql<{ done: boolean }>(
+        'SELECT confirmed_flush_lsn >= $2::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $1',
+        [t.plan().source.slot, formatLsn(confirmed.kind === 'lsn' ? confirmed.lsn : 0n)]))[0]?.done === true);
       await t.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name LIKE 'lakesync:%:stream'");
       await assert.rejects(h.done);
       await t.sql('INSERT INTO k VALUES (2)');
