@@ -1,7 +1,7 @@
 // The snapshot's promise at adapter level: chunks read while writers run, then the binlog replayed
 // from streamStart and applied by key (as the target does), give exactly the source's rows.
 import assert from 'node:assert/strict';
-import { sharedMariadb, type ServerHandle } from '../../harness';
+import { sharedMariadb, waitUntil, type ServerHandle } from '../../harness';
 import { createMysqlSource } from '../../../src/engine/source/mysql';
 import type { Row, RowChange } from '../../../src/engine/pipeline/events';
 import type { BinlogPosition } from '../../../src/engine/positions';
@@ -38,7 +38,7 @@ describe('MySQL snapshot under concurrent writes, then the binlog', function () 
           if (n % 5 === 0) await sql(`UPDATE IGNORE acc SET id = id + 1301 WHERE id = ${(n * 13) % 1300}`);
         }
       })();
-      await new Promise((r) => setTimeout(r, 100));
+      await waitUntil('the writer to be under way', () => n >= 10);
 
       const target = new Map<string, Row>();
       const s = await adapter.openSnapshot([table], 3);
@@ -47,7 +47,9 @@ describe('MySQL snapshot under concurrent writes, then the binlog', function () 
         assert.ok(chunks.length > 5);
         await Promise.all(chunks.map((c) => s.readChunk(table, c, async (rows) => {
           for (const r of rows) target.set(String(r[0]), r);
-          await new Promise((res) => setTimeout(res, 5)); // slow reader: more writes land in between
+          // slow reader: more writes land in between (waited for, not timed: a loaded machine slows the writer too)
+          const before = n;
+          await waitUntil('writes between chunk reads', () => n > before + 1);
         })));
       } finally {
         await s.close();

@@ -1,7 +1,7 @@
 // What the user sees when the binlog they need is gone, and that a lost binlog connection ends the
 // stream with an error (so the runner reconnects) instead of hanging. Private server: binlogs are purged.
 import assert from 'node:assert/strict';
-import { startMariadb, type ServerHandle } from '../../harness';
+import { startMariadb, waitUntil, type ServerHandle } from '../../harness';
 import { createMysqlSource } from '../../../src/engine/source/mysql';
 import { UserError } from '../../../src/engine/errors';
 import type { SourceAdapter } from '../../../src/engine/source/adapter';
@@ -63,11 +63,11 @@ describe('MySQL source: purged binlogs and lost connections', function () {
     // The stream is started once the dump is requested; the server lists the dump thread a moment later.
     let rows: { Id: number; Command: string }[] = [];
     let dump: typeof rows = [];
-    for (let i = 0; i < 100 && dump.length === 0; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the binlog dump thread', async () => {
       rows = await server.sql<{ Id: number; Command: string }>('SHOW PROCESSLIST');
       dump = rows.filter((r) => /Binlog Dump/i.test(r.Command));
-    }
+      return dump.length > 0;
+    }).catch(() => undefined); // the assertion below shows the process list
     assert.equal(dump.length, 1, JSON.stringify(rows));
     const t0 = Date.now();
     await server.sql(`KILL ${dump[0].Id}`);
@@ -85,7 +85,7 @@ describe('MySQL source: purged binlogs and lost connections', function () {
       if (!tx.partial) last = tx.position as BinlogPosition;
     });
     await server.sql('INSERT INTO app.t VALUES (100)');
-    for (let i = 0; i < 100 && !seen.includes('100'); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('row 100 streamed', () => seen.includes('100'));
     await server.restart();
     await assert.rejects(handle.done);
     await handle.stop();
@@ -93,7 +93,7 @@ describe('MySQL source: purged binlogs and lost connections', function () {
     const again = await adapter.stream(last!, tables, (tx) => {
       for (const c of tx.changes) if (c.kind === 'insert') seen.push(c.after![0]!);
     });
-    for (let i = 0; i < 100 && !seen.includes('101'); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('row 101 streamed', () => seen.includes('101')).catch(() => undefined); // the assertion below shows what came
     await again.stop();
     assert.deepEqual(seen, ['100', '101']);
   });

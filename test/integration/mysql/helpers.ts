@@ -24,7 +24,7 @@ export function planFor(server: ServerHandle, tables: string[], over: Partial<Ta
 
 /** Streams from `from` and collects transactions until `until` says enough (or the timeout). */
 export async function collect(adapter: SourceAdapter, from: Position, tables: SourceTable[],
-  until: (txs: Transaction[]) => boolean, timeoutMs = 20_000): Promise<Transaction[]> {
+  until: (txs: Transaction[]) => boolean, timeoutMs = 60_000): Promise<Transaction[]> {
   const txs: Transaction[] = [];
   let started: Promise<StreamHandle> | undefined;
   try {
