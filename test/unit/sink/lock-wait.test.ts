@@ -22,7 +22,9 @@ describe('DuckDB sink: opening the lakehouse for writing', function () {
     c.close();
     first.close();
 
-    // a reader process: opens read-only, says so, holds the lock for 1.5 s, exits
+    // a reader process: opens read-only, says so, holds the lock until told to let go (1.5 s after
+    // the writer started to open: a fixed hold from its own start could end before a loaded
+    // machine got the writer going, and the lock would go untested), exits
     const reader = spawn(process.execPath, ['-e', `
       const { DuckDBInstance } = require('@duckdb/node-api');
       (async () => {
@@ -30,9 +32,9 @@ describe('DuckDB sink: opening the lakehouse for writing', function () {
         const conn = await db.connect();
         await conn.run('SELECT * FROM t');
         process.stdout.write('holding\\n');
-        setTimeout(() => { conn.closeSync(); db.closeSync(); process.exit(0); }, 1500);
+        process.stdin.once('data', () => { conn.closeSync(); db.closeSync(); process.exit(0); });
       })().catch((e) => { console.error(e.message); process.exit(2); });
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `], { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((r) => reader.on('exit', r));
     await new Promise<void>((resolve, reject) => {
       reader.stdout!.on('data', (d) => { if (String(d).includes('holding')) resolve(); });
@@ -40,7 +42,9 @@ describe('DuckDB sink: opening the lakehouse for writing', function () {
     });
 
     const t0 = Date.now();
-    const writer = await Db.open(path);
+    const release = () => { if (!reader.stdin!.writableEnded) reader.stdin!.end('release\n'); };
+    const timer = setTimeout(release, 1500);
+    const writer = await Db.open(path).finally(() => { clearTimeout(timer); release(); });
     const waited = Date.now() - t0;
     const conn = await writer.connect();
     const rows = await conn.rows<{ v: number }>('SELECT v FROM t');
