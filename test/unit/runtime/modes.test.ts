@@ -113,7 +113,8 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     // a keepalive: a transaction without changes that only carries the position
     setTimeout(() => src.commit([]), 100);
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, stallTimeoutMs: 20_000 }), 0);
-    assert.ok(Date.now() - started < 5000, 'the position-only transaction reached the goal');
+    // well before the 20 s stall timeout (a loaded machine takes seconds to open and run the task)
+    assert.ok(Date.now() - started < 15_000, 'the position-only transaction reached the goal');
     // a goal that nothing proves: the run waits, then fails as stalled (it never says caught up)
     current = lsn(100n);
     const idleStart = Date.now();
