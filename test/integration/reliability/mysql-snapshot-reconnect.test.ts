@@ -3,7 +3,7 @@
 // until the attempts ran out, and the whole task exited with a stack trace.
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { sharedMariadb, type ServerHandle } from '../../harness';
+import { sharedMariadb, waitUntil, type ServerHandle } from '../../harness';
 import { openMysqlSnapshot } from '../../../src/engine/source/mysql/snapshot';
 import { describeMysqlTable } from '../../../src/engine/source/mysql/metadata';
 import type { SourceConfig } from '../../../src/engine/config/plan';
@@ -31,7 +31,11 @@ describe('reliability: MySQL snapshot chunk reader after its connection was kill
       // kill every connection of the session's user (chunk reader and anchor)
       const [ids] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?', [user]);
       for (const r of ids as { ID: number }[]) await admin.query(`KILL ${Number(r.ID)}`);
-      await new Promise((r) => setTimeout(r, 200));
+      // gone from the process list (a killed thread ends a moment after KILL returns)
+      await waitUntil('the killed connections to end', async () => {
+        const [left] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?', [user]);
+        return (left as unknown[]).length === 0;
+      });
       await assert.rejects(read(1));
       assert.equal(await read(1), 20, 'the retry reads the chunk on a new connection');
     } finally {
