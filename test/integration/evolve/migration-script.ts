@@ -1,7 +1,7 @@
 // The migration script of the schema-evolution tests (migration.test.ts, and the Iceberg interop
 // test that reads its result with three readers): ALTER TABLEs back to back with updates between
 // them, and a writer that keeps inserting and updating meanwhile.
-import { sleep } from '../../harness';
+import { sleep, waitUntil } from '../../harness';
 import type { Kind, Source, Task } from '../modes/helpers';
 
 export const ROWS = 300;
@@ -33,8 +33,12 @@ export function forward(kind: Kind, t: string): string[] {
 export const FINAL_COLUMNS = ['id', 'qty', 'price', 'name', 'remark', 'tag', 'status', 'code'];
 export const FINAL_TYPES = ['id INTEGER', 'qty INTEGER', 'price DECIMAL(12,4)', 'name VARCHAR', 'remark VARCHAR', 'tag VARCHAR', 'status VARCHAR', 'code INTEGER'];
 
-/** Writes rows (inserts and updates of the columns every shape has) until stopped. */
-export function writer(src: Source, t: string, from: number, rows = ROWS): { stop(): Promise<number> } {
+/**
+ * Writes rows (inserts and updates of the columns every shape has) until stopped. `stop(min)` first
+ * waits until `min` rows were written: on a loaded machine (and behind the DDL's locks) a writer
+ * can be slower than the script it runs beside.
+ */
+export function writer(src: Source, t: string, from: number, rows = ROWS): { stop(min?: number): Promise<number> } {
   let stopped = false;
   let n = 0;
   const run = (async () => {
@@ -45,7 +49,14 @@ export function writer(src: Source, t: string, from: number, rows = ROWS): { sto
       await sleep(5);
     }
   })();
-  return { async stop() { stopped = true; await run; return n; } };
+  return {
+    async stop(min = 0) {
+      await waitUntil(`${min} writes`, () => n >= min).catch(() => undefined); // the caller asserts the count
+      stopped = true;
+      await run;
+      return n;
+    },
+  };
 }
 
 /**

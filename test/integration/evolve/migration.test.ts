@@ -71,7 +71,7 @@ function migrationTests(kind: Kind, label: string, server: () => Promise<ServerH
           await src.sql(statement);
           await sleep(30);
         }
-        const written = await w.stop();
+        const written = await w.stop(6);
         assert.ok(written > 5, `the writer wrote while the migration ran (${written})`);
 
         await settled(task, t);

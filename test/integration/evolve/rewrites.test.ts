@@ -82,7 +82,7 @@ function rewriteTests(kind: Kind, label: string, server: () => Promise<ServerHan
         `UPDATE ${t} SET status = 'done' WHERE id % 3 = 0`,
       ];
       for (const statement of script) { await src.sql(statement); await sleep(50); }
-      assert.ok(await w.stop() > 5);
+      assert.ok(await w.stop(6) > 5);
       const created: Col = pg ? { src: `(extract(epoch from created) * 1000000)::bigint`, dst: 'epoch_us(created)' }
         : { src: `CAST(unix_timestamp(created) * 1000000 AS SIGNED)`, dst: 'epoch_us(created)' };
       const cols = [plain('id'), plain('qty'), plain('name'), created, plain('uid'), plain('seq'), plain('status'), ...(pg ? [plain('ser')] : [])];
@@ -175,7 +175,7 @@ function rewriteTests(kind: Kind, label: string, server: () => Promise<ServerHan
           `UPDATE ${t} SET price = price + 1 WHERE id % 7 = 0`,
         ];
         for (const statement of plainCasts) { await src.sql(statement); await sleep(50); }
-        assert.ok(await w.stop() > 5);
+        assert.ok(await w.stop(6) > 5);
         await waitEqual(task, t, 'items', ['id', 'qty', 'name', 'price', 'code'].map(plain));
         assert.doesNotMatch(await events(task, t), /resync/, 'plain widening casts follow in place');
         // a burst: a plain cast and a USING rewrite with no row in between (one Relation message)
@@ -184,7 +184,7 @@ function rewriteTests(kind: Kind, label: string, server: () => Promise<ServerHan
         await src.sql(`ALTER TABLE ${t} ALTER COLUMN name TYPE text USING lower(name)`);
         await src.sql(`UPDATE ${t} SET qty = qty + 1 WHERE id % 9 = 0`);
         await sleep(300);
-        assert.ok(await w2.stop() > 0);
+        assert.ok(await w2.stop(1) > 0);
         await waitEqual(task, t, 'items', ['id', 'qty', 'name', 'price', 'code'].map(plain));
         await task.waitPhase(t, 'incremental');
         await waitEqual(task, t, 'items', ['id', 'qty', 'name', 'price', 'code'].map(plain));
@@ -210,7 +210,7 @@ function rewriteTests(kind: Kind, label: string, server: () => Promise<ServerHan
           `UPDATE ${t} SET price = price + 1 WHERE id % 7 = 0`,
           `ALTER TABLE ${t} ALTER COLUMN price TYPE numeric(12,4) USING price / 3`,
         ]) { await src.sql(statement); await sleep(50); }
-        assert.ok(await w.stop() > 5);
+        assert.ok(await w.stop(6) > 5);
         await waitEqual(task, t, 'items', ['id', 'qty', 'name', 'price'].map(plain));
         await task.waitPhase(t, 'incremental');
         await waitEqual(task, t, 'items', ['id', 'qty', 'name', 'price'].map(plain));
