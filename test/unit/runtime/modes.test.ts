@@ -26,7 +26,7 @@ async function rows(path: string, sql: string): Promise<Record<string, unknown>[
 }
 
 describe('runner: merge, schema changes, failing tables, quiet sources (scripted test-double source)', function () {
-  this.timeout(30_000);
+  this.timeout(120_000); // seconds each when quiet; a loaded 2-core machine takes several times longer
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => { tmp = tempDir(); });
   afterEach(() => tmp.cleanup());

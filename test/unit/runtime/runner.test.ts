@@ -10,6 +10,7 @@ import { sendControlRequest } from '../../../src/engine/runtime/control';
 import { tempDir } from '../sink/helpers';
 import { ScriptedSource, emptyModel, modelRows, workload } from './scripted-source';
 import { targetRows, testPlan } from './plan';
+import { waitUntil } from '../../harness';
 
 async function checkpoint(path: string): Promise<string | undefined> {
   const t = await DuckDbSink.open(path);
@@ -17,7 +18,7 @@ async function checkpoint(path: string): Promise<string | undefined> {
 }
 
 describe('runner (scripted test-double source)', function () {
-  this.timeout(30_000);
+  this.timeout(120_000); // seconds each when quiet; a loaded 2-core machine takes several times longer
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => { tmp = tempDir(); });
   afterEach(() => tmp.cleanup());
@@ -117,12 +118,11 @@ describe('runner (scripted test-double source)', function () {
     src.commitAll(workload(9, 40, emptyModel()));
     const runner = new TaskRunner(plan, src);
     const running = runner.run();
-    let status;
-    for (let i = 0; i < 200; i++) {
+    let status: Awaited<ReturnType<typeof sendControlRequest>> | undefined;
+    await waitUntil('the task to be incremental', async () => {
       status = await sendControlRequest(plan.file, { type: 'status', id: 1 }).catch(() => undefined);
-      if (status && status.type === 'reply' && status.ok && (status.result as { phase: string }).phase === 'incremental') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      return !!status && status.type === 'reply' && status.ok && (status.result as { phase: string }).phase === 'incremental';
+    });
     assert.equal(status?.type, 'reply');
     const q = await sendControlRequest(plan.file, { type: 'query', id: 2, sql: 'SELECT count(*) AS n FROM ods.items' });
     assert.deepEqual(q, { type: 'reply', id: 2, ok: true, result: { columns: ['n'], rows: [[String(src.model.get('app.items')!.size)]], truncated: false } });
@@ -135,15 +135,14 @@ describe('runner (scripted test-double source)', function () {
     // resync while running: the table is copied again and the stream goes on
     const before = src.snapshotsOpened;
     await sendControlRequest(plan.file, { type: 'table-op', id: 6, op: 'resync', table: 'app.items' });
-    for (let i = 0; i < 200 && src.snapshotsOpened === before; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil('the resync to open a snapshot', () => src.snapshotsOpened !== before).catch(() => undefined);
     assert.equal(src.snapshotsOpened, before + 1);
     src.commitAll(workload(10, 20, structuredClone(src.model)));
     const goal = formatPosition(await src.currentPosition());
-    for (let i = 0; i < 400; i++) {
+    await waitUntil(`the task to reach ${goal}`, async () => {
       const s = await sendControlRequest(plan.file, { type: 'status', id: 8 });
-      if (s?.type === 'reply' && s.ok && (s.result as { position?: string }).position === goal) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      return s?.type === 'reply' && s.ok && (s.result as { position?: string }).position === goal;
+    });
     await sendControlRequest(plan.file, { type: 'stop', id: 7 });
     assert.equal(await running, 0);
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
