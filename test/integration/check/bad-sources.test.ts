@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePort, sleep } from '../../harness/servers/process';
 import { findPostgresBin, runCli, sharedMariadb, sharedPostgres, startMariadb, startPostgres, uniqueName, writeTask, type CliResult, type ServerHandle } from '../../harness';
 import { assertCleanOutput } from './helpers';
+import { waitSlotActive } from '../postgres/helpers';
 
 /** stderr without log lines (timestamped), i.e. what the user is told. */
 const told = (r: CliResult) => r.stderr.split('\n').filter((l) => l.trim() && !/^\d{4}-\d\d-\d\dT/.test(l)).join('\n');
@@ -97,10 +98,7 @@ describe('lakesync run against bad sources', function () {
       '--slot', slot, '--start', '-o', 'proto_version=1', '-o', 'publication_names=busy_pub', '-f', '/dev/null'],
     { env: { ...process.env, PGPASSWORD: shared.password }, stdio: 'ignore' });
     try {
-      for (let i = 0; i < 100; i++) {
-        if ((await shared.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]))[0]?.active) break;
-        await sleep(100);
-      }
+      await waitSlotActive(shared, slot); // pg_recvlogical takes the slot a moment after it starts
       const r = await run({ name: 'pgbusy', source: shared.source(db, { slot }), tables: ['public.t'] });
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(told(r), new RegExp(`${slot}.*(in use|active)`));

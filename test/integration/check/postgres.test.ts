@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePort, sleep } from '../../harness/servers/process';
 import { findPostgresBin, runCli, sharedPostgres, startPostgres, uniqueName, writeTask, type ServerHandle } from '../../harness';
 import { assertCleanOutput, failedCheck, parseJson } from './helpers';
+import { waitSlotActive } from '../postgres/helpers';
 
 describe('lakesync check (PostgreSQL)', function () {
   this.timeout(120_000);
@@ -149,12 +150,7 @@ describe('lakesync check (PostgreSQL)', function () {
         '--slot', slot, '--start', '-o', 'proto_version=1', '-o', 'publication_names=pub_in_use', '-f', '/dev/null'],
       { env: { ...process.env, PGPASSWORD: pg.password }, stdio: 'ignore' });
       try {
-        let active = false;
-        for (let i = 0; i < 100 && !active; i++) {
-          active = (await pg.sql('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]))[0]?.active === true;
-          if (!active) await sleep(100);
-        }
-        assert.ok(active, 'pg_recvlogical did not take the slot');
+        await waitSlotActive(pg, slot); // pg_recvlogical takes the slot a moment after it starts
         const r = await runCli(['check', task(pg.source(db, { slot }))]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
         const { line, fix } = failedCheck(r.stdout, `replication slot "${slot}"`);
