@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { sharedMariadb, sharedPostgres, startMariadb, startPostgres, writeTask, uniqueName, type ServerHandle } from '../../harness';
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { sleep } from '../../harness';
+import { waitUntil } from '../../harness';
 
 describe('test harness', () => {
   describe('shared PostgreSQL', () => {
@@ -36,12 +36,12 @@ describe('test harness', () => {
       const dbs = await Promise.all(Array.from({ length: 12 }, () => pg.createDatabase()));
       const counts = await Promise.all(dbs.map(async (db) => (await pg.sql('SELECT count(*)::int AS n FROM pg_class', [], { database: db }))[0].n));
       assert.ok(counts.every((n) => n > 0));
-      // Closed connections leave pg_stat_activity a moment later: poll briefly.
+      // Closed connections leave pg_stat_activity a moment later (longer on a loaded machine).
       let n = Infinity;
-      for (let i = 0; i < 30 && n > 9; i++) {
-        if (i > 0) await sleep(100);
+      await waitUntil('helper connections to close', async () => {
         [{ n }] = await pg.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lakesync-test-harness'`);
-      }
+        return n <= 9;
+      }).catch(() => undefined); // asserted below with the count
       assert.ok(n <= 9, `${n} helper connections open`);
       for (const db of dbs) await pg.dropDatabase(db);
     });
@@ -140,8 +140,9 @@ describe('test harness', () => {
         `--user=${my.user}`, `--password=${my.password}`, 'mysql-bin.000001'], { stdio: 'ignore' });
       const exited = new Promise((r) => dump.once('exit', r));
       try {
+        // mariadb-binlog connects and asks for the dump a moment after it starts
         let killed = 0;
-        for (let i = 0; i < 50 && killed === 0; i++) { await sleep(100); killed = await my.killClients('replication'); }
+        await waitUntil('the binlog dump to kill', async () => (killed = await my.killClients('replication')) > 0).catch(() => undefined);
         assert.equal(killed, 1);
         await exited;
       } finally {
