@@ -131,7 +131,8 @@ for (const kind of ['postgres', 'mariadb'] as const) {
       const t = task(s, 'watched');
       const run = spawnCli(['run', t.file, '--json']);
       try {
-        // every status line with the time it arrived
+        // every status line with the time the engine published it (its updatedAt: the time it was read
+        // here can be seconds later on a loaded machine, and would make a timely line look late)
         const seen: { at: number; caughtUp: boolean; position?: string }[] = [];
         let read = 0;
         const poll = () => {
@@ -139,8 +140,8 @@ for (const kind of ['postgres', 'mariadb'] as const) {
           const done = out.slice(read).split('\n').slice(0, -1); // the last part is '' or a line not ended yet
           read += done.reduce((n, l) => n + l.length + 1, 0);
           for (const l of done.filter((x) => x.includes('"catchUp"'))) {
-            const st = JSON.parse(l).status as { catchUp: { caughtUp: boolean }; position?: string };
-            seen.push({ at: Date.now(), caughtUp: st.catchUp.caughtUp, position: st.position });
+            const st = JSON.parse(l).status as { catchUp: { caughtUp: boolean }; position?: string; updatedAt: string };
+            seen.push({ at: Date.parse(st.updatedAt), caughtUp: st.catchUp.caughtUp, position: st.position });
           }
         };
         const until = async (what: string, fn: () => boolean, ms: number) => {
