@@ -104,12 +104,41 @@ async function prepareTable(ctx: TaskContext, session: SnapshotSession, req: Sna
   const chunks = req.kind === 'resume' ? await sink.state.chunkPlan(req.source, route.source.id) : [];
   if (req.kind === 'fresh' || chunks.length === 0) {
     const existing = await sink.rowCount(route);
-    const planned: Chunk[] = await session.planChunks(route.source, plan.snapshot.chunkSize, req.where);
+    const planned = await planOrGone(ctx, session, route.source, plan.snapshot.chunkSize, req.where);
+    if (!planned) return undefined;
     plans.push({ req, route, chunks: planned.map((c) => ({ ...c, ...(req.where ? { where: req.where } : {}) })), append: existing === 0 && !req.where });
     return undefined;
   }
   const st = await sink.state.table(req.source);
   return startTable(ctx, req, chunks, st?.loadMode === 'append');
+}
+
+/**
+ * The table's chunk plan; undefined when the table was dropped at the source after the task listed
+ * it and before it was planned (it then goes as a table dropped while streaming does: rules.dropTable,
+ * the other tables go on). Before, that drop failed the whole task; a loaded machine widens the window.
+ * A failure of a table that is still there is the caller's, as before.
+ */
+async function planOrGone(ctx: TaskContext, session: SnapshotSession, table: SourceTable, chunkSize: number, where?: string): Promise<Chunk[] | undefined> {
+  try {
+    return await session.planChunks(table, chunkSize, where);
+  } catch (err) {
+    if (!(await goneAtSource(ctx, table))) throw err;
+    await applySchemaChange(ctx, { kind: 'schema', table: table.id, ddl: '(table no longer at the source)', shape: null });
+    return undefined;
+  }
+}
+
+/**
+ * The source no longer describes the table, looking again for ~5 s (MariaDB hides a table an ALTER
+ * TABLE copies for a moment, as runner.ts discoverKnown). A failing query proves nothing: not gone.
+ */
+async function goneAtSource(ctx: TaskContext, table: SourceTable): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    if (await ctx.adapter.describe(table.id).catch(() => table)) return false;
+    if (attempt === 4) return true;
+    await new Promise((r) => setTimeout(r, (attempt + 1) * 500));
+  }
 }
 
 /** The table's full sync begins (or resumes) with these stored chunks. */

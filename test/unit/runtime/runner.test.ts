@@ -47,6 +47,32 @@ describe('runner (scripted test-double source)', function () {
     assert.equal(formatPosition(src.confirmed.at(-1)!), formatPosition(await src.currentPosition()), 'the source is confirmed up to the checkpoint');
   });
 
+  it('a table dropped at the source after discovery, before its chunks are planned: it stops as dropped, the others sync (the task does not fail)', async () => {
+    const plan = testPlan(tmp.dir);
+    const src = new ScriptedSource(plan);
+    src.commitAll(workload(3, 80, emptyModel()));
+    // the DROP lands between the task's discovery and the planning of the table's chunks (a window
+    // a loaded machine widens: CI saw "relation does not exist" fail the whole run)
+    const open = src.openSnapshot.bind(src);
+    src.openSnapshot = async () => {
+      const session = await open();
+      const plan = session.planChunks.bind(session);
+      session.planChunks = async (table, chunkSize, where) => {
+        if (table.id.table !== 'tags') return plan(table, chunkSize, where);
+        src.tables.delete('app.tags');
+        throw new Error('relation "app.tags" does not exist');
+      };
+      return session;
+    };
+    const logs: string[] = [];
+    const code = await runTask(plan, src, { untilCaughtUp: true, controlSocket: false, log: (_l, m) => logs.push(m) });
+    assert.equal(code, 0, logs.join('\n'));
+    assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
+    assert.ok(logs.some((l) => /^app\.tags: source table dropped; target table kept$/.test(l)), logs.join('\n'));
+    const t = await DuckDbSink.open(plan.target.path);
+    try { assert.equal((await t.state.table('app.tags'))?.phase, 'stopped'); } finally { t.close(); }
+  });
+
   it('checkpoints only at the end of a transaction that came in parts, and still converges', async () => {
     const plan = testPlan(tmp.dir, { parameters: { memoryMb: 512, flushIntervalMs: 20, batchSize: 3, maxTransactionChanges: 3 } });
     const src = new ScriptedSource(plan);
