@@ -52,7 +52,10 @@ export function csvFieldExpr(col: SourceColumn): string | undefined {
   const c = quoteId(col.name);
   const orNull = (e: string) => `IFNULL(${e}, ${NULL})`;
   switch (valueKind(col)) {
-    case 'integer': case 'decimal': case 'date': case 'datetime': case 'time':
+    // An integer's display width (BIGINT(1), INT(5) ZEROFILL) bounds neither its value nor its text, but
+    // the server sizes the line by it: GROUP BY's temporary table then cuts the line (18446744073709551615 -> 1).
+    case 'integer': return orNull(`CAST(${c} AS CHAR(${Math.max(20, Number(/\((\d+)\)/.exec(col.fullType ?? '')?.[1] ?? 0))}))`);
+    case 'decimal': case 'date': case 'datetime': case 'time':
       return orNull(c);
     case 'bit': return orNull(`CAST(${c} AS UNSIGNED)`);
     // YEAR(4) reads as its number (0000 -> 0); the old two-digit YEAR(2) prints differently
