@@ -17,6 +17,7 @@ import { SchemaHistory, columnSchema } from './history';
 import { ROWS_EVENTS, decodeRows, ownRowsDecoder, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
 import { openTransport, type RawRowsEvent, type TableMapEvent, type ZongjiTableMapEntry } from './transport';
 import { binlogConverter, binlogKind, rawGeometry, type BinlogKind } from './values';
+import { serverCharsets } from './charsets';
 
 export interface BinlogStreamOptions {
   source: SourceConfig;
@@ -128,6 +129,8 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       selfDescribing.set(t.tableId, t.hasSelfDescribingMetadata());
       // before the table's rows are read: spatial values as their stored bytes (values.ts)
       rawGeometry(t.tableMap[t.tableId] as Parameters<typeof rawGeometry>[0]);
+      // and text in other charsets as the server converts it (charsets.ts)
+      serverCharsets(t.tableMap[t.tableId] as Parameters<typeof serverCharsets>[0]);
       return { ev };
     }
     if (name === 'query') {

@@ -14,6 +14,7 @@ import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogp
 import { binlogRetentionWarnings } from './retention';
 import { openMysqlSnapshot } from './snapshot';
 import { startBinlogStream } from './binlog';
+import { loadServerCharsets } from './charsets';
 import { StoredHistory } from '../shapehistory';
 
 const DATE_TYPES = new Set(['date', 'datetime', 'timestamp']);
@@ -114,6 +115,9 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
         start = (await adapter.resolveStart(from)) as BinlogPosition;
       }
       const history = store ? new StoredHistory(store) : undefined;
+      const charsets = await databaseCharsets(await sql(), candidateDatabases(plan));
+      // the server's own tables of the other charsets the binlog's text comes in (charsets.ts)
+      await loadServerCharsets(await sql(), [...tables.flatMap((t) => t.columns.map((c) => c.charset)), ...charsets.values()]);
       return startBinlogStream({
         source: plan.source,
         serverId: plan.source.serverId,
@@ -126,7 +130,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
         heartbeatSeconds: HEARTBEAT_SECONDS,
         onTransaction,
         shapesAtStart: history ? await history.shapesAt(start.kind === 'binlog' ? start : undefined, tables) : tables,
-        databaseCharsets: await databaseCharsets(await sql(), candidateDatabases(plan)),
+        databaseCharsets: charsets,
         decorate: dateForm,
         ...(history ? { saveShape: (id: TableId, p: BinlogPosition, t: SourceTable) => history.save(id, p, t) } : {}),
       });
