@@ -40,14 +40,18 @@ export function mysqlCanonical(x: string, col: SourceColumn, type: string): stri
   if (kind === 'binary') return `LOWER(HEX(${x}))`;
   if ((kind === 'date' || kind === 'datetime') && type === 'VARCHAR') return `CONVERT(${x} USING utf8mb4)`; // source.zeroDates: text
   if (kind === 'timestamp' && type === 'VARCHAR') return `CONCAT(CONVERT(${x} USING utf8mb4), '+00')`;
-  if (kind === 'date' && type === 'DATE') return `CASE WHEN ${zero(x)} THEN NULL ELSE CAST(DATEDIFF(${x}, '1970-01-01') AS CHAR) END`;
+  // The server's day numbers of January and February of the year 0 are one higher than those of the
+  // proleptic Gregorian calendar the target uses: 0000-01-01 would compare as 0000-01-02.
+  const year0 = `YEAR(${x}) = 0 AND MONTH(${x}) <= 2`;
+  if (kind === 'date' && type === 'DATE') return `CASE WHEN ${zero(x)} THEN NULL ELSE CAST(DATEDIFF(${x}, '1970-01-01') - IF(${year0}, 1, 0) AS CHAR) END`;
   if (kind === 'date' || kind === 'datetime' || kind === 'timestamp') {
-    return `CASE WHEN ${zero(x)} THEN NULL ELSE CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', ${x}) AS CHAR) END`;
+    return `CASE WHEN ${zero(x)} THEN NULL ELSE CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', ${x}) - IF(${year0}, 86400000000, 0) AS CHAR) END`;
   }
   if (kind === 'time') return `CONCAT('0 0 ', CAST(TIME_TO_SEC(${x}) * 1000000 AS SIGNED))`;
   const dec = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
   if (dec) return `CAST(CAST(${x} AS DECIMAL(${dec[1]},${dec[2]})) AS CHAR)`;
-  if (kind === 'integer' || kind === 'decimal' || kind === 'uuid' || kind === 'inet4' || kind === 'inet6') return `CAST(${x} AS CHAR)`;
+  if (kind === 'integer') return `CAST(${x} + 0 AS CHAR)`; // + 0: without a ZEROFILL column's padding (00255)
+  if (kind === 'decimal' || kind === 'uuid' || kind === 'inet4' || kind === 'inet6') return `CAST(${x} AS CHAR)`;
   return `CONVERT(${x} USING utf8mb4)`; // text, enum, set, JSON
 }
 
