@@ -324,8 +324,8 @@ describe('MySQL binlog rows decoder (own) equals zongji + values.ts, value by va
     const h = readRowsHeader(body, 0, true, true);
     assert.deepEqual([h.tableId, h.columnCount], [9, 3]);
     assert.deepEqual(decodeRows(plan, h, body, body.length), [
-      ['-5', 'before', '0.5'], ['7', null, null],
-      ['8', null, '1.5'], ['9', null, '-2'],
+      ['-5', 'before', '0.5'], ['7', undefined, null],
+      ['8', null, '1.5'], ['9', undefined, '-2'],
     ]);
     // WRITE_ROWS v1, three rows, a NULL in each position
     const w = Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([3, 0b111]),

@@ -489,7 +489,8 @@ export function readRowsHeader(b: Buffer, p: number, v2: boolean, update: boolea
 /**
  * Decodes the row images from `h.rowsAt` to `end` (the checksum excluded), in binlog column order.
  * An update gives before, after, before, after... A column the image does not carry
- * (binlog_row_image=MINIMAL) is null, as zongji has it.
+ * (binlog_row_image=MINIMAL) is undefined, as the zongji path has it (binlog.ts): the pipeline keeps
+ * the target's value there, where null would overwrite it.
  *
  * An update's before image is walked first (value lengths only), then the after image decoded, then
  * the before image built: a value with the same bytes as the after image's is the same text (every
@@ -517,7 +518,7 @@ export function decodeRows(plan: RowsPlan, h: RowsHeader, b: Buffer, end: number
       const before: Row = new Array(n);
       for (let i = 0; i < n; i++) {
         const from = ranges[i];
-        if (from < 0) { before[i] = null; continue; }
+        if (from < 0) { before[i] = h.present[i >> 3] & (1 << (i & 7)) ? null : undefined; continue; }
         const to = ranges[n + i], a = ranges[2 * n + i];
         if (a >= 0 && ranges[3 * n + i] - a === to - from && sameBytes(b, from, a, to - from)) { before[i] = after[i]; continue; }
         at.p = from;
@@ -540,7 +541,7 @@ function image(readers: Read[], n: number, bitmap: Buffer, count: number, c: Cur
   const row: Row = new Array(n);
   for (let i = 0, bit = 0; i < n; i++) {
     if (!(bitmap[i >> 3] & (1 << (i & 7)))) {
-      row[i] = null;
+      row[i] = undefined; // not in the image: the target keeps its value (never NULL)
       if (ranges) ranges[2 * n + i] = -1;
       continue;
     }
