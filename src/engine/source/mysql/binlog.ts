@@ -16,7 +16,7 @@ import { TransactionAssembler } from './assembly';
 import { SchemaHistory, columnSchema } from './history';
 import { ROWS_EVENTS, decodeRows, ownRowsDecoder, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
 import { openTransport, type RawRowsEvent, type TableMapEvent, type ZongjiTableMapEntry } from './transport';
-import { binlogConverter, binlogKind, rawGeometry, type BinlogKind } from './values';
+import { binlogConverter, binlogKind, exactEnumLabels, rawGeometry, type BinlogKind } from './values';
 import { serverCharsets } from './charsets';
 
 export interface BinlogStreamOptions {
@@ -131,6 +131,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       rawGeometry(t.tableMap[t.tableId] as Parameters<typeof rawGeometry>[0]);
       // and text in other charsets as the server converts it (charsets.ts)
       serverCharsets(t.tableMap[t.tableId] as Parameters<typeof serverCharsets>[0]);
+      exactEnumLabels(t.tableMap[t.tableId] as Parameters<typeof exactEnumLabels>[0]);
       return { ev };
     }
     if (name === 'query') {

@@ -4,6 +4,7 @@
 // timezone 'Z', jsonStrings). The same source value must give the identical string on both
 // paths; test/unit/mysql/values.test.ts and the integration type test hold them to that.
 import type { SourceColumn } from '../types';
+import { parseEnumLabels } from './metadata';
 
 /** How a column's values are read and written as text. */
 export type ValueKind =
@@ -189,6 +190,19 @@ export function rawGeometry(table: { columns?: { type: number; charset?: string 
   }
 }
 const MYSQL_TYPE_GEOMETRY = 255;
+
+/**
+ * Gives zongji the exact ENUM and SET labels of a TableMap entry whose binlog carries none
+ * (binlog_row_metadata NO_LOG / MINIMAL): it would split the column type at every comma and keep
+ * doubled quotes, so 'a,b' read as '' and 'c,''d' as "b'". Called before the table's rows are read.
+ */
+export function exactEnumLabels(table: { columnSchemas?: { COLUMN_TYPE?: string; ENUM_VALUES?: string[]; SET_VALUES?: string[] }[] } | undefined): void {
+  for (const s of table?.columnSchemas ?? []) {
+    const t = s.COLUMN_TYPE ?? '';
+    if (/^enum\(/i.test(t) && !s.ENUM_VALUES) s.ENUM_VALUES = parseEnumLabels(t);
+    else if (/^set\(/i.test(t) && !s.SET_VALUES) s.SET_VALUES = parseEnumLabels(t);
+  }
+}
 const MYSQL_TYPE_BLOB = 252;
 
 // ---- shared formatting ----
