@@ -290,26 +290,31 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     const from = into.columns.map((c) => { const i = at.get(c.name); return i === undefined ? undefined : names[i]; });
     const convert = into.columns.map((c) => { const i = at.get(c.name); return i === undefined ? undefined : converterOf(ks[i]); });
     const width = from.length;
-    const toRow = (values: Record<string, unknown>): Row => {
+    const index = into.columns.map((c) => at.get(c.name));
+    // zongji gives a value the row image lacks (binlog_row_image=MINIMAL) as NULL: its event's
+    // columns-present bitmaps tell which values the image has
+    const bitmaps = ev as unknown as { columns_present_bitmap?: Buffer; columns_present_bitmap2?: Buffer };
+    const toRow = (values: Record<string, unknown>, present: Buffer | undefined): Row => {
       const row: Row = new Array(width);
       for (let j = 0; j < width; j++) {
-        const n = from[j];
-        if (n === undefined) { row[j] = undefined; continue; }
+        const n = from[j], i = index[j]!;
+        // a value the row image lacks is not sent: undefined (the target keeps its value), not NULL
+        if (n === undefined || (present && !(present[i >> 3] & (1 << (i & 7))))) { row[j] = undefined; continue; }
         const v = values[n];
-        // a value the row image lacks (binlog_row_image=MINIMAL) is not sent: undefined, not NULL;
         // one it has as undefined is NULL, or an ENUM's invalid value (see INVALID_ENUM)
         row[j] = v !== undefined || Object.prototype.hasOwnProperty.call(values, n) ? convert[j]!(v) : undefined;
       }
       return row;
     };
+    const [present, present2] = [bitmaps.columns_present_bitmap, bitmaps.columns_present_bitmap2 ?? bitmaps.columns_present_bitmap];
     const name = ev.getEventName();
     if (name === 'writerows') {
-      for (const r of (ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).rows) await assembler.add({ kind: 'insert', table: id, after: toRow(r) }, time);
+      for (const r of (ev as Extract<AnyBinlogEvent, { getEventName(): 'writerows' }>).rows) await assembler.add({ kind: 'insert', table: id, after: toRow(r, present) }, time);
     } else if (name === 'deleterows') {
-      for (const r of (ev as Extract<AnyBinlogEvent, { getEventName(): 'deleterows' }>).rows) await assembler.add({ kind: 'delete', table: id, before: toRow(r) }, time);
+      for (const r of (ev as Extract<AnyBinlogEvent, { getEventName(): 'deleterows' }>).rows) await assembler.add({ kind: 'delete', table: id, before: toRow(r, present) }, time);
     } else {
       for (const r of (ev as Extract<AnyBinlogEvent, { getEventName(): 'updaterows' }>).rows) {
-        await assembler.add({ kind: 'update', table: id, before: toRow(r.before), after: toRow(r.after) }, time);
+        await assembler.add({ kind: 'update', table: id, before: toRow(r.before, present), after: toRow(r.after, present2) }, time);
       }
     }
   };
