@@ -162,8 +162,14 @@ function applyChange(batch: TableBatch, change: RowChange, commitTime: number): 
     setEntry(batch, keyString(key), { op: 'delete', key, commitTime });
     return;
   }
-  const after = change.after;
+  let after = change.after;
   if (!after) throw new Error(`${change.kind} on ${route.key} without a row`);
+  // a key the update did not change may be missing from its new image (MySQL binlog_row_image=MINIMAL
+  // writes only the changed columns): the old image's key is the new one
+  if (change.kind === 'update' && change.before && route.keyIndex.some((i) => after![i] === undefined)) {
+    const before = change.before;
+    after = after.map((v, i) => (v === undefined && route.keyIndex.includes(i) ? before[i] : v));
+  }
   const newKey = keyOf(route, after);
   const newK = keyString(newKey);
   // The row this change starts from: the old key when the update carries one, else the new key.
