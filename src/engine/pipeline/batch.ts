@@ -30,23 +30,46 @@ export interface Delete {
 }
 export type Entry = Upsert | Delete;
 
+/**
+ * A batch entry's key: a one-column key's value itself (null too: a Map tells it from 'null'),
+ * else the values as JSON. Built once per change, so no JSON.stringify for the common case.
+ */
+export type EntryKey = string | null;
+
 export interface TableBatch {
   route: Route;
   /** A truncate came in this batch: delete the source's rows first, then apply `entries`. */
   truncate: boolean;
   /** Last change per key, in the order each key was last touched. */
-  entries: Map<string, Entry>;
+  entries: Map<EntryKey, Entry>;
   /** Row changes read for this table in the batch (before reduction). */
   changes: number;
   lastCommitTime: number;
 }
 
 export function keyOf(route: Route, row: Row): (string | null)[] {
-  return route.keyIndex.map((i) => row[i] ?? null);
+  const ki = route.keyIndex;
+  const out: (string | null)[] = new Array(ki.length);
+  for (let i = 0; i < ki.length; i++) out[i] = row[ki[i]] ?? null;
+  return out;
 }
 
-function keyString(key: (string | null)[]): string {
-  return JSON.stringify(key);
+function keyString(key: (string | null)[]): EntryKey {
+  return key.length === 1 ? key[0] : JSON.stringify(key);
+}
+
+const tableKeys = new Map<string, Map<string, string>>();
+
+/**
+ * `db.table` of a change's table, the same string every time: building it per change cost a
+ * concatenation and a fresh hash on every lookup by it (twice per change).
+ */
+export function changeTableKey(id: RowChange['table']): string {
+  let byTable = tableKeys.get(id.db);
+  if (!byTable) { byTable = new Map(); tableKeys.set(id.db, byTable); }
+  let key = byTable.get(id.table);
+  if (key === undefined) { key = `${id.db}.${id.table}`; byTable.set(id.table, key); }
+  return key;
 }
 
 /** Puts a row written in another shape (named columns) into the route's column order. */
@@ -76,9 +99,13 @@ export class BatchReducer {
 
   /** Adds one change; ignores tables without a route (not part of the task). */
   add(change: RowChange | { kind: 'truncate'; table: RowChange['table'] }, commitTime: number): void {
-    const key = `${change.table.db}.${change.table.table}`;
+    const key = changeTableKey(change.table);
     const route = this.routeFor(key);
-    if (!route) return;
+    if (route) this.addRouted(change, key, route, commitTime);
+  }
+
+  /** add() of a change whose table key and route the caller already looked up. */
+  addRouted(change: RowChange | { kind: 'truncate'; table: RowChange['table'] }, key: string, route: Route, commitTime: number): void {
     let batch = this.tables.get(key);
     if (!batch) {
       batch = { route, truncate: false, entries: new Map(), changes: 0, lastCommitTime: commitTime };
@@ -114,7 +141,7 @@ export class BatchReducer {
   clear(): void { this.tables.clear(); this.size = 0; }
 }
 
-function setEntry(batch: TableBatch, k: string, e: Entry): void {
+function setEntry(batch: TableBatch, k: EntryKey, e: Entry): void {
   // delete + set moves the key to the end: entries stay ordered by last touch
   batch.entries.delete(k);
   batch.entries.set(k, e);
@@ -123,7 +150,7 @@ function setEntry(batch: TableBatch, k: string, e: Entry): void {
 /** Adds `delta` copies of one row image to a keyless table's batch (negative: removes copies). */
 function bump(batch: TableBatch, image: Row, delta: number, commitTime: number): void {
   const route = batch.route;
-  const row = image.map((v) => (v === undefined ? null : v));
+  const row = image.includes(undefined) ? image.map((v) => (v === undefined ? null : v)) : image;
   const key = keyOf(route, row);
   const k = keyString(key);
   const prev = batch.entries.get(k);
@@ -155,6 +182,7 @@ function applyMultisetChange(batch: TableBatch, change: RowChange, commitTime: n
 function applyChange(batch: TableBatch, change: RowChange, commitTime: number): void {
   const route = batch.route;
   if (route.fullRowKey) { applyMultisetChange(batch, change, commitTime); return; }
+  const entries = batch.entries;
   if (change.kind === 'delete') {
     const image = change.before ?? change.after;
     if (!image) throw new Error(`delete on ${route.key} without a key`);
@@ -170,27 +198,37 @@ function applyChange(batch: TableBatch, change: RowChange, commitTime: number): 
     const before = change.before;
     after = after.map((v, i) => (v === undefined && route.keyIndex.includes(i) ? before[i] : v));
   }
-  const newKey = keyOf(route, after);
-  const newK = keyString(newKey);
+  // key arrays are built only where an entry keeps one (a delete, a fill key)
+  const newK = entryKey(route, after);
   // The row this change starts from: the old key when the update carries one, else the new key.
-  const oldKey = change.kind === 'update' && change.before ? keyOf(route, change.before) : newKey;
-  const oldK = keyString(oldKey);
-  const row = after.slice();
+  const from = change.kind === 'update' && change.before ? change.before : after;
+  const oldK = from === after ? newK : entryKey(route, from);
+  // the change's own array (nothing else holds it), copied only when its gaps get filled here
+  let row = after;
   let fillKey: (string | null)[] | undefined;
-  if (row.some((v) => v === undefined)) {
-    const prev = batch.entries.get(oldK);
+  if (after.includes(undefined)) {
+    row = after.slice();
+    const prev = entries.get(oldK);
     if (prev && prev.op !== 'delete') {
       // earlier in this batch: take its values, and its fill source for what it did not know
       for (let i = 0; i < row.length; i++) if (row[i] === undefined) row[i] = prev.row[i];
-      fillKey = row.some((v) => v === undefined) ? prev.fillKey : undefined;
+      fillKey = row.includes(undefined) ? prev.fillKey : undefined;
     } else if (!prev) {
-      fillKey = oldKey; // the target row as it was before this batch
+      fillKey = keyOf(route, from); // the target row as it was before this batch
     }
     // prev is a delete: the values are gone; undefined stays and becomes NULL
   }
-  if (oldK !== newK) setEntry(batch, oldK, { op: 'delete', key: oldKey, commitTime });
-  const prevNew = batch.entries.get(newK);
+  if (oldK !== newK) setEntry(batch, oldK, { op: 'delete', key: keyOf(route, from), commitTime });
+  const prevNew = entries.get(newK);
   // insert after delete in the same batch is still an insert; an update of a row inserted in this batch stays an insert
   const op = change.kind === 'insert' || (prevNew && prevNew.op === 'insert') ? 'insert' : 'update';
-  setEntry(batch, newK, { op, row, fillKey, commitTime });
+  // delete + set moves the key to the end: entries stay ordered by last touch
+  if (prevNew) entries.delete(newK);
+  entries.set(newK, { op, row, fillKey, commitTime });
+}
+
+/** The entry key of a row: keyString(keyOf(route, row)) without the array for a one-column key. */
+function entryKey(route: Route, row: Row): EntryKey {
+  const ki = route.keyIndex;
+  return ki.length === 1 ? row[ki[0]] ?? null : JSON.stringify(keyOf(route, row));
 }

@@ -12,7 +12,7 @@
 // however often they are applied. Nothing is lost because nothing after the stored position was
 // ever confirmed to the source.
 import type { EventType } from '../config/plan';
-import { BatchReducer, type TableBatch } from '../pipeline/batch';
+import { BatchReducer, changeTableKey, type TableBatch } from '../pipeline/batch';
 import type { SchemaChange, Transaction } from '../pipeline/events';
 import { HeldPositions } from '../pipeline/held';
 import { StreamCursor } from '../pipeline/place';
@@ -213,6 +213,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     ctx.holds.passed(tx);
     if (cursor.ignores(tx)) return; // a keepalive before the changes the target holds (see StreamCursor)
     const counted = new Map<string, number>();
+    let runKey: string | undefined;
+    let run = 0;
     const onlySchema = !tx.partial && tx.changes.every((c) => c.kind === 'schema');
     for (const change of tx.changes) {
       if (change.kind === 'schema') {
@@ -232,13 +234,17 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
       if (cursor.take()) continue;
       if (deferred.size > 0) await followDeferred();
       if (!events.has(change.kind)) continue;
-      const key = `${change.table.db}.${change.table.table}`;
-      if (!ctx.routeFor(key)) continue;
+      const key = changeTableKey(change.table);
+      const route = ctx.routeFor(key);
+      if (!route) continue;
       if (held.size > 0 && held.holds(key, tx, cursor.place)) continue;
       if ((change.kind === 'update' || change.kind === 'delete') && ctx.appendOnly.has(key)) continue; // rules.keylessTables: append
-      reducer.add(change, tx.commitTime);
-      counted.set(key, (counted.get(key) ?? 0) + 1);
+      reducer.addRouted(change, key, route, tx.commitTime);
+      // counted per run of one table (a transaction mostly touches one), not per change
+      if (key !== runKey) { if (runKey !== undefined) counted.set(runKey, (counted.get(runKey) ?? 0) + run); runKey = key; run = 0; }
+      run++;
     }
+    if (runKey !== undefined) counted.set(runKey, (counted.get(runKey) ?? 0) + run);
     for (const [key, n] of counted) status.read(key, n);
     if (!tx.partial) {
       if (deferred.size > 0 && cursor.toSkip === 0) await followDeferred();

@@ -55,6 +55,8 @@ interface RelationState {
   kinds: ValueKind[];
   /** A changed column set not yet announced to the runner. */
   schemaPending: boolean;
+  /** `map` is the identity: a tuple becomes the row, these columns' values converted (the others are text). */
+  inPlace?: number[];
 }
 
 interface OpenTx { changes: Change[]; finalLsn: bigint; commitTime: number; parts: number }
@@ -248,7 +250,9 @@ export class PgOutputStream {
     // renames of a change not yet announced (no row in between) add up
     const renames = [...(pending?.schemaPending ? pending.renames ?? [] : []), ...(resolved?.renames ?? [])];
     this.knownTables.set(key, table);
-    this.relations.set(relationId, { table, map, kinds, schemaPending: changed || !!pending?.schemaPending, ...(renames.length ? { renames } : {}) });
+    const inPlace = map.length === columns.length && map.every((j, i) => j === i)
+      ? kinds.flatMap((k, i) => (k.kind === 'text' ? [] : [i])) : undefined;
+    this.relations.set(relationId, { table, map, kinds, inPlace, schemaPending: changed || !!pending?.schemaPending, ...(renames.length ? { renames } : {}) });
   }
 
   /** Tables the stream was started with: the runner knows their columns. */
@@ -257,6 +261,16 @@ export class PgOutputStream {
   }
 
   private row(rel: RelationState, tuple: TupleValue[]): Row {
+    // same columns in the same order: the tuple (a fresh array) becomes the row, values converted in place
+    const convert = rel.inPlace;
+    if (convert && tuple.length === rel.map.length) {
+      for (let k = 0; k < convert.length; k++) {
+        const i = convert[k];
+        const v = tuple[i];
+        if (v !== null && v !== undefined) tuple[i] = toCanonical(rel.kinds[i], v);
+      }
+      return tuple;
+    }
     const out: Row = new Array(rel.map.length);
     for (let i = 0; i < rel.map.length; i++) {
       const j = rel.map[i];
