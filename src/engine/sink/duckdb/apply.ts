@@ -2,12 +2,12 @@
 // text rows -> TEMP all-VARCHAR stage (Appender) -> typed TEMP table (fromText) ->
 // DELETE ... USING by key + INSERT of the non-deletes. Delete+insert measured about twice as
 // cheap as MERGE here, and is correct because the batch holds at most one entry per key.
-import type { Entry, TableBatch } from '../../pipeline/batch';
+import type { Entry, TableBatch, Upsert } from '../../pipeline/batch';
 import type { Route } from '../../pipeline/route';
 import type { Row } from '../../pipeline/events';
 import { chunkFilesSelect, loadChunkFile } from './chunkfile';
-import type { Conn } from './db';
-import { stagingDdl } from './db';
+import type { Conn, StageColumn } from './db';
+import { stageColumnSql, stagingDdl } from './db';
 import { OP_COLUMN, SOURCE_DB_COLUMN, SOURCE_TABLE_COLUMN, SOURCE_TS_COLUMN, SYNCED_AT_COLUMN } from './ddl';
 import { fromTextExpr, qualified, quoteIdent, quoteLiteral } from './sql';
 import { stagedType, type StagedType } from './stagetypes';
@@ -15,7 +15,7 @@ import { stagedType, type StagedType } from './stagetypes';
 const STAGE = 'lakesync_stage';
 const TYPED = 'lakesync_typed';
 
-/** Stage layout: c0..c(n-1) data, then op, commit ms, keep list, fill key columns. */
+/** Stage layout: c0..c(n-1) data, then op (a code), commit ms (DOUBLE), keep list, fill key columns. */
 function layout(route: Route) {
   const n = route.mapping.columns.length;
   return { n, op: n, ts: n + 1, keep: n + 2, fill: n + 3, width: n + 3 + route.keyIndex.length };
@@ -23,7 +23,7 @@ function layout(route: Route) {
 
 const stagedTypes = new WeakMap<Route['mapping'], StagedType[]>();
 
-/** Typed staging of the route's data columns (the op/ts/keep/fill columns after them stay VARCHAR). */
+/** Typed staging of the route's data columns (see stageEntries for the op/ts/keep/fill columns after them). */
 function dataStaging(route: Route): StagedType[] {
   let st = stagedTypes.get(route.mapping);
   if (!st) { st = route.mapping.columns.map((c) => stagedType(c.fromText)); stagedTypes.set(route.mapping, st); }
@@ -34,35 +34,6 @@ function dataStaging(route: Route): StagedType[] {
 function converted(route: Route, j: number): string {
   const st = dataStaging(route)[j];
   return fromTextExpr(st.size > 0 ? st.fromText : route.mapping.columns[j].fromText, `s.${quoteIdent(`c${j}`)}`);
-}
-
-function stageRow(route: Route, op: string, commitTime: number, source: Row, fillKey?: (string | null)[], keyOnly?: (string | null)[]): (string | null)[] {
-  const L = layout(route);
-  const out: (string | null)[] = new Array(L.width).fill(null);
-  let keep = '';
-  if (keyOnly) {
-    route.keyColumns.forEach((j, i) => { out[j] = keyOnly[i]; });
-  } else {
-    for (let j = 0; j < L.n; j++) {
-      const si = route.columnIndex[j];
-      if (si < 0) continue;
-      const v = source[si];
-      if (v === undefined) keep += `${j},`;
-      else out[j] = v;
-    }
-  }
-  out[L.op] = op;
-  out[L.ts] = String(commitTime);
-  if (keep) {
-    out[L.keep] = `,${keep}`;
-    if (fillKey) fillKey.forEach((v, i) => { out[L.fill + i] = v; });
-  }
-  return out;
-}
-
-function entryRow(route: Route, e: Entry): (string | null)[] {
-  if (e.op === 'delete') return stageRow(route, 'delete', e.commitTime, [], undefined, e.key);
-  return stageRow(route, e.op, e.commitTime, e.row, e.fillKey);
 }
 
 function sourceFilter(route: Route, alias: string): string {
@@ -99,12 +70,6 @@ function keyMatch(route: Route, left: string, leftCol: (j: number) => string, ri
 export async function truncateSource(conn: Conn, route: Route): Promise<number> {
   if (!route.merged) return conn.exec(`DELETE FROM ${target(route)}`);
   return conn.exec(`DELETE FROM ${target(route)} t WHERE true${sourceFilter(route, 't')}`);
-}
-
-async function stage(conn: Conn, route: Route, rows: (string | null)[][]): Promise<void> {
-  const st = dataStaging(route);
-  await conn.exec(stagingDdl(STAGE, layout(route).width, st));
-  await conn.appendTemp(STAGE, layout(route).width, rows, undefined, st);
 }
 
 /**
@@ -175,22 +140,68 @@ async function applyMultiset(conn: Conn, batch: TableBatch): Promise<{ deleted: 
   return { deleted, inserted };
 }
 
+/** The op column of a change batch's stage: a code (one byte a row, no string), named again in SQL. */
+const OP_CODES = { insert: 0, update: 1, delete: 2 } as const;
+const OP_OF_CODE = (col: string) => `CASE ${col} WHEN 0 THEN 'insert' WHEN 1 THEN 'update' ELSE 'delete' END`;
+
+/**
+ * Stages a change batch column by column (Conn.appendColumns): the values are read from the
+ * entries where they are, with no row array, op text or commit-time string per entry.
+ * Returns whether an entry keeps target values (the keep/fill columns are used).
+ */
+async function stageEntries(conn: Conn, route: Route, entries: Entry[]): Promise<boolean> {
+  const L = layout(route);
+  const n = entries.length;
+  const ops = new Uint8Array(n);
+  const times = new Float64Array(n);
+  let keeps: (string | null)[] | undefined;
+  for (let r = 0; r < n; r++) {
+    const e = entries[r];
+    ops[r] = OP_CODES[e.op];
+    times[r] = e.commitTime;
+    if (e.op === 'delete' || !e.row.includes(undefined)) continue;
+    let keep = '';
+    for (let j = 0; j < L.n; j++) {
+      const si = route.columnIndex[j];
+      if (si >= 0 && e.row[si] === undefined) keep += `${j},`;
+    }
+    if (!keep) continue;
+    keeps ??= new Array<string | null>(n).fill(null);
+    keeps[r] = `,${keep}`;
+  }
+  const st = dataStaging(route);
+  const columns: StageColumn[] = [];
+  for (let j = 0; j < L.n; j++) {
+    const si = route.columnIndex[j];
+    const ki = route.keyColumns.indexOf(j);
+    const get = (r: number): string | null | undefined => {
+      const e = entries[r];
+      if (e.op === 'delete') return ki < 0 ? null : e.key[ki];
+      return si < 0 ? null : e.row[si];
+    };
+    columns.push({ kind: 'text', get, staged: st[j] });
+  }
+  columns.push({ kind: 'utinyint', values: ops }, { kind: 'double', values: times });
+  const k = keeps;
+  columns.push({ kind: 'text', get: k ? (r) => k[r] : () => null });
+  route.keyIndex.forEach((_, i) => {
+    columns.push({ kind: 'text', get: k ? (r) => (k[r] === null ? null : (entries[r] as Upsert).fillKey?.[i]) : () => null });
+  });
+  if (columns.length !== L.width) throw new Error(`stage of ${route.key}: ${columns.length} columns, expected ${L.width}`);
+  await conn.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE)} (${columns.map((c, i) => `${quoteIdent(`c${i}`)} ${stageColumnSql(c)}`).join(', ')})`);
+  await conn.appendColumns(STAGE, n, columns);
+  return keeps !== undefined;
+}
+
 /** Applies one reduced table batch. Must run inside the caller's transaction. */
 export async function applyTableBatch(conn: Conn, batch: TableBatch): Promise<{ deleted: number; inserted: number }> {
   const route = batch.route;
   if (batch.truncate) await truncateSource(conn, route);
   if (batch.entries.size === 0) return { deleted: 0, inserted: 0 };
   if (route.fullRowKey) return applyMultiset(conn, batch);
-  const rows: (string | null)[][] = [];
-  let anyKeep = false;
-  const keepAt = layout(route).keep;
-  for (const e of batch.entries.values()) {
-    const r = entryRow(route, e);
-    if (r[keepAt] !== null) anyKeep = true;
-    rows.push(r);
-  }
-  await stage(conn, route, rows);
-  return mergeStaged(conn, route, anyKeep);
+  const anyKeep = await stageEntries(conn, route, [...batch.entries.values()]);
+  const L = layout(route);
+  return mergeStaged(conn, route, anyKeep, { op: OP_OF_CODE(`s.${quoteIdent(`c${L.op}`)}`), ts: `s.${quoteIdent(`c${L.ts}`)}` });
 }
 
 /**

@@ -1,6 +1,6 @@
 // One DuckDB file: the instance plus small helpers over a connection. DuckDB allows a single
 // writer process, so the engine opens the file once and every read goes through it.
-import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, UTINYINT, VARCHAR } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -161,7 +161,71 @@ export class Conn {
     }
   }
 
+  /**
+   * Appends `count` rows given column by column (appendTemp's path without a row array per row):
+   * a text column's value of row r is `get(r)` (null or undefined: NULL), parsed into its typed
+   * staging when `staged` has a size; a number column is copied as DOUBLE or UTINYINT at once.
+   */
+  async appendColumns(table: string, count: number, columns: readonly StageColumn[]): Promise<void> {
+    if (count === 0) return;
+    const appender = await this.raw.createAppender(table, 'main', 'temp');
+    try {
+      const types = columns.map((c) => (c.kind === 'text' ? c.staged?.type ?? VARCHAR : c.kind === 'double' ? DOUBLE : UTINYINT));
+      const validity = new Uint8Array(CHUNK_ROWS / 8);
+      const views = columns.some((c) => c.kind === 'text' && c.staged && c.staged.size > 0) ? newViews(CHUNK_ROWS * 8) : undefined;
+      for (let start = 0; start < count; start += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, count - start);
+        const chunk = DuckDBDataChunk.create(types, n);
+        for (let c = 0; c < columns.length; c++) {
+          const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
+          const col = columns[c];
+          if (col.kind !== 'text') {
+            const bytes = col.values.BYTES_PER_ELEMENT;
+            bindings.copy_data_to_vector(vector, 0, col.values.buffer as ArrayBuffer, col.values.byteOffset + start * bytes, n * bytes);
+            continue;
+          }
+          const st = col.staged;
+          const put = st && st.size > 0 ? st.put : undefined;
+          const get = col.get;
+          let nulls = false;
+          if (put) views!.u8.fill(0, 0, n * st!.size);
+          for (let r = 0; r < n; r++) {
+            const v = get(start + r);
+            if (v === null || v === undefined) {
+              if (!nulls) { nulls = true; validity.fill(0xff); }
+              validity[r >> 3] &= ~(1 << (r & 7));
+            } else if (put) {
+              put(views!, r, v);
+            } else {
+              bindings.vector_assign_string_element(vector, r, v);
+            }
+          }
+          if (put) bindings.copy_data_to_vector(vector, 0, views!.u8.buffer as ArrayBuffer, 0, n * st!.size);
+          if (nulls) {
+            bindings.vector_ensure_validity_writable(vector);
+            bindings.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
+          }
+        }
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
   close(): void { this.raw.closeSync(); }
+}
+
+/** One column for Conn.appendColumns. */
+export type StageColumn =
+  | { kind: 'text'; get: (r: number) => string | null | undefined; staged?: StagedType }
+  | { kind: 'double'; values: Float64Array }
+  | { kind: 'utinyint'; values: Uint8Array };
+
+/** The SQL type of a StageColumn in the stage's DDL. */
+export function stageColumnSql(c: StageColumn): string {
+  return c.kind === 'text' ? c.staged?.sql ?? 'VARCHAR' : c.kind === 'double' ? 'DOUBLE' : 'UTINYINT';
 }
 
 /** `CREATE TEMP TABLE name (c0 VARCHAR, ...)` for a staging table of `width` columns (VARCHAR unless `staged` says). */
