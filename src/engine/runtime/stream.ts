@@ -116,7 +116,8 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
 
   const applyNow = async (): Promise<void> => {
     if (reducer.size === 0 && !complete) return;
-    const tables = [...reducer.tables.values()];
+    // a table halted since its changes were read (a failure of the batch written meanwhile) drops them
+    const tables = [...reducer.tables.values()].filter((t) => !ctx.routes.isHalted(t.route.key));
     // changes past the newest transaction end go into the checkpoint as `applied`
     const at: Position | undefined = complete || cursor.count > 0 ? cursor.position : undefined;
     const position = at ? formatPosition(at) : undefined;
@@ -256,8 +257,16 @@ export async function streamChanges(ctx: TaskContext, opts: StreamOptions): Prom
     // a DDL statement (MySQL): its position is checkpointed right after the target followed it,
     // so a restart never replays a DDL the target already has
     if (onlySchema && tx.changes.length > 0) await flush();
-    // backpressure: the reader waits while a full batch is written (not idle: the wait is ours)
-    if (reducer.size >= plan.parameters.batchSize || reducer.tables.size >= maxTables) { disarmIdle(); await flush(); return; }
+    // A full batch: the reader waits for the batch before it to be written, then goes on reading
+    // while this one is (DuckDB writes on its own threads). At most one batch is being written
+    // while the next fills: backpressure and bounded memory as before, without the reader and
+    // the target taking turns. (Not idle: the wait is ours.)
+    if (reducer.size >= plan.parameters.batchSize || reducer.tables.size >= maxTables) {
+      disarmIdle();
+      await chain;
+      void flush();
+      return;
+    }
     lastArrival++;
     if (streaming) armIdle();
   };
