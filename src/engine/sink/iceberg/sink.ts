@@ -141,7 +141,7 @@ export class IcebergSink implements Sink {
   private readonly opened = new Map<string, IcebergTable>();
 
   private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
-    private readonly store: StateStore, private readonly sideConn: Conn, maintenanceConn: Conn) {
+    private readonly store: StateStore, private readonly sideConn: Conn, private readonly maintenanceConn: Conn) {
     this.state = new IcebergState(this, store, new StateStore(sideConn), this.lock);
     this.reader = new WarehouseReader(settings.warehouse, () => this.writers,
       settings.memoryMb ? { memoryMb: settings.memoryMb / 2, tempDirectory: join(dirname(settings.statePath), 'query.tmp') } : undefined);
@@ -468,7 +468,9 @@ export class IcebergSink implements Sink {
     this.maintenance.stop();
     this.stopTrace();
     this.reader.close();
-    try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
+    // every connection: one left open keeps the database alive past db.close(), and a later open
+    // of the same file in this process (its file lock does not stop it) would write it beside it
+    try { this.maintenanceConn.close(); this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
   }
 }
 
