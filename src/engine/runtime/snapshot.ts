@@ -210,11 +210,18 @@ function tableFinished(ctx: TaskContext, source: string, removed: number): void 
 
 /** Picks the next chunk: tables in queue order (prioritize reorders), unfinished chunks in index order. */
 function nextChunk(ctx: TaskContext, work: Map<string, Work>, taken: Set<string>): { w: Work; chunk: StoredChunk } | undefined {
+  const next = nextInLine(ctx, work, taken);
+  if (next) taken.add(`${next.w.req.source}#${next.chunk.index}`);
+  return next;
+}
+
+/** The free chunk that goes next (the first table in priority order that has one), not taken. */
+function nextInLine(ctx: TaskContext, work: Map<string, Work>, taken: Set<string>): { w: Work; chunk: StoredChunk } | undefined {
   const order = [...work.values()].sort((a, b) => priority(ctx, a) - priority(ctx, b));
   for (const w of order) {
     if (ctx.abortSnapshot.has(w.req.source)) continue;
     const chunk = w.chunks.find((c) => !c.done && !taken.has(`${w.req.source}#${c.index}`));
-    if (chunk) { taken.add(`${w.req.source}#${chunk.index}`); return { w, chunk }; }
+    if (chunk) return { w, chunk };
   }
   return undefined;
 }
@@ -335,7 +342,10 @@ async function readGroup(ctx: TaskContext, session: SnapshotSession, job: Commit
       rows += copied;
       bytes += statSync(file).size;
       if (rows >= (job.writer.fileCommitRows ?? 0) || bytes >= GROUP_BYTES) { chunk = undefined; break; }
-      chunk = job.w.chunks.find((c) => !c.done && !taken.has(key(c)));
+      // the group goes on only while its table is still next in line (a table prioritized
+      // meanwhile goes first, as between single chunks)
+      const next = nextInLine(ctx, work, taken);
+      chunk = next?.w === job.w ? next.chunk : undefined;
       if (chunk) taken.add(key(chunk));
     }
   } catch (err) {
