@@ -110,60 +110,25 @@ export class Conn {
   }
 
   /**
-   * Appends rows of text (or NULL) into an all-VARCHAR temp table with `width` columns, 2048 rows
-   * per data chunk (the Appender's fastest path). The strings go straight into the chunk's vectors
-   * through the bindings: the node-api vector wrapper's per-item cache and BigInt validity bits
-   * made staging ~1.7x slower (500k rows x 14 columns: 5.5 s -> 3.1 s, same table contents).
+   * Appends rows of text (or NULL) into a temp table with `width` columns (appendColumns).
    * `columns[c]` names the row index staged as column c (default: c itself). `staged[c]`, when
    * given, is column c's typed staging (see stagetypes.ts); missing or size 0 means VARCHAR.
    */
   async appendTemp(table: string, width: number, rows: readonly (string | null | undefined)[][], columns?: readonly number[],
     staged?: readonly (StagedType | undefined)[]): Promise<void> {
-    if (rows.length === 0) return;
-    // temp tables live in catalog `temp`, schema `main`
-    const appender = await this.raw.createAppender(table, 'main', 'temp');
-    try {
-      const types = Array.from({ length: width }, (_, c) => staged?.[c]?.type ?? VARCHAR);
-      const validity = new Uint8Array(CHUNK_ROWS / 8);
-      const views = staged?.some((t) => t && t.size > 0) ? newViews(CHUNK_ROWS * 8) : undefined;
-      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-        const n = Math.min(CHUNK_ROWS, rows.length - start);
-        const chunk = DuckDBDataChunk.create(types, n);
-        for (let c = 0; c < width; c++) {
-          const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
-          const at = columns ? columns[c] : c; // < 0: a column the rows do not have (NULL)
-          const st = staged?.[c];
-          const put = st && st.size > 0 ? st.put : undefined;
-          let nulls = false;
-          if (put && views) views.u8.fill(0, 0, n * st!.size);
-          for (let r = 0; r < n; r++) {
-            const v = at < 0 ? null : rows[start + r][at];
-            if (v === null || v === undefined) {
-              if (!nulls) { nulls = true; validity.fill(0xff); }
-              validity[r >> 3] &= ~(1 << (r & 7));
-            } else if (put) {
-              put(views!, r, v);
-            } else {
-              bindings.vector_assign_string_element(vector, r, v);
-            }
-          }
-          if (put) bindings.copy_data_to_vector(vector, 0, views!.u8.buffer as ArrayBuffer, 0, n * st!.size);
-          if (nulls) {
-            bindings.vector_ensure_validity_writable(vector);
-            bindings.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
-          }
-        }
-        appender.appendDataChunk(chunk);
-      }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+    const byColumn = Array.from({ length: width }, (_, c): StageColumn => {
+      const at = columns ? columns[c] : c; // < 0: a column the rows do not have (NULL)
+      return { kind: 'text', get: at < 0 ? () => null : (r) => rows[r][at], staged: staged?.[c] };
+    });
+    await this.appendColumns(table, rows.length, byColumn);
   }
 
   /**
-   * Appends `count` rows given column by column (appendTemp's path without a row array per row):
-   * a text column's value of row r is `get(r)` (null or undefined: NULL), parsed into its typed
+   * Appends `count` rows given column by column, 2048 rows per data chunk (the Appender's fastest
+   * path). The strings go straight into the chunk's vectors through the bindings: the node-api
+   * vector wrapper's per-item cache and BigInt validity bits made staging ~1.7x slower (500k rows
+   * x 14 columns: 5.5 s -> 3.1 s, same table contents).
+   * A text column's value of row r is `get(r)` (null or undefined: NULL), parsed into its typed
    * staging when `staged` has a size; a number column is copied as DOUBLE or UTINYINT at once.
    */
   async appendColumns(table: string, count: number, columns: readonly StageColumn[]): Promise<void> {
