@@ -10,12 +10,24 @@ import { sharedPostgres, tempDir, writeTask, type ServerHandle } from '../harnes
 import { launchBrowser, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer } from './lib/codeServer';
 import { vsixUnderTest } from './lib/vsix';
 
-async function openFile(page: Page, name: string): Promise<void> {
-  await runCommand(page, 'Go to File');
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
+/**
+ * Opens `name` with Go to File. The picker can close again as it opens, or list the name before
+ * its search settled (CI: the tab never came): on a miss, Escape and go again until the deadline.
+ */
+async function openFile(page: Page, name: string, timeout = 90_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await runCommand(page, 'Go to File');
+      await page.locator('.quick-input-widget input').fill(name, { timeout: 5_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click({ timeout: 10_000 });
+      await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw e;
+    }
+  }
   await page.locator('.monaco-editor .view-lines').first().waitFor();
 }
 
