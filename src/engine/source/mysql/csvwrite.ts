@@ -2,13 +2,10 @@
 // in large writes: each line arrives as the bytes of the packet, never decoded or converted.
 import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import type { Sql } from './session';
+import { queryStream, type Sql } from './session';
 
 const BLOCK = 1 << 20;
 const NL = Buffer.from('\n');
-
-type Core = NodeJS.EventEmitter & { query(o: object, p: unknown[]): { stream(o?: object): Readable } };
 
 /**
  * Runs `sql` (one CSV line per row; with `groupLimit`, rows of [lines joined by \n, their count],
@@ -18,15 +15,16 @@ type Core = NodeJS.EventEmitter & { query(o: object, p: unknown[]): { stream(o?:
  * reproduce); the rest of the result is then read and dropped, and the file left empty.
  */
 export async function writeCsv(c: Sql, sql: string, params: unknown[], file: string, groupLimit?: number): Promise<number | undefined> {
-  const core = (c as unknown as { connection: Core }).connection;
   // opened before the query starts: the row stream must have its reader from the first event on
   const fh = await open(file, 'w');
-  const stream = core.query({ sql, rowsAsArray: true }, params).stream({ highWaterMark: 4096 });
-  // A connection that dies mid-read must end the read with an error (a row stream alone can wait
-  // for ever on a dead socket), so the chunk is retried.
-  const onGone = (err?: Error) => stream.destroy(err ?? new Error('the connection closed during the chunk read'));
-  core.once('error', onGone);
-  core.once('end', onGone);
+  let query: ReturnType<typeof queryStream>;
+  try {
+    query = queryStream(c, { sql, rowsAsArray: true }, params, 4096);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  const { stream } = query;
   let parts: Buffer[] = [];
   let size = 0;
   let count = 0;
@@ -59,8 +57,7 @@ export async function writeCsv(c: Sql, sql: string, params: unknown[], file: str
     if (valid && size) await flush();
     if (!valid) await fh.truncate(0);
   } finally {
-    core.off('error', onGone);
-    core.off('end', onGone);
+    query.done();
     await fh.close();
   }
   return valid ? count : undefined;

@@ -8,7 +8,7 @@ import type { Transaction } from '../../pipeline/events';
 import type { SourceTable, TableId } from '../types';
 import { candidateDatabases, selectTables } from '../select';
 import { describeSelection } from '../selection';
-import { openConnection, isMariadb, type Sql } from './session';
+import { isClosed, isMariadb, openConnection, type Sql } from './session';
 import { databaseCharsets, describeMysqlTable, describeMysqlTables, listMysqlTables } from './metadata';
 import { ensureAvailable, gtidAt, masterStatus, positionAtTime } from './binlogpos';
 import { binlogRetentionWarnings } from './retention';
@@ -28,8 +28,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
     conn ??= openConnection(plan.source).catch((err) => { conn = undefined; throw err; });
     const c = await conn;
     // A connection the server closed (restart, KILL, timeout) is replaced on the next use.
-    const core = (c as unknown as { connection?: { _closing?: boolean; _fatalError?: unknown; stream?: { destroyed?: boolean } } }).connection;
-    if (core && (core._closing || core._fatalError || core.stream?.destroyed)) {
+    if (isClosed(c)) {
       conn = undefined;
       c.destroy();
       return sql();

@@ -11,7 +11,6 @@
 // was taken under a brief FLUSH TABLES WITH READ LOCK on MySQL; only when neither is possible (no
 // RELOAD privilege on MySQL, or a snapshot resumed after a restart) can their changes made during
 // the snapshot show up twice. docs/mysql.md states that rule.
-import type { Readable } from 'node:stream';
 import type { SourceConfig } from '../../config/plan';
 import type { Position } from '../../positions';
 import type { Row } from '../../pipeline/events';
@@ -19,7 +18,7 @@ import type { Chunk, SnapshotSession } from '../adapter';
 import type { SourceColumn, SourceTable } from '../types';
 import { masterStatus } from './binlogpos';
 import { csvLineExpr, GROUP_LIMIT, lineGroup } from './csvchunk';
-import { isMariadb, openConnection, rows, type Sql } from './session';
+import { isClosed, isMariadb, openConnection, queryStream, rows, type Sql } from './session';
 import { fromSnapshotText, quoteId, snapshotSelectExpr, valueKind } from './values';
 import { writeCsv } from './csvwrite';
 
@@ -134,8 +133,14 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
   let open = 0;
   const waiters: { resolve: (c: Sql) => void; reject: (err: unknown) => void }[] = [];
   const acquire = async (): Promise<Sql> => {
-    const free = idle.pop();
-    if (free) return free;
+    // an idle connection the server closed meanwhile (restart, timeout) is replaced
+    for (let free = idle.pop(); free; free = idle.pop()) {
+      if (!isClosed(free)) return free;
+      const i = opened.indexOf(free);
+      if (i >= 0) opened.splice(i, 1);
+      open--;
+      free.destroy();
+    }
     if (open < Math.max(1, o.concurrency)) {
       open++;
       try { const c = await openConnection(o.source); opened.push(c); return c; } catch (err) { open--; throw err; }
@@ -161,13 +166,7 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
   const streamRows = async (c: Sql, sql: string, params: unknown[], table: SourceTable,
     onRows: (rows: Row[]) => Promise<void> | void): Promise<number> => {
     const kinds = table.columns.map(valueKind);
-    const core = (c as unknown as { connection: NodeJS.EventEmitter & { query(o: object, p: unknown[]): { stream(o?: object): Readable } } }).connection;
-    const stream = core.query({ sql, rowsAsArray: true, typeCast: asText }, params).stream({ highWaterMark: BATCH });
-    // A connection that dies mid-read (server restart, KILL) must end the read with an error, so the
-    // chunk is retried; a row stream alone can wait for ever on a dead socket.
-    const onGone = (err?: Error) => stream.destroy(err ?? new Error('the connection closed during the chunk read'));
-    core.once('error', onGone);
-    core.once('end', onGone);
+    const { stream, done } = queryStream(c, { sql, rowsAsArray: true, typeCast: asText }, params, BATCH);
     let batch: Row[] = [];
     let count = 0;
     try {
@@ -179,8 +178,7 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
         if (batch.length >= BATCH) { const b = batch; batch = []; await onRows(b); }
       }
     } finally {
-      core.off('error', onGone);
-      core.off('end', onGone);
+      done();
     }
     if (batch.length) await onRows(batch);
     return count;
