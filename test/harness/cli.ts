@@ -3,7 +3,7 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { killQuietly, onExit, serverEnv } from './servers/process';
+import { childPids, killQuietly, onExit, serverEnv } from './servers/process';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 const bundle = join(repoRoot, 'dist', 'engine.js');
@@ -73,9 +73,13 @@ function startCli(args: string[], opts: CliOptions): ChildProcess {
   return child;
 }
 
-/** SIGKILLs every CLI process a test started and left running. */
+/** SIGKILLs every CLI process a test started and left running, with its children (the engine
+ *  under `run --supervise` inherits the test's pipes and would keep mocha waiting for them). */
 export function killAllCli(): void {
-  for (const c of running) killQuietly(c.pid);
+  for (const c of running) {
+    if (c.pid) for (const engine of childPids(c.pid)) killQuietly(engine);
+    killQuietly(c.pid);
+  }
   running.clear();
 }
 

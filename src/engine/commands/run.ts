@@ -76,6 +76,16 @@ export async function runCommand(args: CliArgs): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Under --supervise: a supervisor killed with SIGKILL cannot forward a stop, and this engine would
+  // run on unseen (holding the slot and the terminal's pipes); it stops itself once reparented.
+  const supervisorPid = Number(process.env.LAKESYNC_SUPERVISOR_PID) || 0;
+  const orphanWatch = supervisorPid ? setInterval(() => {
+    if (process.ppid === supervisorPid) return;
+    clearInterval(orphanWatch);
+    log('warn', `the supervisor (pid ${supervisorPid}) is gone: stopping (changes applied so far are checkpointed)`);
+    r.stop();
+  }, 1000) : undefined;
+  orphanWatch?.unref();
   const onMessage = (msg: ExtensionToEngine) => {
     if (!msg || typeof msg !== 'object' || msg.type === 'init') return;
     r.request(msg).then(
@@ -98,6 +108,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     throw err;
   } finally {
     output.stop();
+    if (orphanWatch) clearInterval(orphanWatch);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (ipc) { process.off('message', onMessage); process.disconnect?.(); }

@@ -26,7 +26,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     for (;;) {
       const started = Date.now();
       const nodeArgs = engineNodeArgs(opts.memoryMb);
-      const env = cause ? { ...process.env, LAKESYNC_RESTART_CAUSE: cause } : process.env;
+      const env = { ...process.env, LAKESYNC_SUPERVISOR_PID: String(process.pid), ...(cause ? { LAKESYNC_RESTART_CAUSE: cause } : {}) };
       child = spawn(process.execPath, [...nodeArgs, ...argv], { stdio: 'inherit', env });
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
         child!.once('exit', (c, s) => resolve({ code: c, signal: s }));
