@@ -13,6 +13,7 @@ import type { SourceTable } from '../source/types';
 import { deferResync, requestResync, sameShape } from './resync';
 import { testPause } from '../testhooks';
 import { ChunkFiles } from './bulk';
+import { explainRefusedValue } from '../sink/valueerror';
 
 // A chunk read is retried with backoff (1, 2, 4, 8, 15 s): long enough for a source server to
 // restart, short enough that a real failure surfaces within half a minute.
@@ -507,6 +508,13 @@ async function chunkFailed(ctx: TaskContext, job: Committing, err: unknown): Pro
   if (await shapeMoved(ctx, source)) {
     ctx.abortSnapshot.add(source);
     await requestResync(ctx, source, [`the table changed shape at the source while it was copied (${(err as Error).message})`]);
+    return false;
+  }
+  // a value the target cannot hold is refused again by every read: the table stops now, saying where
+  const route = ctx.routes.get(source);
+  const refused = route && await explainRefusedValue(err, route.mapping);
+  if (refused) {
+    await failTable(ctx, source, `full sync: ${source} chunk ${chunk.index}: ${refused}`);
     return false;
   }
   const message = `${source} chunk ${chunk.index}: ${(err as Error).message}`;

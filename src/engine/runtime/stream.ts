@@ -21,6 +21,7 @@ import type { CatchUp } from './catchup';
 import type { TaskContext } from './context';
 import { applySchemaChange } from './evolve';
 import { checkResyncs } from './resync';
+import { explainRefusedValue } from '../sink/valueerror';
 import { failTable } from './halt';
 import { idleFlushNotBefore } from './pacing';
 import { sourceFacts } from '../source/registry';
@@ -355,7 +356,7 @@ async function applyIsolated(ctx: TaskContext, tables: TableBatch[], position: P
       const problem = await ctx.sink.probe(t);
       if (problem) {
         bad.push(t);
-        await failTable(ctx, t.route.key, `applying changes: ${problem.message}`, position);
+        await failTable(ctx, t.route.key, `applying changes: ${await explainRefusedValue(problem, t.route.mapping) ?? problem.message}`, position);
       }
     }
     if (bad.length === 0) throw err; // not a table's fault (disk, lock...): the task fails

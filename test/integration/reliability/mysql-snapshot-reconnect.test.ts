@@ -81,7 +81,7 @@ describe('reliability: MySQL snapshot chunk reader after its connection was kill
         const run = how === 'writeCsv'
           ? writeCsv(c, 'SELECT CAST(CONCAT_WS(\',\', id, v) AS BINARY) FROM t', [], join(dir, 'x.csv'))
           : (async () => { const { stream, done } = queryStream(c, { sql: 'SELECT id FROM t', rowsAsArray: true }, [], 100); try { for await (const _ of stream) { /* rows */ } } finally { done(); } })();
-        await assert.rejects(settles(run, how), /closed/, how);
+        await assert.rejects(settles<unknown>(run, how), /closed/, how);
       } finally {
         c.destroy();
       }
