@@ -17,7 +17,7 @@ import { SchemaHistory, columnSchema } from './history';
 import { ROWS_EVENTS, decodeRows, ownRowsDecoder, readRowsHeader, rowsPlan, type RowsPlan } from './rowsdecode';
 import { openTransport, type RawRowsEvent, type TableMapEvent, type ZongjiTableMapEntry } from './transport';
 import { binlogConverter, binlogKind, exactEnumLabels, rawGeometry, type BinlogKind } from './values';
-import { serverCharsets } from './charsets';
+import { decodeDeferred, serverCharsets, type DeferredColumn } from './charsets';
 
 export interface BinlogStreamOptions {
   source: SourceConfig;
@@ -35,6 +35,8 @@ export interface BinlogStreamOptions {
   wanted(id: TableId): boolean;
   /** The server's description now: only for a table the binlog created in a way only the server can tell. */
   describe(id: TableId): Promise<SourceTable | undefined>;
+  /** Loads the server's tables of these charsets (charsets.ts: loadServerCharsets) when not loaded yet. */
+  loadCharsets?(charsets: string[]): Promise<void>;
   /** Persists a table's shape from `position` on (before the transaction that changed it is handed over). */
   saveShape?(id: TableId, position: BinlogPosition, shape: SourceTable): Promise<void>;
   /** Marks every shape the history learns as the task reads it (source.zeroDates: text). */
@@ -68,7 +70,7 @@ interface Queued {
    * A row event: its table, the shape it was decoded with, zongji's names for its values, and why
    * the table's shape was unknown when it was decoded (a later DDL may make it known again).
    */
-  rows?: { id: TableId; shape?: SourceTable; names: string[]; selfDescribing: boolean; unknown?: { statement: string; reason: string } };
+  rows?: { id: TableId; shape?: SourceTable; names: string[]; selfDescribing: boolean; unknown?: { statement: string; reason: string }; deferred?: DeferredColumn[] };
 }
 
 const TX_CONTROL = /^(BEGIN|XA START|XA END|SAVEPOINT)/i;
@@ -122,7 +124,9 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       const id = { db: m.parentSchema, table: m.tableName };
       const unknown = history.unknownReason(id);
       const shape = unknown ? undefined : history.shape(id);
-      return { ev, rows: { id, names: m.columnSchemas.map((c) => c.COLUMN_NAME), selfDescribing: selfDescribing.get(r.tableId) ?? false, ...(shape ? { shape } : {}), ...(unknown ? { unknown } : {}) } };
+      const later = deferred.get(r.tableId);
+      return { ev, rows: { id, names: m.columnSchemas.map((c) => c.COLUMN_NAME), selfDescribing: selfDescribing.get(r.tableId) ?? false,
+        ...(shape ? { shape } : {}), ...(unknown ? { unknown } : {}), ...(later?.length ? { deferred: later } : {}) } };
     }
     if (name === 'tablemap') {
       const t = ev as Extract<AnyBinlogEvent, { getEventName(): 'tablemap' }>;
@@ -130,7 +134,7 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
       // before the table's rows are read: spatial values as their stored bytes (values.ts)
       rawGeometry(t.tableMap[t.tableId] as Parameters<typeof rawGeometry>[0]);
       // and text in other charsets as the server converts it (charsets.ts)
-      serverCharsets(t.tableMap[t.tableId] as Parameters<typeof serverCharsets>[0]);
+      deferred.set(t.tableId, serverCharsets(t.tableMap[t.tableId] as Parameters<typeof serverCharsets>[0]));
       exactEnumLabels(t.tableMap[t.tableId] as Parameters<typeof exactEnumLabels>[0]);
       return { ev };
     }
@@ -142,6 +146,8 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     return name === 'xid' ? { ev, gtidSet } : { ev };
   };
   const selfDescribing = new Map<number, boolean>();
+  /** Per table id: text columns zongji decoded byte for byte, their charset's table not loaded then (charsets.ts). */
+  const deferred = new Map<number, DeferredColumn[]>();
 
   /** Per zongji table map entry: the kinds of its values and LakeSync's plan to decode its rows (none: zongji's). */
   const plans = new WeakMap<ZongjiTableMapEntry, { shape: SourceTable; plan: RowsPlan | undefined }>();
@@ -294,7 +300,16 @@ export async function startBinlogStream(o: BinlogStreamOptions): Promise<StreamH
     // zongji gives a value the row image lacks (binlog_row_image=MINIMAL) as NULL: its event's
     // columns-present bitmaps tell which values the image has
     const bitmaps = ev as unknown as { columns_present_bitmap?: Buffer; columns_present_bitmap2?: Buffer };
+    // text in a charset loaded only now (a column added after the start): its bytes, decoded by the server's table
+    const later = info.deferred?.filter((d) => names[d.index] !== undefined);
+    if (later?.length) await o.loadCharsets?.(later.map((d) => d.charset));
     const toRow = (values: Record<string, unknown>, present: Buffer | undefined): Row => {
+      if (later?.length) {
+        for (const d of later) {
+          const v = values[names[d.index]];
+          if (typeof v === 'string') values[names[d.index]] = decodeDeferred(v, d.charset);
+        }
+      }
       const row: Row = new Array(width);
       for (let j = 0; j < width; j++) {
         const n = from[j], i = index[j]!;

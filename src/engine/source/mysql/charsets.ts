@@ -23,9 +23,45 @@ export function binlogCharset(charset: string): string {
   return loaded.has(charset) ? `${PREFIX}${charset}` : charset;
 }
 
-/** Makes zongji decode a TableMap entry's text columns by the server's tables (before its rows are read). */
-export function serverCharsets(table: { columns?: { charset?: string | null }[] } | undefined): void {
-  for (const c of table?.columns ?? []) if (c.charset && loaded.has(c.charset)) c.charset = binlogCharset(c.charset);
+/** A text column zongji decodes byte for byte (latin1) until its charset's server table is loaded. */
+export interface DeferredColumn { index: number; charset: string }
+
+/** zongji's name of the byte-for-byte codec: latin1 maps every byte to one character and back. */
+const DEFERRED = 'lakesyncdeferred';
+
+/**
+ * Makes zongji decode a TableMap entry's text columns by the server's tables (before its rows are
+ * read). A text column in a charset whose table is not loaded yet (added by a DDL after the start:
+ * its rows arrive before the DDL is handled, and this hook cannot wait for a query) is decoded
+ * byte for byte instead; it is returned, and its values go through decodeDeferred once loaded.
+ */
+export function serverCharsets(table: { columns?: { charset?: string | null }[]; columnSchemas?: { COLUMN_TYPE?: string }[] } | undefined): DeferredColumn[] {
+  const deferred: DeferredColumn[] = [];
+  (table?.columns ?? []).forEach((c, index) => {
+    if (!c.charset || c.charset.startsWith(PREFIX) || c.charset === DEFERRED) return;
+    if (loaded.has(c.charset)) { c.charset = binlogCharset(c.charset); return; }
+    // ENUM and SET values are labels from the column type, not bytes in the charset
+    if (!needsServerTable(c.charset) || /^(enum|set)\(/i.test(table?.columnSchemas?.[index]?.COLUMN_TYPE ?? '')) return;
+    registerDeferred();
+    deferred.push({ index, charset: c.charset.toLowerCase() });
+    c.charset = DEFERRED;
+  });
+  return deferred;
+}
+
+/** A deferred column's value (its bytes as latin1 text) decoded by the charset's server table (loaded first). */
+export function decodeDeferred(value: string, charset: string): string {
+  const table = loaded.get(charset);
+  if (!table) throw new Error(`the server's ${charset} table is not loaded; please report it`);
+  return decodeWith(table, Buffer.from(value, 'latin1'), charset);
+}
+
+let deferredRegistered = false;
+function registerDeferred(): void {
+  if (deferredRegistered) return;
+  deferredRegistered = true;
+  iconv.getCodec('utf8'); // loads iconv-lite's encodings object, which the entry goes into
+  (iconv as unknown as { encodings: Record<string, unknown> }).encodings[DEFERRED] = 'latin1';
 }
 
 /** Whether a charset's text needs the server's table. */
@@ -48,7 +84,7 @@ export function decodeWith(t: Table, b: Buffer, charset: string): string {
   return out;
 }
 
-/** Every code of `charset` the server converts to Unicode and back to the same bytes, with its text. */
+/** Every code of `charset` the server converts to one Unicode character, with that character. */
 async function serverTable(c: Sql, charset: string, maxlen: number): Promise<Table> {
   const digits = '(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 '
     + 'UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 UNION ALL SELECT 11 UNION ALL SELECT 12 UNION ALL SELECT 13 UNION ALL SELECT 14 UNION ALL SELECT 15)';
@@ -58,7 +94,9 @@ async function serverTable(c: Sql, charset: string, maxlen: number): Promise<Tab
   const bytes = `UNHEX(LPAD(HEX(n), w * 2, '0'))`;
   const text = `CONVERT(CAST(${bytes} AS CHAR CHARACTER SET ${charset}) USING utf8mb4)`;
   const r = await rows<{ n: number | string; w: number | string; t: string }>(c,
-    `SELECT n, w, HEX(${text}) AS t FROM (${codes.join(' UNION ALL ')}) x WHERE CAST(CONVERT(${text} USING ${charset}) AS BINARY) = ${bytes}`);
+    // a code the server converts is one character; one it does not becomes '?'. Not "converts back to
+    // the same bytes": sjis 0x5C and 0x815F are both a backslash, which converts back to 0x815F alone
+    `SELECT n, w, HEX(${text}) AS t FROM (${codes.join(' UNION ALL ')}) x WHERE CHAR_LENGTH(${text}) = 1 AND (HEX(${text}) <> '3F' OR ${bytes} = '?')`);
   const t: Table = { single: new Array(256).fill(undefined), multi: new Map(), widths: new Set() };
   for (const x of r) {
     const n = Number(x.n), w = Number(x.w);

@@ -125,6 +125,7 @@ export function createMysqlSource(plan: TaskPlan): SourceAdapter {
         databases: candidateDatabases(plan),
         wanted: (id) => plan.rules.newTables === 'sync' && belongs(id),
         describe: (id) => adapter.describe(id),
+        loadCharsets: async (names) => loadServerCharsets(await sql(), names),
         maxTransactionChanges: plan.parameters.maxTransactionChanges,
         heartbeatSeconds: HEARTBEAT_SECONDS,
         onTransaction,
