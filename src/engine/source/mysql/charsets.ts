@@ -29,6 +29,8 @@ export interface DeferredColumn { index: number; charset: string }
 /** zongji's name of the byte-for-byte codec: latin1 maps every byte to one character and back. */
 const DEFERRED = 'lakesyncdeferred';
 
+const deferredOf = new WeakMap<object, DeferredColumn[]>();
+
 /**
  * Makes zongji decode a TableMap entry's text columns by the server's tables (before its rows are
  * read). A text column in a charset whose table is not loaded yet (added by a DDL after the start:
@@ -36,12 +38,17 @@ const DEFERRED = 'lakesyncdeferred';
  * byte for byte instead; it is returned, and its values go through decodeDeferred once loaded.
  */
 export function serverCharsets(table: { columns?: { charset?: string | null }[]; columnSchemas?: { COLUMN_TYPE?: string }[] } | undefined): DeferredColumn[] {
+  if (!table) return [];
+  // an entry seen again keeps its answer: its columns' charsets have been renamed by then
+  const known = deferredOf.get(table);
+  if (known) return known;
   const deferred: DeferredColumn[] = [];
-  (table?.columns ?? []).forEach((c, index) => {
-    if (!c.charset || c.charset.startsWith(PREFIX) || c.charset === DEFERRED) return;
+  deferredOf.set(table, deferred);
+  (table.columns ?? []).forEach((c, index) => {
+    if (!c.charset) return;
     if (loaded.has(c.charset)) { c.charset = binlogCharset(c.charset); return; }
     // ENUM and SET values are labels from the column type, not bytes in the charset
-    if (!needsServerTable(c.charset) || /^(enum|set)\(/i.test(table?.columnSchemas?.[index]?.COLUMN_TYPE ?? '')) return;
+    if (!needsServerTable(c.charset) || /^(enum|set)\(/i.test(table.columnSchemas?.[index]?.COLUMN_TYPE ?? '')) return;
     registerDeferred();
     deferred.push({ index, charset: c.charset.toLowerCase() });
     c.charset = DEFERRED;

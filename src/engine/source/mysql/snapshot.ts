@@ -136,10 +136,7 @@ export async function openMysqlSnapshot(o: SnapshotOptions): Promise<SnapshotSes
     // an idle connection the server closed meanwhile (restart, timeout) is replaced
     for (let free = idle.pop(); free; free = idle.pop()) {
       if (!isClosed(free)) return free;
-      const i = opened.indexOf(free);
-      if (i >= 0) opened.splice(i, 1);
-      open--;
-      free.destroy();
+      discard(free);
     }
     if (open < Math.max(1, o.concurrency)) {
       open++;
