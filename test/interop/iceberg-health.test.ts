@@ -99,7 +99,7 @@ describe('Iceberg warehouse health under thousands of commits with maintenance r
       assert.ok(end.inMetadata <= worst('inMetadata') / 2, `files in metadata/ at the end: ${report}`);
       console.log(`      ${report}`);
     } finally {
-      sink.close();
+      await sink.close();
     }
 
     // every reader returns exactly the model's rows

@@ -34,7 +34,7 @@ async function offline(file: string, sql: string, limit: number): Promise<QueryR
   if (!sink) throw new UserError(`lakesync query: ${plan.target.path} does not exist yet; run the task first (lakesync run ${file})`);
   try { return await sink.query(sql, limit); }
   catch (err) { throw new UserError(`lakesync query: ${(err as Error).message}`); }
-  finally { sink.close(); }
+  finally { await sink.close(); }
 }
 
 /** A plain text table, columns padded to their widest value (capped so wide values stay readable). */

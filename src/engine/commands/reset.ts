@@ -26,7 +26,7 @@ export async function resetCommand(args: CliArgs): Promise<number> {
       ? `task ${plan.name}: checkpoint ${formatPosition(cp.position)} and table state forgotten; the data in ${plan.target.path} stays. The next run is a full sync.`
       : `task ${plan.name}: there was no checkpoint; state cleared.`);
   } finally {
-    sink.close();
+    await sink.close();
   }
   if (args.flags['drop-slot']) {
     const source = await openSource(plan);

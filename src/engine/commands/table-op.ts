@@ -60,7 +60,7 @@ export function tableOpCommand(op: TableOp) {
       return 0;
     }
     const sink = await openSink(plan.target);
-    try { await sink.state.queueOp(op, table, where); } finally { sink.close(); }
+    try { await sink.state.queueOp(op, table, where); } finally { await sink.close(); }
     const msg = `task ${plan.name} is not running: ${op} ${table} is queued for its next start`;
     print(json ? { queued: true, op, table, ...(where ? { where } : {}) } : { queued: msg }, json);
     return 0;

@@ -46,7 +46,7 @@ export async function readOfflineState(target: TargetConfig): Promise<OfflineSta
       errors: await state.errors(undefined, 20), queued: await state.queuedOps(), failovers: await state.failovers(),
     };
   } finally {
-    sink.close();
+    await sink.close();
   }
 }
 

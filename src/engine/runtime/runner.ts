@@ -155,7 +155,7 @@ export class TaskRunner {
       await this.status.close();
       await control?.close().catch(() => undefined);
       await adapter.close().catch((err: Error) => this.log('warn', `closing the source: ${err.message}`));
-      sink?.close();
+      await sink?.close();
     }
   }
 

@@ -273,7 +273,7 @@ async function readChunks(ctx: TaskContext, session: SnapshotSession, work: Map<
       if (!(err instanceof StopSignal)) failure ??= err;
     } finally {
       await pending.catch(() => undefined);
-      for (const w of writers) w.close();
+      for (const w of writers) await w.close();
     }
   };
   try {

@@ -181,7 +181,7 @@ export interface SnapshotChunkWriter {
   readonly fileCommitRows?: number;
   /** Throws the staged rows away (a failed or cancelled chunk). */
   abandon(): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -263,7 +263,7 @@ export interface Sink {
   query(sql: string, limit?: number): Promise<QueryResult>;
   /** Optional: the files and snapshots of target table `namespace.table` (formats that keep them), for the status. */
   storage?(target: string): Promise<TableStorage | undefined>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** A stopped task's sink, opened without writing (`lakesync status`, `query`, table details). */
@@ -272,7 +272,7 @@ export interface ReadOnlySink {
   readonly state: SinkStateReader | undefined;
   query(sql: string, limit: number): Promise<QueryResult>;
   storage?(target: string): Promise<TableStorage | undefined>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How the registry (./registry.ts) opens a sink of one `target.type`. */

@@ -70,7 +70,7 @@ describe('MySQL task killed with SIGKILL, then restarted', function () {
     try {
       const rows = await t.conn.rows<{ x: string }>("SELECT CAST(id AS VARCHAR) || '|' || v || '|' || CAST(n AS VARCHAR) AS x FROM ods.big ORDER BY big.id");
       dst = rows.map((r) => r.x);
-    } finally { t.close(); }
+    } finally { await t.close(); }
     assert.equal(new Set(dst).size, dst.length, 'no duplicates');
     assert.equal(dst.length, src.length);
     assert.deepEqual(dst, src);

@@ -31,7 +31,7 @@ describe('MySQL source through the task runner into DuckDB', function () {
       const r = await t.conn.rows<Record<string, string | null>>(
         'SELECT CAST(id AS VARCHAR) AS i, owner, CAST(balance AS VARCHAR) AS b, note FROM ods.acc ORDER BY acc.id');
       return r.map((x) => JSON.stringify([x.i, x.owner, x.b, x.note]));
-    } finally { t.close(); }
+    } finally { await t.close(); }
   }
 
   it('full sync under concurrent writes, then changes, then a resume: target equals source', async () => {

@@ -23,7 +23,7 @@ function session(copy: (file: string) => number | undefined): SnapshotSession {
   };
 }
 function writer(stage: () => number): SnapshotChunkWriter {
-  return { stage: async () => undefined, commitChunk: async () => 0, abandon: async () => undefined, close: () => undefined, stageFile: async () => stage() };
+  return { stage: async () => undefined, commitChunk: async () => 0, abandon: async () => undefined, close: async () => undefined, stageFile: async () => stage() };
 }
 
 describe('snapshot bulk path: which chunks take it', () => {

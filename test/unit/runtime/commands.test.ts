@@ -59,7 +59,7 @@ describe('status, reset and table operations while the task is not running', fun
     assert.match(reset.out, /checkpoint lsn:0\/1E .*forgotten/);
     const t = await DuckDbSink.open(plan.target.path);
     assert.equal(await t.state.checkpoint(), undefined);
-    t.close();
+    await t.close();
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'), 'target data stays');
 
     // the next run is a full sync over the existing rows, and ends equal to the source
@@ -89,6 +89,6 @@ describe('status, reset and table operations while the task is not running', fun
     assert.deepEqual(JSON.parse(queued.out), { queued: true, op: 'backfill', table: 'app.items', where: 'id < 50' });
     const t = await DuckDbSink.open(plan.target.path);
     assert.deepEqual((await t.state.queuedOps()).map((o) => [o.op, o.source, o.where]), [['backfill', 'app.items', 'id < 50']]);
-    t.close();
+    await t.close();
   });
 });

@@ -36,7 +36,7 @@ class World {
   readonly ctx: TaskContext;
   /** What the source's describe() answers (undefined: the source must not be asked). */
   now?: SourceTable;
-  private constructor(readonly plan: TaskPlan, readonly sink: Sink, readonly cleanup: () => void) {
+  private constructor(readonly plan: TaskPlan, readonly sink: Sink, readonly cleanup: () => Promise<void>) {
     const adapter = new Proxy({}, { get: (_t, p) => {
       // a resync the engine asks for looks at the table as the source has it now
       if (p === 'describe') return async () => { if (!this.now) throw new Error('the source was asked (describe)'); return this.now; };
@@ -50,7 +50,7 @@ class World {
     const base = testPlan(dir);
     const plan = testPlan(dir, { rules: { ...base.rules, ...rules } });
     const sink = await openSink(plan.target);
-    const w = new World(plan, sink, () => { sink.close(); cleanup(); });
+    const w = new World(plan, sink, async () => { await sink.close(); cleanup(); });
     const mapping = mapTable('postgres', BEFORE, 'ods', 'items');
     await sink.ensureTable(mapping);
     w.ctx.routes.set(KEY, makeRoute(BEFORE, mapping));
@@ -92,7 +92,7 @@ class World {
 /** Runs `body` on a fresh world under `rules`. */
 async function under(rules: Partial<Rules>, body: (w: World) => Promise<void>): Promise<void> {
   const w = await World.open(rules);
-  try { await body(w); } finally { w.cleanup(); }
+  try { await body(w); } finally { await w.cleanup(); }
 }
 
 const ADDED = shape([['id', 'integer'], ['v', 'text'], ['n', 'integer'], ['note', 'text']]);

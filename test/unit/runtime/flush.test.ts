@@ -52,7 +52,7 @@ async function latencies(dir: string, count: number, spacingMs: number): Promise
   try {
     const ids = (await t.conn.rows<{ id: number }>('SELECT id FROM ods.items ORDER BY id')).map((r) => Number(r.id));
     assert.deepEqual(ids, Array.from({ length: count + 1 }, (_, i) => i + 1));
-  } finally { t.close(); }
+  } finally { await t.close(); }
   assert.ok(applied.batches > 0, 'the stream logged its batches');
   return { lat: out, applyMs: applied.ms / applied.batches };
 }

@@ -22,7 +22,7 @@ const shard = (db: string): SourceTable => ({
 
 async function rows(path: string, sql: string): Promise<Record<string, unknown>[]> {
   const t = await DuckDbSink.open(path);
-  try { return await t.conn.rows(sql); } finally { t.close(); }
+  try { return await t.conn.rows(sql); } finally { await t.close(); }
 }
 
 describe('runner: merge, schema changes, failing tables, quiet sources (scripted test-double source)', function () {
@@ -98,7 +98,7 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
     const errors = await t.state.errors('app.tags');
     assert.match(errors[0].message, /not-a-number/);
     assert.equal((await t.state.table('app.tags'))?.phase, 'failed');
-    t.close();
+    await t.close();
   });
 
   it('--until-caught-up finishes on a quiet source only by a proven position; silence is a stall, never a success', async () => {
@@ -122,7 +122,7 @@ describe('runner: merge, schema changes, failing tables, quiet sources (scripted
       (err: Error) => err.name === 'StallError' && /stalled/.test(err.message) && /lsn:0\/64/.test(err.message));
     assert.ok(Date.now() - idleStart >= 1500);
     const t = await DuckDbSink.open(plan.target.path);
-    try { assert.notEqual((await t.state.checkpoint())?.position, 'lsn:0/64', 'the checkpoint stays where the data is'); } finally { t.close(); }
+    try { assert.notEqual((await t.state.checkpoint())?.position, 'lsn:0/64', 'the checkpoint stays where the data is'); } finally { await t.close(); }
   });
 
   it('at start, widens a target column whose source type grew while the task was stopped', async () => {

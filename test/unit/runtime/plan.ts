@@ -22,5 +22,5 @@ export async function targetRows(path: string, table: string): Promise<(string |
     const cols = table === 'items' ? 'CAST(id AS VARCHAR), v, doc' : 'CAST(id AS VARCHAR), name';
     const rows = await t.conn.rows<Record<string, string | null>>(`SELECT ${cols} FROM ods.${table} ORDER BY id`);
     return rows.map((r) => Object.values(r));
-  } finally { t.close(); }
+  } finally { await t.close(); }
 }

@@ -14,7 +14,7 @@ import { waitUntil } from '../../harness';
 
 async function checkpoint(path: string): Promise<string | undefined> {
   const t = await DuckDbSink.open(path);
-  try { const cp = await t.state.checkpoint(); return cp && formatPosition(cp.position); } finally { t.close(); }
+  try { const cp = await t.state.checkpoint(); return cp && formatPosition(cp.position); } finally { await t.close(); }
 }
 
 describe('runner (scripted test-double source)', function () {
@@ -70,7 +70,7 @@ describe('runner (scripted test-double source)', function () {
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
     assert.ok(logs.some((l) => /^app\.tags: source table dropped; target table kept$/.test(l)), logs.join('\n'));
     const t = await DuckDbSink.open(plan.target.path);
-    try { assert.equal((await t.state.table('app.tags'))?.phase, 'stopped'); } finally { t.close(); }
+    try { assert.equal((await t.state.table('app.tags'))?.phase, 'stopped'); } finally { await t.close(); }
   });
 
   it('checkpoints only at the end of a transaction that came in parts, and still converges', async () => {
@@ -101,7 +101,7 @@ describe('runner (scripted test-double source)', function () {
     const t = await DuckDbSink.open(plan.target.path);
     const done = (await t.state.chunkPlan('app.items', { db: 'app', table: 'items' })).filter((c) => c.done).length
       + (await t.state.chunkPlan('app.tags', { db: 'app', table: 'tags' })).filter((c) => c.done).length;
-    t.close();
+    await t.close();
     assert.ok(done >= 4 && done < 40, `some chunks done (${done})`);
     const firstReads = src.chunkReads.length;
     const resumed = new ScriptedSource(plan);
@@ -186,7 +186,7 @@ describe('runner (scripted test-double source)', function () {
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     const t = await DuckDbSink.open(plan.target.path);
     await t.state.queueOp('resync', 'app.tags');
-    t.close();
+    await t.close();
     const again = new ScriptedSource(plan);
     again.commitAll(workload(11, 30, emptyModel()));
     assert.equal(await runTask(plan, again, { untilCaughtUp: true, controlSocket: false }), 0);
@@ -203,7 +203,7 @@ describe('runner (scripted test-double source)', function () {
     await t.conn.exec("INSERT INTO ods.items VALUES (9999, 'stale', 'x', 'insert', now(), now() - INTERVAL 1 DAY)");
     await t.conn.exec("INSERT INTO ods.tags VALUES (9999, 'kept', 'insert', now(), now() - INTERVAL 1 DAY)");
     await t.state.queueOp('resync', 'app.items');
-    t.close();
+    await t.close();
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     assert.deepEqual(await targetRows(plan.target.path, 'items'), modelRows(src.model, 'app.items'));
     const tags = await targetRows(plan.target.path, 'tags');
@@ -230,7 +230,7 @@ describe('runner (scripted test-double source)', function () {
     src.commitAll(workload(14, 60, emptyModel()));
     let t = await DuckDbSink.open(plan.target.path);
     await t.state.queueOp('prioritize', 'app.tags');
-    t.close();
+    await t.close();
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     assert.deepEqual(src.chunkReads, ['tags#0', 'tags#1', 'items#0', 'items#1'], 'tags went first');
     t = await DuckDbSink.open(plan.target.path);
@@ -240,7 +240,7 @@ describe('runner (scripted test-double source)', function () {
     await t.conn.exec(`UPDATE ods.items SET v = 'drift' WHERE id IN (${inside}, ${outside})`);
     await t.conn.exec("INSERT INTO ods.items VALUES (99999, 'extra', 'x', 'insert', now(), now())");
     await t.state.queueOp('backfill', 'app.items', 'id < 100');
-    t.close();
+    await t.close();
     src.chunkReads.length = 0;
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     assert.deepEqual(src.chunkReads, ['items#0', 'items#1']);
@@ -269,7 +269,7 @@ describe('runner (scripted test-double source)', function () {
     const heldAt = formatPosition(src.log.at(-2)!.position);
     await t.conn.exec("INSERT INTO ods.tags VALUES (7000, 'held', 'insert', now(), now()), (7001, 'held', 'insert', now(), now())");
     await t.conn.exec(`UPDATE _lakesync.tables SET position = '${heldAt}' WHERE source = 'app.tags'`);
-    t.close();
+    await t.close();
     assert.equal(await checkpoint(plan.target.path), start);
     assert.equal(await runTask(plan, src, { untilCaughtUp: true, controlSocket: false }), 0);
     const tags = new Map((await targetRows(plan.target.path, 'tags')).map((r) => [r[0], r[1]]));

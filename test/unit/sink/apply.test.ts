@@ -64,7 +64,7 @@ describe('DuckDB target: applying change batches', () => {
     target = await DuckDbSink.open(`${tmp.dir}/t.duckdb`);
     await target.ensureTable(r.mapping);
   });
-  after(() => { target.close(); tmp.cleanup(); });
+  after(async () => { await target.close(); tmp.cleanup(); });
 
   async function targetRows(): Promise<[number, string, string][]> {
     const rows = await target.conn.rows<{ id: number; v: string; doc: string }>('SELECT id, v, doc FROM ods.items ORDER BY id');

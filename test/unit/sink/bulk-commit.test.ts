@@ -47,7 +47,7 @@ describe('DuckDB target: snapshot commits of whole row groups', function () {
       await load(t, bulk);
       assert.equal(bulk.checkpoints, COMMITS);
       assert.equal(await vacuumTasks(t.conn), 0);
-    } finally { t.close(); }
+    } finally { await t.close(); }
     const again = await DuckDbSink.open(path, { memoryMb: 1024 });
     try {
       // as committed: a full row group and the commit's remainder each, nothing merged
@@ -60,18 +60,18 @@ describe('DuckDB target: snapshot commits of whole row groups', function () {
       await again.conn.exec('DELETE FROM ods.big WHERE id % 1000 = 0');
       await again.conn.exec('CHECKPOINT');
       assert.deepEqual(await rowGroups(again.conn), expected);
-    } finally { again.close(); }
+    } finally { await again.close(); }
   });
 
   it('without it, the close merges and rewrites the committed row groups (what the checkpoint avoids)', async () => {
     const path = `${tmp.dir}/plain.duckdb`;
     const t = await DuckDbSink.open(path, { memoryMb: 1024 });
-    try { await load(t, undefined); } finally { t.close(); }
+    try { await load(t, undefined); } finally { await t.close(); }
     const again = await DuckDbSink.open(path, { memoryMb: 1024 });
     try {
       const groups = await rowGroups(again.conn);
       assert.ok(groups.length < 2 * COMMITS, `row groups after the close: ${groups.join(', ')}`);
-    } finally { again.close(); }
+    } finally { await again.close(); }
   });
 
   it('leaves smaller commits (through the WAL) and vacuum alone', async () => {
@@ -83,6 +83,6 @@ describe('DuckDB target: snapshot commits of whole row groups', function () {
       await bulk.after();
       assert.equal(bulk.checkpoints, 0);
       assert.equal(await vacuumTasks(t.conn), 100);
-    } finally { t.close(); }
+    } finally { await t.close(); }
   });
 });

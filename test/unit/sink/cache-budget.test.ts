@@ -50,6 +50,6 @@ describe('DuckDB target: cache of saved blocks', function () {
       assert.equal(limit.m, '488.2 MiB'); // set back after each trim
       const [n] = await t.conn.rows<{ n: bigint; d: bigint }>('SELECT count(*) AS n, count(DISTINCT id) AS d FROM ods.big');
       assert.deepEqual([Number(n.n), Number(n.d)], [commits * per, commits * per]);
-    } finally { t.close(); }
+    } finally { await t.close(); }
   });
 });

@@ -36,8 +36,8 @@ describe('DuckDB target: snapshot chunks', () => {
     await w.stage(r, rows(3000, 5000), 1);
     await w.conn.exec('BEGIN TRANSACTION');
     await commitStagedSnapshot(w.conn, r, true);
-    w.close();
-    t.close();
+    await w.close();
+    await t.close();
 
     t = await DuckDbSink.open(file);
     assert.deepEqual(await count(t), { n: 3000, distinct: 3000 });
@@ -53,8 +53,8 @@ describe('DuckDB target: snapshot chunks', () => {
     assert.equal(st?.snapshotRows, 5000);
     const [sum] = await t.conn.rows<{ s: string }>('SELECT CAST(sum(balance) AS VARCHAR) AS s FROM ods.customers');
     assert.equal(sum.s, String(rows(0, 5000).reduce((a, x) => a + Number(x[0]), 0) + 0.25 * 5000) + '.00');
-    w.close();
-    t.close();
+    await w.close();
+    await t.close();
   });
 
   it('chunks committed together from their files: data and done marks in one commit, nothing when a file miscounts', async () => {
@@ -85,8 +85,8 @@ describe('DuckDB target: snapshot chunks', () => {
     const [sum] = await t.conn.rows<{ s: string; names: bigint }>("SELECT CAST(sum(balance) AS VARCHAR) AS s, count(*) FILTER (WHERE name = 'c' || id) AS names FROM ods.customers");
     assert.equal(sum.s, String(rows(0, 3500).filter((x) => Number(x[0]) < 2000 || Number(x[0]) >= 3000).reduce((a, x) => a + Number(x[0]) + 0.25, 0)) + '.00');
     assert.equal(Number(sum.names), 2500);
-    w.close();
-    t.close();
+    await w.close();
+    await t.close();
   });
 
   it('in upsert mode (resync over existing rows) writing the same chunk twice keeps one row per key', async () => {
@@ -102,7 +102,7 @@ describe('DuckDB target: snapshot chunks', () => {
     assert.deepEqual(await count(t), { n: 150, distinct: 150 });
     const [again] = await t.conn.rows<{ n: bigint }>("SELECT count(*) AS n FROM ods.customers WHERE name = 'again'");
     assert.equal(Number(again.n), 100);
-    w.close();
-    t.close();
+    await w.close();
+    await t.close();
   });
 });

@@ -37,7 +37,7 @@ describe('Iceberg maintenance: snapshot expiry', () => {
       const t = (await IcebergTable.open(dir))!;
       const rows = Number((await sink.query('SELECT count(*) FROM ods.items', 1)).rows[0][0]);
       return { ids: t.metadata.snapshots.map((s) => s['snapshot-id']), before, rows };
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
   }
 
   it('keeps at most maxSnapshots, the newest, however young', async () => {

@@ -30,7 +30,7 @@ describe('Iceberg warehouse queries while the task writes', () => {
     sink = await IcebergSink.open({ warehouse, statePath: join(warehouse, '.lakesync', 'state.duckdb'), maintenance: { ...DEFAULT_MAINTENANCE, enabled: false } });
     await sink.ensureTable(r.mapping);
   });
-  afterEach(() => { sink.close(); tmp.cleanup(); });
+  afterEach(async () => { await sink.close(); tmp.cleanup(); });
 
   const count = async (q: { query(sql: string, limit: number): Promise<{ rows: unknown[][] }> }) => Number((await q.query('SELECT count(*) FROM ods.items', 1)).rows[0][0]);
 
@@ -50,7 +50,7 @@ describe('Iceberg warehouse queries while the task writes', () => {
         const res = await reader.query("SELECT count(*) FILTER (WHERE tag = 'x'), count(*) FROM ods.items", 1);
         assert.deepEqual(res.rows[0].map(Number), [50, 50]);
       }
-    } finally { other.close(); }
+    } finally { await other.close(); }
   });
 
   it('queries beside a stream of commits each see one committed state', async () => {

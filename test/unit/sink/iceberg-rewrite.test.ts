@@ -94,7 +94,7 @@ describe('Iceberg sink: schema changes that rewrite the rows', () => {
       await sink.alterTable(m, { kind: 'add-column', column: 'status', type: 'VARCHAR', fill: { text: 'new', fromText: 'CAST($ AS VARCHAR)' } });
       assert.equal((await IcebergTable.open(dir))!.version, version);
       assert.deepEqual((await rows()).slice(0, 1), [['1', '12345678.1234', '1001', 'done']], 'the replayed add kept the values');
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
   });
 
   it('a reopened sink after the rewrite rebuilds its key index from the table', async () => {
@@ -106,7 +106,7 @@ describe('Iceberg sink: schema changes that rewrite the rows', () => {
     await sink.ensureTable(r.mapping);
     await sink.applyBatch([...a.tables.values()], lsn(10n));
     await sink.alterTable(r.mapping, { kind: 'change-type', column: 'code', type: 'INTEGER' });
-    sink.close();
+    await sink.close();
     sink = await open();
     try {
       const shape = table('shop', 'items', [['id', 'INTEGER'], ['price', 'DECIMAL(8,2)'], ['code', 'INTEGER']]);
@@ -118,6 +118,6 @@ describe('Iceberg sink: schema changes that rewrite the rows', () => {
       const rows = (await sink.query('SELECT id, code FROM ods.items WHERE id = 7')).rows.map((x) => x.map(String));
       assert.deepEqual(rows, [['7', '700']]);
       assert.equal((await sink.query('SELECT count(*) FROM ods.items')).rows[0][0]?.toString(), '20');
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
   });
 });

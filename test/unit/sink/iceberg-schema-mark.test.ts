@@ -41,7 +41,7 @@ describe('Iceberg sink: a schema change between its two commits', () => {
       assert.equal(t!.summary('lakesync.position:shop.items'), formatPosition(lsn(10n)), 'a rename makes no snapshot');
       assert.equal(formatPosition((await sink.state.table('shop.items'))!.position!), formatPosition(lsn(30n)), 'the table is at the rename');
     } finally {
-      sink.close();
+      await sink.close();
     }
 
     // what a kill -9 right after the table's commit leaves: the state store without the new shape
@@ -58,7 +58,7 @@ describe('Iceberg sink: a schema change between its two commits', () => {
       const restored = history.filter((h) => h.position === formatPosition(lsn(30n)));
       assert.deepEqual(restored.map((h) => h.table.columns.map((c) => c.name)), [['id', 'remark']], 'the shape is back in the history');
     } finally {
-      sink.close();
+      await sink.close();
     }
 
     sink = await open();
@@ -73,7 +73,7 @@ describe('Iceberg sink: a schema change between its two commits', () => {
       assert.deepEqual(marks(t!), []);
       assert.equal(formatPosition((await sink.state.table('shop.items'))!.position!), formatPosition(lsn(40n)));
     } finally {
-      sink.close();
+      await sink.close();
     }
   });
 });

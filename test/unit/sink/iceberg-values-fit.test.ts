@@ -42,6 +42,6 @@ describe('Iceberg sink: valuesFit for narrowings', () => {
       // VARCHAR -> UUID: another Iceberg type, and 'short' is no uuid
       assert.equal(await sink.valuesFit(r.mapping, 'note', 'UUID'), false);
       assert.deepEqual((await sink.query('SELECT id, qty, big, note, price FROM ods.items')).rows.map((x) => x.map(String)), [['1', '10', '5', 'short', '1.50']]);
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
   });
 });

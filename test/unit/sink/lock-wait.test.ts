@@ -19,8 +19,8 @@ describe('DuckDB sink: opening the lakehouse for writing', function () {
     const first = await Db.open(path);
     const c = await first.connect();
     await c.exec('CREATE TABLE t AS SELECT 42 AS v');
-    c.close();
-    first.close();
+    await c.close();
+    await first.close();
 
     // a reader process: opens read-only, says so, holds the lock until told to let go (1.5 s after
     // the writer started to open: a fixed hold from its own start could end before a loaded
@@ -48,7 +48,7 @@ describe('DuckDB sink: opening the lakehouse for writing', function () {
     const waited = Date.now() - t0;
     const conn = await writer.connect();
     const rows = await conn.rows<{ v: number }>('SELECT v FROM t');
-    writer.close();
+    await writer.close();
     assert.equal(await exited, 0);
     assert.deepEqual(rows.map((r) => Number(r.v)), [42]);
     assert.ok(waited >= 300, `the writer opened while the reader held the file (after ${waited} ms): the lock was not tested`);

@@ -39,7 +39,7 @@ describe('DuckDB target: many small tables', function () {
         assert.deepEqual(await w.commitLastChunk(r, 0, true, false), { rows: 100, removed: 0 });
         most = Math.max(most, await unsavedMb(t));
       }
-      w.close();
+      await w.close();
       // a keyed table's index alone holds ~1.25 MiB until saved: without the releases this
       // reached ~1.25 MiB x n; with them it stays below that of TABLES_PER_RELEASE tables
       assert.ok(most < 1.5 * TABLES_PER_RELEASE, `unsaved DuckDB memory peaked at ${most.toFixed(1)} MiB`);
@@ -53,7 +53,7 @@ describe('DuckDB target: many small tables', function () {
       assert.ok(states.every((s) => s.snapshotEndedAt !== undefined));
       const [left] = await t.conn.rows<{ n: bigint }>('SELECT count(*) AS n FROM "_lakesync".chunks');
       assert.equal(Number(left.n), 0, 'a finished plan leaves no chunk rows');
-    } finally { t.close(); }
+    } finally { await t.close(); }
   });
 
   it('a last chunk over existing rows removes the stale ones in the same commit', async () => {
@@ -73,13 +73,13 @@ describe('DuckDB target: many small tables', function () {
       await w.commitChunk(r, 0, false);
       await w.stage(r, rows(60, 'new').slice(30), 2);
       assert.deepEqual(await w.commitLastChunk(r, 1, false, true), { rows: 30, removed: 20 });
-      w.close();
+      await w.close();
       const got = await t.conn.rows<{ id: bigint; name: string }>('SELECT id, name FROM ods.orders ORDER BY id');
       assert.deepEqual(got.map((x) => `${x.id} ${x.name}`), rows(60, 'new').map((x) => `${x[0]} ${x[1]}`));
       const st = await t.state.table(r.key);
       assert.equal(st?.phase, 'incremental');
       assert.equal(st?.chunksDone, 2);
-    } finally { t.close(); }
+    } finally { await t.close(); }
   });
 
   it('batched state writes store what the one-table writes store', async () => {
@@ -114,7 +114,7 @@ describe('DuckDB target: many small tables', function () {
       assert.deepEqual([...hist.keys()].sort(), ['shop.t5', 'shop.t6']);
       assert.deepEqual(hist.get('shop.t5'), await t.state.schemaHistory(ids[5].id));
       assert.deepEqual(hist.get('shop.t5')!.map((h) => h.position), ['lsn:0/10', 'lsn:0/20']);
-    } finally { t.close(); }
+    } finally { await t.close(); }
   });
 
   it('ensureTables creates every table it can in one go and names the one it cannot', async () => {
@@ -129,6 +129,6 @@ describe('DuckDB target: many small tables', function () {
       for (const m of good) assert.deepEqual(columns.get(m), await t.tableColumns(m));
       assert.deepEqual([...columns.get(good[0])!.keys()].slice(0, 3), ['id', 'name', 'amount']);
       assert.equal(columns.get(bad)!.size, 0);
-    } finally { t.close(); }
+    } finally { await t.close(); }
   });
 });

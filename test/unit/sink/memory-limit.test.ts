@@ -27,12 +27,12 @@ describe('DuckDB sink: memory limit and threads from parameters.memoryMb', funct
     try {
       const c = await db.connect();
       const [s] = await c.rows<{ m: string; t: bigint | number; bg: boolean }>("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t, current_setting('allocator_background_threads') AS bg");
-      c.close();
+      await c.close();
       // DuckDB reports the limit in MiB units of its own: 512 MB = 488.2 MiB
       assert.equal(s.m, '488.2 MiB');
       assert.equal(Number(s.t), Number(duckdbConfig(1024).threads));
       assert.equal(s.bg, true);
-    } finally { db.close(); }
+    } finally { await db.close(); }
   });
 });
 
@@ -51,6 +51,6 @@ describe('Iceberg sink: memory limit from parameters.memoryMb', function () {
       assert.equal(s.m, '976.5 MiB'); // 1024 MB
       const q = await sink.query("SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t");
       assert.deepEqual(q.rows[0], ['488.2 MiB', join(warehouse, '.lakesync', 'query.tmp')]); // 512 MB
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
   });
 });

@@ -35,7 +35,7 @@ describe('DuckDB sink: schema operations and state through the Sink interface', 
       assert.equal(await sink.rowCount(r), 3);
       await sink.dropTable(r.mapping);
       assert.equal((await sink.tableColumns(r.mapping)).size, 0);
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
   });
 
   it('stores typed positions per table and as the checkpoint, and reads them back through the registry', async () => {
@@ -48,7 +48,7 @@ describe('DuckDB sink: schema operations and state through the Sink interface', 
       red.add({ kind: 'insert', table: src.id, after: ['1', '1', 'x'] }, Date.now());
       await sink.applyBatch([...red.tables.values()], parsePosition('mysql-bin.000003:1234#gtid:0-1-9'));
       await sink.state.saveChunkPlan(r.key, [{ table: src.id, index: 0, from: null, to: ['10'] }, { table: src.id, index: 1, from: ['10'], to: null }], 'upsert');
-    } finally { sink.close(); }
+    } finally { await sink.close(); }
     const ro = await openReadOnlySink(plan);
     assert.ok(ro?.state);
     try {
@@ -59,7 +59,7 @@ describe('DuckDB sink: schema operations and state through the Sink interface', 
       assert.equal(st?.phase, 'full-sync', 'a chunk plan starts the full sync');
       assert.equal(st?.chunksTotal, 2);
       assert.deepEqual(await ro.query('SELECT count(*)::INTEGER AS n FROM ods.items', 10), { columns: ['n'], rows: [[1]], truncated: false });
-    } finally { ro.close(); }
+    } finally { await ro.close(); }
     assert.equal(await openReadOnlySink({ ...plan, path: `${tmp.dir}/none.duckdb` }), undefined);
   });
 });

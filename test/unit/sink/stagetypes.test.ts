@@ -31,7 +31,7 @@ async function both(fromText: string, values: (string | null)[]): Promise<void> 
     const typed = await conn.rows<{ x: unknown }>(`SELECT CAST(${st.fromText.split('$').join('c0')} AS VARCHAR) AS x FROM temp.main.t`);
     const text = await conn.rows<{ x: unknown }>(`SELECT CAST(${fromText.split('$').join('c0')} AS VARCHAR) AS x FROM temp.main.v`);
     assert.deepEqual(typed.map((r) => r.x), text.map((r) => r.x), fromText);
-  } finally { conn.close(); db.close(); }
+  } finally { await conn.close(); await db.close(); }
 }
 
 describe('typed staging (DuckDB target)', () => {

@@ -69,44 +69,81 @@ export class Db {
     return new Db(instance, path, config ? parseInt(config.memory_limit, 10) : undefined);
   }
 
-  async connect(): Promise<Conn> { return new Conn(await this.instance.connect()); }
+  /** Connections opened and not yet closed: close() closes them first. */
+  private readonly conns = new Set<Conn>();
 
-  close(): void { this.instance.closeSync(); }
+  async connect(): Promise<Conn> {
+    const conn: Conn = new Conn(await this.instance.connect(), () => this.conns.delete(conn));
+    this.conns.add(conn);
+    return conn;
+  }
+
+  /**
+   * Closes every connection still open, each once its work is done (see Conn.close), then the
+   * instance. A connection left open keeps the database alive past closeSync(), and a later open
+   * of the same file in this process (its file lock does not stop it) would write beside it.
+   */
+  async close(): Promise<void> {
+    await Promise.all([...this.conns].map((c) => c.close()));
+    this.instance.closeSync();
+  }
 }
 
 export class Conn {
-  constructor(readonly raw: DuckDBConnection) {}
+  /** Work in flight on this connection (see track). */
+  private readonly busy = new Set<Promise<unknown>>();
+  private closing?: Promise<void>;
+  private closed = false;
 
-  async exec(sql: Sql): Promise<number> {
-    const r = await this.raw.run(sql);
-    return r.rowsChanged;
+  constructor(readonly raw: DuckDBConnection, private readonly onClose?: () => void) {}
+
+  /**
+   * Runs `work` (statements on this connection, `raw` included) as work that close() waits for.
+   * Closing a connection while one of its statements runs deadlocks DuckDB for good: the worker
+   * thread drops the last reference to the connection's context and its destructor waits for the
+   * context lock that thread itself holds (seen as an engine that said "stopped" and never exited).
+   */
+  track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the DuckDB connection is closed'));
+    const p = work();
+    this.busy.add(p);
+    const done = () => { this.busy.delete(p); };
+    p.then(done, done);
+    return p;
+  }
+
+  exec(sql: Sql): Promise<number> {
+    return this.track(async () => (await this.raw.run(sql)).rowsChanged);
   }
 
   /** Rows as plain JS values (bigint for BIGINT, Date-free strings for timestamps via the JS converter). */
-  async rows<T = Record<string, unknown>>(sql: Sql, values?: (string | number | boolean | null)[]): Promise<T[]> {
-    const reader = await this.raw.runAndReadAll(sql, values as never);
-    return reader.getRowObjectsJS() as T[];
+  rows<T = Record<string, unknown>>(sql: Sql, values?: (string | number | boolean | null)[]): Promise<T[]> {
+    return this.track(async () => (await this.raw.runAndReadAll(sql, values as never)).getRowObjectsJS() as T[]);
   }
 
-  async columnsAndRows(sql: Sql, limit: number): Promise<{ columns: string[]; rows: unknown[][]; truncated: boolean }> {
-    const reader = await this.raw.runAndReadUntil(sql, limit + 1);
-    const columns = reader.columnNames();
-    const rows = reader.getRowsJson() as unknown[][];
-    const truncated = rows.length > limit;
-    return { columns, rows: truncated ? rows.slice(0, limit) : rows, truncated };
+  columnsAndRows(sql: Sql, limit: number): Promise<{ columns: string[]; rows: unknown[][]; truncated: boolean }> {
+    return this.track(async () => {
+      const reader = await this.raw.runAndReadUntil(sql, limit + 1);
+      const columns = reader.columnNames();
+      const rows = reader.getRowsJson() as unknown[][];
+      const truncated = rows.length > limit;
+      return { columns, rows: truncated ? rows.slice(0, limit) : rows, truncated };
+    });
   }
 
   /** Runs `fn` in one transaction: everything it writes commits together, or nothing does. */
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.raw.run('BEGIN TRANSACTION');
-    try {
-      const out = await fn();
-      await this.raw.run('COMMIT');
-      return out;
-    } catch (err) {
-      try { await this.raw.run('ROLLBACK'); } catch { /* the transaction may already be aborted */ }
-      throw err;
-    }
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.track(async () => {
+      await this.raw.run('BEGIN TRANSACTION');
+      try {
+        const out = await fn();
+        await this.raw.run('COMMIT');
+        return out;
+      } catch (err) {
+        try { await this.raw.run('ROLLBACK'); } catch { /* the transaction may already be aborted */ }
+        throw err;
+      }
+    });
   }
 
   /**
@@ -131,8 +168,11 @@ export class Conn {
    * A text column's value of row r is `get(r)` (null or undefined: NULL), parsed into its typed
    * staging when `staged` has a size; a number column is copied as DOUBLE or UTINYINT at once.
    */
-  async appendColumns(table: string, count: number, columns: readonly StageColumn[]): Promise<void> {
-    if (count === 0) return;
+  appendColumns(table: string, count: number, columns: readonly StageColumn[]): Promise<void> {
+    return count === 0 ? Promise.resolve() : this.track(() => this.appendChunks(table, count, columns));
+  }
+
+  private async appendChunks(table: string, count: number, columns: readonly StageColumn[]): Promise<void> {
     const appender = await this.raw.createAppender(table, 'main', 'temp');
     try {
       const types = columns.map((c) => (c.kind === 'text' ? c.staged?.type ?? VARCHAR : c.kind === 'double' ? DOUBLE : UTINYINT));
@@ -179,7 +219,19 @@ export class Conn {
     }
   }
 
-  close(): void { this.raw.closeSync(); }
+  /**
+   * Closes the connection once the work in flight is done (work that work in flight starts
+   * meanwhile, such as the statements of a transaction, still runs); later work is refused.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      while (this.busy.size) await Promise.allSettled([...this.busy]);
+      this.closed = true;
+      this.raw.closeSync();
+      this.onClose?.();
+    })();
+    return this.closing;
+  }
 }
 
 /** One column for Conn.appendColumns. */

@@ -24,11 +24,11 @@ async function openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefi
   if (!existsSync(target.path)) return undefined;
   const db = await Db.open(target.path, { readOnly: true });
   const conn = await db.connect();
-  const close = () => { conn.close(); db.close(); };
+  const close = () => db.close();
   let has;
   try {
     has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`);
-  } catch (err) { close(); throw err; }
+  } catch (err) { await close(); throw err; }
   return {
     state: has.length > 0 ? new StateStore(conn) : undefined,
     // the file is read-only: any statement is safe

@@ -77,7 +77,7 @@ export class DuckDbSink implements Sink {
   readonly bulkCommits: BulkCommits;
 
   /** `conn` is the data connection (tests read the target through it; the runtime never does). */
-  private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, private readonly sideConn: Conn) {
+  private constructor(readonly db: Db, readonly conn: Conn, private readonly store: StateStore, sideConn: Conn) {
     this.state = new DuckDbState(store, conn, new StateStore(sideConn), this.writeLock);
     this.tableMemory = new TableMemory(conn, db.memoryLimitMb);
     this.bulkCommits = new BulkCommits(conn);
@@ -280,13 +280,14 @@ export class DuckDbSink implements Sink {
       await conn.exec('BEGIN TRANSACTION');
       try { return await conn.columnsAndRows(sql, limit); } finally { await conn.exec('ROLLBACK'); }
     } finally {
-      conn.close();
+      await conn.close();
     }
   }
 
-  close(): void {
+  /** Closes every connection (a snapshot writer's too) once its statement in flight is done, then the file. */
+  async close(): Promise<void> {
     this.stopTrace();
-    try { this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
+    await this.db.close();
   }
 }
 
@@ -453,5 +454,5 @@ export class SnapshotWriter implements SnapshotChunkWriter {
     this.staged = 0;
   }
 
-  close(): void { this.conn.close(); }
+  close(): Promise<void> { return this.conn.close(); }
 }

@@ -46,13 +46,14 @@ async function openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefi
   if (!existsSync(warehouse)) return undefined;
   let db: Db | undefined;
   let state: StateStore | undefined;
-  let close = () => undefined as void;
+  let close = async (): Promise<void> => undefined;
   if (existsSync(statePath)) {
     db = await Db.open(statePath, { readOnly: true });
+    const opened = db;
+    close = () => opened.close();
     const conn = await db.connect();
-    const has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`);
+    const has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`).catch(async (err) => { await close(); throw err; });
     if (has.length) state = new StateStore(conn);
-    close = () => { conn.close(); db!.close(); };
   }
   const reports = new Map(readReports(maintenanceFile(statePath)).map((r) => [r.table, r]));
   return {

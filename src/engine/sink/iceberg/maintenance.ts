@@ -92,10 +92,12 @@ export class Maintenance {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the rounds; resolves once the round in flight (if any) has stopped between two tables. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.running?.catch(() => undefined);
   }
 
   noteCommit(): void { /* rounds are timed; a commit needs no extra work here */ }

@@ -141,7 +141,7 @@ export class IcebergSink implements Sink {
   private readonly opened = new Map<string, IcebergTable>();
 
   private constructor(readonly settings: IcebergTargetSettings, private readonly db: Db, readonly conn: Conn,
-    private readonly store: StateStore, private readonly sideConn: Conn, private readonly maintenanceConn: Conn) {
+    private readonly store: StateStore, sideConn: Conn, maintenanceConn: Conn) {
     this.state = new IcebergState(this, store, new StateStore(sideConn), this.lock);
     this.reader = new WarehouseReader(settings.warehouse, () => this.writers,
       settings.memoryMb ? { memoryMb: settings.memoryMb / 2, tempDirectory: join(dirname(settings.statePath), 'query.tmp') } : undefined);
@@ -420,7 +420,7 @@ export class IcebergSink implements Sink {
       const done = await this.chunksDone(route.key);
       done.add(index);
       const summary = { [CHUNKS(route.key)]: `${st?.snapshotStartedAt ?? ''}|${formatRanges([...done])}` };
-      const r = await w.apply(stage, { append, summary }, conn.raw);
+      const r = await conn.track(() => w.apply(stage, { append, summary }, conn.raw));
       await this.store.chunkDone(route.key, index, r.inserted);
       return r.inserted;
     });
@@ -464,13 +464,16 @@ export class IcebergSink implements Sink {
     return tableStorage(await this.tableOf(target), this.maintenance.last.get(target));
   }
 
-  close(): void {
-    this.maintenance.stop();
+  /**
+   * Closes once nothing runs on the state file: the maintenance round in flight, a commit (the
+   * table writers use the main connection under the lock), a query of the reader. Closing a
+   * connection under a running statement deadlocks DuckDB (see Conn.track).
+   */
+  async close(): Promise<void> {
+    await this.maintenance.stop();
     this.stopTrace();
-    this.reader.close();
-    // every connection: one left open keeps the database alive past db.close(), and a later open
-    // of the same file in this process (its file lock does not stop it) would write it beside it
-    try { this.maintenanceConn.close(); this.sideConn.close(); this.conn.close(); } finally { this.db.close(); }
+    await this.reader.close();
+    await this.lock.run(() => this.db.close());
   }
 }
 
@@ -514,7 +517,7 @@ class IcebergSnapshotWriter implements SnapshotChunkWriter {
     this.staged = 0;
   }
 
-  close(): void { this.conn.close(); }
+  close(): Promise<void> { return this.conn.close(); }
 }
 
 /** Where maintenance keeps its newest report per table: beside the state file. */
@@ -552,7 +555,7 @@ export function warehouseTables(warehouse: string): { namespace: string; table: 
  */
 export async function queryWarehouse(warehouse: string, sql: string, limit: number): Promise<QueryResult> {
   const reader = new WarehouseReader(warehouse);
-  try { return await reader.query(sql, limit); } finally { reader.close(); }
+  try { return await reader.query(sql, limit); } finally { await reader.close(); }
 }
 
 /**
@@ -598,7 +601,7 @@ export class WarehouseReader {
         this.stopTrace = traceMemory(this.conn, 'memory (query reader)');
       }
       const conn = this.conn;
-      const statements = await conn.raw.extractStatements(sql);
+      const statements = await conn.track(() => conn.raw.extractStatements(sql));
       if (statements.count !== 1) throw new UserError('a query must be exactly one statement');
       const trimmed = sql.trim().replace(/^\(+/, '').toLowerCase();
       if (!/^(select|with|from|describe|show|summarize|explain|values)\b/.test(trimmed)) {
@@ -627,10 +630,14 @@ export class WarehouseReader {
 
   private stopTrace = () => undefined as void;
 
-  close(): void {
-    this.stopTrace();
-    try { this.conn?.close(); } finally { this.db?.close(); }
-    this.conn = undefined;
-    this.db = undefined;
+  /** After the query in flight, if any. */
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      this.stopTrace();
+      const db = this.db;
+      this.conn = undefined;
+      this.db = undefined;
+      await db?.close();
+    });
   }
 }
