@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UserError } from './errors';
 import { closeTunnels } from './source/tunnel';
+import { testLinger } from './testhooks';
 
 import type { CliArgs } from './commands/args';
 import { TABLE_OP_NAMES, TABLE_OPS } from '../protocol/table-ops';
@@ -85,6 +86,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** How long a finished command may take to exit by itself before it is made to. */
+export const EXIT_GRACE_MS = 10_000;
+
 if (require.main === module || process.env.LAKESYNC_CLI === '1' || /lakesync$/.test(process.argv[1] ?? '')) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  void main(process.argv.slice(2)).then(async (code) => {
+    process.exitCode = code;
+    await testLinger();
+    // Everything the command opened is closed, and a run's data and position committed, by now. A
+    // native worker that never returns must not keep the process for ever: a DuckDB deadlock once
+    // left a stopped engine holding its state file (and so the task) with nothing left to do.
+    setTimeout(() => {
+      process.stderr.write(`lakesync: the command finished ${EXIT_GRACE_MS / 1000} s ago but something still held the process; exiting with code ${code}\n`);
+      process.exit(code);
+    }, EXIT_GRACE_MS).unref();
+  });
 }

@@ -24,3 +24,13 @@ export async function testPause(point: string): Promise<void> {
   while (!(await exists(go))) await new Promise((r) => setTimeout(r, 50));
   await rm(go, { force: true });
 }
+
+/**
+ * `linger.armed` in LAKESYNC_TEST_PAUSE: after the command has finished, a timer that is never
+ * cleared holds the process, as a native worker that never returns would (cli.ts's exit grace).
+ */
+export async function testLinger(): Promise<void> {
+  const dir = process.env.LAKESYNC_TEST_PAUSE;
+  if (!dir || !(await exists(join(dir, 'linger.armed')))) return;
+  setInterval(() => undefined, 60_000);
+}
