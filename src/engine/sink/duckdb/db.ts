@@ -98,7 +98,8 @@ export class Conn {
   constructor(readonly raw: DuckDBConnection, private readonly onClose?: () => void) {}
 
   /**
-   * Runs `work` (statements on this connection, `raw` included) as work that close() waits for.
+   * Runs `work` (statements on this connection; a caller using `raw` wraps its calls here, or waits
+   * for them itself before closing, as the Iceberg sink does under its lock) as work close() waits for.
    * Closing a connection while one of its statements runs deadlocks DuckDB for good: the worker
    * thread drops the last reference to the connection's context and its destructor waits for the
    * context lock that thread itself holds (seen as an engine that said "stopped" and never exited).

@@ -44,13 +44,11 @@ async function open(target: TargetConfig, limits?: SinkLimits): Promise<IcebergS
 async function openReadOnly(target: TargetConfig): Promise<ReadOnlySink | undefined> {
   const { warehouse, statePath } = settings(target);
   if (!existsSync(warehouse)) return undefined;
-  let db: Db | undefined;
   let state: StateStore | undefined;
   let close = async (): Promise<void> => undefined;
   if (existsSync(statePath)) {
-    db = await Db.open(statePath, { readOnly: true });
-    const opened = db;
-    close = () => opened.close();
+    const db = await Db.open(statePath, { readOnly: true });
+    close = () => db.close();
     const conn = await db.connect();
     const has = await conn.rows(`SELECT 1 FROM duckdb_tables() WHERE schema_name = '_lakesync' AND table_name = 'checkpoint'`).catch(async (err) => { await close(); throw err; });
     if (has.length) state = new StateStore(conn);
